@@ -1,0 +1,196 @@
+package io.mlh.core.bigdl;
+
+import com.intel.analytics.bigdl.nn.Graph;
+import com.intel.analytics.bigdl.nn.Graph$;
+import com.intel.analytics.bigdl.nn.Input$;
+import com.intel.analytics.bigdl.nn.Linear$;
+import com.intel.analytics.bigdl.nn.MM$;
+import com.intel.analytics.bigdl.nn.ReLU$;
+import com.intel.analytics.bigdl.nn.Reshape$;
+import com.intel.analytics.bigdl.nn.SoftMax$;
+import com.intel.analytics.bigdl.nn.SpatialConvolution$;
+import com.intel.analytics.bigdl.nn.SpatialMaxPooling$;
+import com.intel.analytics.bigdl.nn.Tanh$;
+import com.intel.analytics.bigdl.nn.View;
+import com.intel.analytics.bigdl.nn.View$;
+import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
+import com.intel.analytics.bigdl.nn.abstractnn.Activity;
+import com.intel.analytics.bigdl.nn.abstractnn.DataFormat;
+import com.intel.analytics.bigdl.nn.abstractnn.DataFormat$;
+import com.intel.analytics.bigdl.tensor.Tensor;
+import com.intel.analytics.bigdl.tensor.Tensor$;
+import com.intel.analytics.bigdl.tensor.TensorNumericMath.TensorNumeric;
+import com.intel.analytics.bigdl.utils.Engine$;
+import com.intel.analytics.bigdl.utils.Node;
+import com.intel.analytics.bigdl.utils.T$;
+import com.intel.analytics.bigdl.utils.Table;
+import scala.Option;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+/**
+ * The one place where Java meets BigDL's Scala API: class tags, the Float numeric, Scala default
+ * arguments and graph plumbing. Model code builds layers through these helpers so it reads like
+ * the paper rather than like Scala interop. All models here are Float models.
+ */
+public final class BigDL {
+    private BigDL() {}
+
+
+    /** The Float class tag every BigDL call wants as its first implicit. */
+    public static final ClassTag<Float> FLOAT = classTag(Float.TYPE);
+
+    /** The Float numeric, BigDL's second implicit; its Scala object has no Java-visible name. */
+    public static final TensorNumeric<Float> NUM = floatNumeric();
+
+    public static final ClassTag<Tensor<Float>> TENSOR_TAG = classTag(Tensor.class);
+    public static final ClassTag<Table> TABLE_TAG = classTag(Table.class);
+    public static final ClassTag<Activity> ACTIVITY_TAG = classTag(Activity.class);
+
+    private static final DataFormat NCHW = DataFormat$.MODULE$.apply("NCHW");
+
+    @SuppressWarnings("unchecked")
+    private static TensorNumeric<Float> floatNumeric() {
+        try {
+            return (TensorNumeric<Float>) Class.forName(
+                    "com.intel.analytics.bigdl.tensor.TensorNumericMath$TensorNumeric$NumericFloat$")
+                    .getField("MODULE$").get(null);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("BigDL's Float numeric is not reachable", e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <X> ClassTag<X> classTag(Class<?> c) {
+        return (ClassTag<X>) ClassTag$.MODULE$.apply(c);
+    }
+
+
+    // ---------------------------------------------------------------- engine
+
+    /**
+     * Initialises BigDL for in-JVM use (no SparkContext): local mode on {@code cores} threads.
+     * Idempotent; a Spark job initialises the engine through its SparkConf instead.
+     */
+    public static synchronized void initLocal(int cores) {
+        System.setProperty("bigdl.localMode", "true");
+        if (System.getProperty("bigdl.coreNumber") == null) {
+            System.setProperty("bigdl.coreNumber", Integer.toString(cores));
+        }
+        Engine$.MODULE$.init();
+    }
+
+    // ---------------------------------------------------------------- graph nodes
+
+    /** The module type a graph node holds. */
+    @SuppressWarnings("rawtypes")
+    public static AbstractModule module(Object m) {
+        return (AbstractModule) m;
+    }
+
+    /** A graph input placeholder. */
+    public static Node<AbstractModule<Activity, Activity, Float>> input(String name) {
+        return Input$.MODULE$.apply(name, FLOAT, NUM);
+    }
+
+    /** Connects {@code layer} after the given nodes and returns its node. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static Node<AbstractModule<Activity, Activity, Float>> node(
+            AbstractModule<?, ?, Float> layer, Node<?>... inputs) {
+        return ((AbstractModule) layer).inputs((Node[]) inputs);
+    }
+
+    /** A static graph: BigDL's MKL-DNN engine can convert it ({@code toIRgraph}). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static Graph<Float> graph(Node<?>[] inputs, Node<?>[] outputs) {
+        return Graph$.MODULE$.apply((Node[]) inputs, (Node[]) outputs, Option.empty(), FLOAT, NUM);
+    }
+
+    // ---------------------------------------------------------------- layers (Scala defaults spelled out)
+
+    public static AbstractModule<?, ?, Float> linear(int in, int out) {
+        return Linear$.MODULE$.apply(in, out, true, null, null, null, null, null, null, FLOAT, NUM);
+    }
+
+    /** 3x3 convolution, stride 1, padding 1, NCHW. */
+    public static AbstractModule<?, ?, Float> conv3x3(int in, int out) {
+        return SpatialConvolution$.MODULE$.apply(in, out, 3, 3, 1, 1, 1, 1, 1, true,
+                null, null, null, null, null, null, true, NCHW, FLOAT, NUM);
+    }
+
+    public static AbstractModule<?, ?, Float> relu() {
+        return ReLU$.MODULE$.apply(false, FLOAT, NUM);
+    }
+
+    public static AbstractModule<?, ?, Float> maxPool2() {
+        return SpatialMaxPooling$.MODULE$.apply(2, 2, 2, 2, 0, 0, NCHW, FLOAT, NUM);
+    }
+
+    public static AbstractModule<?, ?, Float> tanh() {
+        return Tanh$.MODULE$.apply(FLOAT, NUM);
+    }
+
+    /** Softmax over the last dimension of an N x K input. */
+    public static AbstractModule<?, ?, Float> softmax() {
+        return SoftMax$.MODULE$.apply(FLOAT, NUM);
+    }
+
+    /** Reshape of each sample (the batch dimension is kept). */
+    public static AbstractModule<?, ?, Float> reshape(int... perSampleShape) {
+        // batch mode forced: a batch of one must keep its batch dimension
+        return Reshape$.MODULE$.apply(perSampleShape, Option.apply((Object) Boolean.TRUE), FLOAT, NUM);
+    }
+
+    /** Flattens each C x H x W sample into one vector. */
+    public static AbstractModule<?, ?, Float> flatten(int features) {
+        View<Float> v = View$.MODULE$.apply(new int[] {features}, FLOAT, NUM);
+        return v.setNumInputDims(3);
+    }
+
+    /** Batched matrix product of a table (A, B): N x a x b times N x b x c. */
+    public static AbstractModule<?, ?, Float> batchMatMul() {
+        return MM$.MODULE$.apply(false, false, FLOAT, NUM);
+    }
+
+    // ---------------------------------------------------------------- tensors and tables
+
+    public static Tensor<Float> tensor(int... shape) {
+        return Tensor$.MODULE$.apply(shape, FLOAT, NUM);
+    }
+
+    /** Wraps a row-major float array (no copy) as a tensor of the given shape. */
+    public static Tensor<Float> tensor(float[] data, int... shape) {
+        return Tensor$.MODULE$.apply(data, shape, FLOAT, NUM);
+    }
+
+    /** A dense row-major copy of a tensor's values. */
+    public static float[] toArray(Tensor<Float> t) {
+        Tensor<Float> c = t.isContiguous() ? t : t.contiguous();
+        float[] out = new float[c.nElement()];
+        System.arraycopy((float[]) c.storage().array(), c.storageOffset() - 1, out, 0, out.length);
+        return out;
+    }
+
+    /** Row-major matrix view of an N x D tensor, as a copy. */
+    public static float[][] toMatrix(Tensor<Float> t) {
+        int n = t.size(1);
+        int d = t.nElement() / n;
+        float[] flat = toArray(t);
+        float[][] m = new float[n][d];
+        for (int i = 0; i < n; i++) System.arraycopy(flat, i * d, m[i], 0, d);
+        return m;
+    }
+
+    /** A two-element table (first, second), BigDL's 1-based indices. */
+    public static Table table(Activity first, Activity second) {
+        Table t = T$.MODULE$.apply();
+        t.insert(first);
+        t.insert(second);
+        return t;
+    }
+
+    @SuppressWarnings("unchecked")
+    public static Tensor<Float> tensorAt(Table t, int oneBasedIndex) {
+        return (Tensor<Float>) t.apply(oneBasedIndex);
+    }
+}
