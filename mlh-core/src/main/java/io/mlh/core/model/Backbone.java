@@ -20,4 +20,20 @@ public final class Backbone {
     public int featureDim() {
         return featureDim;
     }
+
+    /** The backbone's layers (input to features), for learning-rate scaling and weight loading. */
+    java.util.Set<AbstractModule<Activity, Activity, Float>> layers() {
+        java.util.Set<AbstractModule<Activity, Activity, Float>> seen =
+                java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.ArrayDeque<Node<AbstractModule<Activity, Activity, Float>>> todo = new java.util.ArrayDeque<>();
+        todo.push(features);
+        while (!todo.isEmpty()) {
+            Node<AbstractModule<Activity, Activity, Float>> n = todo.pop();
+            if (seen.add(n.element())) {
+                scala.collection.Iterator<Node<AbstractModule<Activity, Activity, Float>>> it = n.prevNodes().iterator();
+                while (it.hasNext()) todo.push(it.next());
+            }
+        }
+        return seen;
+    }
 }
