@@ -1,0 +1,89 @@
+package io.mlh.core.model;
+
+import static io.mlh.core.bigdl.BigDL.batchMatMul;
+import static io.mlh.core.bigdl.BigDL.linear;
+import static io.mlh.core.bigdl.BigDL.node;
+import static io.mlh.core.bigdl.BigDL.reshape;
+import static io.mlh.core.bigdl.BigDL.softmax;
+import static io.mlh.core.bigdl.BigDL.tanh;
+
+import com.intel.analytics.bigdl.nn.Graph;
+import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
+import com.intel.analytics.bigdl.nn.abstractnn.Activity;
+import com.intel.analytics.bigdl.utils.Node;
+import io.mlh.core.bigdl.BigDL;
+import io.mlh.core.config.MlhConfig.MohMode;
+
+/**
+ * The Mixture-of-Hash-Experts heads. Expert k is a Linear(d -> q) giving e_k; each branch b has a
+ * gate Linear(d -> K) + softmax giving g_b; the branch code is u_b = tanh(sum_k g_{b,k} e_k).
+ *
+ * <p>The K experts are one Linear(d -> K*q) reshaped to N x K x q, and the gate mix is one batched
+ * matrix product (N x 1 x K)(N x K x q): two GEMMs instead of K small ones.
+ *
+ * <ul>
+ *   <li>{@code shared}: both branches mix the same experts, each with its own gate (the MLH default);
+ *   <li>{@code separate}: each branch has its own experts and gate;
+ *   <li>{@code none}: each branch is a plain Linear(d -> q) + tanh (dual hash layers).
+ * </ul>
+ */
+public final class MixtureOfHashExperts {
+    private MixtureOfHashExperts() {}
+
+    /** Layer names, so gates and experts can be found in a trained model. */
+    public static final String CENTRE = "centre", PAIRWISE = "pairwise";
+
+    /** Builds the two heads on {@code features} (width d); returns {u_c, u_p}. */
+    @SuppressWarnings("unchecked")
+    static Node<AbstractModule<Activity, Activity, Float>>[] heads(
+            Node<AbstractModule<Activity, Activity, Float>> features, int d, int q, MohMode mode, int experts) {
+        switch (mode) {
+            case NONE:
+                return new Node[] {plainHead(features, d, q, CENTRE), plainHead(features, d, q, PAIRWISE)};
+            case SEPARATE:
+                return new Node[] {
+                    gatedHead(features, expertBank(features, d, q, experts, CENTRE + "-experts"), d, q, experts, CENTRE),
+                    gatedHead(features, expertBank(features, d, q, experts, PAIRWISE + "-experts"), d, q, experts, PAIRWISE)
+                };
+            case SHARED:
+                Node<AbstractModule<Activity, Activity, Float>> bank = expertBank(features, d, q, experts, "experts");
+                return new Node[] {
+                    gatedHead(features, bank, d, q, experts, CENTRE), gatedHead(features, bank, d, q, experts, PAIRWISE)
+                };
+            default:
+                throw new IllegalArgumentException("unknown MoH mode " + mode);
+        }
+    }
+
+    /** The heads alone on a d-wide input: a graph from features to the table (u_c, u_p). */
+    public static Graph<Float> standalone(int d, int q, MohMode mode, int experts) {
+        Node<AbstractModule<Activity, Activity, Float>> in = BigDL.input("features");
+        return BigDL.graph(new Node<?>[] {in}, heads(in, d, q, mode, experts));
+    }
+
+    private static Node<AbstractModule<Activity, Activity, Float>> plainHead(
+            Node<AbstractModule<Activity, Activity, Float>> f, int d, int q, String branch) {
+        return node(tanh(), node(named(linear(d, q), branch + "-hash"), f));
+    }
+
+    /** K experts as one Linear(d -> K*q), reshaped to N x K x q. */
+    private static Node<AbstractModule<Activity, Activity, Float>> expertBank(
+            Node<AbstractModule<Activity, Activity, Float>> f, int d, int q, int k, String name) {
+        return node(reshape(k, q), node(named(linear(d, k * q), name), f));
+    }
+
+    /** u = tanh(g E) with g = softmax(Linear(d -> K) f) as N x 1 x K and E the N x K x q experts. */
+    private static Node<AbstractModule<Activity, Activity, Float>> gatedHead(
+            Node<AbstractModule<Activity, Activity, Float>> f, Node<AbstractModule<Activity, Activity, Float>> bank,
+            int d, int q, int k, String branch) {
+        Node<AbstractModule<Activity, Activity, Float>> gate =
+                node(named(softmax(), branch + "-gate-weights"), node(named(linear(d, k), branch + "-gate"), f));
+        Node<AbstractModule<Activity, Activity, Float>> mixed = node(batchMatMul(), node(reshape(1, k), gate), bank);
+        return node(tanh(), node(reshape(q), mixed));
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static AbstractModule<?, ?, Float> named(AbstractModule<?, ?, Float> m, String name) {
+        return (AbstractModule<?, ?, Float>) ((AbstractModule) m).setName(name);
+    }
+}

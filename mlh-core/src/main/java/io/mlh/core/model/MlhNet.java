@@ -1,0 +1,59 @@
+package io.mlh.core.model;
+
+import com.intel.analytics.bigdl.nn.Graph;
+import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
+import com.intel.analytics.bigdl.nn.abstractnn.Activity;
+import com.intel.analytics.bigdl.utils.Node;
+import io.mlh.core.bigdl.BigDL;
+import io.mlh.core.config.MlhConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The MLH network: a backbone shared by both branches, then the Mixture-of-Hash-Experts heads, as
+ * one static graph from an N x C x H x W image batch to the table (u_c, u_p) of N x q codes in (-1, 1).
+ */
+public final class MlhNet {
+    private MlhNet() {}
+
+    public static Graph<Float> build(MlhConfig config) {
+        Backbone backbone = backbone(config);
+        Node<AbstractModule<Activity, Activity, Float>>[] heads = MixtureOfHashExperts.heads(
+                backbone.features, backbone.featureDim, config.bits(), config.effectiveMohMode(), config.experts());
+        Graph<Float> net = BigDL.graph(new Node<?>[] {backbone.input}, heads);
+        List<AbstractModule<Activity, Activity, Float>> backboneLayers = inExecutionOrder(net, backbone.layers());
+        if (!config.pretrained().isEmpty()) PretrainedWeights.copyInto(backboneLayers, config.pretrained());
+        if (config.backboneLrMultiplier() != 1.0) {
+            // BigDL scales a layer's accumulated gradients by scaleW / scaleB: a per-layer learning rate
+            for (AbstractModule<Activity, Activity, Float> layer : backboneLayers) {
+                layer.setScaleW(config.backboneLrMultiplier());
+                layer.setScaleB(config.backboneLrMultiplier());
+            }
+        }
+        return net;
+    }
+
+    static Backbone backbone(MlhConfig config) {
+        switch (config.backbone()) {
+            case VGG_SMALL:
+                return VggSmall.build(config.inputChannels(), config.inputSize());
+            case RESNET_18:
+                return ResNetBackbone.build(18, config.inputChannels(), config.inputSize());
+            case RESNET_50:
+                return ResNetBackbone.build(50, config.inputChannels(), config.inputSize());
+            default:
+                throw new IllegalArgumentException("unknown backbone " + config.backbone());
+        }
+    }
+
+    /** The backbone's layers in the graph's forward order (the order weights are matched in). */
+    private static List<AbstractModule<Activity, Activity, Float>> inExecutionOrder(
+            Graph<Float> net, Set<AbstractModule<Activity, Activity, Float>> members) {
+        List<AbstractModule<Activity, Activity, Float>> out = new ArrayList<>();
+        for (Node<AbstractModule<Activity, Activity, Float>> n : net.getForwardExecutions()) {
+            if (members.contains(n.element())) out.add(n.element());
+        }
+        return out;
+    }
+}

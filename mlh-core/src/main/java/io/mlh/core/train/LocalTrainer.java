@@ -1,0 +1,153 @@
+package io.mlh.core.train;
+
+import com.intel.analytics.bigdl.nn.Graph;
+import com.intel.analytics.bigdl.nn.abstractnn.Activity;
+import com.intel.analytics.bigdl.optim.OptimMethod;
+import com.intel.analytics.bigdl.tensor.Tensor;
+import io.mlh.core.bigdl.BigDL;
+import io.mlh.core.centres.HashCentres;
+import io.mlh.core.config.MlhConfig;
+import io.mlh.core.config.MlhConfig.OptimizerKind;
+import io.mlh.core.data.LabelledImages;
+import io.mlh.core.loss.LossTerms;
+import io.mlh.core.loss.MlhCriterion;
+import io.mlh.core.model.MlhNet;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.apache.log4j.Logger;
+import scala.Tuple2;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * Trains an MLH network in this JVM with BigDL (no Spark): seeded shuffles, mini-batch steps of the
+ * MLH criterion, the configured BigDL optimisation method. BigDL's layers spread each batch over the
+ * engine's threads. The distributed trainer in spark-jobs runs the same net and criterion.
+ */
+public final class LocalTrainer {
+    private static final Logger LOG = Logger.getLogger(LocalTrainer.class);
+
+    private final MlhConfig config;
+    private final HashCentres centres;
+
+    public LocalTrainer(MlhConfig config, HashCentres centres) {
+        this.config = config;
+        this.centres = centres;
+    }
+
+    /** What one epoch did: mean loss terms over its steps and the training throughput. */
+    public static final class EpochReport {
+        public final int epoch;
+        public final double centre, pairwise, mutual, total, imagesPerSecond;
+
+        EpochReport(int epoch, double centre, double pairwise, double mutual, double total, double imagesPerSecond) {
+            this.epoch = epoch;
+            this.centre = centre;
+            this.pairwise = pairwise;
+            this.mutual = mutual;
+            this.total = total;
+            this.imagesPerSecond = imagesPerSecond;
+        }
+
+        @Override
+        public String toString() {
+            return String.format("epoch %d: L=%.4f L_C=%.4f L_P=%.4f L_M=%.4f, %.1f img/s",
+                    epoch, total, centre, pairwise, mutual, imagesPerSecond);
+        }
+    }
+
+    public Graph<Float> train(LabelledImages data, Consumer<EpochReport> onEpoch) {
+        Graph<Float> net = MlhNet.build(config);
+        train(net, data, onEpoch);
+        return net;
+    }
+
+    public void train(Graph<Float> net, LabelledImages data, Consumer<EpochReport> onEpoch) {
+        int batch = Math.min(config.batchSize(), data.size());
+        int steps = data.size() / batch; // the ragged tail is left out of each epoch, as BigDL's samplers do
+        if (steps == 0 || batch < 2) throw new IllegalArgumentException("need at least 2 training images, got " + data.size());
+        MlhCriterion criterion = new MlhCriterion(config, centres, steps);
+        OptimMethod<Float> optim = Optimizers.create(config);
+        Tuple2<Tensor<Float>, Tensor<Float>> params = net.getParameters();
+        Tensor<Float> weights = params._1(), grads = params._2();
+        // Adam and RMSprop in BigDL have no weight decay of their own: add it to the gradient.
+        float decay = config.optimizer() == OptimizerKind.SGD ? 0f : (float) config.weightDecay();
+        Random shuffle = new Random(config.seed());
+        int[] order = new int[data.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+
+        net.training();
+        for (int epoch = 0; epoch < config.epochs(); epoch++) {
+            shuffle(order, shuffle);
+            double[] sums = new double[4];
+            int[] counts = new int[4];
+            long start = System.nanoTime();
+            for (int s = 0; s < steps; s++) {
+                int[] idx = java.util.Arrays.copyOfRange(order, s * batch, (s + 1) * batch);
+                Tensor<Float> x = images(data, idx), y = labels(data, idx);
+                net.zeroGradParameters();
+                Activity out = net.forward(x);
+                float loss = criterion.forward(out.toTable(), y);
+                net.backward(x, criterion.backward(out.toTable(), y));
+                if (decay > 0) grads.add(decay, weights);
+                optim.optimize(new Objective(loss, grads), weights);
+                accumulate(criterion.lastTerms(), sums, counts);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            EpochReport r = new EpochReport(epoch + 1, mean(sums, counts, 0), mean(sums, counts, 1),
+                    mean(sums, counts, 2), mean(sums, counts, 3), steps * batch / seconds);
+            LOG.info(r);
+            if (onEpoch != null) onEpoch.accept(r);
+        }
+        net.evaluate();
+    }
+
+    /** BigDL's optimisers take the loss and gradient as a function of the weights: already computed here. */
+    private static final class Objective extends AbstractFunction1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> {
+        private final Tuple2<Float, Tensor<Float>> result;
+
+        Objective(float loss, Tensor<Float> grads) {
+            this.result = new Tuple2<>(loss, grads);
+        }
+
+        @Override
+        public Tuple2<Float, Tensor<Float>> apply(Tensor<Float> weights) {
+            return result;
+        }
+    }
+
+    static Tensor<Float> images(LabelledImages data, int[] idx) {
+        int per = data.imageSize();
+        float[] px = new float[idx.length * per];
+        for (int i = 0; i < idx.length; i++) System.arraycopy(data.pixels, idx[i] * per, px, i * per, per);
+        return BigDL.tensor(px, idx.length, data.channels, data.height, data.width);
+    }
+
+    static Tensor<Float> labels(LabelledImages data, int[] idx) {
+        int c = data.classes();
+        float[] y = new float[idx.length * c];
+        for (int i = 0; i < idx.length; i++) System.arraycopy(data.labels[idx[i]], 0, y, i * c, c);
+        return BigDL.tensor(y, idx.length, c);
+    }
+
+    private static void accumulate(LossTerms t, double[] sums, int[] counts) {
+        double[] v = {t.centre, t.pairwise, t.mutual, t.total};
+        for (int i = 0; i < 4; i++) {
+            if (!Double.isNaN(v[i])) {
+                sums[i] += v[i];
+                counts[i]++;
+            }
+        }
+    }
+
+    private static double mean(double[] sums, int[] counts, int i) {
+        return counts[i] == 0 ? Double.NaN : sums[i] / counts[i];
+    }
+
+    private static void shuffle(int[] a, Random r) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1), t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+}

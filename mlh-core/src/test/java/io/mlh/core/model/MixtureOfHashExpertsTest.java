@@ -1,0 +1,159 @@
+package io.mlh.core.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.intel.analytics.bigdl.nn.Graph;
+import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
+import com.intel.analytics.bigdl.nn.abstractnn.Activity;
+import com.intel.analytics.bigdl.tensor.Tensor;
+import com.intel.analytics.bigdl.utils.Table;
+import io.mlh.core.bigdl.BigDL;
+import io.mlh.core.config.MlhConfig.MohMode;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The MoH heads: finite-difference checks of BigDL's backward pass through the gates and experts
+ * (input and every parameter), and the forward pass against the formula u_b = tanh(sum_k g_bk e_k).
+ */
+class MixtureOfHashExpertsTest {
+    private static final int N = 4, D = 6, Q = 8, K = 3;
+
+    @BeforeAll
+    static void engine() {
+        BigDL.initLocal(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(MohMode.class)
+    void backwardMatchesFiniteDifferences(MohMode mode) {
+        Graph<Float> net = MixtureOfHashExperts.standalone(D, Q, mode, K);
+        Random r = new Random(mode.ordinal());
+        float[] x = gaussian(r, N * D, 1.0);
+        float[] wc = gaussian(r, N * Q, 1.0), wp = gaussian(r, N * Q, 1.0);
+
+        // f = <wc, u_c> + <wp, u_p>: its gradient w.r.t. the outputs is (wc, wp)
+        Tensor<Float> in = BigDL.tensor(x.clone(), N, D);
+        net.zeroGradParameters();
+        net.forward(in);
+        Tensor<Float> gradIn = (Tensor<Float>) net.backward(in, BigDL.table(BigDL.tensor(wc, N, Q), BigDL.tensor(wp, N, Q))).toTensor(BigDL.NUM);
+        float[] analyticInput = BigDL.toArray(gradIn);
+        scala.Tuple2<Tensor<Float>, Tensor<Float>> p = net.getParameters();
+        float[] weights = BigDL.toArray(p._1()), analyticParams = BigDL.toArray(p._2());
+
+        double eps = 1e-2;
+        float[] xs = x.clone();
+        for (int i = 0; i < xs.length; i++) {
+            float orig = xs[i];
+            xs[i] = (float) (orig + eps);
+            double up = objective(net, xs, wc, wp);
+            xs[i] = (float) (orig - eps);
+            double down = objective(net, xs, wc, wp);
+            xs[i] = orig;
+            assertClose(analyticInput[i], (up - down) / (2 * eps), mode + " input " + i);
+        }
+        Tensor<Float> w = p._1();
+        for (int i = 0; i < weights.length; i++) {
+            w.storage().update(w.storageOffset() - 1 + i, (float) (weights[i] + eps));
+            double up = objective(net, x, wc, wp);
+            w.storage().update(w.storageOffset() - 1 + i, (float) (weights[i] - eps));
+            double down = objective(net, x, wc, wp);
+            w.storage().update(w.storageOffset() - 1 + i, weights[i]);
+            assertClose(analyticParams[i], (up - down) / (2 * eps), mode + " parameter " + i);
+        }
+    }
+
+    /** Each branch has its own gate: a loss on u_c alone leaves the pairwise gate untouched. */
+    @Test
+    void eachGateOnlyLearnsFromItsBranch() {
+        Graph<Float> net = MixtureOfHashExperts.standalone(D, Q, MohMode.SHARED, K);
+        Tensor<Float> in = BigDL.tensor(gaussian(new Random(3), N * D, 1.0), N, D);
+        net.zeroGradParameters();
+        net.forward(in);
+        net.backward(in, BigDL.table(BigDL.tensor(gaussian(new Random(4), N * Q, 1.0), N, Q), BigDL.tensor(new float[N * Q], N, Q)));
+        assertTrue(maxAbs(gradOf(net, "pairwise-gate")) == 0, "pairwise gate got a gradient from the centre branch");
+        assertTrue(maxAbs(gradOf(net, "centre-gate")) > 0);
+        assertTrue(maxAbs(gradOf(net, "experts")) > 0);
+    }
+
+    @Test
+    void forwardIsTheGatedMixtureOfExperts() {
+        Graph<Float> net = MixtureOfHashExperts.standalone(D, Q, MohMode.SHARED, K);
+        float[] x = gaussian(new Random(9), N * D, 1.0);
+        Table out = net.forward(BigDL.tensor(x, N, D)).toTable();
+        float[][] uc = BigDL.toMatrix(BigDL.tensorAt(out, 1));
+        float[] e = weightsOf(net, "experts", 0), eb = weightsOf(net, "experts", 1);   // (K*Q) x D, K*Q
+        float[] g = weightsOf(net, "centre-gate", 0), gb = weightsOf(net, "centre-gate", 1); // K x D, K
+        for (int n = 0; n < N; n++) {
+            double[] gate = new double[K];
+            double z = 0;
+            for (int k = 0; k < K; k++) {
+                gate[k] = gb[k];
+                for (int i = 0; i < D; i++) gate[k] += g[k * D + i] * x[n * D + i];
+            }
+            double max = java.util.Arrays.stream(gate).max().getAsDouble();
+            for (int k = 0; k < K; k++) z += (gate[k] = Math.exp(gate[k] - max));
+            for (int b = 0; b < Q; b++) {
+                double mix = 0;
+                for (int k = 0; k < K; k++) {
+                    double ek = eb[k * Q + b];
+                    for (int i = 0; i < D; i++) ek += e[(k * Q + b) * D + i] * x[n * D + i];
+                    mix += gate[k] / z * ek;
+                }
+                assertEquals(Math.tanh(mix), uc[n][b], 1e-5, "u_c[" + n + "][" + b + "]");
+            }
+        }
+        assertArrayEquals(new int[] {N, Q}, BigDL.tensorAt(out, 2).size());
+    }
+
+    /** A batch of one keeps its batch dimension through the reshapes. */
+    @Test
+    void batchOfOne() {
+        Graph<Float> net = MixtureOfHashExperts.standalone(D, Q, MohMode.SHARED, K);
+        Table out = net.forward(BigDL.tensor(new float[D], 1, D)).toTable();
+        assertArrayEquals(new int[] {1, Q}, BigDL.tensorAt(out, 1).size());
+    }
+
+    private static double objective(Graph<Float> net, float[] x, float[] wc, float[] wp) {
+        Table out = net.forward(BigDL.tensor(x.clone(), N, D)).toTable();
+        float[] uc = BigDL.toArray(BigDL.tensorAt(out, 1)), up = BigDL.toArray(BigDL.tensorAt(out, 2));
+        double f = 0;
+        for (int i = 0; i < uc.length; i++) f += (double) wc[i] * uc[i] + (double) wp[i] * up[i];
+        return f;
+    }
+
+    private static void assertClose(double analytic, double numeric, String what) {
+        double tol = 2e-3 * Math.max(1, Math.abs(numeric));
+        assertTrue(Math.abs(analytic - numeric) <= tol, what + ": analytic " + analytic + " vs numeric " + numeric);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static AbstractModule<Activity, Activity, Float> layer(Graph<Float> net, String name) {
+        return (AbstractModule<Activity, Activity, Float>) net.apply(name).get();
+    }
+
+    private static float[] gradOf(Graph<Float> net, String name) {
+        return BigDL.toArray(layer(net, name).parameters()._2()[0]);
+    }
+
+    private static float[] weightsOf(Graph<Float> net, String name, int which) {
+        return BigDL.toArray(layer(net, name).parameters()._1()[which]);
+    }
+
+    private static double maxAbs(float[] a) {
+        double m = 0;
+        for (float v : a) m = Math.max(m, Math.abs(v));
+        return m;
+    }
+
+    private static float[] gaussian(Random r, int n, double scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (scale * r.nextGaussian());
+        return a;
+    }
+}
