@@ -106,8 +106,14 @@ public final class MlhConfig implements Serializable {
 
     /** A validated copy with one key changed ("mlh." prefix optional). */
     public MlhConfig with(String key, Object value) {
-        String k = key.startsWith(ROOT + ".") ? key : ROOT + "." + key;
-        return load(ConfigFactory.parseMap(java.util.Collections.singletonMap(k, value)).withFallback(underlying()));
+        return with(java.util.Collections.singletonMap(key, value));
+    }
+
+    /** A validated copy with several keys changed at once (for settings that must change together). */
+    public MlhConfig with(Map<String, ?> changes) {
+        Map<String, Object> full = new java.util.LinkedHashMap<>();
+        changes.forEach((k, v) -> full.put(k.startsWith(ROOT + ".") ? k : ROOT + "." + k, v));
+        return load(ConfigFactory.parseMap(full).withFallback(underlying()));
     }
 
     /** The full resolved config, rooted above {@code mlh}. */
@@ -186,7 +192,9 @@ public final class MlhConfig implements Serializable {
         if (backbone != Backbone.VGG_SMALL && size != 224) {
             throw error("model.input-size", backbone.name().toLowerCase(Locale.ROOT).replace('_', '-') + " needs 224, got " + size);
         }
-        string("model.pretrained");
+        if (!string("model.pretrained").isEmpty() && backbone == Backbone.VGG_SMALL) {
+            throw error("model.pretrained", "pretrained weights are for the resnet backbones, not vgg-small");
+        }
         atLeast("moh.experts", 1);
         for (String k : new String[] {"loss.centre-weight", "loss.pairwise-weight", "loss.mutual-weight",
                 "loss.centre-quantization", "loss.pairwise-quantization", "train.weight-decay", "train.momentum"}) {

@@ -6,9 +6,6 @@ import com.intel.analytics.bigdl.nn.abstractnn.Activity;
 import com.intel.analytics.bigdl.utils.Node;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.config.MlhConfig;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
 
 /**
  * The MLH network: a backbone shared by both branches, then the Mixture-of-Hash-Experts heads, as
@@ -22,11 +19,9 @@ public final class MlhNet {
         Node<AbstractModule<Activity, Activity, Float>>[] heads = MixtureOfHashExperts.heads(
                 backbone.features, backbone.featureDim, config.bits(), config.effectiveMohMode(), config.experts());
         Graph<Float> net = BigDL.graph(new Node<?>[] {backbone.input}, heads);
-        List<AbstractModule<Activity, Activity, Float>> backboneLayers = inExecutionOrder(net, backbone.layers());
-        if (!config.pretrained().isEmpty()) PretrainedWeights.copyInto(backboneLayers, config.pretrained());
         if (config.backboneLrMultiplier() != 1.0) {
             // BigDL scales a layer's accumulated gradients by scaleW / scaleB: a per-layer learning rate
-            for (AbstractModule<Activity, Activity, Float> layer : backboneLayers) {
+            for (AbstractModule<Activity, Activity, Float> layer : backbone.layers()) {
                 layer.setScaleW(config.backboneLrMultiplier());
                 layer.setScaleB(config.backboneLrMultiplier());
             }
@@ -39,21 +34,11 @@ public final class MlhNet {
             case VGG_SMALL:
                 return VggSmall.build(config.inputChannels(), config.inputSize());
             case RESNET_18:
-                return ResNetBackbone.build(18, config.inputChannels(), config.inputSize());
+                return ResNetBackbone.build(18, config.inputChannels(), config.inputSize(), config.pretrained());
             case RESNET_50:
-                return ResNetBackbone.build(50, config.inputChannels(), config.inputSize());
+                return ResNetBackbone.build(50, config.inputChannels(), config.inputSize(), config.pretrained());
             default:
                 throw new IllegalArgumentException("unknown backbone " + config.backbone());
         }
-    }
-
-    /** The backbone's layers in the graph's forward order (the order weights are matched in). */
-    private static List<AbstractModule<Activity, Activity, Float>> inExecutionOrder(
-            Graph<Float> net, Set<AbstractModule<Activity, Activity, Float>> members) {
-        List<AbstractModule<Activity, Activity, Float>> out = new ArrayList<>();
-        for (Node<AbstractModule<Activity, Activity, Float>> n : net.getForwardExecutions()) {
-            if (members.contains(n.element())) out.add(n.element());
-        }
-        return out;
     }
 }

@@ -1,0 +1,105 @@
+package io.mlh.core.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.intel.analytics.bigdl.models.resnet.ResNet$;
+import com.intel.analytics.bigdl.nn.Graph;
+import com.intel.analytics.bigdl.nn.StaticGraph;
+import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
+import com.intel.analytics.bigdl.nn.abstractnn.Activity;
+import com.intel.analytics.bigdl.tensor.Tensor;
+import com.intel.analytics.bigdl.utils.Table;
+import io.mlh.core.bigdl.BigDL;
+import io.mlh.core.config.MlhConfig;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class MlhNetTest {
+    @BeforeAll
+    static void engine() {
+        BigDL.initLocal(2);
+    }
+
+    /** Every method is the same static graph, (u_c, u_p) in (-1, 1); only mlh carries gates. */
+    @ParameterizedTest
+    @EnumSource(MlhConfig.Method.class)
+    void everyMethodBuildsOneStaticGraphWithTwoCodes(MlhConfig.Method method) {
+        MlhConfig c = MlhConfig.defaults().with("method", MlhConfig.configName(method)).with("bits", 24)
+                .with("model.input-channels", 1).with("model.input-size", 28);
+        Graph<Float> net = MlhNet.build(c);
+        assertTrue(net instanceof StaticGraph);
+        Tensor<Float> x = BigDL.tensor(3, 1, 28, 28);
+        x.randn();
+        Table out = net.forward(x).toTable();
+        for (int b = 1; b <= 2; b++) {
+            assertArrayEquals(new int[] {3, 24}, BigDL.tensorAt(out, b).size());
+            for (float v : BigDL.toArray(BigDL.tensorAt(out, b))) assertTrue(v > -1 && v < 1);
+        }
+        assertEquals(method == MlhConfig.Method.MLH, net.apply("centre-gate").isDefined());
+        assertEquals(method == MlhConfig.Method.MLH, net.apply("pairwise-gate").isDefined());
+    }
+
+    @Test
+    void backboneLearningRateMultiplierScalesOnlyTheBackbone() {
+        MlhConfig c = MlhConfig.defaults().with("train.backbone-lr-multiplier", 0.1);
+        Graph<Float> net = MlhNet.build(c);
+        int scaled = 0;
+        for (com.intel.analytics.bigdl.utils.Node<AbstractModule<Activity, Activity, Float>> n : net.getForwardExecutions()) {
+            AbstractModule<Activity, Activity, Float> m = n.element();
+            if (m.getName().startsWith("centre") || m.getName().startsWith("pairwise") || m.getName().equals("experts")) {
+                assertEquals(1.0, m.getScaleW(), m.getName());
+            } else if (m.parameters() != null) {
+                assertEquals(0.1, m.getScaleW(), 1e-12, m.getName());
+                scaled++;
+            }
+        }
+        assertEquals(4, scaled); // the four convolutions of vgg-small
+    }
+
+    /** A ResNet-18 classifier saved in BigDL's format seeds the backbone; its classifier is left out. */
+    @Test
+    void resnetBackboneLoadsPretrainedWeights(@TempDir Path dir) {
+        com.intel.analytics.bigdl.utils.Table opt = com.intel.analytics.bigdl.utils.T$.MODULE$.apply();
+        opt.update("depth", 18);
+        opt.update("dataset", com.intel.analytics.bigdl.models.resnet.ResNet$DatasetType$ImageNet$.MODULE$);
+        @SuppressWarnings("unchecked")
+        AbstractModule<Activity, Activity, Float> source = (AbstractModule<Activity, Activity, Float>) (Object) ResNet$.MODULE$.graph(1000, opt);
+        String file = dir.resolve("resnet18.bigdl").toString();
+        source.saveModule(file, null, true);
+
+        java.util.Map<String, Object> resnet = new java.util.HashMap<>();
+        resnet.put("model.backbone", "resnet-18");
+        resnet.put("model.input-size", 224);
+        resnet.put("model.pretrained", file);
+        resnet.put("bits", 32);
+        MlhConfig c = MlhConfig.defaults().with(resnet);
+        Graph<Float> net = MlhNet.build(c);
+        // every backbone weight of the source (all but its classifier's two tensors) is in the MLH net
+        Tensor<Float>[] from = source.parameters()._1(), to = net.parameters()._1();
+        java.util.Set<Integer> ours = new java.util.HashSet<>();
+        for (Tensor<Float> t : to) ours.add(Arrays.hashCode(BigDL.toArray(t)));
+        for (int i = 0; i < from.length - 2; i++) {
+            assertTrue(ours.contains(Arrays.hashCode(BigDL.toArray(from[i]))), "pretrained weight tensor " + i + " was not loaded");
+        }
+        assertEquals(from.length - 2 + 6, to.length); // plus the shared experts and the two gates (weight, bias each)
+        Tensor<Float> x = BigDL.tensor(1, 3, 224, 224);
+        x.randn();
+        net.evaluate();
+        assertArrayEquals(new int[] {1, 32}, BigDL.tensorAt(net.forward(x).toTable(), 1).size());
+
+        MlhConfig missing = c.with("model.pretrained", dir.resolve("missing.bigdl").toString());
+        assertThrows(RuntimeException.class, () -> MlhNet.build(missing));
+        String notResnet = dir.resolve("moh.bigdl").toString();
+        MixtureOfHashExperts.standalone(8, 8, MlhConfig.MohMode.SHARED, 2).saveModule(notResnet, null, true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MlhNet.build(c.with("model.pretrained", notResnet)));
+        assertTrue(e.getMessage().contains("not a BigDL ResNet-18"), e.getMessage());
+    }
+}
