@@ -43,10 +43,13 @@ final class ResNetBackbone {
             }
         }
         if (in == null || linears != 1) throw new IllegalArgumentException("not a ResNet classifier graph: no input or not one final Linear");
-        Node<AbstractModule<Activity, Activity, Float>> features = fc.prevNodes().head();
-        features.removeNextEdges(); // detach the classifier
+        // Detach the classifier and its flatten at the global pooling, then flatten again with our own
+        // View: a View read back from a model file forgets its input dims and drops a batch of one.
+        Node<AbstractModule<Activity, Activity, Float>> pool = fc.prevNodes().head().prevNodes().head();
+        pool.removeNextEdges();
         @SuppressWarnings("unchecked")
         int d = ((Linear<Float>) (Object) fc.element()).inputSize();
+        Node<AbstractModule<Activity, Activity, Float>> features = BigDL.node(BigDL.flatten(d), pool);
         return new Backbone(in, features, d);
     }
 

@@ -48,6 +48,20 @@ class MlhNetTest {
     }
 
     @Test
+    void resnet50FeedsItsPooledFeaturesToTheHeads() {
+        java.util.Map<String, Object> r50 = new java.util.HashMap<>();
+        r50.put("model.backbone", "resnet-50");
+        r50.put("model.input-size", 224);
+        Backbone b = MlhNet.backbone(MlhConfig.defaults().with(r50));
+        assertEquals(2048, b.featureDim());
+        Graph<Float> net = MlhNet.build(MlhConfig.defaults().with(r50));
+        Tensor<Float> x = BigDL.tensor(2, 3, 224, 224);
+        x.randn();
+        net.evaluate();
+        assertArrayEquals(new int[] {2, 64}, BigDL.tensorAt(net.forward(x).toTable(), 2).size());
+    }
+
+    @Test
     void backboneLearningRateMultiplierScalesOnlyTheBackbone() {
         MlhConfig c = MlhConfig.defaults().with("train.backbone-lr-multiplier", 0.1);
         Graph<Float> net = MlhNet.build(c);
@@ -90,7 +104,7 @@ class MlhNetTest {
             assertTrue(ours.contains(Arrays.hashCode(BigDL.toArray(from[i]))), "pretrained weight tensor " + i + " was not loaded");
         }
         assertEquals(from.length - 2 + 6, to.length); // plus the shared experts and the two gates (weight, bias each)
-        Tensor<Float> x = BigDL.tensor(1, 3, 224, 224);
+        Tensor<Float> x = BigDL.tensor(1, 3, 224, 224); // a batch of one keeps its batch dimension
         x.randn();
         net.evaluate();
         assertArrayEquals(new int[] {1, 32}, BigDL.tensorAt(net.forward(x).toTable(), 1).size());
