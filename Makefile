@@ -2,7 +2,20 @@
 MVN ?= mvn -B -ntp
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
 
-.PHONY: test build data clean
+# Spark 2.4 + BigDL 0.13 on JDK 17 need these opens (also in the root pom's surefire argLine).
+JVM_OPENS := $(foreach p,java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util \
+  java.util.concurrent java.util.concurrent.atomic sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar \
+  jdk.internal.ref jdk.internal.misc,--add-opens=java.base/$(p)=ALL-UNNAMED)
+# MKL's AVX2 kernels on AMD CPUs: 2.7x the GEMM speed on these machines (../shared/STACK.md)
+export MKL_DEBUG_CPU_TYPE ?= 5
+
+.PHONY: demo test build data clean
+
+## demo: MLH end to end on Fashion-MNIST in one JVM (split, train, encode, mAP@all at 64 bits)
+demo: data
+	$(MVN) -q -pl mlh-core compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+	java -Xmx8g $(JVM_OPENS) -cp mlh-core/target/classes:$$(cat mlh-core/target/classpath.txt) \
+	  io.mlh.core.train.LocalDemo conf/fashion-mnist.conf $(ARGS)
 
 ## test: all unit and real-data tests (installs Fashion-MNIST first if missing)
 test: data
