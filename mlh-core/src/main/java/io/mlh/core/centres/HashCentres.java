@@ -1,28 +1,49 @@
 package io.mlh.core.centres;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * One q-bit hash centre (entries ±1) per class, built as in CSQ: rows of [H; -H] with H the q x q
- * Sylvester Hadamard matrix when q is a power of two and there are at most 2q classes (any two such
- * rows differ in q/2 or q bits), otherwise balanced random vectors (q/2 entries -1) searched until the
- * minimum pairwise Hamming distance reaches the target. The target defaults to the Gilbert–Varshamov
- * value. Deterministic given (classes, bits, seed, target); saved with the model as JSON.
+ * One q-bit hash centre (entries ±1) per class, built as in CSQ.
+ *
+ * <ul>
+ *   <li>"hadamard": when q is a power of two and classes <= 2q, the first {@code classes} rows of
+ *       [H; -H], H the q x q Sylvester Hadamard matrix. Two rows of H differ in exactly q/2 bits, a
+ *       row and its negation in q bits, so the minimum distance is q/2. Used only if q/2 meets the
+ *       target, which the Gilbert–Varshamov default always does except for 2 classes.</li>
+ *   <li>"random": balanced ±1 vectors (exactly q/2 entries -1), searched until the minimum pairwise
+ *       Hamming distance reaches the target ({@link BalancedSearch}). Balanced vectors differ in an
+ *       even number of bits, so an odd target t is reached at t + 1.</li>
+ * </ul>
+ *
+ * The target defaults to the Gilbert–Varshamov value. The result is a function of (classes, bits,
+ * seed, target). Centres are saved with the model, in binary ({@link #writeTo}) or JSON ({@link #toJson}).
  */
 public final class HashCentres implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private static final int GREEDY_TRIES = 2_000, SWAP_STEPS = 400_000;
+    private static final long serialVersionUID = 2L;
 
-    private final int classes, bits, target, minDistance;
+    public static final String HADAMARD = "hadamard", RANDOM = "random";
+
+    // Search budget (BalancedSearch): 80 x 16 bits at distance 6, the hardest paper default, needs
+    // 30k-70k steps; the others need under 2k. A hopeless target gives up after STEPS.
+    private static final int GREEDY_TRIES = 200, STEPS = 200_000, SAMPLES = 16;
+
+    private static final int MAGIC = 0x4D4C4843; // "MLHC"
+    private static final int VERSION = 1;
+
+    private final int bits, target, minDistance;
     private final long seed;
     private final String construction;
     private final float[][] centres;
     private final float[] tieBreaker;
 
     private HashCentres(int bits, long seed, int target, String construction, float[][] centres, float[] tieBreaker) {
-        this.classes = centres.length;
         this.bits = bits;
         this.seed = seed;
         this.target = target;
@@ -32,31 +53,51 @@ public final class HashCentres implements Serializable {
         this.minDistance = minDistance(centres);
     }
 
-    /** Centres for {@code classes} classes; {@code targetDistance <= 0} means the Gilbert–Varshamov value. */
+    /** The Gilbert–Varshamov distance for {@code classes} centres of {@code bits} bits (the default target). */
+    public static int gilbertVarshamov(int bits, int classes) {
+        return GilbertVarshamov.distance(bits, classes);
+    }
+
+    /**
+     * Centres for {@code classes} classes of {@code bits} bits.
+     *
+     * @param targetDistance minimum pairwise Hamming distance to reach; {@code <= 0} means the
+     *                       Gilbert–Varshamov value
+     * @throws IllegalArgumentException on bad sizes, or when the search cannot reach the target
+     */
     public static HashCentres generate(int classes, int bits, long seed, int targetDistance) {
         if (classes < 2) throw new IllegalArgumentException("hash centres need at least 2 classes, got " + classes);
-        if (bits < 8 || bits > 1024 || bits % 8 != 0) throw new IllegalArgumentException("bits must be a multiple of 8 in 8..1024, got " + bits);
-        int target = targetDistance > 0 ? targetDistance : GilbertVarshamov.distance(bits, classes);
+        checkBits(bits);
+        int target = targetDistance > 0 ? targetDistance : gilbertVarshamov(bits, classes);
+        if (target > bits) {
+            throw new IllegalArgumentException("hash centre target distance " + target + " exceeds the code length " + bits);
+        }
         SplittableRandom random = new SplittableRandom(seed);
+        // drawn first, so it depends on the seed alone and not on the construction
         float[] tieBreaker = new float[bits];
         for (int k = 0; k < bits; k++) tieBreaker[k] = random.nextBoolean() ? 1 : -1;
 
-        boolean powerOfTwo = Integer.bitCount(bits) == 1;
-        if (powerOfTwo && classes <= 2 * bits && bits / 2 >= target) {
-            return new HashCentres(bits, seed, target, "hadamard", hadamardRows(classes, bits), tieBreaker);
+        if (Integer.bitCount(bits) == 1 && classes <= 2 * bits && bits / 2 >= target) {
+            return new HashCentres(bits, seed, target, HADAMARD, hadamardRows(classes, bits), tieBreaker);
         }
-        long[][] words = BalancedSearch.run(classes, bits, target, random, GREEDY_TRIES, SWAP_STEPS);
-        float[][] c = toSigns(words, bits);
-        int reached = minDistance(c);
-        if (reached < target) {
+        int goal = target + (target & 1); // balanced vectors are an even distance apart
+        BalancedSearch.Result found = BalancedSearch.run(classes, bits, goal, random, GREEDY_TRIES, STEPS, SAMPLES);
+        if (found.minDistance < goal) {
             throw new IllegalArgumentException(String.format(
-                    "cannot place %d balanced %d-bit hash centres at minimum distance %d (best reached: %d); "
-                            + "lower mlh.centre.min-distance or use more bits", classes, bits, target, reached));
+                    "cannot place %d balanced %d-bit hash centres at minimum Hamming distance %d%s: the best "
+                            + "minimum distance reached is %d; lower mlh.centre.min-distance or use more bits",
+                    classes, bits, target, goal == target ? "" : " (" + goal + ", distances are even)", found.minDistance));
         }
-        return new HashCentres(bits, seed, target, "random", c, tieBreaker);
+        return new HashCentres(bits, seed, target, RANDOM, toSigns(found.rows, bits), tieBreaker);
     }
 
-    /** Rows of [H; -H], H the Sylvester Hadamard matrix: H[i][j] = (-1)^popcount(i & j). */
+    private static void checkBits(int bits) {
+        if (bits < 8 || bits > 1024 || bits % 8 != 0) {
+            throw new IllegalArgumentException("hash centre bits must be a multiple of 8 in 8..1024, got " + bits);
+        }
+    }
+
+    /** Rows of [H; -H] with the Sylvester Hadamard matrix H[i][j] = (-1)^popcount(i & j). */
     private static float[][] hadamardRows(int classes, int bits) {
         float[][] c = new float[classes][bits];
         for (int r = 0; r < classes; r++) {
@@ -69,81 +110,196 @@ public final class HashCentres implements Serializable {
 
     // ------------------------------------------------------------------ accessors
 
-    public int classes() { return classes; }
+    public int classes() { return centres.length; }
     public int bits() { return bits; }
     public long seed() { return seed; }
+    /** The requested minimum distance (the Gilbert–Varshamov value unless one was given). */
     public int targetDistance() { return target; }
-    /** The actual minimum pairwise Hamming distance. */
+    /** The actual minimum pairwise Hamming distance (>= the target). */
     public int minDistance() { return minDistance; }
-    /** "hadamard" or "random". */
+    /** {@link #HADAMARD} or {@link #RANDOM}. */
     public String construction() { return construction; }
 
+    /** Class {@code c}'s centre (a copy). */
     public float[] centre(int c) {
         return centres[c].clone();
     }
 
+    /** All centres, classes x bits (a copy). */
     public float[][] asMatrix() {
-        float[][] m = new float[classes][];
-        for (int c = 0; c < classes; c++) m[c] = centres[c].clone();
+        float[][] m = new float[centres.length][];
+        for (int c = 0; c < centres.length; c++) m[c] = centres[c].clone();
         return m;
     }
 
+    /** The fixed seeded ±1 vector that settles ties in {@link #targetCentre} (a copy). */
     public float[] tieBreaker() {
         return tieBreaker.clone();
     }
 
     /**
-     * A sample's own centre: its class's centre, or for several labels the sign of the sum of their
-     * centres, ties taken from the fixed seeded tie-breaker.
+     * A sample's own centre, for the CSQ-style loss: with one positive label exactly that class's
+     * centre, with several the sign of the sum of their centres, bits that sum to 0 taken from
+     * {@link #tieBreaker()} so the target stays ±1 and deterministic.
      */
-    public float[] targetCentre(float[] multiHot) {
-        if (multiHot.length != classes) throw new IllegalArgumentException("label vector has " + multiHot.length + " entries, expected " + classes);
+    public float[] targetCentre(float[] multiHotLabels) {
+        if (multiHotLabels.length != centres.length) {
+            throw new IllegalArgumentException("label vector has " + multiHotLabels.length + " entries but there are "
+                    + centres.length + " classes");
+        }
         float[] sum = new float[bits];
         int positives = 0;
-        for (int c = 0; c < classes; c++) {
-            if (multiHot[c] > 0) {
+        for (int c = 0; c < centres.length; c++) {
+            if (multiHotLabels[c] > 0) {
                 positives++;
                 for (int k = 0; k < bits; k++) sum[k] += centres[c][k];
             }
         }
-        if (positives == 0) throw new IllegalArgumentException("label vector has no positive class");
+        if (positives == 0) throw new IllegalArgumentException("label vector has no positive class, so no centre");
         for (int k = 0; k < bits; k++) sum[k] = sum[k] > 0 ? 1 : sum[k] < 0 ? -1 : tieBreaker[k];
         return sum;
     }
 
-    // ------------------------------------------------------------------ persistence
+    // ------------------------------------------------------------------ binary persistence
 
-    /** {"classes":..,"bits":..,"seed":..,"target":..,"construction":"..","centres":["0110..",..],"tieBreaker":".."}, 1 = +1. */
+    /** Magic, version, sizes, seed, target, construction, then each row and the tie-breaker packed 8 bits a byte. */
+    public void writeTo(DataOutput out) throws IOException {
+        out.writeInt(MAGIC);
+        out.writeInt(VERSION);
+        out.writeInt(centres.length);
+        out.writeInt(bits);
+        out.writeLong(seed);
+        out.writeInt(target);
+        out.writeUTF(construction);
+        for (float[] row : centres) out.write(pack(row));
+        out.write(pack(tieBreaker));
+    }
+
+    public static HashCentres readFrom(DataInput in) throws IOException {
+        int magic = in.readInt();
+        if (magic != MAGIC) throw new IOException(String.format("not hash centres: magic 0x%08X, expected 0x%08X", magic, MAGIC));
+        int version = in.readInt();
+        if (version != VERSION) throw new IOException("hash centres format version " + version + " is not supported (expected " + VERSION + ")");
+        int classes = in.readInt(), bits = in.readInt();
+        long seed = in.readLong();
+        int target = in.readInt();
+        String construction = in.readUTF();
+        checkStored(classes, bits, construction);
+        float[][] centres = new float[classes][];
+        byte[] row = new byte[bits / 8];
+        for (int c = 0; c < classes; c++) {
+            in.readFully(row);
+            centres[c] = unpack(row, bits);
+        }
+        in.readFully(row);
+        return new HashCentres(bits, seed, target, construction, centres, unpack(row, bits));
+    }
+
+    private static void checkStored(int classes, int bits, String construction) {
+        if (classes < 2) throw new IllegalArgumentException("stored hash centres have " + classes + " classes");
+        checkBits(bits);
+        if (!HADAMARD.equals(construction) && !RANDOM.equals(construction)) {
+            throw new IllegalArgumentException("unknown hash centre construction '" + construction + "'");
+        }
+    }
+
+    private static byte[] pack(float[] v) {
+        byte[] b = new byte[v.length / 8];
+        for (int k = 0; k < v.length; k++) if (v[k] > 0) b[k >>> 3] |= (byte) (0x80 >>> (k & 7));
+        return b;
+    }
+
+    private static float[] unpack(byte[] b, int bits) {
+        float[] v = new float[bits];
+        for (int k = 0; k < bits; k++) v[k] = (b[k >>> 3] & (0x80 >>> (k & 7))) != 0 ? 1 : -1;
+        return v;
+    }
+
+    // ------------------------------------------------------------------ JSON persistence
+
+    /**
+     * {"classes":..,"bits":..,"seed":..,"target":..,"construction":"..","centres":["0110..",..],"tieBreaker":".."},
+     * each centre a string of '1' (+1) and '0' (-1).
+     */
     public String toJson() {
         StringBuilder b = new StringBuilder();
-        b.append("{\"classes\":").append(classes).append(",\"bits\":").append(bits).append(",\"seed\":").append(seed)
-                .append(",\"target\":").append(target).append(",\"construction\":\"").append(construction).append("\",\"centres\":[");
-        for (int c = 0; c < classes; c++) b.append(c == 0 ? "" : ",").append('"').append(bitString(centres[c])).append('"');
+        b.append("{\"classes\":").append(centres.length).append(",\"bits\":").append(bits)
+                .append(",\"seed\":").append(seed).append(",\"target\":").append(target)
+                .append(",\"construction\":\"").append(construction).append("\",\"centres\":[");
+        for (int c = 0; c < centres.length; c++) b.append(c == 0 ? "\"" : ",\"").append(bitString(centres[c])).append('"');
         return b.append("],\"tieBreaker\":\"").append(bitString(tieBreaker)).append("\"}").toString();
     }
 
+    /** Reads {@link #toJson()} output (whitespace and field order are free). */
     public static HashCentres fromJson(String json) {
-        String s = json.replaceAll("\\s", "");
-        int bits = Integer.parseInt(field(s, "bits"));
-        long seed = Long.parseLong(field(s, "seed"));
-        int target = Integer.parseInt(field(s, "target"));
-        String construction = field(s, "construction").replace("\"", "");
-        int open = s.indexOf("\"centres\":[") + 11, close = s.indexOf(']', open);
-        String[] rows = s.substring(open, close).replace("\"", "").split(",");
-        float[][] centres = new float[rows.length][];
-        for (int c = 0; c < rows.length; c++) centres[c] = signs(rows[c], bits);
-        HashCentres h = new HashCentres(bits, seed, target, construction, centres,
-                signs(field(s, "tieBreaker").replace("\"", ""), bits));
-        if (h.classes != Integer.parseInt(field(s, "classes"))) throw new IllegalArgumentException("hash centres JSON: class count disagrees with its rows");
-        return h;
+        MiniJson j = new MiniJson(json);
+        int classes = Integer.parseInt(j.scalar("classes"));
+        int bits = Integer.parseInt(j.scalar("bits"));
+        long seed = Long.parseLong(j.scalar("seed"));
+        int target = Integer.parseInt(j.scalar("target"));
+        String construction = j.string("construction");
+        checkStored(classes, bits, construction);
+        List<String> rows = j.strings("centres");
+        if (rows.size() != classes) {
+            throw new IllegalArgumentException("hash centres JSON says " + classes + " classes but has " + rows.size() + " centres");
+        }
+        float[][] centres = new float[classes][];
+        for (int c = 0; c < classes; c++) centres[c] = signs(rows.get(c), bits, "centre " + c);
+        return new HashCentres(bits, seed, target, construction, centres, signs(j.string("tieBreaker"), bits, "tieBreaker"));
     }
 
-    private static String field(String s, String name) {
-        int at = s.indexOf("\"" + name + "\":");
-        if (at < 0) throw new IllegalArgumentException("hash centres JSON has no field '" + name + "'");
-        int from = at + name.length() + 3, to = from;
-        while (to < s.length() && s.charAt(to) != ',' && s.charAt(to) != '}') to++;
-        return s.substring(from, to);
+    /** Just enough JSON for the flat object above: numbers, plain strings, arrays of plain strings. */
+    private static final class MiniJson {
+        private final String s;
+
+        MiniJson(String s) {
+            this.s = s;
+        }
+
+        /** The index just after "name": (and any whitespace). */
+        private int valueStart(String name) {
+            int at = s.indexOf("\"" + name + "\"");
+            if (at < 0) throw new IllegalArgumentException("hash centres JSON has no field '" + name + "'");
+            int i = skip(at + name.length() + 2);
+            if (i >= s.length() || s.charAt(i) != ':') throw new IllegalArgumentException("hash centres JSON: no ':' after '" + name + "'");
+            return skip(i + 1);
+        }
+
+        private int skip(int i) {
+            while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
+            return i;
+        }
+
+        String scalar(String name) {
+            int from = valueStart(name), to = from;
+            while (to < s.length() && ",}] \t\r\n".indexOf(s.charAt(to)) < 0) to++;
+            return s.substring(from, to);
+        }
+
+        String string(String name) {
+            return quoted(valueStart(name), name)[0];
+        }
+
+        List<String> strings(String name) {
+            int i = valueStart(name);
+            if (i >= s.length() || s.charAt(i) != '[') throw new IllegalArgumentException("hash centres JSON: '" + name + "' is not an array");
+            List<String> out = new ArrayList<>();
+            i = skip(i + 1);
+            while (i < s.length() && s.charAt(i) != ']') {
+                String[] q = quoted(i, name);
+                out.add(q[0]);
+                i = skip(Integer.parseInt(q[1]));
+                if (i < s.length() && s.charAt(i) == ',') i = skip(i + 1);
+            }
+            return out;
+        }
+
+        /** {text, index after the closing quote} of the string starting at i. */
+        private String[] quoted(int i, String name) {
+            int end = i < s.length() && s.charAt(i) == '"' ? s.indexOf('"', i + 1) : -1;
+            if (end < 0) throw new IllegalArgumentException("hash centres JSON: '" + name + "' holds no string");
+            return new String[] {s.substring(i + 1, end), Integer.toString(end + 1)};
+        }
     }
 
     private static String bitString(float[] v) {
@@ -152,18 +308,18 @@ public final class HashCentres implements Serializable {
         return b.toString();
     }
 
-    private static float[] signs(String bitsString, int bits) {
-        if (bitsString.length() != bits) throw new IllegalArgumentException("hash centre '" + bitsString + "' is not " + bits + " bits");
+    private static float[] signs(String ones, int bits, String what) {
+        if (ones.length() != bits) throw new IllegalArgumentException("hash centres JSON: " + what + " has " + ones.length() + " bits, expected " + bits);
         float[] v = new float[bits];
         for (int k = 0; k < bits; k++) {
-            char ch = bitsString.charAt(k);
-            if (ch != '0' && ch != '1') throw new IllegalArgumentException("hash centre has a character '" + ch + "' that is not 0 or 1");
+            char ch = ones.charAt(k);
+            if (ch != '0' && ch != '1') throw new IllegalArgumentException("hash centres JSON: " + what + " has '" + ch + "', not 0 or 1");
             v[k] = ch == '1' ? 1 : -1;
         }
         return v;
     }
 
-    static float[][] toSigns(long[][] words, int bits) {
+    private static float[][] toSigns(long[][] words, int bits) {
         float[][] c = new float[words.length][bits];
         for (int r = 0; r < words.length; r++) {
             for (int k = 0; k < bits; k++) c[r][k] = ((words[r][k >>> 6] >>> (k & 63)) & 1) != 0 ? 1 : -1;
@@ -171,7 +327,7 @@ public final class HashCentres implements Serializable {
         return c;
     }
 
-    static int minDistance(float[][] c) {
+    private static int minDistance(float[][] c) {
         int best = Integer.MAX_VALUE;
         for (int a = 0; a < c.length; a++) {
             for (int b = a + 1; b < c.length; b++) {
@@ -185,12 +341,20 @@ public final class HashCentres implements Serializable {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof HashCentres && Arrays.deepEquals(centres, ((HashCentres) o).centres)
-                && Arrays.equals(tieBreaker, ((HashCentres) o).tieBreaker);
+        if (!(o instanceof HashCentres)) return false;
+        HashCentres h = (HashCentres) o;
+        return bits == h.bits && seed == h.seed && target == h.target && construction.equals(h.construction)
+                && Arrays.deepEquals(centres, h.centres) && Arrays.equals(tieBreaker, h.tieBreaker);
     }
 
     @Override
     public int hashCode() {
-        return Arrays.deepHashCode(centres);
+        return 31 * Arrays.deepHashCode(centres) + Arrays.hashCode(tieBreaker);
+    }
+
+    @Override
+    public String toString() {
+        return String.format("HashCentres[%d classes x %d bits, %s, min distance %d (target %d), seed %d]",
+                centres.length, bits, construction, minDistance, target, seed);
     }
 }

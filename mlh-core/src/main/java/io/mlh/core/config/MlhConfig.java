@@ -1,14 +1,18 @@
 package io.mlh.core.config;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,114 +20,269 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The typed, validated view of the {@code mlh} config tree. Defaults live in {@code reference.conf};
- * a config is checked once on load (unknown keys, types, ranges) and fails naming the key.
+ * The typed, validated view of the {@code mlh} config tree. Every default lives in
+ * {@code reference.conf}; a config is checked once, on load (unknown keys, types, ranges), and
+ * fails with a {@link ConfigError} (an IllegalArgumentException) naming the full key. Instances are
+ * immutable; {@link #with} makes validated copies.
  *
- * <p>Methods are configurations of one model and one loop: {@link Method} says which branches and
- * losses train, see {@link #usesCentreBranch()} and the other derived settings below.
+ * <p>The methods are configurations of one model and one training loop: {@link Method} says which
+ * branches and losses train; see {@link #usesCentreBranch()} and the other effective settings.
  */
 public final class MlhConfig implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     public static final String ROOT = "mlh";
+
+    // ------------------------------------------------------------------ enums
 
     /** The training recipes: MLH and its baselines, all run by the same model and loop. */
     public enum Method {
-        /** both branches, MoH, mutual loss */ MLH,
-        /** centre branch alone, CSQ's BCE-to-centre loss, plain hash layer */ CSQ,
-        /** centre branch alone, the softmax-over-centres L_C, plain hash layer */ MDS,
-        /** pairwise branch alone, L_P, plain hash layer */ DPSH,
-        /** both branches and the mutual loss, MoH off (dual hash layers) */ DUAL;
+        /** both branches, MoH, mutual loss */
+        MLH(true, true, true),
+        /** centre branch alone, CSQ's BCE-to-centre loss, plain hash layer */
+        CSQ(true, false, false),
+        /** centre branch alone, the softmax-over-centres L_C, plain hash layer */
+        MDS(true, false, false),
+        /** pairwise branch alone, L_P, plain hash layer */
+        DPSH(false, true, false),
+        /** both branches and the mutual loss, MoH off (dual hash layers) */
+        DUAL(true, true, true);
+
+        private final boolean centre, pairwise, mutual;
+
+        Method(boolean centre, boolean pairwise, boolean mutual) {
+            this.centre = centre;
+            this.pairwise = pairwise;
+            this.mutual = mutual;
+        }
+
+        /** Whether L_C (or CSQ's loss) trains the centre branch. */
+        public boolean usesCentreBranch() { return centre; }
+        /** Whether L_P trains the pairwise branch. */
+        public boolean usesPairwiseBranch() { return pairwise; }
+        /** Whether L_M couples the branches (needs both). */
+        public boolean usesMutual() { return mutual; }
+
+        public String configName() { return MlhConfig.configName(this); }
+        public static Method parse(String key, String value) { return parseEnum(values(), key, value); }
     }
 
-    public enum Backbone { VGG_SMALL, RESNET_18, RESNET_50 }
+    public enum Backbone {
+        VGG_SMALL, RESNET_18, RESNET_50;
 
-    public enum MohMode { SHARED, SEPARATE, NONE }
+        public String configName() { return MlhConfig.configName(this); }
+        public static Backbone parse(String key, String value) { return parseEnum(values(), key, value); }
+    }
 
-    public enum CentreLoss { MLH, CSQ }
+    public enum MohMode {
+        SHARED, SEPARATE, NONE;
 
-    public enum MutualMode { JOINT, ALTERNATE }
+        public String configName() { return MlhConfig.configName(this); }
+        public static MohMode parse(String key, String value) { return parseEnum(values(), key, value); }
+    }
 
-    public enum EncodeBranch { AUTO, CENTRE, PAIRWISE }
+    public enum CentreLoss {
+        MLH, CSQ;
 
-    public enum OptimizerKind { ADAM, RMSPROP, SGD }
+        public String configName() { return MlhConfig.configName(this); }
+        public static CentreLoss parse(String key, String value) { return parseEnum(values(), key, value); }
+    }
 
-    private final Config config; // the resolved "mlh" tree, defaults included
+    public enum MutualMode {
+        JOINT, ALTERNATE;
+
+        public String configName() { return MlhConfig.configName(this); }
+        public static MutualMode parse(String key, String value) { return parseEnum(values(), key, value); }
+    }
+
+    public enum EncodeBranch {
+        AUTO, CENTRE, PAIRWISE;
+
+        public String configName() { return MlhConfig.configName(this); }
+        public static EncodeBranch parse(String key, String value) { return parseEnum(values(), key, value); }
+    }
+
+    public enum OptimizerKind {
+        ADAM, RMSPROP, SGD;
+
+        public String configName() { return MlhConfig.configName(this); }
+        public static OptimizerKind parse(String key, String value) { return parseEnum(values(), key, value); }
+    }
+
+    /** The config spelling of an enum value: lower case with hyphens ("vgg-small", "resnet-18"). */
+    public static String configName(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** The constant spelled {@code value} (case-insensitive); the error names key, value and the choices. */
+    static <E extends Enum<E>> E parseEnum(E[] constants, String key, String value) {
+        String wanted = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        for (E e : constants) if (configName(e).equals(wanted)) return e;
+        String[] allowed = new String[constants.length];
+        for (int i = 0; i < constants.length; i++) allowed[i] = configName(constants[i]);
+        throw new ConfigError(key, "unknown value '" + value + "', expected one of " + String.join(", ", allowed));
+    }
+
+    // ------------------------------------------------------------------ state
+
+    private final Config config; // the resolved mlh tree (defaults included), rooted above "mlh"
+
     private final Method method;
+    private final int bits, classes;
+    private final long seed;
     private final Backbone backbone;
+    private final int inputChannels, inputSize;
+    private final String pretrained;
     private final MohMode mohMode;
+    private final int experts;
+    private final double centreWeight, pairwiseWeight, mutualWeight, centreQuantization, pairwiseQuantization;
     private final CentreLoss centreLoss;
+    private final int centreMinDistance;
     private final MutualMode mutualMode;
+    private final int mutualStartEpoch;
     private final EncodeBranch encodeBranch;
+    private final int batchSize, epochs;
     private final OptimizerKind optimizer;
+    private final double learningRate, backboneLrMultiplier, weightDecay, momentum;
 
-    private MlhConfig(Config root) {
-        Config c = root.getConfig(ROOT);
-        this.config = c;
+    private MlhConfig(Config resolved) {
+        Config c;
+        try {
+            c = resolved.getConfig(ROOT);
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigError(ROOT, "must be an object holding the MLH settings (" + e.getMessage() + ")");
+        }
         rejectUnknownKeys(c);
-        this.method = parse(Method.class, c, "method");
-        this.backbone = parse(Backbone.class, c, "model.backbone");
-        this.mohMode = parse(MohMode.class, c, "moh.mode");
-        this.centreLoss = parse(CentreLoss.class, c, "centre.loss");
-        this.mutualMode = parse(MutualMode.class, c, "mutual.mode");
-        this.encodeBranch = parse(EncodeBranch.class, c, "encode.branch");
-        this.optimizer = parse(OptimizerKind.class, c, "train.optimizer");
+        this.config = c.atKey(ROOT);
+        Reader r = new Reader(c);
+
+        method = Method.parse(full("method"), r.string("method"));
+        bits = r.integer("bits");
+        classes = r.integer("classes");
+        seed = r.longInteger("seed");
+        backbone = Backbone.parse(full("model.backbone"), r.string("model.backbone"));
+        inputChannels = r.integer("model.input-channels");
+        inputSize = r.integer("model.input-size");
+        pretrained = r.string("model.pretrained");
+        mohMode = MohMode.parse(full("moh.mode"), r.string("moh.mode"));
+        experts = r.integer("moh.experts");
+        centreWeight = r.number("loss.centre-weight");
+        pairwiseWeight = r.number("loss.pairwise-weight");
+        mutualWeight = r.number("loss.mutual-weight");
+        centreQuantization = r.number("loss.centre-quantization");
+        pairwiseQuantization = r.number("loss.pairwise-quantization");
+        centreLoss = CentreLoss.parse(full("centre.loss"), r.string("centre.loss"));
+        centreMinDistance = r.integer("centre.min-distance");
+        mutualMode = MutualMode.parse(full("mutual.mode"), r.string("mutual.mode"));
+        mutualStartEpoch = r.integer("mutual.start-epoch");
+        encodeBranch = EncodeBranch.parse(full("encode.branch"), r.string("encode.branch"));
+        batchSize = r.integer("train.batch-size");
+        epochs = r.integer("train.epochs");
+        optimizer = OptimizerKind.parse(full("train.optimizer"), r.string("train.optimizer"));
+        learningRate = r.number("train.learning-rate");
+        backboneLrMultiplier = r.number("train.backbone-lr-multiplier");
+        weightDecay = r.number("train.weight-decay");
+        momentum = r.number("train.momentum");
         validate();
     }
 
     // ------------------------------------------------------------------ loading
 
+    private static final class Defaults {
+        static final MlhConfig INSTANCE = load(ConfigFactory.empty());
+    }
+
+    /** The reference defaults alone. */
     public static MlhConfig defaults() {
-        return load(ConfigFactory.empty());
+        return Defaults.INSTANCE;
     }
 
-    /** {@code user} over the reference defaults. */
-    public static MlhConfig load(Config user) {
-        return new MlhConfig(user.withFallback(ConfigFactory.defaultReference()).resolve());
+    /** {@code userConfig} over the reference defaults; keys outside {@code mlh} are ignored. */
+    public static MlhConfig load(Config userConfig) {
+        Config resolved;
+        try {
+            resolved = userConfig.withFallback(ConfigFactory.defaultReference()).resolve();
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new IllegalArgumentException("config does not resolve: " + e.getMessage(), e);
+        }
+        return new MlhConfig(resolved);
     }
 
-    /** A HOCON file (may be null) with {@code key=value} overrides on top; keys may omit the "mlh." prefix. */
+    /**
+     * A HOCON file (null for none) with {@code key=value} overrides on top, later overrides winning.
+     * Keys may omit the "mlh." prefix; values are HOCON ("32", "resnet-50", "[1, 2]"), and a bare
+     * value HOCON cannot read, or that holds "//" or "#" (paths, URLs), is taken as a literal string.
+     */
     public static MlhConfig load(Path hoconFile, List<String> overrides) {
         Config user = ConfigFactory.empty();
         if (hoconFile != null) {
             if (!Files.isRegularFile(hoconFile)) throw new IllegalArgumentException("config file " + hoconFile + " does not exist");
-            user = ConfigFactory.parseFile(hoconFile.toFile());
+            try {
+                user = ConfigFactory.parseFile(hoconFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (com.typesafe.config.ConfigException e) {
+                throw new IllegalArgumentException("config file " + hoconFile + " does not parse: " + e.getMessage(), e);
+            }
         }
-        for (int i = overrides.size() - 1; i >= 0; i--) user = parseOverride(overrides.get(i)).withFallback(user);
-        return load(user);
+        Config over = ConfigFactory.empty();
+        for (String o : overrides) over = parseOverride(o).withFallback(over);
+        return load(over.withFallback(user));
     }
 
-    private static Config parseOverride(String kv) {
-        int eq = kv.indexOf('=');
-        if (eq <= 0) throw new IllegalArgumentException("override '" + kv + "' is not key=value");
-        String key = kv.substring(0, eq).trim();
-        if (!key.startsWith(ROOT + ".")) key = ROOT + "." + key;
+    /** One {@code key=value} override as a config rooted above {@code mlh}. */
+    static Config parseOverride(String override) {
+        int eq = override.indexOf('=');
+        String key = eq < 0 ? "" : override.substring(0, eq).trim();
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("malformed override '" + override + "': expected key=value, e.g. bits=32 or mlh.train.epochs=5");
+        }
+        String path = key.equals(ROOT) || key.startsWith(ROOT + ".") ? key : ROOT + "." + key;
         try {
-            return ConfigFactory.parseString(key + " = " + kv.substring(eq + 1).trim());
-        } catch (ConfigException e) {
-            throw new IllegalArgumentException("override '" + kv + "' does not parse: " + e.getMessage(), e);
+            ConfigUtil.splitPath(path);
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new IllegalArgumentException("malformed override '" + override + "': '" + key + "' is not a config key", e);
         }
+        String value = override.substring(eq + 1).trim();
+        boolean structured = value.startsWith("{") || value.startsWith("[") || value.startsWith("\"");
+        // HOCON would cut "hdfs://x" or "a#b" at the comment marker without complaint
+        if (structured || !(value.contains("//") || value.contains("#"))) {
+            try {
+                return ConfigFactory.parseString(path + " = " + value);
+            } catch (com.typesafe.config.ConfigException e) {
+                if (structured) throw new IllegalArgumentException("malformed override '" + override + "': " + e.getMessage(), e);
+            }
+        }
+        return ConfigFactory.empty().withValue(path, ConfigValueFactory.fromAnyRef(value));
     }
 
-    /** A validated copy with one key changed ("mlh." prefix optional). */
+    /** A validated copy with one key changed ("mlh." prefix optional; enum constants allowed as values). */
     public MlhConfig with(String key, Object value) {
-        return with(java.util.Collections.singletonMap(key, value));
+        return with(Collections.singletonMap(key, value));
     }
 
     /** A validated copy with several keys changed at once (for settings that must change together). */
     public MlhConfig with(Map<String, ?> changes) {
-        Map<String, Object> full = new java.util.LinkedHashMap<>();
-        changes.forEach((k, v) -> full.put(k.startsWith(ROOT + ".") ? k : ROOT + "." + k, v));
-        return load(ConfigFactory.parseMap(full).withFallback(underlying()));
+        Map<String, Object> full = new LinkedHashMap<>();
+        for (Map.Entry<String, ?> e : changes.entrySet()) {
+            String k = e.getKey();
+            Object v = e.getValue() instanceof Enum ? configName((Enum<?>) e.getValue()) : e.getValue();
+            full.put(k.equals(ROOT) || k.startsWith(ROOT + ".") ? k : ROOT + "." + k, v);
+        }
+        Config changed;
+        try {
+            changed = ConfigFactory.parseMap(full);
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new IllegalArgumentException("cannot set " + full.keySet() + ": " + e.getMessage(), e);
+        }
+        return load(changed.withFallback(config));
     }
 
-    /** The full resolved config, rooted above {@code mlh}. */
+    /** The resolved config, defaults included, rooted above {@code mlh} (only the {@code mlh} tree). */
     public Config underlying() {
-        return config.atKey(ROOT);
+        return config;
     }
 
-    /** The effective {@code mlh} tree as HOCON, to save with a model and reload with {@link #load(Config)}. */
+    /** The effective {@code mlh} tree as concise HOCON, to save with a model and reload with {@link #load(Config)}. */
     public String render() {
-        return underlying().root().render(ConfigRenderOptions.concise().setFormatted(true).setJson(false));
+        return config.root().render(ConfigRenderOptions.concise().setFormatted(true).setJson(false));
     }
 
     @Override
@@ -131,26 +290,55 @@ public final class MlhConfig implements Serializable {
         return render();
     }
 
-    // ------------------------------------------------------------------ validation
-
-    private static final Set<String> KNOWN = knownKeys();
-
-    private static Set<String> knownKeys() {
-        Set<String> keys = new TreeSet<>();
-        for (Map.Entry<String, ConfigValue> e : ConfigFactory.defaultReference().getConfig(ROOT).entrySet()) keys.add(e.getKey());
-        return keys;
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MlhConfig && values().equals(((MlhConfig) o).values());
     }
 
-    private static void rejectUnknownKeys(Config c) {
-        for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
-            if (!KNOWN.contains(e.getKey())) {
-                String near = nearest(e.getKey());
-                throw new ConfigError(ROOT + "." + e.getKey(), "unknown key" + (near == null ? "" : "; did you mean '" + ROOT + "." + near + "'?"));
-            }
+    @Override
+    public int hashCode() {
+        return values().hashCode();
+    }
+
+    private List<Object> values() {
+        return Arrays.asList(method, bits, classes, seed, backbone, inputChannels, inputSize, pretrained, mohMode,
+                experts, centreWeight, pairwiseWeight, mutualWeight, centreQuantization, pairwiseQuantization,
+                centreLoss, centreMinDistance, mutualMode, mutualStartEpoch, encodeBranch, batchSize, epochs,
+                optimizer, learningRate, backboneLrMultiplier, weightDecay, momentum);
+    }
+
+    // ------------------------------------------------------------------ validation
+
+    private static final Set<String> KNOWN = new TreeSet<>(), SECTIONS = new TreeSet<>();
+
+    static {
+        for (Map.Entry<String, ConfigValue> e : ConfigFactory.defaultReference().getConfig(ROOT).entrySet()) {
+            KNOWN.add(e.getKey());
+            List<String> parts = ConfigUtil.splitPath(e.getKey());
+            for (int i = 1; i < parts.size(); i++) SECTIONS.add(ConfigUtil.joinPath(parts.subList(0, i)));
         }
     }
 
+    /** Typos would otherwise fall back to a default silently. */
+    private static void rejectUnknownKeys(Config c) {
+        for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
+            String key = e.getKey();
+            if (KNOWN.contains(key)) continue;
+            if (SECTIONS.contains(key)) {
+                throw new ConfigError(full(key), "must be an object (a section of settings), got " + e.getValue().render());
+            }
+            for (String known : KNOWN) {
+                if (key.startsWith(known + ".")) throw new ConfigError(full(known), "must be a single value, not an object");
+            }
+            String near = nearest(key);
+            throw new ConfigError(full(key), "unknown key" + (near == null ? "" : "; did you mean '" + full(near) + "'?"));
+        }
+    }
+
+    /** A known key with the same last segment, else the closest by edit distance if it is close. */
     private static String nearest(String key) {
+        String last = key.substring(key.lastIndexOf('.') + 1);
+        for (String k : KNOWN) if (k.equals(last) || k.endsWith("." + last)) return k;
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : KNOWN) {
@@ -179,132 +367,166 @@ public final class MlhConfig implements Serializable {
     }
 
     private void validate() {
-        int bits = integer("bits");
         if (bits < 8 || bits > 1024 || bits % 8 != 0) throw error("bits", "must be a multiple of 8 in 8..1024, got " + bits);
-        atLeast("classes", 2);
-        number("seed");
-        int channels = integer("model.input-channels");
-        if (channels < 1 || channels > 4) throw error("model.input-channels", "must be in 1..4, got " + channels);
-        int size = integer("model.input-size");
-        if (backbone == Backbone.VGG_SMALL && (size < 4 || size % 4 != 0)) {
-            throw error("model.input-size", "vgg-small needs a positive multiple of 4, got " + size);
+        atLeast("classes", classes, 2);
+        if (inputChannels < 1 || inputChannels > 4) throw error("model.input-channels", "must be in 1..4, got " + inputChannels);
+        if (backbone == Backbone.VGG_SMALL && (inputSize < 4 || inputSize % 4 != 0)) {
+            throw error("model.input-size", "vgg-small needs a positive multiple of 4 (two 2x2 poolings), got " + inputSize);
         }
-        if (backbone != Backbone.VGG_SMALL && size != 224) {
-            throw error("model.input-size", backbone.name().toLowerCase(Locale.ROOT).replace('_', '-') + " needs 224, got " + size);
+        if (backbone != Backbone.VGG_SMALL && inputSize != 224) {
+            throw error("model.input-size", backbone.configName() + " needs exactly 224, got " + inputSize);
         }
-        if (!string("model.pretrained").isEmpty() && backbone == Backbone.VGG_SMALL) {
+        if (!pretrained.isEmpty() && backbone == Backbone.VGG_SMALL) {
             throw error("model.pretrained", "pretrained weights are for the resnet backbones, not vgg-small");
         }
-        atLeast("moh.experts", 1);
-        for (String k : new String[] {"loss.centre-weight", "loss.pairwise-weight", "loss.mutual-weight",
-                "loss.centre-quantization", "loss.pairwise-quantization", "train.weight-decay", "train.momentum"}) {
-            if (!(number(k) >= 0)) throw error(k, "must be >= 0, got " + number(k));
+        atLeast("moh.experts", experts, 1);
+        nonNegative("loss.centre-weight", centreWeight);
+        nonNegative("loss.pairwise-weight", pairwiseWeight);
+        nonNegative("loss.mutual-weight", mutualWeight);
+        nonNegative("loss.centre-quantization", centreQuantization);
+        nonNegative("loss.pairwise-quantization", pairwiseQuantization);
+        atLeast("centre.min-distance", centreMinDistance, 0);
+        if (centreMinDistance > bits) throw error("centre.min-distance", "cannot exceed bits (" + bits + "), got " + centreMinDistance);
+        atLeast("mutual.start-epoch", mutualStartEpoch, 0);
+        if (encodeBranch == EncodeBranch.CENTRE && !method.usesCentreBranch()
+                || encodeBranch == EncodeBranch.PAIRWISE && !method.usesPairwiseBranch()) {
+            throw error("encode.branch", method.configName() + " does not train the " + encodeBranch.configName() + " branch");
         }
-        atLeast("centre.min-distance", 0);
-        if (integer("centre.min-distance") > bits) throw error("centre.min-distance", "cannot exceed bits (" + bits + ")");
-        atLeast("mutual.start-epoch", 0);
-        atLeast("train.batch-size", 2);
-        atLeast("train.epochs", 1);
-        if (!(number("train.learning-rate") > 0)) throw error("train.learning-rate", "must be > 0, got " + number("train.learning-rate"));
-        if (!(number("train.backbone-lr-multiplier") >= 0)) throw error("train.backbone-lr-multiplier", "must be >= 0");
+        atLeast("train.batch-size", batchSize, 2); // the pairwise loss needs pairs
+        atLeast("train.epochs", epochs, 1);
+        if (!(learningRate > 0)) throw error("train.learning-rate", "must be > 0, got " + learningRate);
+        nonNegative("train.backbone-lr-multiplier", backboneLrMultiplier);
+        nonNegative("train.weight-decay", weightDecay);
+        if (!(momentum >= 0 && momentum < 1)) throw error("train.momentum", "must be in [0, 1), got " + momentum);
     }
 
-    private void atLeast(String key, int min) {
-        int v = integer(key);
-        if (v < min) throw error(key, "must be >= " + min + ", got " + v);
+    private static void atLeast(String key, int value, int min) {
+        if (value < min) throw error(key, "must be >= " + min + ", got " + value);
     }
 
-    private int integer(String key) {
-        try {
-            return config.getInt(key);
-        } catch (ConfigException.WrongType e) {
-            throw error(key, "must be an integer, got " + config.getValue(key).render());
-        }
+    private static void nonNegative(String key, double value) {
+        if (!(value >= 0)) throw error(key, "must be >= 0, got " + value);
     }
 
-    private double number(String key) {
-        try {
-            return config.getDouble(key);
-        } catch (ConfigException.WrongType e) {
-            throw error(key, "must be a number, got " + config.getValue(key).render());
-        }
-    }
-
-    private String string(String key) {
-        try {
-            return config.getString(key);
-        } catch (ConfigException.WrongType e) {
-            throw error(key, "must be a string, got " + config.getValue(key).render());
-        }
+    private static String full(String key) {
+        return ROOT + "." + key;
     }
 
     private static ConfigError error(String key, String problem) {
-        return new ConfigError(ROOT + "." + key, problem);
+        return new ConfigError(full(key), problem);
     }
 
-    /** Enum values are spelled in lower case with hyphens: "vgg-small", "resnet-18". */
-    private static <E extends Enum<E>> E parse(Class<E> type, Config c, String key) {
-        String raw;
-        try {
-            raw = c.getString(key);
-        } catch (ConfigException.WrongType e) {
-            throw error(key, "must be a string, got " + c.getValue(key).render());
+    /** Typed reads that turn Typesafe's type errors into errors naming the full key. */
+    private static final class Reader {
+        private final Config c;
+
+        Reader(Config c) {
+            this.c = c;
         }
-        for (E e : type.getEnumConstants()) if (configName(e).equals(raw)) return e;
-        String[] allowed = Arrays.stream(type.getEnumConstants()).map(MlhConfig::configName).toArray(String[]::new);
-        throw error(key, "unknown value '" + raw + "', expected one of " + String.join(", ", allowed));
-    }
 
-    /** The config spelling of an enum value. */
-    public static String configName(Enum<?> e) {
-        return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        int integer(String key) {
+            try {
+                wholeNumber(key);
+                return c.getInt(key);
+            } catch (com.typesafe.config.ConfigException e) {
+                throw wrongType(key, "an integer", e);
+            }
+        }
+
+        long longInteger(String key) {
+            try {
+                wholeNumber(key);
+                return c.getLong(key);
+            } catch (com.typesafe.config.ConfigException e) {
+                throw wrongType(key, "an integer", e);
+            }
+        }
+
+        /** getInt would silently truncate 64.5 to 64. */
+        private void wholeNumber(String key) {
+            double v = c.getNumber(key).doubleValue();
+            if (v != Math.rint(v)) throw new com.typesafe.config.ConfigException.WrongType(c.origin(), key, "an integer", "a fraction");
+        }
+
+        double number(String key) {
+            try {
+                return c.getDouble(key);
+            } catch (com.typesafe.config.ConfigException e) {
+                throw wrongType(key, "a number", e);
+            }
+        }
+
+        String string(String key) {
+            try {
+                return c.getString(key);
+            } catch (com.typesafe.config.ConfigException e) {
+                throw wrongType(key, "a string", e);
+            }
+        }
+
+        private ConfigError wrongType(String key, String expected, com.typesafe.config.ConfigException e) {
+            String got = c.hasPathOrNull(key) && !c.getIsNull(key) ? c.getValue(key).render(ConfigRenderOptions.concise()) : "null";
+            ConfigError error = new ConfigError(full(key), "must be " + expected + ", got " + got);
+            error.initCause(e);
+            return error;
+        }
     }
 
     // ------------------------------------------------------------------ typed getters
 
     public Method method() { return method; }
-    public int bits() { return config.getInt("bits"); }
-    public int classes() { return config.getInt("classes"); }
-    public long seed() { return config.getLong("seed"); }
+    public int bits() { return bits; }
+    public int classes() { return classes; }
+    public long seed() { return seed; }
     public Backbone backbone() { return backbone; }
-    public int inputChannels() { return config.getInt("model.input-channels"); }
-    public int inputSize() { return config.getInt("model.input-size"); }
-    public String pretrained() { return config.getString("model.pretrained"); }
+    public int inputChannels() { return inputChannels; }
+    public int inputSize() { return inputSize; }
+    /** BigDL model file with ResNet weights; empty for random initialisation. */
+    public String pretrained() { return pretrained; }
     public MohMode mohMode() { return mohMode; }
-    public int experts() { return config.getInt("moh.experts"); }
-    public double centreWeight() { return config.getDouble("loss.centre-weight"); }
-    public double pairwiseWeight() { return config.getDouble("loss.pairwise-weight"); }
-    public double mutualWeight() { return config.getDouble("loss.mutual-weight"); }
-    public double centreQuantization() { return config.getDouble("loss.centre-quantization"); }
-    public double pairwiseQuantization() { return config.getDouble("loss.pairwise-quantization"); }
+    public int experts() { return experts; }
+    /** lambda1 */
+    public double centreWeight() { return centreWeight; }
+    /** lambda2 */
+    public double pairwiseWeight() { return pairwiseWeight; }
+    /** lambda3 */
+    public double mutualWeight() { return mutualWeight; }
+    /** beta */
+    public double centreQuantization() { return centreQuantization; }
+    /** alpha */
+    public double pairwiseQuantization() { return pairwiseQuantization; }
     public CentreLoss centreLoss() { return centreLoss; }
-    public int centreMinDistance() { return config.getInt("centre.min-distance"); }
+    /** 0 means the Gilbert–Varshamov value. */
+    public int centreMinDistance() { return centreMinDistance; }
     public MutualMode mutualMode() { return mutualMode; }
-    public int mutualStartEpoch() { return config.getInt("mutual.start-epoch"); }
+    public int mutualStartEpoch() { return mutualStartEpoch; }
     public EncodeBranch encodeBranch() { return encodeBranch; }
-    public int batchSize() { return config.getInt("train.batch-size"); }
-    public int epochs() { return config.getInt("train.epochs"); }
+    public int batchSize() { return batchSize; }
+    public int epochs() { return epochs; }
     public OptimizerKind optimizer() { return optimizer; }
-    public double learningRate() { return config.getDouble("train.learning-rate"); }
-    public double backboneLrMultiplier() { return config.getDouble("train.backbone-lr-multiplier"); }
-    public double weightDecay() { return config.getDouble("train.weight-decay"); }
-    public double momentum() { return config.getDouble("train.momentum"); }
+    public double learningRate() { return learningRate; }
+    public double backboneLrMultiplier() { return backboneLrMultiplier; }
+    public double weightDecay() { return weightDecay; }
+    public double momentum() { return momentum; }
 
     // ------------------------------------------------------------------ what the method means
 
+    /** mlh, dual, csq and mds train the centre branch; dpsh does not. */
     public boolean usesCentreBranch() {
-        return method != Method.DPSH;
+        return method.usesCentreBranch();
     }
 
+    /** mlh, dual and dpsh train the pairwise branch; csq and mds do not. */
     public boolean usesPairwiseBranch() {
-        return method == Method.MLH || method == Method.DUAL || method == Method.DPSH;
+        return method.usesPairwiseBranch();
     }
 
+    /** mlh and dual couple the branches with L_M. */
     public boolean usesMutual() {
-        return method == Method.MLH || method == Method.DUAL;
+        return method.usesMutual();
     }
 
-    /** csq trains with CSQ's loss, mds with L_C; mlh and dual use {@code centre.loss}. */
+    /** csq trains with CSQ's loss, mds with the softmax L_C; the others use {@code centre.loss}. */
     public CentreLoss effectiveCentreLoss() {
         switch (method) {
             case CSQ: return CentreLoss.CSQ;
@@ -313,12 +535,15 @@ public final class MlhConfig implements Serializable {
         }
     }
 
-    /** Only mlh mixes experts; the baselines use plain hash layers, as their papers do. */
+    /**
+     * Only mlh mixes experts (dual is MLH without MoH, and the baselines use plain hash layers as
+     * their papers do), so every method but mlh runs with {@link MohMode#NONE}.
+     */
     public MohMode effectiveMohMode() {
         return method == Method.MLH ? mohMode : MohMode.NONE;
     }
 
-    /** Which branch's signs are the retrieval codes. */
+    /** Which branch's signs are the retrieval codes: auto is the pairwise branch for dpsh, else the centre branch. */
     public EncodeBranch effectiveEncodeBranch() {
         if (encodeBranch != EncodeBranch.AUTO) return encodeBranch;
         return method == Method.DPSH ? EncodeBranch.PAIRWISE : EncodeBranch.CENTRE;
