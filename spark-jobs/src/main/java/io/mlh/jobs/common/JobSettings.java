@@ -1,0 +1,99 @@
+package io.mlh.jobs.common;
+
+import com.typesafe.config.Config;
+import io.mlh.core.config.ConfigError;
+import io.mlh.core.config.MlhConfig;
+import java.io.Serializable;
+import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The job keys (spark-jobs' reference.conf) next to the model keys of {@link MlhConfig}: one
+ * validated, serialisable object a job reads everything from. Jobs take a HOCON file and
+ * {@code key=value} overrides: {@code <job> conf/fashion-mnist.conf bits=32 paths.codes=hdfs://...}.
+ */
+public final class JobSettings implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public enum Source { IDX, FOLDER, LIST }
+
+    public enum BadRecordPolicy { FAIL, SKIP }
+
+    public final MlhConfig model;
+    public final Source source;
+    public final String root, folderSplit, listDir;
+    public final int queriesPerClass, trainPerClass, shards;
+    public final BadRecordPolicy onBadRecord;
+    public final float[] mean, std;
+    public final String shardsPath, modelPath, codesPath, reportPath, master, queryCodesPath, databaseCodesPath;
+    public final boolean resume, overwrite, continuous;
+    public final int encodeBatchSize, topK;
+    public final int[] precisionAt;
+
+    public JobSettings(MlhConfig model) {
+        this.model = model;
+        Config c = model.underlying().getConfig(MlhConfig.ROOT);
+        this.source = parse(Source.class, c, "data.source");
+        this.root = c.getString("data.root");
+        this.folderSplit = c.getString("data.folder-split");
+        this.listDir = c.getString("data.list-dir").isEmpty() ? root : c.getString("data.list-dir");
+        this.queriesPerClass = atLeast(c, "data.queries-per-class", 0);
+        this.trainPerClass = atLeast(c, "data.train-per-class", 0);
+        this.shards = atLeast(c, "data.shards", 1);
+        this.onBadRecord = parse(BadRecordPolicy.class, c, "data.on-bad-record");
+        this.mean = floats(c, "data.mean");
+        this.std = floats(c, "data.std");
+        if (mean.length != model.inputChannels() || std.length != model.inputChannels()) {
+            throw new ConfigError("mlh.data.mean", "mean and std need one value per input channel (" + model.inputChannels() + ")");
+        }
+        for (float s : std) if (!(s > 0)) throw new ConfigError("mlh.data.std", "must be > 0");
+        this.shardsPath = c.getString("paths.shards");
+        this.modelPath = c.getString("paths.model");
+        this.codesPath = c.getString("paths.codes");
+        this.reportPath = c.getString("paths.report");
+        this.master = c.getString("spark.master");
+        this.resume = c.getBoolean("jobs.resume");
+        this.overwrite = c.getBoolean("jobs.overwrite");
+        this.continuous = c.getBoolean("jobs.continuous");
+        this.encodeBatchSize = atLeast(c, "jobs.encode-batch-size", 1);
+        this.queryCodesPath = c.getString("jobs.query-codes").isEmpty() ? codesPath : c.getString("jobs.query-codes");
+        this.databaseCodesPath = c.getString("jobs.database-codes").isEmpty() ? codesPath : c.getString("jobs.database-codes");
+        this.topK = atLeast(c, "jobs.top-k", 0);
+        this.precisionAt = c.getIntList("jobs.precision-at").stream().mapToInt(Integer::intValue).toArray();
+        for (int n : precisionAt) if (n < 1) throw new ConfigError("mlh.jobs.precision-at", "values must be >= 1");
+    }
+
+    /** args[0]: a HOCON file ("-" for none); the rest: key=value overrides. */
+    public static JobSettings fromArgs(String[] args) {
+        List<String> all = Arrays.asList(args);
+        boolean file = !all.isEmpty() && !all.get(0).contains("=");
+        MlhConfig config = MlhConfig.load(file && !all.get(0).equals("-") ? Paths.get(all.get(0)) : null,
+                all.subList(file ? 1 : 0, all.size()));
+        return new JobSettings(config);
+    }
+
+    private static int atLeast(Config c, String key, int min) {
+        int v = c.getInt(key);
+        if (v < min) throw new ConfigError("mlh." + key, "must be >= " + min + ", got " + v);
+        return v;
+    }
+
+    private static float[] floats(Config c, String key) {
+        List<Double> d = c.getDoubleList(key);
+        float[] f = new float[d.size()];
+        for (int i = 0; i < f.length; i++) f[i] = d.get(i).floatValue();
+        return f;
+    }
+
+    private static <E extends Enum<E>> E parse(Class<E> type, Config c, String key) {
+        String raw = c.getString(key);
+        try {
+            return Enum.valueOf(type, raw.toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError("mlh." + key, "unknown value '" + raw + "', expected one of "
+                    + Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT));
+        }
+    }
+}
