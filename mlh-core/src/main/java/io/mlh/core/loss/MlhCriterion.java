@@ -112,6 +112,15 @@ public final class MlhCriterion extends AbstractCriterion<Table, Tensor<Float>, 
         return last;
     }
 
+    /**
+     * Sets the steps already trained, e.g. before each distributed epoch or on resume: replicas are
+     * cloned from this criterion and count on from here.
+     */
+    public void startAt(long stepsDone) {
+        if (stepsDone < 0) throw new IllegalArgumentException("negative step " + stepsDone);
+        this.step = stepsDone;
+    }
+
     /** Forward calls so far (= training iterations seen by this replica). */
     public long step() {
         return step;
