@@ -9,10 +9,27 @@ JVM_OPENS := $(foreach p,java.lang java.lang.invoke java.lang.reflect java.io ja
 # MKL's AVX2 kernels on AMD CPUs: 2.7x the GEMM speed on these machines (../shared/STACK.md)
 export MKL_DEBUG_CPU_TYPE ?= 5
 
-.PHONY: demo test build data clean
+.PHONY: demo demo-local jars test data clean
 
-## demo: MLH end to end on Fashion-MNIST in one JVM (split, train, encode, mAP@all at 64 bits)
-demo: data
+## demo: shard -> train -> encode -> evaluate on Spark local[*] (Fashion-MNIST, 64 bits), through
+## Spark's own submit entry point and the shaded jars, exactly as spark-submit runs them
+SPARK_HOME_JARS := spark-jobs/target/spark-home/jars
+SUBMIT = java -Xmx10g $(JVM_OPENS) -cp '$(SPARK_HOME_JARS)/*' org.apache.spark.deploy.SparkSubmit --master 'local[*]'
+DEMO_CONF := conf/fashion-mnist.conf jobs.overwrite=true $(ARGS)
+JARS := spark-jobs/target/mlh-train.jar spark-jobs/target/mlh-encode.jar
+
+demo: data jars
+	$(SUBMIT) --class io.mlh.jobs.shard.ShardJob spark-jobs/target/mlh-train.jar $(DEMO_CONF)
+	$(SUBMIT) spark-jobs/target/mlh-train.jar $(DEMO_CONF)
+	$(SUBMIT) spark-jobs/target/mlh-encode.jar $(DEMO_CONF)
+	$(SUBMIT) --class io.mlh.jobs.evaluate.EvaluateJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF)
+
+## jars: the spark-submit jars and the SPARK_HOME of the project's Spark jars
+jars:
+	$(MVN) -q -DskipTests package
+
+## demo-local: the same pipeline in one JVM without Spark (mlh-core alone)
+demo-local: data
 	$(MVN) -q -pl mlh-core compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 	java -Xmx8g $(JVM_OPENS) -cp mlh-core/target/classes:$$(cat mlh-core/target/classpath.txt) \
 	  io.mlh.core.train.LocalDemo conf/fashion-mnist.conf $(ARGS)
@@ -20,10 +37,6 @@ demo: data
 ## test: all unit and real-data tests (installs Fashion-MNIST first if missing)
 test: data
 	$(MVN) test
-
-## build: compile and package the modules without running tests
-build:
-	$(MVN) -DskipTests package
 
 ## data: the real datasets the tests use (Debian package, see ../shared/datasets/README.md)
 data: $(FASHION_MNIST)
