@@ -36,7 +36,7 @@ demo-local: data
 
 ## test: all unit and real-data tests (installs Fashion-MNIST first if missing)
 test: data
-	$(MVN) test
+	$(MVN) verify
 
 ## data: the real datasets the tests use (Debian package, see ../shared/datasets/README.md)
 data: $(FASHION_MNIST)
