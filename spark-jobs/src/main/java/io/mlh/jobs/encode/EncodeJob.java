@@ -1,0 +1,177 @@
+package io.mlh.jobs.encode;
+
+import com.intel.analytics.bigdl.models.utils.ModelBroadcast;
+import com.intel.analytics.bigdl.models.utils.ModelBroadcast$;
+import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
+import com.intel.analytics.bigdl.nn.abstractnn.Activity;
+import com.intel.analytics.bigdl.tensor.Tensor;
+import com.intel.analytics.bigdl.utils.Engine$;
+import com.intel.analytics.bigdl.utils.Table;
+import io.mlh.core.bigdl.BigDL;
+import io.mlh.core.codes.PackedCodes;
+import io.mlh.core.config.MlhConfig;
+import io.mlh.core.config.MlhConfig.EncodeBranch;
+import io.mlh.jobs.common.CommittedOutput;
+import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.ModelBundle;
+import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.shard.ImageCodec;
+import io.mlh.jobs.train.ShardSamples;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.log4j.Logger;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * {@code mlh-encode.jar}: a model bundle and a shard table -> distributed inference -> the Parquet
+ * hash-code table (id, split, labels, bits, packed code words, optionally the continuous code),
+ * committed atomically. The model reaches the executors once through BigDL's weight-sharing
+ * broadcast; each partition encodes in batches.
+ */
+public final class EncodeJob {
+    private static final Logger LOG = Logger.getLogger(EncodeJob.class);
+
+    /** The code table's schema; {@code code} holds the PackedCodes words of one code. */
+    public static StructType schema(boolean continuous) {
+        StructType t = new StructType()
+                .add("id", DataTypes.LongType, false)
+                .add("split", DataTypes.StringType, false)
+                .add("labels", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+                .add("bits", DataTypes.IntegerType, false)
+                .add("code", DataTypes.createArrayType(DataTypes.LongType, false), false);
+        return continuous ? t.add("continuous", DataTypes.createArrayType(DataTypes.FloatType, false), false) : t;
+    }
+
+    private EncodeJob() {}
+
+    public static void main(String[] args) throws Exception {
+        JobSettings s = JobSettings.fromArgs(args);
+        SparkSession spark = Spark.start("mlh-encode", s);
+        try {
+            run(spark, s);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** Encodes every row of the shard table; returns the number of codes written. */
+    public static long run(SparkSession spark, JobSettings s) throws IOException {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        ModelBundle bundle = ModelBundle.load(hadoop, s.modelPath);
+        CommittedOutput.requireCommitted(hadoop, s.shardsPath);
+        MlhConfig m = bundle.config;
+        EncodeBranch branch = s.model.encodeBranch() != EncodeBranch.AUTO ? s.model.encodeBranch() : m.effectiveEncodeBranch();
+        Settings job = new Settings(m.bits(), m.inputSize(), m.inputChannels(), bundle.mean, bundle.std,
+                branch == EncodeBranch.PAIRWISE ? 2 : 1, s.continuous, s.encodeBatchSize,
+                Engine$.MODULE$.nodeNumber(), Engine$.MODULE$.coreNumber());
+
+        bundle.net.evaluate();
+        ModelBroadcast<Float> model = ModelBroadcast$.MODULE$.apply(BigDL.FLOAT, BigDL.NUM).broadcast(spark.sparkContext(), bundle.net);
+        Dataset<Row> shards = ShardSamples.read(spark, s.shardsPath).selectExpr("id", "split", "labels", "image", "format", "height", "width", "channels");
+        JavaRDD<Row> codes = shards.toJavaRDD().mapPartitions(new EncodePartition(model, job));
+
+        Path staging = CommittedOutput.stage(hadoop, s.codesPath, s.overwrite);
+        try {
+            spark.createDataFrame(codes, schema(s.continuous)).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+            long n = spark.read().schema(schema(s.continuous)).parquet(staging.toString()).count();
+            CommittedOutput.commit(hadoop, staging, s.codesPath);
+            LOG.info(n + " codes of " + m.bits() + " bits (" + MlhConfig.configName(branch) + " branch) written to " + s.codesPath);
+            return n;
+        } catch (IOException | RuntimeException e) {
+            CommittedOutput.abandon(hadoop, staging);
+            throw e;
+        }
+    }
+
+    /** What executors need, as plain serialisable values. */
+    private static final class Settings implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        final int bits, size, channels, outputIndex, batch, nodes, cores;
+        final float[] mean, std;
+        final boolean continuous;
+
+        Settings(int bits, int size, int channels, float[] mean, float[] std, int outputIndex, boolean continuous,
+                 int batch, int nodes, int cores) {
+            this.bits = bits;
+            this.size = size;
+            this.channels = channels;
+            this.mean = mean;
+            this.std = std;
+            this.outputIndex = outputIndex;
+            this.continuous = continuous;
+            this.batch = batch;
+            this.nodes = nodes;
+            this.cores = cores;
+        }
+    }
+
+    /** A named function class, not a lambda: Spark 2.4's closure cleaner cannot read JDK 17 lambda internals. */
+    private static final class EncodePartition implements FlatMapFunction<Iterator<Row>, Row> {
+        private static final long serialVersionUID = 1L;
+        private final ModelBroadcast<Float> model;
+        private final Settings settings;
+
+        EncodePartition(ModelBroadcast<Float> model, Settings settings) {
+            this.model = model;
+            this.settings = settings;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            return encodePartition(rows, model, settings);
+        }
+    }
+
+    private static Iterator<Row> encodePartition(Iterator<Row> rows, ModelBroadcast<Float> broadcast, Settings s) {
+        Engine$.MODULE$.setNodeAndCore(s.nodes, s.cores); // BigDL's layers parallelise over the engine's threads
+        AbstractModule<Activity, Activity, Float> net = broadcast.value(false, true);
+        net.evaluate();
+        int per = s.channels * s.size * s.size;
+        List<Row> out = new ArrayList<>();
+        List<Row> batch = new ArrayList<>(s.batch);
+        while (rows.hasNext()) {
+            batch.add(rows.next());
+            if (batch.size() == s.batch || !rows.hasNext()) {
+                float[] px = new float[batch.size() * per];
+                for (int i = 0; i < batch.size(); i++) {
+                    Row r = batch.get(i);
+                    float[] one = ImageCodec.toTensorData(r.getString(4), (byte[]) r.get(3), r.getInt(5), r.getInt(6), r.getInt(7),
+                            s.size, s.channels, s.mean, s.std);
+                    System.arraycopy(one, 0, px, i * per, per);
+                }
+                Table codes = net.forward(BigDL.tensor(px, batch.size(), s.channels, s.size, s.size)).toTable();
+                Tensor<Float> u = BigDL.tensorAt(codes, s.outputIndex);
+                float[] flat = BigDL.toArray(u);
+                PackedCodes packed = PackedCodes.fromSigns(flat, batch.size(), s.bits);
+                for (int i = 0; i < batch.size(); i++) {
+                    Row r = batch.get(i);
+                    // Spark 2.4 takes arrays back as Scala Seqs or Java arrays, not java.util.Lists
+                    List<Integer> y = r.getList(2);
+                    int[] labels = new int[y.size()];
+                    for (int k = 0; k < labels.length; k++) labels[k] = y.get(k);
+                    long[] words = packed.code(i);
+                    if (s.continuous) {
+                        float[] c = java.util.Arrays.copyOfRange(flat, i * s.bits, (i + 1) * s.bits);
+                        out.add(RowFactory.create(r.getLong(0), r.getString(1), labels, s.bits, words, c));
+                    } else {
+                        out.add(RowFactory.create(r.getLong(0), r.getString(1), labels, s.bits, words));
+                    }
+                }
+                batch.clear();
+            }
+        }
+        return out.iterator();
+    }
+}

@@ -1,0 +1,149 @@
+package io.mlh.jobs.train;
+
+import com.intel.analytics.bigdl.dataset.Sample;
+import com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion;
+import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
+import com.intel.analytics.bigdl.nn.abstractnn.Activity;
+import com.intel.analytics.bigdl.optim.OptimMethod;
+import com.intel.analytics.bigdl.optim.Optimizer;
+import com.intel.analytics.bigdl.optim.Optimizer$;
+import com.intel.analytics.bigdl.optim.Trigger$;
+import com.intel.analytics.bigdl.tensor.Tensor;
+import io.mlh.core.bigdl.BigDL;
+import io.mlh.core.centres.HashCentres;
+import io.mlh.core.config.MlhConfig;
+import io.mlh.core.loss.LossTerms;
+import io.mlh.core.loss.MlhCriterion;
+import io.mlh.core.model.MlhNet;
+import io.mlh.core.train.Optimizers;
+import io.mlh.jobs.common.CommittedOutput;
+import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.ModelBundle;
+import io.mlh.jobs.common.Spark;
+import java.io.IOException;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.log4j.Logger;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * {@code mlh-train.jar}: the training images of a shard table -> BigDL's DistriOptimizer
+ * (synchronous data-parallel SGD over the executors) with the MLH criterion -> a model bundle.
+ * Trains one epoch per optimiser call so that after each epoch it logs every loss term (on a fixed
+ * probe batch), throughput and ETA, and checkpoints model and optimiser state; {@code jobs.resume}
+ * continues from the newest checkpoint.
+ */
+public final class TrainJob {
+    private static final Logger LOG = Logger.getLogger(TrainJob.class);
+    private static final int PROBE = 256;
+
+    private TrainJob() {}
+
+    public static void main(String[] args) throws Exception {
+        JobSettings s = JobSettings.fromArgs(args);
+        SparkSession spark = Spark.start("mlh-train", s);
+        try {
+            run(spark, s);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** What training did: the epochs run in this call and the last epoch's loss terms on the probe. */
+    public static final class Result {
+        public final int firstEpoch, lastEpoch;
+        public final LossTerms lastTerms;
+        public final double imagesPerSecond;
+
+        Result(int firstEpoch, int lastEpoch, LossTerms lastTerms, double imagesPerSecond) {
+            this.firstEpoch = firstEpoch;
+            this.lastEpoch = lastEpoch;
+            this.lastTerms = lastTerms;
+            this.imagesPerSecond = imagesPerSecond;
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static Result run(SparkSession spark, JobSettings s) throws IOException {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        MlhConfig c = s.model;
+        CommittedOutput.requireCommitted(hadoop, s.shardsPath);
+        Dataset<Row> train = ShardSamples.read(spark, s.shardsPath).filter("train").orderBy("id");
+        JavaRDD<Sample<Float>> samples = ShardSamples.of(train, s).persist(StorageLevel.MEMORY_AND_DISK());
+        long n = samples.count();
+        if (n < c.batchSize()) throw new IllegalArgumentException("only " + n + " training images for a batch of " + c.batchSize());
+        long stepsPerEpoch = (n + c.batchSize() - 1) / c.batchSize();
+
+        HashCentres centres = HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance());
+        Checkpoints checkpoints = new Checkpoints(hadoop, s.modelPath + "-checkpoints");
+        Checkpoints.State resumed = s.resume ? checkpoints.latest() : null;
+        AbstractModule<Activity, Activity, Float> net = resumed != null ? resumed.net : (AbstractModule) MlhNet.build(c);
+        OptimMethod<Float> optim = resumed != null ? resumed.optim : Optimizers.create(c);
+        int done = resumed != null ? resumed.epoch : 0;
+        if (resumed != null) LOG.info("resuming after epoch " + done + " from " + checkpoints.dir);
+        if (done >= c.epochs()) LOG.info("all " + c.epochs() + " epochs are already trained");
+
+        MlhCriterion criterion = new MlhCriterion(c, centres, stepsPerEpoch);
+        Probe probe = new Probe(samples.take(PROBE), c, centres, stepsPerEpoch);
+        Optimizer<Float, ?> optimizer = Optimizer$.MODULE$.apply(net, samples.rdd(), (AbstractCriterion) criterion,
+                c.batchSize(), null, null, BigDL.FLOAT, BigDL.NUM);
+        optimizer.setOptimMethod(optim);
+
+        LossTerms terms = null;
+        double rate = 0;
+        long started = System.nanoTime();
+        for (int epoch = done + 1; epoch <= c.epochs(); epoch++) {
+            long t0 = System.nanoTime();
+            criterion.startAt((epoch - 1) * stepsPerEpoch); // replicas clone the criterion at each call
+            optimizer.setEndWhen(Trigger$.MODULE$.maxEpoch(epoch));
+            net = (AbstractModule) optimizer.optimize();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            rate = n / seconds;
+            terms = probe.terms(net, epoch);
+            double eta = (System.nanoTime() - started) / 1e9 / (epoch - done) * (c.epochs() - epoch);
+            LOG.info(String.format("epoch %d/%d: L=%.4f L_C=%.4f L_P=%.4f L_M=%.4f, %.1f img/s, ETA %.0f s",
+                    epoch, c.epochs(), terms.total, terms.centre, terms.pairwise, terms.mutual, rate, eta));
+            checkpoints.save(epoch, net, optim);
+        }
+        new ModelBundle(net, c, centres, s.mean, s.std).save(hadoop, s.modelPath, s.overwrite || s.resume);
+        samples.unpersist();
+        return new Result(done + 1, c.epochs(), terms, rate);
+    }
+
+    /** A fixed batch of training images on the driver, to report every loss term after each epoch. */
+    private static final class Probe {
+        private final Tensor<Float> images, labels;
+        private final MlhConfig config;
+        private final HashCentres centres;
+        private final long stepsPerEpoch;
+
+        Probe(List<Sample<Float>> batch, MlhConfig config, HashCentres centres, long stepsPerEpoch) {
+            this.config = config;
+            this.centres = centres;
+            this.stepsPerEpoch = stepsPerEpoch;
+            int size = config.inputSize(), ch = config.inputChannels(), classes = config.classes(), m = batch.size();
+            images = BigDL.tensor(m, ch, size, size);
+            labels = BigDL.tensor(m, classes);
+            for (int i = 0; i < m; i++) {
+                images.select(1, i + 1).copy(batch.get(i).feature(BigDL.NUM));
+                labels.select(1, i + 1).copy(batch.get(i).label(BigDL.NUM));
+            }
+        }
+
+        /** The loss terms the schedule trains in this epoch (joint view for the alternate mode). */
+        LossTerms terms(AbstractModule<Activity, Activity, Float> net, int epoch) {
+            MlhConfig joint = config.mutualMode() == MlhConfig.MutualMode.ALTERNATE ? config.with("mutual.mode", "joint") : config;
+            MlhCriterion criterion = new MlhCriterion(joint, centres, stepsPerEpoch);
+            criterion.startAt((epoch - 1) * stepsPerEpoch);
+            net.evaluate();
+            // a copy: the graph's input layer hands this tensor on, and BigDL's clearState() empties it
+            criterion.forward(net.forward(images.clone()).toTable(), labels);
+            net.training();
+            return criterion.lastTerms();
+        }
+    }
+}
