@@ -43,11 +43,8 @@ public final class JobSettings implements Serializable {
         this.trainPerClass = atLeast(c, "data.train-per-class", 0);
         this.shards = atLeast(c, "data.shards", 1);
         this.onBadRecord = parse(BadRecordPolicy.class, c, "data.on-bad-record");
-        this.mean = floats(c, "data.mean");
-        this.std = floats(c, "data.std");
-        if (mean.length != model.inputChannels() || std.length != model.inputChannels()) {
-            throw new ConfigError("mlh.data.mean", "mean and std need one value per input channel (" + model.inputChannels() + ")");
-        }
+        this.mean = perChannel(c, "data.mean", model.inputChannels());
+        this.std = perChannel(c, "data.std", model.inputChannels());
         for (float s : std) if (!(s > 0)) throw new ConfigError("mlh.data.std", "must be > 0");
         this.shardsPath = c.getString("paths.shards");
         this.modelPath = c.getString("paths.model");
@@ -80,10 +77,14 @@ public final class JobSettings implements Serializable {
         return v;
     }
 
-    private static float[] floats(Config c, String key) {
+    /** One value per channel, or one value for all of them. */
+    private static float[] perChannel(Config c, String key, int channels) {
         List<Double> d = c.getDoubleList(key);
-        float[] f = new float[d.size()];
-        for (int i = 0; i < f.length; i++) f[i] = d.get(i).floatValue();
+        if (d.size() != 1 && d.size() != channels) {
+            throw new ConfigError("mlh." + key, "needs 1 or " + channels + " values (one per input channel), got " + d.size());
+        }
+        float[] f = new float[channels];
+        for (int i = 0; i < channels; i++) f[i] = d.get(d.size() == 1 ? 0 : i).floatValue();
         return f;
     }
 

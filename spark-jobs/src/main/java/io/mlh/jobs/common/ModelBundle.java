@@ -109,6 +109,8 @@ public final class ModelBundle {
             StringBuilder hex = new StringBuilder();
             for (byte b : in.getMessageDigest().digest()) hex.append(String.format("%02x", b));
             return hex.toString();
+        } catch (org.apache.hadoop.fs.ChecksumException e) {
+            throw new IOException("model file " + file + " is corrupt: its file-system checksum fails", e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }

@@ -1,0 +1,133 @@
+package io.mlh.jobs.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mlh.core.codes.HashEncoder;
+import io.mlh.core.codes.PackedCodes;
+import io.mlh.core.config.MlhConfig;
+import io.mlh.core.data.FashionMnist;
+import io.mlh.core.data.LabelledImages;
+import io.mlh.jobs.common.CommittedOutput;
+import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.ModelBundle;
+import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.encode.EncodeJob;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Train and encode on local Spark over a small shard table of real Fashion-MNIST images: synchronous
+ * training with checkpoints and resume, the model bundle and its checksum, and codes that equal the
+ * trained model's signs.
+ */
+class TrainEncodeTest {
+    private static final int N = 600;
+    private static SparkSession spark;
+    private static LabelledImages images;
+
+    @BeforeAll
+    static void start() throws IOException {
+        images = FashionMnist.testSet().select(range(N));
+        spark = Spark.start("train-encode-test", settings("-", "spark.master=local[2]"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (spark != null) spark.stop();
+    }
+
+    @Test
+    void trainResumeEncode(@TempDir Path dir) throws Exception {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        String shards = dir.resolve("shards").toString();
+        writeShards(hadoop, shards);
+        List<String> conf = new ArrayList<>(Arrays.asList("model.input-channels=1", "model.input-size=28", "data.mean=[0.286]",
+                "data.std=[0.353]", "bits=16", "train.batch-size=32", "paths.shards=" + shards,
+                "paths.model=" + dir.resolve("model"), "paths.codes=" + dir.resolve("codes")));
+
+        conf.add("train.epochs=1");
+        TrainJob.Result first = TrainJob.run(spark, settings(conf));
+        assertEquals(1, first.lastEpoch);
+        conf.set(conf.size() - 1, "train.epochs=2");
+        conf.add("jobs.resume=true");
+        TrainJob.Result resumed = TrainJob.run(spark, settings(conf));
+        assertEquals(2, resumed.firstEpoch, "resume must continue after the checkpointed epoch");
+        assertTrue(Files.exists(dir.resolve("model-checkpoints/epoch-2/_MLH_COMMITTED")));
+        assertTrue(Double.isFinite(resumed.lastTerms.total) && resumed.lastTerms.total > 0);
+
+        long n = EncodeJob.run(spark, settings(conf));
+        assertEquals(N, n);
+        ModelBundle bundle = ModelBundle.load(hadoop, dir.resolve("model").toString());
+        assertEquals(16, bundle.config.bits());
+        // the table's codes are the signs of the model's centre branch on the same images
+        List<Row> rows = spark.read().schema(EncodeJob.schema(false)).parquet(dir.resolve("codes").toString())
+                .orderBy("id").limit(50).collectAsList();
+        PackedCodes local = HashEncoder.encode(bundle.net, images.select(range(50)), 25).binary(MlhConfig.EncodeBranch.CENTRE);
+        for (int i = 0; i < 50; i++) {
+            List<Long> words = rows.get(i).getList(4);
+            assertArrayEquals(local.code(i), new long[] {words.get(0)}, "code of image " + i);
+            assertEquals(16, rows.get(i).getInt(3));
+        }
+        IOException exists = assertThrows(IOException.class, () -> EncodeJob.run(spark, settings(conf)));
+        assertTrue(exists.getMessage().contains("already exists"), exists.getMessage());
+
+        // a model file that does not match its metadata is refused
+        try (OutputStream out = Files.newOutputStream(dir.resolve("model/model.bigdl"), java.nio.file.StandardOpenOption.APPEND)) {
+            out.write(0);
+        }
+        IOException corrupt = assertThrows(IOException.class, () -> ModelBundle.load(hadoop, dir.resolve("model").toString()));
+        assertTrue(corrupt.getMessage().contains("is corrupt"), corrupt.getMessage());
+        Files.delete(dir.resolve("model/.model.bigdl.crc")); // a copy without the local checksum file: SHA-256 catches it
+        IOException tampered = assertThrows(IOException.class, () -> ModelBundle.load(hadoop, dir.resolve("model").toString()));
+        assertTrue(tampered.getMessage().contains("SHA-256") && tampered.getMessage().contains("model.bigdl"), tampered.getMessage());
+    }
+
+    /** A shard table in the shard job's schema: every image a database row, the first 400 for training. */
+    private static void writeShards(Configuration hadoop, String path) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < N; i++) {
+            byte[] px = new byte[784];
+            for (int k = 0; k < 784; k++) px[k] = (byte) Math.round((images.pixels[i * 784 + k] * FashionMnist.STD + FashionMnist.MEAN) * 255);
+            int[] y = new int[10];
+            for (int c = 0; c < 10; c++) y[c] = (int) images.labels[i][c];
+            rows.add(RowFactory.create((long) i, "database", i < 400, y, px, "raw", 28, 28, 1));
+        }
+        org.apache.hadoop.fs.Path staging = CommittedOutput.stage(hadoop, path, false);
+        spark.createDataFrame(rows, ShardSamples.SHARD_COLUMNS).repartition(3).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+        CommittedOutput.commit(hadoop, staging, path);
+    }
+
+    private static JobSettings settings(String... args) {
+        return JobSettings.fromArgs(args);
+    }
+
+    private static JobSettings settings(List<String> overrides) {
+        List<String> args = new ArrayList<>();
+        args.add("-");
+        args.addAll(overrides);
+        return settings(args.toArray(new String[0]));
+    }
+
+    private static int[] range(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) r[i] = i;
+        return r;
+    }
+}
