@@ -5,13 +5,12 @@ import com.intel.analytics.bigdl.dataset.Sample$;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.shard.ImageCodec;
+import io.mlh.jobs.shard.ShardTable;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * Shard-table rows to BigDL samples: decoding and normalisation happen on the executors. (A named
@@ -22,23 +21,9 @@ public final class ShardSamples {
 
     static final String[] COLUMNS = {"id", "image", "format", "height", "width", "channels", "labels"};
 
-    /**
-     * The shard-table columns the training and encoding jobs read. Given explicitly: Spark 2.4's
-     * Parquet schema inference runs a closure its cleaner cannot read on JDK 17.
-     */
-    public static final StructType SHARD_COLUMNS = new StructType()
-            .add("id", DataTypes.LongType, false)
-            .add("split", DataTypes.StringType, false)
-            .add("train", DataTypes.BooleanType, false)
-            .add("labels", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-            .add("image", DataTypes.BinaryType, false)
-            .add("format", DataTypes.StringType, false)
-            .add("height", DataTypes.IntegerType, false)
-            .add("width", DataTypes.IntegerType, false)
-            .add("channels", DataTypes.IntegerType, false);
-
+    /** The shard table, read with its declared schema. */
     public static Dataset<Row> read(org.apache.spark.sql.SparkSession spark, String path) {
-        return spark.read().schema(SHARD_COLUMNS).parquet(path);
+        return spark.read().schema(ShardTable.SCHEMA).parquet(path);
     }
 
     static JavaRDD<Sample<Float>> of(Dataset<Row> rows, JobSettings s) {

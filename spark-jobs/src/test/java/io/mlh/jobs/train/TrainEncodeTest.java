@@ -107,10 +107,10 @@ class TrainEncodeTest {
             for (int k = 0; k < 784; k++) px[k] = (byte) Math.round((images.pixels[i * 784 + k] * FashionMnist.STD + FashionMnist.MEAN) * 255);
             int[] y = new int[10];
             for (int c = 0; c < 10; c++) y[c] = (int) images.labels[i][c];
-            rows.add(RowFactory.create((long) i, "database", i < 400, y, px, "raw", 28, 28, 1));
+            rows.add(RowFactory.create((long) i, "database", i < 400, y, px, "raw", 28, 28, 1, "t10k#" + i));
         }
         org.apache.hadoop.fs.Path staging = CommittedOutput.stage(hadoop, path, false);
-        spark.createDataFrame(rows, ShardSamples.SHARD_COLUMNS).repartition(3).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+        spark.createDataFrame(rows, io.mlh.jobs.shard.ShardTable.SCHEMA).repartition(3).write().mode(SaveMode.Overwrite).parquet(staging.toString());
         CommittedOutput.commit(hadoop, staging, path);
     }
 

@@ -1,0 +1,140 @@
+package io.mlh.jobs.evaluate;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.size;
+
+import io.mlh.core.codes.PackedCodes;
+import io.mlh.jobs.common.CommittedOutput;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The rows of one split (query or database) of a committed code table, checked before any ranking
+ * work so that a bad input fails at once with a message naming the table and the problem: missing
+ * marker, missing or mistyped column, nulls, duplicate ids, mixed bit lengths or label widths, code
+ * arrays of the wrong length, no rows at all.
+ */
+final class CodeTable {
+    static final String QUERY = "query", DATABASE = "database";
+
+    /** The columns evaluation reads; {@code continuous} and any other column are ignored. */
+    private static final StructType REQUIRED = new StructType()
+            .add("id", DataTypes.LongType)
+            .add("split", DataTypes.StringType)
+            .add("labels", DataTypes.createArrayType(DataTypes.IntegerType))
+            .add("bits", DataTypes.IntegerType)
+            .add("code", DataTypes.createArrayType(DataTypes.LongType));
+
+    /** How messages name the table, e.g. "database code table hdfs:///mlh/codes". */
+    final String name;
+    /** id, labels, code of this split's rows (columns 0, 1, 2). */
+    final Dataset<Row> rows;
+    final long count;
+    final int bits, labelWidth;
+
+    private CodeTable(String name, Dataset<Row> rows, long count, int bits, int labelWidth) {
+        this.name = name;
+        this.rows = rows;
+        this.count = count;
+        this.bits = bits;
+        this.labelWidth = labelWidth;
+    }
+
+    static CodeTable open(SparkSession spark, String path, String split) throws IOException {
+        String name = split + " code table " + path;
+        try {
+            CommittedOutput.requireCommitted(spark.sparkContext().hadoopConfiguration(), path);
+        } catch (IOException e) {
+            throw new IOException(name + " cannot be read: " + e.getMessage(), e);
+        }
+        Dataset<Row> all;
+        try {
+            all = spark.read().parquet(path);
+        } catch (Exception e) { // Scala declares nothing: AnalysisException (checked in Java) arrives undeclared
+            if (e instanceof AnalysisException) throw new IllegalArgumentException(name + " is not a Parquet table: " + e.getMessage(), e);
+            throw e;
+        }
+        checkColumns(all.schema(), name);
+        Dataset<Row> rows = all.filter(col("split").equalTo(split)).select("id", "labels", "code", "bits");
+
+        // one aggregation pass answers every content check
+        Row s = rows.agg(count(lit(1)), count(col("id")), count(col("labels")), count(col("code")), count(col("bits")),
+                countDistinct(col("id")), min("bits"), max("bits"), min(size(col("labels"))), max(size(col("labels"))),
+                min(size(col("code"))), max(size(col("code")))).first();
+        long n = s.getLong(0);
+        if (n == 0) throw new IllegalArgumentException(name + " has no rows with split = " + split);
+        String[] nullable = {"id", "labels", "code", "bits"};
+        for (int c = 0; c < nullable.length; c++) {
+            if (s.getLong(1 + c) != n) throw new IllegalArgumentException(name + " has " + (n - s.getLong(1 + c)) + " null values in column " + nullable[c]);
+        }
+        if (s.getLong(5) != n) throw new IllegalArgumentException(name + " has duplicate ids: " + n + " rows but " + s.getLong(5) + " distinct ids");
+        int bits = s.getInt(6);
+        if (bits != s.getInt(7)) throw new IllegalArgumentException(name + " mixes bit lengths: from " + bits + " to " + s.getInt(7) + " bits");
+        if (bits < 1) throw new IllegalArgumentException(name + " has codes of " + bits + " bits");
+        int width = s.getInt(8);
+        if (width != s.getInt(9)) throw new IllegalArgumentException(name + " mixes label widths: from " + width + " to " + s.getInt(9) + " classes");
+        if (width < 1) throw new IllegalArgumentException(name + " has empty label vectors");
+        int words = PackedCodes.wordsFor(bits);
+        if (s.getInt(10) != words || s.getInt(11) != words) {
+            throw new IllegalArgumentException(name + " has code arrays of " + s.getInt(10) + " to " + s.getInt(11) + " words; "
+                    + bits + " bits need " + words);
+        }
+        return new CodeTable(name, rows.select("id", "labels", "code"), n, bits, width);
+    }
+
+    private static void checkColumns(StructType schema, String name) {
+        List<String> have = Arrays.asList(schema.fieldNames());
+        for (StructField want : REQUIRED.fields()) {
+            if (!have.contains(want.name())) {
+                throw new IllegalArgumentException(name + " has no column " + want.name() + " (" + want.dataType().simpleString()
+                        + "); its columns: " + String.join(", ", have));
+            }
+            DataType got = schema.apply(want.name()).dataType();
+            if (!sameType(got, want.dataType())) {
+                throw new IllegalArgumentException(name + ": column " + want.name() + " is " + got.simpleString() + ", expected "
+                        + want.dataType().simpleString());
+            }
+        }
+    }
+
+    /** Equal types, ignoring whether arrays may hold nulls (Parquet round trips do not keep that flag reliably). */
+    private static boolean sameType(DataType a, DataType b) {
+        if (a instanceof ArrayType && b instanceof ArrayType) return ((ArrayType) a).elementType().equals(((ArrayType) b).elementType());
+        return a.equals(b);
+    }
+
+    // Row decoding shared by the driver (queries) and the executors (database rows).
+
+    /** Multi-hot labels as a bit set of the positive classes, written to out[off, off + wordsFor(width)). */
+    static void labelMask(List<?> labels, long[] out, int off) {
+        Arrays.fill(out, off, off + PackedCodes.wordsFor(labels.size()), 0L);
+        for (int c = 0; c < labels.size(); c++) {
+            Object v = labels.get(c);
+            if (v != null && ((Number) v).intValue() > 0) out[off + (c >>> 6)] |= 1L << (c & 63);
+        }
+    }
+
+    /** The packed words of a code, refusing set bits beyond {@code bits} (they would distort distances). */
+    static void code(List<?> words, long[] out, int off, int bits, String table, long id) {
+        for (int k = 0; k < words.size(); k++) out[off + k] = (Long) words.get(k);
+        long unused = bits % 64 == 0 ? 0 : -1L << (bits % 64);
+        if ((out[off + words.size() - 1] & unused) != 0) {
+            throw new IllegalArgumentException(table + ": the code of id " + id + " has bits set beyond bit " + bits);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.mlh.jobs.evaluate;
+
+import io.mlh.core.codes.PackedCodes;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.spark.sql.Row;
+
+/**
+ * Every query's code and labels in flat arrays, ordered by id: small enough (thousands of rows) to
+ * collect on the driver and broadcast to the executors that rank database partitions. Query order
+ * is id order, so per-query figures are summed in the same order on every run.
+ */
+final class QuerySet implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    final int size, bits, wordsPerCode, wordsPerLabel;
+    final long[] ids;
+    /** Query q's code at [q * wordsPerCode, (q + 1) * wordsPerCode), PackedCodes layout. */
+    final long[] codes;
+    /** Query q's positive classes as a bit set at [q * wordsPerLabel, (q + 1) * wordsPerLabel). */
+    final long[] labels;
+
+    private QuerySet(int size, int bits, int labelWidth) {
+        this.size = size;
+        this.bits = bits;
+        this.wordsPerCode = PackedCodes.wordsFor(bits);
+        this.wordsPerLabel = PackedCodes.wordsFor(labelWidth);
+        this.ids = new long[size];
+        this.codes = new long[size * wordsPerCode];
+        this.labels = new long[size * wordsPerLabel];
+    }
+
+    static QuerySet collect(CodeTable table) {
+        List<Row> rows = new ArrayList<>(table.rows.collectAsList());
+        rows.sort(Comparator.comparingLong(r -> r.getLong(0)));
+        QuerySet q = new QuerySet(rows.size(), table.bits, table.labelWidth);
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            q.ids[i] = r.getLong(0);
+            CodeTable.labelMask(r.getList(1), q.labels, i * q.wordsPerLabel);
+            CodeTable.code(r.getList(2), q.codes, i * q.wordsPerCode, q.bits, table.name, q.ids[i]);
+        }
+        return q;
+    }
+
+    /** Relevance as RetrievalMetrics defines it: query q and the item share a positive class. */
+    boolean relevant(int q, long[] itemLabels) {
+        for (int k = 0, off = q * wordsPerLabel; k < wordsPerLabel; k++) {
+            if ((labels[off + k] & itemLabels[k]) != 0) return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,83 @@
+package io.mlh.jobs.shard;
+
+import io.mlh.core.data.RetrievalSplit;
+import io.mlh.jobs.common.JobSettings;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * The driver's view of a data set: every record's path, labels, id and split, built from listings,
+ * labels and list files without reading a single image (executors do that).
+ */
+final class Catalogue {
+    private Catalogue() {}
+
+    /** The records in id order; bad ones go to {@code bad} (which throws under the fail policy). */
+    static List<Record> build(JobSettings s, Configuration conf, BadRecords bad) throws IOException {
+        switch (s.source) {
+            case IDX:
+                return protocolSplit(IdxCatalogue.read(s, conf, bad), s);
+            case FOLDER:
+                return protocolSplit(FolderCatalogue.read(s, conf, bad), s);
+            case LIST:
+                return ListCatalogue.read(s, conf, bad);
+            default:
+                throw new IllegalArgumentException("unknown source " + s.source);
+        }
+    }
+
+    /** Numbers single-label records in order and splits them with the retrieval protocol (RetrievalSplit). */
+    static List<Record> protocolSplit(List<Record> records, JobSettings s) {
+        int classes = s.model.classes();
+        float[][] oneHot = new float[classes][classes];
+        for (int c = 0; c < classes; c++) oneHot[c][c] = 1;
+        float[][] y = new float[records.size()][];
+        for (int i = 0; i < y.length; i++) y[i] = oneHot[firstPositive(records.get(i).labels)]; // shared rows: ImageNet-sized sets fit
+        RetrievalSplit split = RetrievalSplit.of(y, s.queriesPerClass, s.trainPerClass, s.model.seed());
+        String[] splits = new String[y.length];
+        Arrays.fill(splits, ShardTable.DATABASE);
+        for (int i : split.query) splits[i] = ShardTable.QUERY;
+        boolean[] train = new boolean[y.length];
+        for (int i : split.train) train[i] = true;
+        List<Record> placed = new ArrayList<>(y.length);
+        for (int i = 0; i < y.length; i++) placed.add(records.get(i).placed(i, splits[i], train[i]));
+        return placed;
+    }
+
+    /**
+     * Deals records round-robin over a seeded permutation into {@code shards} lists (sizes differ by at
+     * most one), each sorted by id: the same records and seed give the same shards.
+     */
+    static List<ArrayList<Record>> deal(List<Record> records, int shards, long seed) {
+        int n = records.size();
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Random r = new Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1), t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        List<ArrayList<Record>> out = new ArrayList<>();
+        for (int k = 0; k < shards; k++) out.add(new ArrayList<>(n / shards + 1));
+        for (int p = 0; p < n; p++) out.get(p % shards).add(records.get(order[p]));
+        for (ArrayList<Record> shard : out) shard.sort(Comparator.comparingLong(rec -> rec.id));
+        return out;
+    }
+
+    static int[][] oneHot(int classes) {
+        int[][] y = new int[classes][classes];
+        for (int c = 0; c < classes; c++) y[c][c] = 1;
+        return y;
+    }
+
+    private static int firstPositive(int[] y) {
+        for (int c = 0; c < y.length; c++) if (y[c] > 0) return c;
+        throw new IllegalStateException("a single-label record without a label"); // the readers never build one
+    }
+}

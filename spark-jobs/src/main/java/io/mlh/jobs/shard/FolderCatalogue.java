@@ -1,0 +1,69 @@
+package io.mlh.jobs.shard;
+
+import io.mlh.jobs.common.JobSettings;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Image folders {@code <root>/<folder-split>/<class>/<file>.{jpg,jpeg,png}} (CIFAR-10's JPEG tree,
+ * ImageNet's train/): classes are the sorted sub-directory names; records come class by class, files
+ * sorted by name. Names starting with '.' or '_' are hidden (file-system bookkeeping) and skipped.
+ */
+final class FolderCatalogue {
+    private FolderCatalogue() {}
+
+    static List<Record> read(JobSettings s, Configuration conf, BadRecords bad) throws IOException {
+        Path dir = new Path(s.root, s.folderSplit);
+        FileSystem fs = dir.getFileSystem(conf);
+        List<FileStatus> classes = new ArrayList<>();
+        for (FileStatus f : list(fs, dir)) if (f.isDirectory()) classes.add(f);
+        int expected = s.model.classes();
+        if (classes.size() != expected) {
+            String names = classes.stream().limit(12).map(f -> f.getPath().getName()).collect(Collectors.joining(", "));
+            throw new IOException("image folder " + dir + " has " + classes.size() + " class directories (" + names
+                    + (classes.size() > 12 ? ", ..." : "") + ") but mlh.classes = " + expected);
+        }
+        int[][] oneHot = Catalogue.oneHot(expected);
+        List<Record> records = new ArrayList<>();
+        for (int c = 0; c < expected; c++) {
+            for (FileStatus f : list(fs, classes.get(c).getPath())) {
+                String path = f.getPath().toString();
+                if (f.isFile() && isImageName(f.getPath().getName())) {
+                    records.add(Record.of(path, -1, oneHot[c], null));
+                } else {
+                    bad.reject(path, "not a .jpg, .jpeg or .png file");
+                }
+            }
+        }
+        return records;
+    }
+
+    static boolean isImageName(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".png");
+    }
+
+    /** Visible entries sorted by name. */
+    private static List<FileStatus> list(FileSystem fs, Path dir) throws IOException {
+        FileStatus[] all;
+        try {
+            all = fs.listStatus(dir);
+        } catch (FileNotFoundException e) {
+            throw new IOException("image folder " + dir + " does not exist (data.root, data.folder-split)", e);
+        }
+        return Arrays.stream(all)
+                .filter(f -> !f.getPath().getName().startsWith(".") && !f.getPath().getName().startsWith("_"))
+                .sorted(Comparator.comparing(f -> f.getPath().getName()))
+                .collect(Collectors.toList());
+    }
+}
