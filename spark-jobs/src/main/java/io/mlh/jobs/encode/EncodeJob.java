@@ -117,7 +117,7 @@ public final class EncodeJob {
         }
     }
 
-    /** A named function class, not a lambda: Spark 2.4's closure cleaner cannot read JDK 17 lambda internals. */
+    /** One partition's rows -> their codes, a batch at a time. */
     private static final class EncodePartition implements FlatMapFunction<Iterator<Row>, Row> {
         private static final long serialVersionUID = 1L;
         private final ModelBroadcast<Float> model;

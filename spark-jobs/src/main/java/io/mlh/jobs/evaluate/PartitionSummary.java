@@ -47,7 +47,6 @@ final class PartitionSummary implements Serializable {
         private final int limit;
         private final String table;
 
-        /** A named class, not a lambda: Spark 2.4's closure cleaner cannot read JDK 17 lambda internals. */
         Summarise(Broadcast<QuerySet> queries, int limit, String table) {
             this.queries = queries;
             this.limit = limit;

@@ -26,8 +26,7 @@ import org.opencv.core.CvException;
  * fit in memory). Image files are read through Hadoop and validated by {@link ImageCodec#inspect};
  * IDX records come from the images file, read once per task. A bad record throws
  * {@link BadRecordException} (fail policy) or is added to the rejects accumulator (skip policy);
- * I/O failures other than a missing file fail the task either way. (A named class, not a lambda:
- * Spark 2.4's closure cleaner cannot read JDK 17 lambda internals.)
+ * I/O failures other than a missing file fail the task either way.
  */
 final class ShardReader implements FlatMapFunction<Iterator<ArrayList<Record>>, Row> {
     private static final long serialVersionUID = 1L;

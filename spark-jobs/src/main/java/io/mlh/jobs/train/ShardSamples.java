@@ -13,8 +13,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Shard-table rows to BigDL samples: decoding and normalisation happen on the executors. (A named
- * function class, not a lambda: Spark 2.4's closure cleaner cannot read JDK 17 lambda internals.)
+ * Shard-table rows to BigDL samples: decoding and normalisation happen on the executors.
  */
 public final class ShardSamples {
     private ShardSamples() {}

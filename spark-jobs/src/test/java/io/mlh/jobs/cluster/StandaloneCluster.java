@@ -30,7 +30,7 @@ public final class StandaloneCluster implements AutoCloseable {
 
     public StandaloneCluster(Path workDir, int workers, int coresPerWorker, String memoryPerWorker) throws Exception {
         this.sparkHome = sparkHome();
-        this.workDir = workDir;
+        this.workDir = Files.createDirectories(workDir);
         int port = freePort();
         masterUrl = "spark://127.0.0.1:" + port;
         daemons.add(start("master", "org.apache.spark.deploy.master.Master",
