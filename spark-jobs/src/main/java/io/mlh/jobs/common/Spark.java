@@ -8,6 +8,22 @@ import org.apache.spark.sql.SparkSession;
 public final class Spark {
     private Spark() {}
 
+    /** A job's body, given its session and settings; returns what it reports. */
+    public interface Job {
+        Object run(SparkSession spark, JobSettings settings) throws Exception;
+    }
+
+    /** A job's main: settings from the arguments, a session around the body, its result printed. */
+    public static void main(String appName, String[] args, Job job) throws Exception {
+        JobSettings s = JobSettings.fromArgs(args);
+        SparkSession spark = start(appName, s);
+        try {
+            System.out.println(appName + ": " + job.run(spark, s));
+        } finally {
+            spark.stop();
+        }
+    }
+
     public static SparkSession start(String appName, JobSettings settings) {
         System.clearProperty("bigdl.localMode"); // the engine runs on Spark here
         SparkConf conf = Engine$.MODULE$.createSparkConf(new SparkConf()).setAppName(appName);

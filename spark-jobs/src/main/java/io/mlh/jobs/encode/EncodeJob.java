@@ -57,13 +57,7 @@ public final class EncodeJob {
     private EncodeJob() {}
 
     public static void main(String[] args) throws Exception {
-        JobSettings s = JobSettings.fromArgs(args);
-        SparkSession spark = Spark.start("mlh-encode", s);
-        try {
-            run(spark, s);
-        } finally {
-            spark.stop();
-        }
+        Spark.main("mlh-encode", args, (spark, s) -> run(spark, s));
     }
 
     /** Encodes every row of the shard table; returns the number of codes written. */

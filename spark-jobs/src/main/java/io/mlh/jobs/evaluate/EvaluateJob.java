@@ -37,13 +37,7 @@ public final class EvaluateJob {
     private EvaluateJob() {}
 
     public static void main(String[] args) throws Exception {
-        JobSettings s = JobSettings.fromArgs(args);
-        SparkSession spark = Spark.start("mlh-evaluate", s);
-        try {
-            System.out.println(MetricsReport.table(run(spark, s)));
-        } finally {
-            spark.stop();
-        }
+        Spark.main("mlh-evaluate", args, (spark, s) -> MetricsReport.table(run(spark, s)));
     }
 
     /** Every figure of one evaluation; {@code topK} as configured, 0 = the whole database. */

@@ -64,13 +64,7 @@ public final class ShardJob {
     }
 
     public static void main(String[] args) throws Exception {
-        JobSettings s = JobSettings.fromArgs(args);
-        SparkSession spark = Spark.start("mlh-shard", s);
-        try {
-            run(spark, s);
-        } finally {
-            spark.stop();
-        }
+        Spark.main("mlh-shard", args, (spark, s) -> run(spark, s));
     }
 
     public static Result run(SparkSession spark, JobSettings s) throws IOException {

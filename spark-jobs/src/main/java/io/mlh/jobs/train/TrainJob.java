@@ -44,13 +44,7 @@ public final class TrainJob {
     private TrainJob() {}
 
     public static void main(String[] args) throws Exception {
-        JobSettings s = JobSettings.fromArgs(args);
-        SparkSession spark = Spark.start("mlh-train", s);
-        try {
-            run(spark, s);
-        } finally {
-            spark.stop();
-        }
+        Spark.main("mlh-train", args, (spark, s) -> run(spark, s));
     }
 
     /** What training did: the epochs run in this call and the last epoch's loss terms on the probe. */
