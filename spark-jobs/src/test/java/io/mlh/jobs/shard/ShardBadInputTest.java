@@ -51,6 +51,22 @@ class ShardBadInputTest {
         fashionTestLabels = read(false, "t10k");
     }
 
+    /**
+     * A failed Spark job returns before its other running tasks have stopped, and those may still
+     * touch the output directory: wait for them, so the temporary directory can be removed.
+     */
+    @org.junit.jupiter.api.AfterEach
+    void waitForStragglingTasks() throws InterruptedException {
+        long end = System.nanoTime() + 30_000_000_000L;
+        while (running() > 0 && System.nanoTime() < end) Thread.sleep(50);
+    }
+
+    private static int running() {
+        int n = 0;
+        for (org.apache.spark.SparkExecutorInfo e : spark.sparkContext().statusTracker().getExecutorInfos()) n += e.numRunningTasks();
+        return n;
+    }
+
     @AfterAll
     static void stop() {
         if (spark != null) spark.stop();
