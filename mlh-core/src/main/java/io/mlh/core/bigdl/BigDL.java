@@ -45,7 +45,6 @@ public final class BigDL {
 
     public static final ClassTag<Tensor<Float>> TENSOR_TAG = classTag(Tensor.class);
     public static final ClassTag<Table> TABLE_TAG = classTag(Table.class);
-    public static final ClassTag<Activity> ACTIVITY_TAG = classTag(Activity.class);
 
     private static final DataFormat NCHW = DataFormat$.MODULE$.apply("NCHW");
 
@@ -81,12 +80,6 @@ public final class BigDL {
     }
 
     // ---------------------------------------------------------------- graph nodes
-
-    /** The module type a graph node holds. */
-    @SuppressWarnings("rawtypes")
-    public static AbstractModule module(Object m) {
-        return (AbstractModule) m;
-    }
 
     /** A graph input placeholder. */
     public static Node<AbstractModule<Activity, Activity, Float>> input(String name) {
