@@ -9,12 +9,26 @@ JVM_OPENS := $(foreach p,java.lang java.lang.invoke java.lang.reflect java.io ja
 # MKL's AVX2 kernels on AMD CPUs: 2.7x the GEMM speed on these machines (../shared/STACK.md)
 export MKL_DEBUG_CPU_TYPE ?= 5
 
-.PHONY: demo jars test data clean
+.PHONY: demo demo-core jars test data clean
 
-## demo: MLH end to end in one JVM on Fashion-MNIST (split, train, encode, mAP@all at 64 bits);
-## the Spark pipeline (shard -> train -> encode -> evaluate through spark-submit) takes its place once
-## the shard and evaluate jobs land
-demo: data
+SPARK_JARS := spark-home/target/spark-home/jars
+# Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
+SPARK_SUBMIT = java -Xmx8g $(JVM_OPENS) -cp '$(SPARK_JARS)/*' org.apache.spark.deploy.SparkSubmit \
+  --master 'local[*]' --conf spark.ui.enabled=false
+DEMO_OUT ?= out/fashion-mnist
+DEMO_CONF = conf/fashion-mnist.conf jobs.overwrite=true paths.shards=$(DEMO_OUT)/shards \
+  paths.model=$(DEMO_OUT)/model paths.codes=$(DEMO_OUT)/codes paths.report=$(DEMO_OUT)/report $(ARGS)
+
+## demo: the Spark pipeline on local[*] over Fashion-MNIST, through the jobs' main classes as
+## spark-submit runs them: shard -> train -> encode -> evaluate (mAP@all at 64 bits)
+demo: data jars
+	$(SPARK_SUBMIT) --class io.mlh.jobs.shard.ShardJob spark-jobs/target/mlh-train.jar $(DEMO_CONF)
+	$(SPARK_SUBMIT) spark-jobs/target/mlh-train.jar $(DEMO_CONF)
+	$(SPARK_SUBMIT) spark-jobs/target/mlh-encode.jar $(DEMO_CONF)
+	$(SPARK_SUBMIT) --class io.mlh.jobs.evaluate.EvaluateJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF)
+
+## demo-core: the same protocol in one JVM with mlh-core alone (no Spark): split, train, encode, mAP
+demo-core: data
 	$(MVN) -q -pl mlh-core compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 	java -Xmx8g $(JVM_OPENS) -cp mlh-core/target/classes:$$(cat mlh-core/target/classpath.txt) \
 	  io.mlh.core.train.LocalDemo conf/fashion-mnist.conf $(ARGS)

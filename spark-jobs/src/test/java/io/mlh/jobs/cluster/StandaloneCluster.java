@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real Spark standalone cluster on 127.0.0.1: one master and N workers, each its own JVM, started
  * from the SPARK_HOME the build assembles from the project's own Spark 2.4.8 jars
- * ({@code spark-jobs/target/spark-home}, made by {@code mvn package}); jobs go in through Spark's own
+ * ({@code spark-home/target/spark-home}, made by {@code mvn package}); jobs go in through Spark's own
  * submit entry point, as spark-submit sends them.
  */
 public final class StandaloneCluster implements AutoCloseable {
@@ -46,7 +46,7 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** The build's SPARK_HOME; fails clearly when {@code mvn package} has not assembled it. */
     public static Path sparkHome() {
-        Path home = Paths.get("target", "spark-home").toAbsolutePath();
+        Path home = Paths.get("..", "spark-home", "target", "spark-home").toAbsolutePath();
         if (!Files.isDirectory(home.resolve("jars"))) {
             throw new IllegalStateException(home + " is missing: it is assembled by `mvn package` (the integration tests run in verify)");
         }
@@ -108,6 +108,8 @@ public final class StandaloneCluster implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("SPARK_HOME", sparkHome.toString());
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        // the worker's launcher otherwise looks for a source build's scala-2.xx directories
+        pb.environment().put("SPARK_SCALA_VERSION", "2.11");
         pb.environment().put("MKL_DEBUG_CPU_TYPE", "5");
         return pb;
     }
