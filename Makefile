@@ -13,7 +13,8 @@ export MKL_DEBUG_CPU_TYPE ?= 5
 
 SPARK_JARS := spark-home/target/spark-home/jars
 # Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
-SPARK_SUBMIT = java -Xmx8g $(JVM_OPENS) -cp '$(SPARK_JARS)/*' org.apache.spark.deploy.SparkSubmit \
+SPARK_SUBMIT = java -Xmx8g $(JVM_OPENS) -Dlog4j.configuration=file:conf/log4j.properties \
+  -cp '$(SPARK_JARS)/*' org.apache.spark.deploy.SparkSubmit \
   --master 'local[*]' --conf spark.ui.enabled=false
 DEMO_OUT ?= out/fashion-mnist
 DEMO_CONF = conf/fashion-mnist.conf jobs.overwrite=true paths.shards=$(DEMO_OUT)/shards \

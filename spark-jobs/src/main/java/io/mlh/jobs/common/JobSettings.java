@@ -21,14 +21,21 @@ public final class JobSettings implements Serializable {
 
     public enum BadRecordPolicy { FAIL, SKIP }
 
+    /** What the encode job reads: the shard table, or the images of {@code data.*} directly. */
+    public enum EncodeInput { SHARDS, SOURCE }
+
     public final MlhConfig model;
     public final Source source;
     public final String root, folderSplit, listDir;
     public final int queriesPerClass, trainPerClass, shards;
+    /** Training-time augmentation: random horizontal flips; random shifts of up to this many pixels. */
+    public final boolean flip;
+    public final int cropPadding;
     public final BadRecordPolicy onBadRecord;
     public final float[] mean, std;
     public final String shardsPath, modelPath, codesPath, reportPath, master, queryCodesPath, databaseCodesPath;
     public final boolean resume, overwrite, continuous;
+    public final EncodeInput encodeInput;
     public final int encodeBatchSize, topK;
     public final int[] precisionAt;
 
@@ -43,6 +50,11 @@ public final class JobSettings implements Serializable {
         this.trainPerClass = atLeast(c, "data.train-per-class", 0);
         this.shards = atLeast(c, "data.shards", 1);
         this.onBadRecord = parse(BadRecordPolicy.class, c, "data.on-bad-record");
+        this.flip = c.getBoolean("data.augment.flip");
+        this.cropPadding = atLeast(c, "data.augment.crop-padding", 0);
+        if (cropPadding >= model.inputSize()) {
+            throw new ConfigError("mlh.data.augment.crop-padding", "must be < the input size " + model.inputSize() + ", got " + cropPadding);
+        }
         this.mean = perChannel(c, "data.mean", model.inputChannels());
         this.std = perChannel(c, "data.std", model.inputChannels());
         for (float s : std) if (!(s > 0)) throw new ConfigError("mlh.data.std", "must be > 0");
@@ -55,6 +67,7 @@ public final class JobSettings implements Serializable {
         this.overwrite = c.getBoolean("jobs.overwrite");
         this.continuous = c.getBoolean("jobs.continuous");
         this.encodeBatchSize = atLeast(c, "jobs.encode-batch-size", 1);
+        this.encodeInput = parse(EncodeInput.class, c, "jobs.encode-input");
         this.queryCodesPath = c.getString("jobs.query-codes").isEmpty() ? codesPath : c.getString("jobs.query-codes");
         this.databaseCodesPath = c.getString("jobs.database-codes").isEmpty() ? codesPath : c.getString("jobs.database-codes");
         this.topK = atLeast(c, "jobs.top-k", 0);

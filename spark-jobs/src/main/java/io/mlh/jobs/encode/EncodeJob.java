@@ -4,7 +4,6 @@ import com.intel.analytics.bigdl.models.utils.ModelBroadcast;
 import com.intel.analytics.bigdl.models.utils.ModelBroadcast$;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
-import com.intel.analytics.bigdl.tensor.Tensor;
 import com.intel.analytics.bigdl.utils.Engine$;
 import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.bigdl.BigDL;
@@ -16,6 +15,7 @@ import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.shard.ImageCodec;
+import io.mlh.jobs.shard.SourceImages;
 import io.mlh.jobs.train.ShardSamples;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -35,8 +35,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * {@code mlh-encode.jar}: a model bundle and a shard table -> distributed inference -> the Parquet
- * hash-code table (id, split, labels, bits, packed code words, optionally the continuous code),
+ * {@code mlh-encode.jar}: a model bundle and a shard table (or the images themselves, {@code
+ * jobs.encode-input = source}) -> distributed inference -> the Parquet hash-code table (id, split, labels, bits, packed code words, optionally the continuous code),
  * committed atomically. The model reaches the executors once through BigDL's weight-sharing
  * broadcast; each partition encodes in batches.
  */
@@ -60,33 +60,48 @@ public final class EncodeJob {
         Spark.main("mlh-encode", args, (spark, s) -> run(spark, s));
     }
 
-    /** Encodes every row of the shard table; returns the number of codes written. */
+    /**
+     * Encodes every row of the shard table, or with {@code jobs.encode-input = source} every image of the
+     * source {@code data.*} describes; returns the number of codes written.
+     */
     public static long run(SparkSession spark, JobSettings s) throws IOException {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         ModelBundle bundle = ModelBundle.load(hadoop, s.modelPath);
-        CommittedOutput.requireCommitted(hadoop, s.shardsPath);
         MlhConfig m = bundle.config;
         EncodeBranch branch = s.model.encodeBranch() != EncodeBranch.AUTO ? s.model.encodeBranch() : m.effectiveEncodeBranch();
         Settings job = new Settings(m.bits(), m.inputSize(), m.inputChannels(), bundle.mean, bundle.std,
                 branch == EncodeBranch.PAIRWISE ? 2 : 1, s.continuous, s.encodeBatchSize,
                 Engine$.MODULE$.nodeNumber(), Engine$.MODULE$.coreNumber());
-
         bundle.net.evaluate();
         ModelBroadcast<Float> model = ModelBroadcast$.MODULE$.apply(BigDL.FLOAT, BigDL.NUM).broadcast(spark.sparkContext(), bundle.net);
-        Dataset<Row> shards = ShardSamples.read(spark, s.shardsPath).selectExpr("id", "split", "labels", "image", "format", "height", "width", "channels");
-        JavaRDD<Row> codes = shards.toJavaRDD().mapPartitions(new EncodePartition(model, job));
+        String what = m.bits() + " bits (" + MlhConfig.configName(branch) + " branch)";
 
+        if (s.encodeInput == JobSettings.EncodeInput.SOURCE) {
+            SourceImages images = SourceImages.read(spark, s);
+            long n = images.writeWithRejects(spark, s.codesPath, s.overwrite, staging -> write(spark, images.rows(), model, job, staging, s));
+            LOG.info(n + " codes of " + what + " from " + s.root + " written to " + s.codesPath + ", " + images.rejects().size() + " rejected");
+            return n;
+        }
+        CommittedOutput.requireCommitted(hadoop, s.shardsPath);
         Path staging = CommittedOutput.stage(hadoop, s.codesPath, s.overwrite);
         try {
-            spark.createDataFrame(codes, schema(s.continuous)).write().mode(SaveMode.Overwrite).parquet(staging.toString());
-            long n = spark.read().schema(schema(s.continuous)).parquet(staging.toString()).count();
+            long n = write(spark, ShardSamples.read(spark, s.shardsPath), model, job, staging, s);
             CommittedOutput.commit(hadoop, staging, s.codesPath);
-            LOG.info(n + " codes of " + m.bits() + " bits (" + MlhConfig.configName(branch) + " branch) written to " + s.codesPath);
+            LOG.info(n + " codes of " + what + " written to " + s.codesPath);
             return n;
         } catch (IOException | RuntimeException e) {
             CommittedOutput.abandon(hadoop, staging);
             throw e;
         }
+    }
+
+    /** Encodes shard-table rows into a staging directory; returns the codes written, counted from the files. */
+    private static long write(SparkSession spark, Dataset<Row> images, ModelBroadcast<Float> model, Settings job, Path staging,
+                              JobSettings s) {
+        JavaRDD<Row> codes = images.selectExpr("id", "split", "labels", "image", "format", "height", "width", "channels")
+                .toJavaRDD().mapPartitions(new EncodePartition(model, job));
+        spark.createDataFrame(codes, schema(s.continuous)).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+        return spark.read().schema(schema(s.continuous)).parquet(staging.toString()).count();
     }
 
     /** What executors need, as plain serialisable values. */
@@ -132,40 +147,65 @@ public final class EncodeJob {
         Engine$.MODULE$.setNodeAndCore(s.nodes, s.cores); // BigDL's layers parallelise over the engine's threads
         AbstractModule<Activity, Activity, Float> net = broadcast.value(false, true);
         net.evaluate();
-        int per = s.channels * s.size * s.size;
-        List<Row> out = new ArrayList<>();
-        List<Row> batch = new ArrayList<>(s.batch);
-        while (rows.hasNext()) {
-            batch.add(rows.next());
-            if (batch.size() == s.batch || !rows.hasNext()) {
-                float[] px = new float[batch.size() * per];
-                for (int i = 0; i < batch.size(); i++) {
-                    Row r = batch.get(i);
-                    float[] one = ImageCodec.toTensorData(r.getString(4), (byte[]) r.get(3), r.getInt(5), r.getInt(6), r.getInt(7),
-                            s.size, s.channels, s.mean, s.std);
-                    System.arraycopy(one, 0, px, i * per, per);
-                }
-                Table codes = net.forward(BigDL.tensor(px, batch.size(), s.channels, s.size, s.size)).toTable();
-                Tensor<Float> u = BigDL.tensorAt(codes, s.outputIndex);
-                float[] flat = BigDL.toArray(u);
-                PackedCodes packed = PackedCodes.fromSigns(flat, batch.size(), s.bits);
-                for (int i = 0; i < batch.size(); i++) {
-                    Row r = batch.get(i);
-                    // Spark 2.4 takes arrays back as Scala Seqs or Java arrays, not java.util.Lists
-                    List<Integer> y = r.getList(2);
-                    int[] labels = new int[y.size()];
-                    for (int k = 0; k < labels.length; k++) labels[k] = y.get(k);
-                    long[] words = packed.code(i);
-                    if (s.continuous) {
-                        float[] c = java.util.Arrays.copyOfRange(flat, i * s.bits, (i + 1) * s.bits);
-                        out.add(RowFactory.create(r.getLong(0), r.getString(1), labels, s.bits, words, c));
-                    } else {
-                        out.add(RowFactory.create(r.getLong(0), r.getString(1), labels, s.bits, words));
-                    }
-                }
-                batch.clear();
-            }
+        return new BatchedCodes(rows, net, s);
+    }
+
+    /** Codes of a partition's rows, encoded a batch at a time as they are pulled: a task holds one batch. */
+    private static final class BatchedCodes implements Iterator<Row> {
+        private final Iterator<Row> rows;
+        private final AbstractModule<Activity, Activity, Float> net;
+        private final Settings s;
+        private final List<Row> batch = new ArrayList<>();
+        private Iterator<Row> ready = java.util.Collections.emptyIterator();
+
+        BatchedCodes(Iterator<Row> rows, AbstractModule<Activity, Activity, Float> net, Settings s) {
+            this.rows = rows;
+            this.net = net;
+            this.s = s;
         }
-        return out.iterator();
+
+        @Override
+        public boolean hasNext() {
+            if (!ready.hasNext() && rows.hasNext()) ready = encodeNextBatch().iterator();
+            return ready.hasNext();
+        }
+
+        @Override
+        public Row next() {
+            if (!hasNext()) throw new java.util.NoSuchElementException();
+            return ready.next();
+        }
+
+        private List<Row> encodeNextBatch() {
+            batch.clear();
+            while (batch.size() < s.batch && rows.hasNext()) batch.add(rows.next());
+            int per = s.channels * s.size * s.size;
+            float[] px = new float[batch.size() * per];
+            for (int i = 0; i < batch.size(); i++) {
+                Row r = batch.get(i);
+                float[] one = ImageCodec.toTensorData(r.getString(4), (byte[]) r.get(3), r.getInt(5), r.getInt(6), r.getInt(7),
+                        s.size, s.channels, s.mean, s.std);
+                System.arraycopy(one, 0, px, i * per, per);
+            }
+            Table codes = net.forward(BigDL.tensor(px, batch.size(), s.channels, s.size, s.size)).toTable();
+            float[] flat = BigDL.toArray(BigDL.tensorAt(codes, s.outputIndex));
+            PackedCodes packed = PackedCodes.fromSigns(flat, batch.size(), s.bits);
+            List<Row> out = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                Row r = batch.get(i);
+                // Spark 2.4 takes arrays back as Scala Seqs or Java arrays, not java.util.Lists
+                List<Integer> y = r.getList(2);
+                int[] labels = new int[y.size()];
+                for (int k = 0; k < labels.length; k++) labels[k] = y.get(k);
+                long[] words = packed.code(i);
+                if (s.continuous) {
+                    float[] c = java.util.Arrays.copyOfRange(flat, i * s.bits, (i + 1) * s.bits);
+                    out.add(RowFactory.create(r.getLong(0), r.getString(1), labels, s.bits, words, c));
+                } else {
+                    out.add(RowFactory.create(r.getLong(0), r.getString(1), labels, s.bits, words));
+                }
+            }
+            return out;
+        }
     }
 }

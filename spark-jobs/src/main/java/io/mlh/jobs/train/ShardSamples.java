@@ -13,7 +13,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Shard-table rows to BigDL samples: decoding and normalisation happen on the executors.
+ * Shard-table rows to BigDL samples: decoding, normalisation and augmentation happen on the executors.
  */
 public final class ShardSamples {
     private ShardSamples() {}
@@ -26,25 +26,34 @@ public final class ShardSamples {
     }
 
     static JavaRDD<Sample<Float>> of(Dataset<Row> rows, JobSettings s) {
-        return rows.selectExpr(COLUMNS).toJavaRDD().map(new ToSample(s.model.inputSize(), s.model.inputChannels(), s.mean, s.std));
+        return of(rows, s, new Augmentation(false, 0, 0, 0));
+    }
+
+    /** The samples of one epoch, augmented as drawn for that epoch. */
+    static JavaRDD<Sample<Float>> of(Dataset<Row> rows, JobSettings s, Augmentation augmentation) {
+        return rows.selectExpr(COLUMNS).toJavaRDD()
+                .map(new ToSample(s.model.inputSize(), s.model.inputChannels(), s.mean, s.std, augmentation));
     }
 
     private static final class ToSample implements Function<Row, Sample<Float>> {
         private static final long serialVersionUID = 1L;
         private final int size, channels;
         private final float[] mean, std;
+        private final Augmentation augmentation;
 
-        ToSample(int size, int channels, float[] mean, float[] std) {
+        ToSample(int size, int channels, float[] mean, float[] std, Augmentation augmentation) {
             this.size = size;
             this.channels = channels;
             this.mean = mean;
             this.std = std;
+            this.augmentation = augmentation;
         }
 
         @Override
         public Sample<Float> call(Row r) {
             float[] px = ImageCodec.toTensorData(r.getString(2), (byte[]) r.get(1), r.getInt(3), r.getInt(4), r.getInt(5),
                     size, channels, mean, std);
+            if (!augmentation.isIdentity()) px = augmentation.apply(px, channels, size, r.getLong(0));
             List<Object> y = r.getList(6);
             return Sample$.MODULE$.apply(BigDL.tensor(px, channels, size, size), BigDL.tensor(labels(y), y.size()), BigDL.FLOAT, BigDL.NUM);
         }

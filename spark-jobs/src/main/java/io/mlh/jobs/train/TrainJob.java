@@ -21,14 +21,19 @@ import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
 import java.io.IOException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.log4j.Logger;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import scala.collection.JavaConverters;
 
 /**
  * {@code mlh-train.jar}: the training images of a shard table -> BigDL's DistriOptimizer
@@ -83,7 +88,10 @@ public final class TrainJob {
 
         MlhCriterion criterion = new MlhCriterion(c, centres, stepsPerEpoch);
         Probe probe = new Probe(samples.take(PROBE), c, centres, stepsPerEpoch);
-        Optimizer<Float, ?> optimizer = Optimizer$.MODULE$.apply(net, samples.rdd(), (AbstractCriterion) criterion,
+        Set<Object> cachedBefore = new HashSet<>(persistentRdds(spark).keySet());
+        boolean augmenting = !augmentation(s, 1).isIdentity();
+        JavaRDD<Sample<Float>> first = augmenting ? ShardSamples.of(train, s, augmentation(s, done + 1)) : samples;
+        Optimizer<Float, ?> optimizer = Optimizer$.MODULE$.apply(net, first.rdd(), (AbstractCriterion) criterion,
                 c.batchSize(), null, null, BigDL.FLOAT, BigDL.NUM);
         optimizer.setOptimMethod(optim);
 
@@ -94,6 +102,10 @@ public final class TrainJob {
             long t0 = System.nanoTime();
             criterion.startAt((epoch - 1) * stepsPerEpoch); // replicas clone the criterion at each call
             optimizer.setEndWhen(Trigger$.MODULE$.maxEpoch(epoch));
+            if (augmenting && epoch > done + 1) { // fresh draws: BigDL caches the samples it is given
+                releaseCachedSince(spark, cachedBefore); // and never releases a replaced training set
+                optimizer.setTrainData(ShardSamples.of(train, s, augmentation(s, epoch)).rdd(), c.batchSize(), null);
+            }
             net = (AbstractModule) optimizer.optimize();
             double seconds = (System.nanoTime() - t0) / 1e9;
             rate = n / seconds;
@@ -105,7 +117,27 @@ public final class TrainJob {
         }
         new ModelBundle(net, c, centres, s.mean, s.std).save(hadoop, s.modelPath, s.overwrite || s.resume);
         samples.unpersist();
+        releaseCachedSince(spark, cachedBefore);
         return new Result(done + 1, c.epochs(), terms, rate);
+    }
+
+    /**
+     * Unpersists every RDD cached since {@code before}: the optimiser's copy of the training set, its
+     * shuffled indexes and transformer copies, which BigDL keeps cached when the set is replaced or
+     * training ends (its dataset's unpersist releases only the transformer copies).
+     */
+    private static void releaseCachedSince(SparkSession spark, Set<Object> before) {
+        for (Map.Entry<Object, RDD<?>> e : persistentRdds(spark).entrySet()) {
+            if (!before.contains(e.getKey())) e.getValue().unpersist(false);
+        }
+    }
+
+    private static Map<Object, RDD<?>> persistentRdds(SparkSession spark) {
+        return JavaConverters.mapAsJavaMapConverter(spark.sparkContext().getPersistentRDDs()).asJava();
+    }
+
+    private static Augmentation augmentation(JobSettings s, int epoch) {
+        return new Augmentation(s.flip, s.cropPadding, s.model.seed(), epoch);
     }
 
     /** A fixed batch of training images on the driver, to report every loss term after each epoch. */

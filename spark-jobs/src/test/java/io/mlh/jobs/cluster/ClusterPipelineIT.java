@@ -64,11 +64,7 @@ class ClusterPipelineIT {
         args.addAll(conf);
         Path log = dir.resolve(name + ".log");
         int code = cluster.submit(log, args);
-        assertEquals(0, code, name + " failed; its log: " + log + "\n" + tail(log));
+        assertEquals(0, code, name + " failed; its log: " + log + "\n" + Jvm.tail(log, 40));
     }
 
-    private static String tail(Path log) throws Exception {
-        List<String> lines = Files.readAllLines(log);
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-    }
 }

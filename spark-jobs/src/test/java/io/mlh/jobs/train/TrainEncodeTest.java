@@ -15,6 +15,7 @@ import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.encode.EncodeJob;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -88,6 +90,8 @@ class TrainEncodeTest {
         IOException exists = assertThrows(IOException.class, () -> EncodeJob.run(spark, settings(conf)));
         assertTrue(exists.getMessage().contains("already exists"), exists.getMessage());
 
+        encodeStraightFromAnImageFolder(dir, conf, bundle);
+
         // a model file that does not match its metadata is refused
         try (OutputStream out = Files.newOutputStream(dir.resolve("model/model.bigdl"), java.nio.file.StandardOpenOption.APPEND)) {
             out.write(0);
@@ -99,12 +103,90 @@ class TrainEncodeTest {
         assertTrue(tampered.getMessage().contains("SHA-256") && tampered.getMessage().contains("model.bigdl"), tampered.getMessage());
     }
 
+    @Test
+    void augmentedTrainingRedrawsEveryEpochAndReleasesItsCaches(@TempDir Path dir) throws Exception {
+        String shards = dir.resolve("shards").toString();
+        writeShards(spark.sparkContext().hadoopConfiguration(), shards);
+        int cachedBefore = spark.sparkContext().getPersistentRDDs().size();
+        TrainJob.Result r = TrainJob.run(spark, settings(Arrays.asList("model.input-channels=1", "model.input-size=28",
+                "data.mean=[0.286]", "data.std=[0.353]", "bits=16", "train.batch-size=32", "train.epochs=3",
+                "data.augment.flip=true", "data.augment.crop-padding=2", "paths.shards=" + shards,
+                "paths.model=" + dir.resolve("model"))));
+        assertEquals(3, r.lastEpoch);
+        assertTrue(Double.isFinite(r.lastTerms.total) && r.lastTerms.total > 0);
+        assertEquals(cachedBefore, spark.sparkContext().getPersistentRDDs().size(),
+                () -> "an epoch's training set stayed cached: " + spark.sparkContext().getPersistentRDDs().values());
+    }
+
+    /**
+     * {@code jobs.encode-input = source}: the same images as PNG files in class folders, plus one broken
+     * file, encoded without a shard table: the codes are the model's signs on those images, and the
+     * broken file is the one reject.
+     */
+    private static void encodeStraightFromAnImageFolder(Path dir, List<String> conf, ModelBundle bundle) throws IOException {
+        Path root = dir.resolve("folder");
+        int[] picked = new int[50];
+        int[] perClass = new int[10];
+        for (int i = 0, k = 0; k < picked.length; i++) {
+            int c = label(i);
+            if (perClass[c] == 5) continue;
+            perClass[c]++;
+            picked[k++] = i;
+            BufferedImage png = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+            for (int p = 0; p < 784; p++) png.getRaster().setSample(p % 28, p / 28, 0, pixel(i, p) & 0xff);
+            Path file = Files.createDirectories(root.resolve("train").resolve("class-" + c)).resolve(i + ".png");
+            ImageIO.write(png, "png", file.toFile());
+        }
+        Path broken = root.resolve("train/class-3/broken.png");
+        Files.write(broken, Arrays.copyOf(Files.readAllBytes(root.resolve("train/class-3").resolve(firstOfClass(picked, 3) + ".png")), 40));
+
+        List<String> source = new ArrayList<>(conf);
+        source.addAll(Arrays.asList("jobs.encode-input=source", "data.source=folder", "data.root=" + root, "data.folder-split=train",
+                "data.queries-per-class=1", "data.train-per-class=0", "data.shards=2", "data.on-bad-record=skip",
+                "paths.codes=" + dir.resolve("folder-codes")));
+        assertEquals(50, EncodeJob.run(spark, settings(source)));
+
+        // the table's (label, code) pairs are the model's on the 50 images, whatever ids the folder gave them
+        PackedCodes expected = HashEncoder.encode(bundle.net, images.select(picked), 25).binary(MlhConfig.EncodeBranch.CENTRE);
+        List<String> want = new ArrayList<>(), got = new ArrayList<>();
+        for (int i = 0; i < picked.length; i++) want.add(label(picked[i]) + ":" + expected.code(i)[0]);
+        int queries = 0;
+        for (Row r : spark.read().schema(EncodeJob.schema(false)).parquet(dir.resolve("folder-codes").toString()).collectAsList()) {
+            List<Integer> y = r.getList(2);
+            got.add(y.indexOf(1) + ":" + r.<Long>getList(4).get(0));
+            if (r.getString(1).equals("query")) queries++;
+        }
+        want.sort(null);
+        got.sort(null);
+        assertEquals(want, got);
+        assertEquals(10, queries, "one query a class");
+        List<Row> rejects = spark.read().parquet(dir.resolve("folder-codes-rejects").toString()).collectAsList();
+        assertEquals(1, rejects.size(), rejects.toString());
+        assertTrue(rejects.get(0).getString(0).endsWith("class-3/broken.png"), rejects.toString());
+        assertTrue(Files.exists(dir.resolve("folder-codes/_MLH_COMMITTED")) && Files.exists(dir.resolve("folder-codes-rejects/_MLH_COMMITTED")));
+    }
+
+    private static int firstOfClass(int[] picked, int c) {
+        for (int i : picked) if (label(i) == c) return i;
+        throw new IllegalStateException("no image of class " + c);
+    }
+
+    private static int label(int i) {
+        for (int c = 0; c < images.labels[i].length; c++) if (images.labels[i][c] == 1) return c;
+        throw new IllegalStateException("image " + i + " has no label");
+    }
+
+    /** Image i's byte at pixel p, as stored in the IDX file. */
+    private static byte pixel(int i, int p) {
+        return (byte) Math.round((images.pixels[i * 784 + p] * FashionMnist.STD + FashionMnist.MEAN) * 255);
+    }
+
     /** A shard table in the shard job's schema: every image a database row, the first 400 for training. */
     private static void writeShards(Configuration hadoop, String path) throws IOException {
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < N; i++) {
             byte[] px = new byte[784];
-            for (int k = 0; k < 784; k++) px[k] = (byte) Math.round((images.pixels[i * 784 + k] * FashionMnist.STD + FashionMnist.MEAN) * 255);
+            for (int k = 0; k < 784; k++) px[k] = pixel(i, k);
             int[] y = new int[10];
             for (int c = 0; c < 10; c++) y[c] = (int) images.labels[i][c];
             rows.add(RowFactory.create((long) i, "database", i < 400, y, px, "raw", 28, 28, 1, "t10k#" + i));
