@@ -4,19 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.intel.analytics.bigdl.nn.Module$;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
 import com.typesafe.config.ConfigFactory;
-import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.centres.HashCentres;
 import io.mlh.core.config.MlhConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -50,7 +45,7 @@ public final class ModelBundle {
         try {
             FileSystem fs = staging.getFileSystem(conf);
             Path model = new Path(staging, MODEL);
-            net.saveModule(model.toString(), null, true);
+            String sha256 = BigDLFiles.saveModule(conf, net, model);
             ObjectNode meta = JSON.createObjectNode();
             meta.put("format", "mlh-model-1");
             meta.put("method", MlhConfig.configName(config.method()));
@@ -64,7 +59,7 @@ public final class ModelBundle {
             for (float v : std) s.add(v);
             meta.set("centres", JSON.readTree(centres.toJson()));
             meta.put("config", config.render());
-            meta.put("model_sha256", sha256(fs, model));
+            meta.put("model_sha256", sha256);
             try (OutputStream out = fs.create(new Path(staging, METADATA), true)) {
                 out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
             }
@@ -82,15 +77,9 @@ public final class ModelBundle {
         try (InputStream in = fs.open(new Path(root, METADATA))) {
             meta = JSON.readTree(in);
         }
-        Path model = new Path(root, MODEL);
-        String expected = meta.path("model_sha256").asText(), actual = sha256(fs, model);
-        if (!expected.equals(actual)) {
-            throw new IOException("model " + model + " has SHA-256 " + actual + " but its metadata says " + expected
-                    + ": the model file does not belong to this metadata");
-        }
         MlhConfig config = MlhConfig.load(ConfigFactory.parseString(meta.path("config").asText()));
         HashCentres centres = HashCentres.fromJson(JSON.writeValueAsString(meta.path("centres")));
-        AbstractModule<Activity, Activity, Float> net = Module$.MODULE$.loadModule(model.toString(), null, BigDL.FLOAT, BigDL.NUM);
+        AbstractModule<Activity, Activity, Float> net = BigDLFiles.loadModule(conf, new Path(root, MODEL), meta.path("model_sha256").asText());
         return new ModelBundle(net, config, centres, floats(meta.path("mean")), floats(meta.path("std")));
     }
 
@@ -99,21 +88,4 @@ public final class ModelBundle {
         for (int i = 0; i < f.length; i++) f[i] = (float) a.get(i).asDouble();
         return f;
     }
-
-    static String sha256(FileSystem fs, Path file) throws IOException {
-        try (DigestInputStream in = new DigestInputStream(fs.open(file), MessageDigest.getInstance("SHA-256"))) {
-            byte[] buf = new byte[1 << 16];
-            while (in.read(buf) >= 0) {
-                // reading feeds the digest
-            }
-            StringBuilder hex = new StringBuilder();
-            for (byte b : in.getMessageDigest().digest()) hex.append(String.format("%02x", b));
-            return hex.toString();
-        } catch (org.apache.hadoop.fs.ChecksumException e) {
-            throw new IOException("model file " + file + " is corrupt: its file-system checksum fails", e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
-    }
-
 }

@@ -1,11 +1,9 @@
 package io.mlh.jobs.train;
 
-import com.intel.analytics.bigdl.nn.Module$;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
 import com.intel.analytics.bigdl.optim.OptimMethod;
-import com.intel.analytics.bigdl.optim.OptimMethod$;
-import io.mlh.core.bigdl.BigDL;
+import io.mlh.jobs.common.BigDLFiles;
 import io.mlh.jobs.common.CommittedOutput;
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
@@ -43,8 +41,8 @@ final class Checkpoints {
         String target = new Path(dir, "epoch-" + epoch).toString();
         Path staging = CommittedOutput.stage(conf, target, true);
         try {
-            net.saveModule(new Path(staging, "model.bigdl").toString(), null, true);
-            optim.save(new Path(staging, "optim.state").toString(), true);
+            BigDLFiles.saveModule(conf, net, new Path(staging, "model.bigdl"));
+            BigDLFiles.saveOptimMethod(conf, optim, new Path(staging, "optim.state"));
             CommittedOutput.commit(conf, staging, target);
         } catch (IOException | RuntimeException e) {
             CommittedOutput.abandon(conf, staging);
@@ -66,9 +64,8 @@ final class Checkpoints {
         }
         if (best == 0) return null;
         Path p = new Path(root, "epoch-" + best);
-        AbstractModule<Activity, Activity, Float> net =
-                Module$.MODULE$.loadModule(new Path(p, "model.bigdl").toString(), null, BigDL.FLOAT, BigDL.NUM);
-        OptimMethod<Float> optim = OptimMethod$.MODULE$.load(new Path(p, "optim.state").toString(), BigDL.FLOAT);
+        AbstractModule<Activity, Activity, Float> net = BigDLFiles.loadModule(conf, new Path(p, "model.bigdl"), null);
+        OptimMethod<Float> optim = BigDLFiles.loadOptimMethod(conf, new Path(p, "optim.state"));
         return new State(best, net, optim);
     }
 }

@@ -43,6 +43,10 @@ public final class MiniHdfs implements AutoCloseable {
         Files.write(clientConf.resolve("core-site.xml"), ("<?xml version=\"1.0\"?>\n<configuration>\n"
                 + "  <property><name>fs.defaultFS</name><value>" + uri + "</value></property>\n"
                 + "</configuration>\n").getBytes(StandardCharsets.UTF_8));
+        // errors only, so that `fs -cat` prints just the file
+        Files.write(clientConf.resolve("log4j.properties"), ("log4j.rootLogger=ERROR, err\n"
+                + "log4j.appender.err=org.apache.log4j.ConsoleAppender\nlog4j.appender.err.target=System.err\n"
+                + "log4j.appender.err.layout=org.apache.log4j.SimpleLayout\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** {@code hdfs://127.0.0.1:<port>} */

@@ -1,0 +1,115 @@
+package io.mlh.jobs.common;
+
+import com.intel.analytics.bigdl.nn.Module$;
+import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
+import com.intel.analytics.bigdl.nn.abstractnn.Activity;
+import com.intel.analytics.bigdl.optim.OptimMethod;
+import com.intel.analytics.bigdl.optim.OptimMethod$;
+import io.mlh.core.bigdl.BigDL;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumException;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.IOUtils;
+
+/**
+ * BigDL's model and optimiser files at Hadoop paths. BigDL's own file I/O closes the file system it
+ * used, which for {@code hdfs://} is the JVM's shared, cached instance: every other holder of it (Spark,
+ * our committed outputs) then fails with "Filesystem closed". So BigDL only ever reads and writes a
+ * local temporary file, and the bytes move to and from the Hadoop path here.
+ */
+public final class BigDLFiles {
+    private BigDLFiles() {}
+
+    /** Writes {@code net} in BigDL's protobuf format to {@code target}; returns the file's SHA-256 (hex). */
+    public static String saveModule(Configuration conf, AbstractModule<Activity, Activity, Float> net, Path target) throws IOException {
+        java.nio.file.Path local = Files.createTempFile("mlh-model-", ".bigdl");
+        try {
+            net.saveModule(local.toUri().toString(), null, true);
+            return upload(conf, local, target);
+        } finally {
+            Files.deleteIfExists(local);
+        }
+    }
+
+    /**
+     * Reads a model in BigDL's protobuf format from {@code source}, refusing it unless its bytes have the
+     * SHA-256 {@code expectedSha256} (hex; null: no check). The bytes checked are the bytes loaded.
+     */
+    public static AbstractModule<Activity, Activity, Float> loadModule(Configuration conf, Path source, String expectedSha256)
+            throws IOException {
+        java.nio.file.Path local = Files.createTempFile("mlh-model-", ".bigdl");
+        try {
+            String actual = download(conf, source, local);
+            if (expectedSha256 != null && !expectedSha256.equals(actual)) {
+                throw new IOException("model " + source + " has SHA-256 " + actual + " but its metadata says " + expectedSha256
+                        + ": the model file does not belong to this metadata");
+            }
+            return Module$.MODULE$.loadModule(local.toUri().toString(), null, BigDL.FLOAT, BigDL.NUM);
+        } finally {
+            Files.deleteIfExists(local);
+        }
+    }
+
+    /** Writes an optimiser's state (its moments and counters) to {@code target}. */
+    public static void saveOptimMethod(Configuration conf, OptimMethod<Float> optim, Path target) throws IOException {
+        java.nio.file.Path local = Files.createTempFile("mlh-optim-", ".state");
+        try {
+            optim.save(local.toUri().toString(), true);
+            upload(conf, local, target);
+        } finally {
+            Files.deleteIfExists(local);
+        }
+    }
+
+    public static OptimMethod<Float> loadOptimMethod(Configuration conf, Path source) throws IOException {
+        java.nio.file.Path local = Files.createTempFile("mlh-optim-", ".state");
+        try {
+            download(conf, source, local);
+            return OptimMethod$.MODULE$.load(local.toUri().toString(), BigDL.FLOAT);
+        } finally {
+            Files.deleteIfExists(local);
+        }
+    }
+
+    /** Copies a local file to a Hadoop path; returns the SHA-256 of the bytes copied. */
+    private static String upload(Configuration conf, java.nio.file.Path local, Path target) throws IOException {
+        FileSystem fs = target.getFileSystem(conf);
+        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(local), sha256());
+             OutputStream out = fs.create(target, true)) {
+            IOUtils.copyBytes(in, out, 1 << 16, false);
+            return hex(in.getMessageDigest());
+        }
+    }
+
+    /** Copies a Hadoop file to a local one; returns the SHA-256 of the bytes copied. */
+    private static String download(Configuration conf, Path source, java.nio.file.Path local) throws IOException {
+        FileSystem fs = source.getFileSystem(conf);
+        try (DigestInputStream in = new DigestInputStream(fs.open(source), sha256()); OutputStream out = Files.newOutputStream(local)) {
+            IOUtils.copyBytes(in, out, 1 << 16, false);
+            return hex(in.getMessageDigest());
+        } catch (ChecksumException e) {
+            throw new IOException("model file " + source + " is corrupt: its file-system checksum fails", e);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    private static String hex(MessageDigest digest) {
+        StringBuilder hex = new StringBuilder();
+        for (byte b : digest.digest()) hex.append(String.format("%02x", b));
+        return hex.toString();
+    }
+}
