@@ -9,7 +9,7 @@ JVM_OPENS := $(foreach p,java.lang java.lang.invoke java.lang.reflect java.io ja
 # MKL's AVX2 kernels on AMD CPUs: 2.7x the GEMM speed on these machines (../shared/STACK.md)
 export MKL_DEBUG_CPU_TYPE ?= 5
 
-.PHONY: demo demo-core jars test data clean
+.PHONY: demo demo-core jars test data clean bench-speed bench-train bench-encode bench-rank bench-memory bench-deps
 
 SPARK_JARS := spark-home/target/spark-home/jars
 # Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
@@ -47,6 +47,19 @@ data: $(FASHION_MNIST)
 
 $(FASHION_MNIST):
 	apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist
+
+## bench-speed: training, encoding and ranking speed against the PyTorch and faiss references, and
+## driver memory against database size, all in one run on this machine (figures printed)
+bench-speed: bench-train bench-encode bench-rank bench-memory
+
+BENCH_CP := mlh-bench/target/classpath.txt
+BENCH_JAVA = java -Xmx8g $(JVM_OPENS) -Dlog4j.configuration=file:conf/log4j.properties \
+  -cp mlh-bench/target/classes:$$(cat $(BENCH_CP))
+
+## bench-deps: the benchmark classes and the references' Debian packages (PyTorch, faiss)
+bench-deps:
+	$(MVN) -q -DskipTests -pl mlh-bench -am package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+	@/usr/bin/python3 -c 'import torch, faiss' 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-torch python3-faiss)
 
 clean:
 	$(MVN) -q clean
