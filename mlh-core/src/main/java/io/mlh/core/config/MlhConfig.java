@@ -101,6 +101,13 @@ public final class MlhConfig implements Serializable {
         public static EncodeBranch parse(String key, String value) { return parseEnum(values(), key, value); }
     }
 
+    public enum LrPolicy {
+        CONSTANT, STEP, COSINE;
+
+        public String configName() { return MlhConfig.configName(this); }
+        public static LrPolicy parse(String key, String value) { return parseEnum(values(), key, value); }
+    }
+
     public enum OptimizerKind {
         ADAM, RMSPROP, SGD;
 
@@ -143,6 +150,9 @@ public final class MlhConfig implements Serializable {
     private final int batchSize, epochs;
     private final OptimizerKind optimizer;
     private final double learningRate, backboneLrMultiplier, weightDecay, momentum;
+    private final LrPolicy lrPolicy;
+    private final int lrStepEpochs, lrWarmupEpochs;
+    private final double lrGamma;
 
     private MlhConfig(Config resolved) {
         Config c;
@@ -182,6 +192,10 @@ public final class MlhConfig implements Serializable {
         backboneLrMultiplier = r.number("train.backbone-lr-multiplier");
         weightDecay = r.number("train.weight-decay");
         momentum = r.number("train.momentum");
+        lrPolicy = LrPolicy.parse(full("train.lr-schedule"), r.string("train.lr-schedule"));
+        lrStepEpochs = r.integer("train.lr-step-epochs");
+        lrGamma = r.number("train.lr-gamma");
+        lrWarmupEpochs = r.integer("train.lr-warmup-epochs");
         validate();
     }
 
@@ -304,7 +318,8 @@ public final class MlhConfig implements Serializable {
         return Arrays.asList(method, bits, classes, seed, backbone, inputChannels, inputSize, pretrained, mohMode,
                 experts, centreWeight, pairwiseWeight, mutualWeight, centreQuantization, pairwiseQuantization,
                 centreLoss, centreMinDistance, mutualMode, mutualStartEpoch, encodeBranch, batchSize, epochs,
-                optimizer, learningRate, backboneLrMultiplier, weightDecay, momentum);
+                optimizer, learningRate, backboneLrMultiplier, weightDecay, momentum, lrPolicy, lrStepEpochs, lrGamma,
+                lrWarmupEpochs);
     }
 
     // ------------------------------------------------------------------ validation
@@ -398,6 +413,12 @@ public final class MlhConfig implements Serializable {
         nonNegative("train.backbone-lr-multiplier", backboneLrMultiplier);
         nonNegative("train.weight-decay", weightDecay);
         if (!(momentum >= 0 && momentum < 1)) throw error("train.momentum", "must be in [0, 1), got " + momentum);
+        atLeast("train.lr-step-epochs", lrStepEpochs, 1);
+        if (!(lrGamma > 0 && lrGamma <= 1)) throw error("train.lr-gamma", "must be in (0, 1], got " + lrGamma);
+        atLeast("train.lr-warmup-epochs", lrWarmupEpochs, 0);
+        if (lrWarmupEpochs >= epochs) {
+            throw error("train.lr-warmup-epochs", "must be below train.epochs (" + epochs + "), got " + lrWarmupEpochs);
+        }
     }
 
     private static void atLeast(String key, int value, int min) {
@@ -508,6 +529,10 @@ public final class MlhConfig implements Serializable {
     public double backboneLrMultiplier() { return backboneLrMultiplier; }
     public double weightDecay() { return weightDecay; }
     public double momentum() { return momentum; }
+    public LrPolicy lrPolicy() { return lrPolicy; }
+    public int lrStepEpochs() { return lrStepEpochs; }
+    public double lrGamma() { return lrGamma; }
+    public int lrWarmupEpochs() { return lrWarmupEpochs; }
 
     // ------------------------------------------------------------------ what the method means
 

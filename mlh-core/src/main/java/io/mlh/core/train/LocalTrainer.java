@@ -7,7 +7,6 @@ import com.intel.analytics.bigdl.tensor.Tensor;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.centres.HashCentres;
 import io.mlh.core.config.MlhConfig;
-import io.mlh.core.config.MlhConfig.OptimizerKind;
 import io.mlh.core.data.LabelledImages;
 import io.mlh.core.loss.LossTerms;
 import io.mlh.core.loss.MlhCriterion;
@@ -66,11 +65,9 @@ public final class LocalTrainer {
         int steps = data.size() / batch; // the ragged tail is left out of each epoch, as BigDL's samplers do
         if (steps == 0 || batch < 2) throw new IllegalArgumentException("need at least 2 training images, got " + data.size());
         MlhCriterion criterion = new MlhCriterion(config, centres, steps);
-        OptimMethod<Float> optim = Optimizers.create(config);
+        OptimMethod<Float> optim = Optimizers.create(config, steps);
         Tuple2<Tensor<Float>, Tensor<Float>> params = net.getParameters();
         Tensor<Float> weights = params._1(), grads = params._2();
-        // Adam and RMSprop in BigDL have no weight decay of their own: add it to the gradient.
-        float decay = config.optimizer() == OptimizerKind.SGD ? 0f : (float) config.weightDecay();
         Random shuffle = new Random(config.seed());
         int[] order = new int[data.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
@@ -88,7 +85,8 @@ public final class LocalTrainer {
                 Activity out = net.forward(x);
                 float loss = criterion.forward(out.toTable(), y);
                 net.backward(x, criterion.backward(out.toTable(), y));
-                if (decay > 0) grads.add(decay, weights);
+                optim.state().update("epoch", epoch + 1); // what BigDL's optimisers set: the schedule reads them
+                optim.state().update("neval", epoch * steps + s + 1);
                 optim.optimize(new Objective(loss, grads), weights);
                 accumulate(criterion.lastTerms(), sums, counts);
             }

@@ -4,25 +4,129 @@ import com.intel.analytics.bigdl.optim.Adam;
 import com.intel.analytics.bigdl.optim.OptimMethod;
 import com.intel.analytics.bigdl.optim.RMSprop;
 import com.intel.analytics.bigdl.optim.SGD;
+import com.intel.analytics.bigdl.tensor.Tensor;
+import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.config.MlhConfig;
+import scala.Function1;
+import scala.Tuple2;
+import scala.runtime.AbstractFunction1;
 
-/** BigDL optimisation methods from the config, with BigDL's own defaults spelled out. */
+/**
+ * BigDL's optimisation methods from the config, with BigDL's own defaults spelled out. Each one sets
+ * its learning rate from the {@link LearningRateSchedule} before every step, reading the epoch and
+ * step counters the BigDL optimisers keep in its state; so the schedule holds inside
+ * DistriOptimizer's replicas and across checkpoint and resume. Adam and RMSprop in BigDL have no weight
+ * decay of their own: theirs adds {@code weight-decay x w} to the gradient (SGD's own does the same).
+ */
 public final class Optimizers {
     private Optimizers() {}
 
-    public static OptimMethod<Float> create(MlhConfig config) {
+    /** {@code stepsPerEpoch}: optimiser steps an epoch, to place a step within the schedule. */
+    public static OptimMethod<Float> create(MlhConfig config, long stepsPerEpoch) {
+        Schedule schedule = new Schedule(LearningRateSchedule.of(config), stepsPerEpoch, config.weightDecay());
         double lr = config.learningRate();
         switch (config.optimizer()) {
             case ADAM:
-                return new Adam<>(lr, 0.0, 0.9, 0.999, 1e-8, BigDL.FLOAT, BigDL.NUM);
+                return new ScheduledAdam(lr, schedule);
             case RMSPROP:
-                return new RMSprop<>(lr, 0.0, 0.99, 1e-8, BigDL.FLOAT, BigDL.NUM);
+                return new ScheduledRMSprop(lr, schedule);
             case SGD:
-                return new SGD<>(lr, 0.0, config.weightDecay(), config.momentum(), 0.0, config.momentum() > 0,
-                        new SGD.Default(), null, null, BigDL.FLOAT, BigDL.NUM);
+                return new ScheduledSgd(lr, config.weightDecay(), config.momentum(), schedule);
             default:
                 throw new IllegalArgumentException("unknown optimizer " + config.optimizer());
+        }
+    }
+
+    /** The learning rate the method used for its last step (the schedule's value then). */
+    public static double currentRate(OptimMethod<Float> method) {
+        return method.getLearningRate();
+    }
+
+    /** The schedule and the decay, shared by the three methods below. */
+    static final class Schedule implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        final LearningRateSchedule rates;
+        final long stepsPerEpoch;
+        final float decay;
+
+        Schedule(LearningRateSchedule rates, long stepsPerEpoch, double decay) {
+            this.rates = rates;
+            this.stepsPerEpoch = stepsPerEpoch;
+            this.decay = (float) decay;
+        }
+
+        /** The rate for the step BigDL is about to take; it sets "epoch" and "neval" before each step. */
+        double rate(Table state) {
+            int epoch = counter(state, "epoch"), neval = counter(state, "neval");
+            return rates.rate(LearningRateSchedule.progress(epoch, neval, stepsPerEpoch));
+        }
+
+        private static int counter(Table state, String key) {
+            scala.Option<Object> v = state.get(key);
+            return v.isDefined() ? ((Number) v.get()).intValue() : 1;
+        }
+
+        /** {@code feval} with {@code decay x w} added to its gradient. */
+        Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> decayed(Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> feval) {
+            if (decay == 0f) return feval;
+            return new AbstractFunction1<Tensor<Float>, Tuple2<Float, Tensor<Float>>>() {
+                @Override
+                public Tuple2<Float, Tensor<Float>> apply(Tensor<Float> w) {
+                    Tuple2<Float, Tensor<Float>> r = feval.apply(w);
+                    r._2().add(decay, w);
+                    return r;
+                }
+            };
+        }
+    }
+
+    static final class ScheduledAdam extends Adam<Float> {
+        private static final long serialVersionUID = 1L;
+        private final Schedule schedule;
+
+        ScheduledAdam(double lr, Schedule schedule) {
+            super(lr, 0.0, 0.9, 0.999, 1e-8, BigDL.FLOAT, BigDL.NUM);
+            this.schedule = schedule;
+        }
+
+        @Override
+        public Tuple2<Tensor<Float>, Object> optimize(Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> feval, Tensor<Float> w) {
+            learningRate_$eq(schedule.rate(state()));
+            return super.optimize(schedule.decayed(feval), w);
+        }
+    }
+
+    static final class ScheduledRMSprop extends RMSprop<Float> {
+        private static final long serialVersionUID = 1L;
+        private final Schedule schedule;
+
+        ScheduledRMSprop(double lr, Schedule schedule) {
+            super(lr, 0.0, 0.99, 1e-8, BigDL.FLOAT, BigDL.NUM);
+            this.schedule = schedule;
+        }
+
+        @Override
+        public Tuple2<Tensor<Float>, Object> optimize(Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> feval, Tensor<Float> w) {
+            learningRate_$eq(schedule.rate(state()));
+            return super.optimize(schedule.decayed(feval), w);
+        }
+    }
+
+    /** SGD applies its own weight decay; BigDL's default rate rule reads the rate set here. */
+    static final class ScheduledSgd extends SGD<Float> {
+        private static final long serialVersionUID = 1L;
+        private final Schedule schedule;
+
+        ScheduledSgd(double lr, double weightDecay, double momentum, Schedule schedule) {
+            super(lr, 0.0, weightDecay, momentum, 0.0, momentum > 0, new SGD.Default(), null, null, BigDL.FLOAT, BigDL.NUM);
+            this.schedule = schedule;
+        }
+
+        @Override
+        public Tuple2<Tensor<Float>, Object> optimize(Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> feval, Tensor<Float> w) {
+            learningRate_$eq(schedule.rate(state()));
+            return super.optimize(feval, w);
         }
     }
 }

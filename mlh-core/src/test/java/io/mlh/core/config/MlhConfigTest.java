@@ -88,7 +88,8 @@ class MlhConfigTest {
                 "loss.pairwise-quantization",
                 "centre.loss", "centre.min-distance", "mutual.mode", "mutual.start-epoch", "encode.branch",
                 "train.batch-size", "train.epochs", "train.optimizer", "train.learning-rate",
-                "train.backbone-lr-multiplier", "train.weight-decay", "train.momentum")), keys);
+                "train.backbone-lr-multiplier", "train.weight-decay", "train.momentum", "train.lr-schedule",
+                "train.lr-step-epochs", "train.lr-gamma", "train.lr-warmup-epochs")), keys);
     }
 
     @Test
@@ -151,7 +152,13 @@ class MlhConfigTest {
                 bad("mlh.centre.loss = bce", "mlh.centre.loss", "mlh, csq"),
                 bad("mlh.mutual.mode = both", "mlh.mutual.mode", "joint, alternate"),
                 bad("mlh.encode.branch = gate", "mlh.encode.branch", "auto, centre, pairwise"),
-                bad("mlh.train.optimizer = adamw", "mlh.train.optimizer", "adam, rmsprop, sgd"));
+                bad("mlh.train.optimizer = adamw", "mlh.train.optimizer", "adam, rmsprop, sgd"),
+                bad("mlh.train.lr-schedule = linear", "mlh.train.lr-schedule", "constant, step, cosine"),
+                bad("mlh.train.lr-step-epochs = 0", "mlh.train.lr-step-epochs", ">= 1"),
+                bad("mlh.train.lr-gamma = 1.5", "mlh.train.lr-gamma", "(0, 1]"),
+                bad("mlh.train.lr-gamma = 0", "mlh.train.lr-gamma", "(0, 1]"),
+                bad("mlh.train.lr-warmup-epochs = -1", "mlh.train.lr-warmup-epochs", ">= 0"),
+                bad("mlh.train { epochs = 3, lr-warmup-epochs = 3 }", "mlh.train.lr-warmup-epochs", "below train.epochs"));
     }
 
     private static Arguments bad(String hocon, String key, String fragment) {

@@ -15,6 +15,7 @@ import io.mlh.core.config.MlhConfig;
 import io.mlh.core.loss.LossTerms;
 import io.mlh.core.loss.MlhCriterion;
 import io.mlh.core.model.MlhNet;
+import io.mlh.core.train.LearningRateSchedule;
 import io.mlh.core.train.Optimizers;
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
@@ -81,7 +82,7 @@ public final class TrainJob {
         Checkpoints checkpoints = new Checkpoints(hadoop, s.modelPath + "-checkpoints");
         Checkpoints.State resumed = s.resume ? checkpoints.latest() : null;
         AbstractModule<Activity, Activity, Float> net = resumed != null ? resumed.net : (AbstractModule) MlhNet.build(c);
-        OptimMethod<Float> optim = resumed != null ? resumed.optim : Optimizers.create(c);
+        OptimMethod<Float> optim = resumed != null ? resumed.optim : Optimizers.create(c, stepsPerEpoch);
         int done = resumed != null ? resumed.epoch : 0;
         if (resumed != null) LOG.info("resuming after epoch " + done + " from " + checkpoints.dir);
         if (done >= c.epochs()) LOG.info("all " + c.epochs() + " epochs are already trained");
@@ -94,6 +95,10 @@ public final class TrainJob {
         Optimizer<Float, ?> optimizer = Optimizer$.MODULE$.apply(net, first.rdd(), (AbstractCriterion) criterion,
                 c.batchSize(), null, null, BigDL.FLOAT, BigDL.NUM);
         optimizer.setOptimMethod(optim);
+        // keep each replica's optimiser state (Adam's moments and step count) from one epoch's call to
+        // the next; without it BigDL clears them at every optimize()
+        optimizer.reserveOptim(true);
+        LearningRateSchedule rates = LearningRateSchedule.of(c);
 
         LossTerms terms = null;
         double rate = 0;
@@ -111,8 +116,8 @@ public final class TrainJob {
             rate = n / seconds;
             terms = probe.terms(net, epoch);
             double eta = (System.nanoTime() - started) / 1e9 / (epoch - done) * (c.epochs() - epoch);
-            LOG.info(String.format("epoch %d/%d: L=%.4f L_C=%.4f L_P=%.4f L_M=%.4f, %.1f img/s, ETA %.0f s",
-                    epoch, c.epochs(), terms.total, terms.centre, terms.pairwise, terms.mutual, rate, eta));
+            LOG.info(String.format("epoch %d/%d: L=%.4f L_C=%.4f L_P=%.4f L_M=%.4f, lr %.3g, %.1f img/s, ETA %.0f s",
+                    epoch, c.epochs(), terms.total, terms.centre, terms.pairwise, terms.mutual, rates.rate(epoch - 1), rate, eta));
             checkpoints.save(epoch, net, optim);
         }
         new ModelBundle(net, c, centres, s.mean, s.std).save(hadoop, s.modelPath, s.overwrite || s.resume);
