@@ -18,7 +18,7 @@ import com.intel.analytics.bigdl.utils.Shape;
 import com.intel.analytics.bigdl.utils.Shape$;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
+import io.mlh.core.config.MlhConfig.Engine;
 import scala.collection.JavaConverters;
 import scala.collection.Seq;
 
@@ -40,40 +40,32 @@ import scala.collection.Seq;
 public final class ComputeEngine {
     private ComputeEngine() {}
 
-    public enum Kind {
-        MKLBLAS, MKLDNN;
-
-        public String propertyValue() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
     /**
      * Selects the engine for this JVM. Fails if BigDL's engine already runs with the other kind:
      * its MKL-DNN thread set-up happens only when the engine loads.
      */
-    public static synchronized void select(Kind kind) {
-        System.setProperty("bigdl.engineType", kind.propertyValue());
-        Kind running = current();
+    public static synchronized void select(Engine kind) {
+        System.setProperty("bigdl.engineType", kind.configName());
+        Engine running = current();
         if (running != kind) {
-            throw new IllegalStateException("BigDL's engine already started as " + running.propertyValue()
-                    + "; the engine (mlh.train.engine = " + kind.propertyValue()
+            throw new IllegalStateException("BigDL's engine already started as " + running.configName()
+                    + "; the engine (mlh.train.engine = " + kind.configName()
                     + ") must be chosen before BigDL starts");
         }
     }
 
     /** The engine BigDL runs (loads BigDL's engine if it has not loaded yet). */
-    public static Kind current() {
-        return Engine$.MODULE$.getEngineType() == MklDnn$.MODULE$ ? Kind.MKLDNN : Kind.MKLBLAS;
+    public static Engine current() {
+        return Engine$.MODULE$.getEngineType() == MklDnn$.MODULE$ ? Engine.MKLDNN : Engine.MKLBLAS;
     }
 
     /**
      * Switches a running engine (tests only: no MKL-DNN thread set-up happens). Returns the previous
      * kind so the caller can restore it.
      */
-    public static Kind switchForTest(Kind kind) {
-        Kind before = current();
-        Engine$.MODULE$.setEngineType(kind == Kind.MKLDNN ? MklDnn$.MODULE$ : MklBlas$.MODULE$);
+    public static Engine switchForTest(Engine kind) {
+        Engine before = current();
+        Engine$.MODULE$.setEngineType(kind == Engine.MKLDNN ? MklDnn$.MODULE$ : MklBlas$.MODULE$);
         return before;
     }
 
@@ -125,7 +117,7 @@ public final class ComputeEngine {
 
     /** The MKL-DNN model BigDL runs for {@code graph} (a {@link #forMklDnn} copy), built now. */
     public static AbstractModule<Activity, Activity, Float> toMklDnn(StaticGraph<Float> graph) {
-        if (current() != Kind.MKLDNN) throw new IllegalStateException("BigDL's engine is not mkldnn");
+        if (current() != Engine.MKLDNN) throw new IllegalStateException("BigDL's engine is not mkldnn");
         return graph.toIRgraph();
     }
 

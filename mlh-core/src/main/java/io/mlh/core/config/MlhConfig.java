@@ -108,6 +108,14 @@ public final class MlhConfig implements Serializable {
         public static OptimizerKind parse(String key, String value) { return parseEnum(values(), key, value); }
     }
 
+    /** BigDL's compute engine (JVM-wide, chosen before BigDL starts): MKL BLAS layers or MKL-DNN primitives. */
+    public enum Engine {
+        MKLBLAS, MKLDNN;
+
+        public String configName() { return MlhConfig.configName(this); }
+        public static Engine parse(String key, String value) { return parseEnum(values(), key, value); }
+    }
+
     /** The config spelling of an enum value: lower case with hyphens ("vgg-small", "resnet-18"). */
     public static String configName(Enum<?> e) {
         return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -142,6 +150,7 @@ public final class MlhConfig implements Serializable {
     private final EncodeBranch encodeBranch;
     private final int batchSize, epochs;
     private final OptimizerKind optimizer;
+    private final Engine engine;
     private final double learningRate, backboneLrMultiplier, weightDecay, momentum;
 
     private MlhConfig(Config resolved) {
@@ -182,6 +191,7 @@ public final class MlhConfig implements Serializable {
         backboneLrMultiplier = r.number("train.backbone-lr-multiplier");
         weightDecay = r.number("train.weight-decay");
         momentum = r.number("train.momentum");
+        engine = Engine.parse(full("train.engine"), r.string("train.engine"));
         validate();
     }
 
@@ -304,7 +314,7 @@ public final class MlhConfig implements Serializable {
         return Arrays.asList(method, bits, classes, seed, backbone, inputChannels, inputSize, pretrained, mohMode,
                 experts, centreWeight, pairwiseWeight, mutualWeight, centreQuantization, pairwiseQuantization,
                 centreLoss, centreMinDistance, mutualMode, mutualStartEpoch, encodeBranch, batchSize, epochs,
-                optimizer, learningRate, backboneLrMultiplier, weightDecay, momentum);
+                optimizer, learningRate, backboneLrMultiplier, weightDecay, momentum, engine);
     }
 
     // ------------------------------------------------------------------ validation
@@ -508,6 +518,7 @@ public final class MlhConfig implements Serializable {
     public double backboneLrMultiplier() { return backboneLrMultiplier; }
     public double weightDecay() { return weightDecay; }
     public double momentum() { return momentum; }
+    public Engine engine() { return engine; }
 
     // ------------------------------------------------------------------ what the method means
 

@@ -21,12 +21,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The MKL-DNN form of an MLH graph computes what the plain graph computes, forward and backward. */
 class MklDnnGraphTest {
-    private static ComputeEngine.Kind before;
+    private static MlhConfig.Engine before;
 
     @BeforeAll
     static void engine() {
         BigDL.initLocal(2);
-        before = ComputeEngine.switchForTest(ComputeEngine.Kind.MKLDNN);
+        before = ComputeEngine.switchForTest(MlhConfig.Engine.MKLDNN);
     }
 
     @AfterAll

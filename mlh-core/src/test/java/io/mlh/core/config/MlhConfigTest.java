@@ -74,6 +74,8 @@ class MlhConfigTest {
         assertEquals(1.0, c.backboneLrMultiplier());
         assertEquals(0.0, c.weightDecay());
         assertEquals(0.9, c.momentum());
+        assertEquals(MlhConfig.Engine.MKLBLAS, c.engine());
+        assertEquals(MlhConfig.Engine.MKLDNN, c.with("train.engine", "mkldnn").engine());
         assertEquals(c, MlhConfig.load(ConfigFactory.empty()));
     }
 
@@ -88,7 +90,7 @@ class MlhConfigTest {
                 "loss.pairwise-quantization",
                 "centre.loss", "centre.min-distance", "mutual.mode", "mutual.start-epoch", "encode.branch",
                 "train.batch-size", "train.epochs", "train.optimizer", "train.learning-rate",
-                "train.backbone-lr-multiplier", "train.weight-decay", "train.momentum")), keys);
+                "train.backbone-lr-multiplier", "train.weight-decay", "train.momentum", "train.engine")), keys);
     }
 
     @Test
@@ -151,7 +153,8 @@ class MlhConfigTest {
                 bad("mlh.centre.loss = bce", "mlh.centre.loss", "mlh, csq"),
                 bad("mlh.mutual.mode = both", "mlh.mutual.mode", "joint, alternate"),
                 bad("mlh.encode.branch = gate", "mlh.encode.branch", "auto, centre, pairwise"),
-                bad("mlh.train.optimizer = adamw", "mlh.train.optimizer", "adam, rmsprop, sgd"));
+                bad("mlh.train.optimizer = adamw", "mlh.train.optimizer", "adam, rmsprop, sgd"),
+                bad("mlh.train.engine = cuda", "mlh.train.engine", "mklblas, mkldnn"));
     }
 
     private static Arguments bad(String hocon, String key, String fragment) {
