@@ -61,5 +61,36 @@ bench-deps:
 	$(MVN) -q -DskipTests -pl mlh-bench -am package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 	@/usr/bin/python3 -c 'import torch, faiss' 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-torch python3-faiss)
 
+BENCH_OUT := mlh-bench/target/bench
+BENCH_PY := /usr/bin/python3 mlh-bench/python/torch_mlh.py --seconds 20
+# warm-up and measured DistriOptimizer iterations of batch 64
+TRAIN_ITERS ?= 3 20
+CIFAR_ROOT := mlh-bench/target/data/cifar10
+# MKL_DEBUG_CPU_TYPE is the Makefile's default (5); each engine also runs without it, in its own JVM
+NO_MKL_DEBUG := env -u MKL_DEBUG_CPU_TYPE
+
+## bench-train: the MLH training step in DistriOptimizer (local[2]) on mklblas and mkldnn, with and
+## without MKL_DEBUG_CPU_TYPE=5, against the PyTorch reference's full step (2 threads)
+bench-train: bench-deps
+	@mkdir -p $(BENCH_OUT) && : > $(BENCH_OUT)/train.txt
+	$(NO_MKL_DEBUG) $(BENCH_JAVA) io.mlh.bench.TrainSpeedBench mklblas $(TRAIN_ITERS) train.engine=mklblas | tee -a $(BENCH_OUT)/train.txt
+	MKL_DEBUG_CPU_TYPE=5 $(BENCH_JAVA) io.mlh.bench.TrainSpeedBench mklblas+MKL_DEBUG_CPU_TYPE=5 $(TRAIN_ITERS) train.engine=mklblas | tee -a $(BENCH_OUT)/train.txt
+	$(NO_MKL_DEBUG) $(BENCH_JAVA) io.mlh.bench.TrainSpeedBench mkldnn $(TRAIN_ITERS) train.engine=mkldnn | tee -a $(BENCH_OUT)/train.txt
+	MKL_DEBUG_CPU_TYPE=5 $(BENCH_JAVA) io.mlh.bench.TrainSpeedBench mkldnn+MKL_DEBUG_CPU_TYPE=5 $(TRAIN_ITERS) train.engine=mkldnn | tee -a $(BENCH_OUT)/train.txt
+	$(BENCH_PY) --what train | tee -a $(BENCH_OUT)/train.txt
+	@$(BENCH_JAVA) io.mlh.bench.SpeedTable $(BENCH_OUT)/train.txt
+
+## bench-encode: the encode job end to end (CIFAR-10 JPEG shards -> code table, local[2]) on mklblas
+## and mkldnn against the PyTorch reference's inference (2 threads, batch 64)
+bench-encode: bench-deps $(CIFAR_ROOT)
+	@mkdir -p $(BENCH_OUT) && : > $(BENCH_OUT)/encode.txt
+	$(BENCH_JAVA) io.mlh.bench.EncodeSpeedBench mklblas $(CIFAR_ROOT) $(BENCH_OUT)/encode-work train.engine=mklblas | tee -a $(BENCH_OUT)/encode.txt
+	$(BENCH_JAVA) io.mlh.bench.EncodeSpeedBench mkldnn $(CIFAR_ROOT) $(BENCH_OUT)/encode-work train.engine=mkldnn | tee -a $(BENCH_OUT)/encode.txt
+	$(BENCH_PY) --what encode | tee -a $(BENCH_OUT)/encode.txt
+	@$(BENCH_JAVA) io.mlh.bench.SpeedTable $(BENCH_OUT)/encode.txt
+
+$(CIFAR_ROOT):
+	mkdir -p $(dir $@) && tar xzf ../shared/datasets/cifar10-jpg.tar.gz -C $(dir $@)
+
 clean:
 	$(MVN) -q clean

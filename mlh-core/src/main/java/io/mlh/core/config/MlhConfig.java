@@ -115,6 +115,14 @@ public final class MlhConfig implements Serializable {
         public static OptimizerKind parse(String key, String value) { return parseEnum(values(), key, value); }
     }
 
+    /** BigDL's compute engine (JVM-wide, chosen before BigDL starts): MKL BLAS layers or MKL-DNN primitives. */
+    public enum Engine {
+        MKLBLAS, MKLDNN;
+
+        public String configName() { return MlhConfig.configName(this); }
+        public static Engine parse(String key, String value) { return parseEnum(values(), key, value); }
+    }
+
     /** The config spelling of an enum value: lower case with hyphens ("vgg-small", "resnet-18"). */
     public static String configName(Enum<?> e) {
         return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -149,6 +157,7 @@ public final class MlhConfig implements Serializable {
     private final EncodeBranch encodeBranch;
     private final int batchSize, epochs;
     private final OptimizerKind optimizer;
+    private final Engine engine;
     private final double learningRate, backboneLrMultiplier, weightDecay, momentum;
     private final LrPolicy lrPolicy;
     private final int lrStepEpochs, lrWarmupEpochs;
@@ -196,6 +205,7 @@ public final class MlhConfig implements Serializable {
         lrStepEpochs = r.integer("train.lr-step-epochs");
         lrGamma = r.number("train.lr-gamma");
         lrWarmupEpochs = r.integer("train.lr-warmup-epochs");
+        engine = Engine.parse(full("train.engine"), r.string("train.engine"));
         validate();
     }
 
@@ -319,7 +329,7 @@ public final class MlhConfig implements Serializable {
                 experts, centreWeight, pairwiseWeight, mutualWeight, centreQuantization, pairwiseQuantization,
                 centreLoss, centreMinDistance, mutualMode, mutualStartEpoch, encodeBranch, batchSize, epochs,
                 optimizer, learningRate, backboneLrMultiplier, weightDecay, momentum, lrPolicy, lrStepEpochs, lrGamma,
-                lrWarmupEpochs);
+                lrWarmupEpochs, engine);
     }
 
     // ------------------------------------------------------------------ validation
@@ -533,6 +543,7 @@ public final class MlhConfig implements Serializable {
     public int lrStepEpochs() { return lrStepEpochs; }
     public double lrGamma() { return lrGamma; }
     public int lrWarmupEpochs() { return lrWarmupEpochs; }
+    public Engine engine() { return engine; }
 
     // ------------------------------------------------------------------ what the method means
 

@@ -2,6 +2,7 @@ package io.mlh.core.train;
 
 import com.intel.analytics.bigdl.nn.Graph;
 import io.mlh.core.bigdl.BigDL;
+import io.mlh.core.bigdl.ComputeEngine;
 import io.mlh.core.centres.HashCentres;
 import io.mlh.core.codes.HashEncoder;
 import io.mlh.core.codes.PackedCodes;
@@ -25,6 +26,7 @@ public final class LocalDemo {
     public static void main(String[] args) throws Exception {
         MlhConfig config = MlhConfig.load(args.length == 0 || args[0].equals("-") ? null : Paths.get(args[0]),
                 Arrays.asList(args).subList(Math.min(1, args.length), args.length));
+        ComputeEngine.select(config.engine()); // JVM-wide: before BigDL's engine starts
         BigDL.initLocal(Runtime.getRuntime().availableProcessors());
         long start = System.nanoTime();
         LabelledImages all = FashionMnist.all();

@@ -1,10 +1,12 @@
 package io.mlh.core.train;
 
 import com.intel.analytics.bigdl.nn.Graph;
+import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
 import com.intel.analytics.bigdl.optim.OptimMethod;
 import com.intel.analytics.bigdl.tensor.Tensor;
 import io.mlh.core.bigdl.BigDL;
+import io.mlh.core.bigdl.ComputeEngine;
 import io.mlh.core.centres.HashCentres;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.core.data.LabelledImages;
@@ -60,7 +62,20 @@ public final class LocalTrainer {
         return net;
     }
 
+    /**
+     * Trains {@code net} in place. On the MKL-DNN engine ({@code train.engine = mkldnn}, selected
+     * before BigDL started) BigDL's MKL-DNN form of the graph trains and its weights are copied back.
+     */
     public void train(Graph<Float> net, LabelledImages data, Consumer<EpochReport> onEpoch) {
+        ComputeEngine.select(config.engine());
+        AbstractModule<Activity, Activity, Float> model = config.engine() == MlhConfig.Engine.MKLDNN
+                ? ComputeEngine.toMklDnn(ComputeEngine.forMklDnn(net)) : net;
+        trainModel(model, data, onEpoch);
+        if (model != net) ComputeEngine.copyWeights(model, net);
+        net.evaluate();
+    }
+
+    private void trainModel(AbstractModule<Activity, Activity, Float> net, LabelledImages data, Consumer<EpochReport> onEpoch) {
         int batch = Math.min(config.batchSize(), data.size());
         int steps = data.size() / batch; // the ragged tail is left out of each epoch, as BigDL's samplers do
         if (steps == 0 || batch < 2) throw new IllegalArgumentException("need at least 2 training images, got " + data.size());
@@ -96,7 +111,6 @@ public final class LocalTrainer {
             LOG.info(r);
             if (onEpoch != null) onEpoch.accept(r);
         }
-        net.evaluate();
     }
 
     /** BigDL's optimisers take the loss and gradient as a function of the weights: already computed here. */

@@ -74,6 +74,8 @@ class MlhConfigTest {
         assertEquals(1.0, c.backboneLrMultiplier());
         assertEquals(0.0, c.weightDecay());
         assertEquals(0.9, c.momentum());
+        assertEquals(MlhConfig.Engine.MKLBLAS, c.engine());
+        assertEquals(MlhConfig.Engine.MKLDNN, c.with("train.engine", "mkldnn").engine());
         assertEquals(c, MlhConfig.load(ConfigFactory.empty()));
     }
 
@@ -89,7 +91,7 @@ class MlhConfigTest {
                 "centre.loss", "centre.min-distance", "mutual.mode", "mutual.start-epoch", "encode.branch",
                 "train.batch-size", "train.epochs", "train.optimizer", "train.learning-rate",
                 "train.backbone-lr-multiplier", "train.weight-decay", "train.momentum", "train.lr-schedule",
-                "train.lr-step-epochs", "train.lr-gamma", "train.lr-warmup-epochs")), keys);
+                "train.lr-step-epochs", "train.lr-gamma", "train.lr-warmup-epochs", "train.engine")), keys);
     }
 
     @Test
@@ -158,7 +160,8 @@ class MlhConfigTest {
                 bad("mlh.train.lr-gamma = 1.5", "mlh.train.lr-gamma", "(0, 1]"),
                 bad("mlh.train.lr-gamma = 0", "mlh.train.lr-gamma", "(0, 1]"),
                 bad("mlh.train.lr-warmup-epochs = -1", "mlh.train.lr-warmup-epochs", ">= 0"),
-                bad("mlh.train { epochs = 3, lr-warmup-epochs = 3 }", "mlh.train.lr-warmup-epochs", "below train.epochs"));
+                bad("mlh.train { epochs = 3, lr-warmup-epochs = 3 }", "mlh.train.lr-warmup-epochs", "below train.epochs"),
+                bad("mlh.train.engine = cuda", "mlh.train.engine", "mklblas, mkldnn"));
     }
 
     private static Arguments bad(String hocon, String key, String fragment) {

@@ -1,6 +1,8 @@
 package io.mlh.jobs.common;
 
 import com.intel.analytics.bigdl.utils.Engine$;
+import io.mlh.core.bigdl.ComputeEngine;
+import io.mlh.core.config.MlhConfig;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -26,7 +28,15 @@ public final class Spark {
 
     public static SparkSession start(String appName, JobSettings settings) {
         System.clearProperty("bigdl.localMode"); // the engine runs on Spark here
+        MlhConfig.Engine engine = settings.model.engine();
+        ComputeEngine.select(engine); // JVM-wide: before BigDL's engine class loads (createSparkConf loads it)
         SparkConf conf = Engine$.MODULE$.createSparkConf(new SparkConf()).setAppName(appName);
+        // executors in their own JVMs read the engine type from a system property too
+        String executorOpts = conf.get("spark.executor.extraJavaOptions", "");
+        if (!executorOpts.contains("bigdl.engineType")) {
+            conf.set("spark.executor.extraJavaOptions",
+                    (executorOpts + " -Dbigdl.engineType=" + engine.configName()).trim());
+        }
         if (!settings.master.isEmpty()) conf.setMaster(settings.master);
         if (!conf.contains("spark.ui.enabled")) conf.set("spark.ui.enabled", "false");
         SparkSession session = SparkSession.builder().config(conf).getOrCreate();

@@ -6,7 +6,9 @@ import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
 import com.intel.analytics.bigdl.utils.Engine$;
 import com.intel.analytics.bigdl.utils.Table;
+import com.intel.analytics.bigdl.nn.Graph;
 import io.mlh.core.bigdl.BigDL;
+import io.mlh.core.bigdl.ComputeEngine;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.core.config.MlhConfig.EncodeBranch;
@@ -71,7 +73,7 @@ public final class EncodeJob {
         EncodeBranch branch = s.model.encodeBranch() != EncodeBranch.AUTO ? s.model.encodeBranch() : m.effectiveEncodeBranch();
         Settings job = new Settings(m.bits(), m.inputSize(), m.inputChannels(), bundle.mean, bundle.std,
                 branch == EncodeBranch.PAIRWISE ? 2 : 1, s.continuous, s.encodeBatchSize,
-                Engine$.MODULE$.nodeNumber(), Engine$.MODULE$.coreNumber());
+                Engine$.MODULE$.nodeNumber(), Engine$.MODULE$.coreNumber(), s.model.engine() == MlhConfig.Engine.MKLDNN);
         bundle.net.evaluate();
         ModelBroadcast<Float> model = ModelBroadcast$.MODULE$.apply(BigDL.FLOAT, BigDL.NUM).broadcast(spark.sparkContext(), bundle.net);
         String what = m.bits() + " bits (" + MlhConfig.configName(branch) + " branch)";
@@ -110,9 +112,12 @@ public final class EncodeJob {
         final int bits, size, channels, outputIndex, batch, nodes, cores;
         final float[] mean, std;
         final boolean continuous;
+        /** Encode with BigDL's MKL-DNN form of the model (train.engine = mkldnn). */
+        final boolean mkldnn;
 
         Settings(int bits, int size, int channels, float[] mean, float[] std, int outputIndex, boolean continuous,
-                 int batch, int nodes, int cores) {
+                 int batch, int nodes, int cores, boolean mkldnn) {
+            this.mkldnn = mkldnn;
             this.bits = bits;
             this.size = size;
             this.channels = channels;
@@ -143,9 +148,11 @@ public final class EncodeJob {
         }
     }
 
+    @SuppressWarnings({"unchecked", "rawtypes"})
     private static Iterator<Row> encodePartition(Iterator<Row> rows, ModelBroadcast<Float> broadcast, Settings s) {
         Engine$.MODULE$.setNodeAndCore(s.nodes, s.cores); // BigDL's layers parallelise over the engine's threads
         AbstractModule<Activity, Activity, Float> net = broadcast.value(false, true);
+        if (s.mkldnn) net = ComputeEngine.toMklDnn(ComputeEngine.forMklDnn((Graph<Float>) (AbstractModule) net));
         net.evaluate();
         return new BatchedCodes(rows, net, s);
     }
@@ -180,15 +187,18 @@ public final class EncodeJob {
             batch.clear();
             while (batch.size() < s.batch && rows.hasNext()) batch.add(rows.next());
             int per = s.channels * s.size * s.size;
-            float[] px = new float[batch.size() * per];
+            // MKL-DNN primitives are built for the first batch's shape: a short last batch is padded
+            int rows = s.mkldnn ? s.batch : batch.size();
+            float[] px = new float[rows * per];
             for (int i = 0; i < batch.size(); i++) {
                 Row r = batch.get(i);
                 float[] one = ImageCodec.toTensorData(r.getString(4), (byte[]) r.get(3), r.getInt(5), r.getInt(6), r.getInt(7),
                         s.size, s.channels, s.mean, s.std);
                 System.arraycopy(one, 0, px, i * per, per);
             }
-            Table codes = net.forward(BigDL.tensor(px, batch.size(), s.channels, s.size, s.size)).toTable();
+            Table codes = net.forward(BigDL.tensor(px, rows, s.channels, s.size, s.size)).toTable();
             float[] flat = BigDL.toArray(BigDL.tensorAt(codes, s.outputIndex));
+            if (rows != batch.size()) flat = java.util.Arrays.copyOf(flat, batch.size() * s.bits); // drop the padding
             PackedCodes packed = PackedCodes.fromSigns(flat, batch.size(), s.bits);
             List<Row> out = new ArrayList<>(batch.size());
             for (int i = 0; i < batch.size(); i++) {

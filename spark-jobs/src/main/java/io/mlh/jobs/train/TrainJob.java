@@ -9,7 +9,9 @@ import com.intel.analytics.bigdl.optim.Optimizer;
 import com.intel.analytics.bigdl.optim.Optimizer$;
 import com.intel.analytics.bigdl.optim.Trigger$;
 import com.intel.analytics.bigdl.tensor.Tensor;
+import com.intel.analytics.bigdl.nn.Graph;
 import io.mlh.core.bigdl.BigDL;
+import io.mlh.core.bigdl.ComputeEngine;
 import io.mlh.core.centres.HashCentres;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.core.loss.LossTerms;
@@ -92,7 +94,10 @@ public final class TrainJob {
         Set<Object> cachedBefore = new HashSet<>(persistentRdds(spark).keySet());
         boolean augmenting = !augmentation(s, 1).isIdentity();
         JavaRDD<Sample<Float>> first = augmenting ? ShardSamples.of(train, s, augmentation(s, done + 1)) : samples;
-        Optimizer<Float, ?> optimizer = Optimizer$.MODULE$.apply(net, first.rdd(), (AbstractCriterion) criterion,
+        // on MKL-DNN a copy BigDL can convert trains (ComputeEngine); its weights come back after each epoch
+        AbstractModule<Activity, Activity, Float> trained = c.engine() == MlhConfig.Engine.MKLDNN
+                ? (AbstractModule) ComputeEngine.forMklDnn((Graph<Float>) (AbstractModule) net) : net;
+        Optimizer<Float, ?> optimizer = Optimizer$.MODULE$.apply(trained, first.rdd(), (AbstractCriterion) criterion,
                 c.batchSize(), null, null, BigDL.FLOAT, BigDL.NUM);
         optimizer.setOptimMethod(optim);
         // keep each replica's optimiser state (Adam's moments and step count) from one epoch's call to
@@ -111,7 +116,9 @@ public final class TrainJob {
                 releaseCachedSince(spark, cachedBefore); // and never releases a replaced training set
                 optimizer.setTrainData(ShardSamples.of(train, s, augmentation(s, epoch)).rdd(), c.batchSize(), null);
             }
-            net = (AbstractModule) optimizer.optimize();
+            trained = (AbstractModule) optimizer.optimize();
+            if (trained != net && c.engine() == MlhConfig.Engine.MKLDNN) ComputeEngine.copyWeights(trained, net);
+            else net = trained;
             double seconds = (System.nanoTime() - t0) / 1e9;
             rate = n / seconds;
             terms = probe.terms(net, epoch);

@@ -54,6 +54,12 @@ final class Jvm {
         return this;
     }
 
+    /** The process's working directory (daemons that write beside it, such as Hadoop's mini DFS). */
+    Jvm directory(Path dir) {
+        builder.directory(dir.toFile());
+        return this;
+    }
+
     Jvm env(String key, String value) {
         builder.environment().put(key, value);
         return this;

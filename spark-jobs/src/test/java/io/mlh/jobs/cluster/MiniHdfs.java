@@ -24,6 +24,7 @@ public final class MiniHdfs implements AutoCloseable {
         nameAndDataNode = new Jvm("-Xmx768m", "org.apache.hadoop.mapreduce.MiniHadoopClusterManager",
                 Jvm.moduleOutput("mini-dfs", "mini-dfs").resolve("jars").resolve("*").toString())
                 .env("HADOOP_LOG_DIR", workDir.toString())
+                .directory(workDir) // the mini DFS keeps its blocks under ./build/test/data, whatever -D says
                 .args("-D", "test.build.data=" + workDir.resolve("data"), "-D", "hadoop.tmp.dir=" + workDir.resolve("tmp"),
                         "-nomr", "-format", "-nnport", Integer.toString(StandaloneCluster.freePort()), "-datanodes", "1",
                         "-writeDetails", details.toString())

@@ -1,0 +1,74 @@
+package io.mlh.bench;
+
+import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
+import io.mlh.core.centres.HashCentres;
+import io.mlh.core.config.MlhConfig;
+import io.mlh.core.model.MlhNet;
+import io.mlh.jobs.common.CommittedOutput;
+import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.ModelBundle;
+import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.encode.EncodeJob;
+import io.mlh.jobs.shard.ShardJob;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Img/s of the encode job end to end, as {@code spark-submit mlh-encode.jar} runs it on {@code local[2]}:
+ * Parquet shard table of CIFAR-10 JPEGs -> decode and normalise -> MLH network (vgg-small, MoH shared
+ * K = 4, 64 bits) -> sign codes packed -> Parquet code table, committed; the clock covers
+ * {@code EncodeJob.run} alone. Not timed: sharding the images, saving a model bundle (an untrained
+ * network: the cost does not depend on the weights) and a warm-up encode of a 1,280-image subset.
+ *
+ * <p>Prints {@code encode <label> <img/s>} for {@link SpeedTable}.
+ * Arguments: label, the CIFAR-10 folder root (…/cifar10), a work directory, [key=value ...] (e.g. train.engine=mkldnn).
+ */
+public final class EncodeSpeedBench {
+    private EncodeSpeedBench() {}
+
+    public static void main(String[] args) throws Exception {
+        String label = args[0], root = args[1];
+        File work = new File(args[2]).getAbsoluteFile();
+        List<String> a = new ArrayList<>(Arrays.asList("-", "spark.master=local[2]", "data.source=folder",
+                "data.root=" + root, "data.folder-split=test", "data.mean=[0.4914, 0.4822, 0.4465]",
+                "data.std=[0.2470, 0.2435, 0.2616]", "jobs.overwrite=true", "data.shards=4",
+                "paths.shards=" + new File(work, "shards"), "paths.model=" + new File(work, "model"),
+                "paths.codes=" + new File(work, "codes")));
+        a.addAll(Arrays.asList(args).subList(3, args.length));
+        JobSettings s = JobSettings.fromArgs(a.toArray(new String[0]));
+        MlhConfig c = s.model;
+        SparkSession spark = Spark.start("encode-speed", s);
+        try {
+            Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+            if (!new File(work, "shards/_MLH_COMMITTED").exists()) ShardJob.run(spark, s);
+            HashCentres centres = HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance());
+            new ModelBundle((AbstractModule) MlhNet.build(c), c, centres, s.mean, s.std).save(hadoop, s.modelPath, true);
+
+            String subset = new File(work, "warm-up-shards").toString();
+            Path staging = CommittedOutput.stage(hadoop, subset, true);
+            spark.read().parquet(s.shardsPath).limit(1280).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+            CommittedOutput.commit(hadoop, staging, subset);
+            EncodeJob.run(spark, JobSettings.fromArgs(with(a, "paths.shards=" + subset)));
+
+            long t0 = System.nanoTime();
+            long n = EncodeJob.run(spark, s);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("encode %s %.1f%n", label, n / seconds);
+            System.out.printf("# encode %s: %d images in %.1f s%n", label, n, seconds);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private static String[] with(List<String> args, String override) {
+        List<String> b = new ArrayList<>(args);
+        b.add(override);
+        return b.toArray(new String[0]);
+    }
+}

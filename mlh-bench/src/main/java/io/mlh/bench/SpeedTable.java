@@ -1,0 +1,46 @@
+package io.mlh.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Prints the benchmark figures of one run side by side: lines {@code <what> <label> <img/s>} from the
+ * benchmarks (Java and PyTorch), grouped by what was measured, each with its ratio to the PyTorch
+ * figure of the same run and the goal. Arguments: result files.
+ */
+public final class SpeedTable {
+    private SpeedTable() {}
+
+    static final double GOAL = 1.5;
+
+    public static void main(String[] args) throws IOException {
+        Map<String, Map<String, Double>> byWhat = new LinkedHashMap<>();
+        for (String file : args) {
+            for (String line : Files.readAllLines(Paths.get(file))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length != 3 || line.startsWith("#")) continue;
+                try {
+                    byWhat.computeIfAbsent(f[0], k -> new LinkedHashMap<>()).put(f[1], Double.parseDouble(f[2]));
+                } catch (NumberFormatException notAFigure) {
+                    // log lines that happen to have three words
+                }
+            }
+        }
+        for (Map.Entry<String, Map<String, Double>> e : byWhat.entrySet()) {
+            Double torch = e.getValue().get("pytorch");
+            System.out.printf("%n%s (img/s, same machine, same run; goal >= %.1fx PyTorch)%n", e.getKey(), GOAL);
+            System.out.printf("  %-28s %10s %10s%n", "", "img/s", "x PyTorch");
+            List<String> labels = new ArrayList<>(e.getValue().keySet());
+            for (String label : labels) {
+                double v = e.getValue().get(label);
+                String ratio = torch == null || label.equals("pytorch") ? "" : String.format("%.2f%s", v / torch, v / torch >= GOAL ? " ok" : "");
+                System.out.printf("  %-28s %10.1f %10s%n", label, v, ratio);
+            }
+        }
+    }
+}
