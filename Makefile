@@ -61,5 +61,10 @@ bench-deps:
 	$(MVN) -q -DskipTests -pl mlh-bench -am package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 	@/usr/bin/python3 -c 'import torch, faiss' 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-torch python3-faiss)
 
+## bench-rank: exact Hamming top-1000 of io.mlh.core.search.HammingRanker against faiss IndexBinaryFlat
+## on the same random codes (1e5..1e7 codes at 64 bits, 16..256 bits at 1e6; 1 and 2 threads)
+bench-rank: bench-deps
+	$(BENCH_JAVA) -Xmx3g io.mlh.bench.RankSpeedBench
+
 clean:
 	$(MVN) -q clean

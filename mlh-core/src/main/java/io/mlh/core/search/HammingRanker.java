@@ -2,6 +2,7 @@ package io.mlh.core.search;
 
 import io.mlh.core.codes.PackedCodes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,6 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>Bound and skip: each query keeps the distance an item must not exceed to enter its top k so far
  *       ({@link TopKCollector}); after the first few thousand codes nearly every pair is a compare that
  *       fails. The rare passing item goes to a buffer, and the exact top k is selected once, at the end.
+ *   <li>Start bound: before the scan, each query is compared with an evenly spaced sample of the database
+ *       (up to 8,192 codes), and the bound starts at the distance within which the sample predicts at least
+ *       twice k items (plus a margin). That skips the thousands of early offers a bound starting at
+ *       {@code bits} would take. It is only a start: if fewer than k items turn out to be within it (for
+ *       random codes, a Poisson tail of about 1e-6 per query), that query is ranked again from {@code bits}.
  *   <li>Register tiling: four queries per pass ({@link TileScan}), so each database code is loaded once
  *       for four distances, with loops specialised for 1, 2 and 4 words a code.
  *   <li>Cache blocking: a block of up to 32 queries scans the database one cache-sized chunk at a time,
@@ -29,6 +35,7 @@ public final class HammingRanker {
     static final int TILE = 4;
     private static final int QUERY_BLOCK = 32;
     private static final int CHUNK_WORDS = 1 << 15; // 256 KiB of database codes: stays in L2 for a block
+    private static final int SAMPLE = 8192, SAMPLE_FRACTION = 16; // start-bound sample: at most 1/16 of the database
     private static final int BUFFERED_PER_WORKER = 1 << 22; // caps a block's buffers (up to 2k items a query)
 
     private final int threads;
@@ -131,17 +138,32 @@ public final class HammingRanker {
             for (int i = 0; i < blockSize; i++) collectors[i] = new TopKCollector(k, database.bits());
             TopKCollector pad = new TopKCollector(1, database.bits());
             pad.disable();
+            int[] histogram = new int[database.bits() + 1];
+            long[] hits = new long[TILE * TileScan.SPAN];
             for (int b = nextBlock.getAndIncrement(); b < blocks; b = nextBlock.getAndIncrement()) {
                 int from = b * blockSize, to = Math.min(queries.size(), from + blockSize);
-                rankBlock(from, to, collectors, pad);
+                rankBlock(from, to, collectors, pad, histogram, hits);
             }
         }
 
-        private void rankBlock(int from, int to, TopKCollector[] collectors, TopKCollector pad) {
+        private void rankBlock(int from, int to, TopKCollector[] collectors, TopKCollector pad, int[] histogram, long[] hits) {
+            for (int q = from; q < to; q++) collectors[q - from].reset(startBound(q, histogram));
+            scanAll(from, to, collectors, pad, hits);
+            for (int q = from; q < to; q++) {
+                TopKCollector c = collectors[q - from];
+                if (!c.complete()) { // the sample misled the start bound: rank this query from scratch
+                    c.reset();
+                    scanAll(q, q + 1, new TopKCollector[] {c}, pad, hits);
+                }
+                c.finish(indices, distances, q * k);
+            }
+        }
+
+        /** Queries [from, to) against the whole database, four at a time, chunk by chunk in order. */
+        private void scanAll(int from, int to, TopKCollector[] collectors, TopKCollector pad, long[] hits) {
             int w = database.wordsPerCode(), n = database.size();
             int chunk = Math.max(TILE, CHUNK_WORDS / Math.max(1, w));
             long[] db = database.words(), qw = queries.words();
-            for (int q = from; q < to; q++) collectors[q - from].reset();
             for (int start = 0; start < n; start += chunk) {
                 int end = Math.min(n, start + chunk);
                 for (int q = from; q < to; q += TILE) {
@@ -152,10 +174,29 @@ public final class HammingRanker {
                     TopKCollector c3 = q + 3 < to ? collectors[q + 3 - from] : pad;
                     int o0 = q * w;
                     int o1 = q + 1 < to ? o0 + w : o0, o2 = q + 2 < to ? o0 + 2 * w : o0, o3 = q + 3 < to ? o0 + 3 * w : o0;
-                    TileScan.scan(db, w, start, end, qw, o0, o1, o2, o3, c0, c1, c2, c3);
+                    TileScan.scan(db, w, start, end, qw, o0, o1, o2, o3, c0, c1, c2, c3, hits);
                 }
             }
-            for (int q = from; q < to; q++) collectors[q - from].finish(indices, distances, q * k);
+        }
+
+        /**
+         * The smallest distance within which an evenly spaced sample of the database holds 2k(s/n) + 8 of
+         * its s codes, so that the whole database very likely holds k; {@code bits} when no sample can say.
+         */
+        private int startBound(int q, int[] histogram) {
+            int n = database.size(), bits = database.bits(), w = database.wordsPerCode();
+            int s = Math.min(SAMPLE, n / SAMPLE_FRACTION);
+            double need = 2.0 * k * s / n + 8;
+            if (need > s) return bits;
+            long[] db = database.words(), qw = queries.words();
+            Arrays.fill(histogram, 0);
+            for (int j = 0, stride = n / s; j < s; j++) histogram[PackedCodes.hamming(qw, q * w, db, j * stride * w, w)]++;
+            int cumulative = 0;
+            for (int d = 0; d < bits; d++) {
+                cumulative += histogram[d];
+                if (cumulative >= need) return d;
+            }
+            return bits;
         }
     }
 }

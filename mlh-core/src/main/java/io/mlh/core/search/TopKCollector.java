@@ -11,9 +11,13 @@ import java.util.Arrays;
  * of them and is out too; the bound is therefore one below the k-th best distance once k items are in.
  * Distances are small integers (0..bits), so per-distance counts find the new bound without sorting.
  *
- * <p>Passing items go to a buffer of (distance, position) pairs packed in a long, which sorts as the
- * ranking does. When the buffer fills, it is cut back to the at most k items that can still rank; the
- * exact top k is selected once, at the end.
+ * <p>Passing items go to a buffer of (distance, position) pairs, one long each. When the buffer fills, it
+ * is cut back to the at most k items that can still rank; the exact top k is selected once, at the end,
+ * by a counting sort over distance.
+ *
+ * <p>The scan may start with a bound below {@code bits} (a guess from a sample of the database): then
+ * items beyond it are never seen, which is exact only if k items turn out to be within it. {@link
+ * #complete()} says whether they were; if not, the caller ranks the query again from the full bound.
  */
 final class TopKCollector {
     private final int k;
@@ -22,6 +26,8 @@ final class TopKCollector {
     private int size;
     private int bound; // offer only items with distance <= bound; -1: nothing more can rank
     private int within; // buffered items with distance <= bound, always < k
+    private int startBound;
+    private boolean lowered; // k items were within the start bound at some point
 
     /** A collector for the best k (>= 1) items of codes of {@code bits} bits. */
     TopKCollector(int k, int bits) {
@@ -31,12 +37,31 @@ final class TopKCollector {
         reset();
     }
 
-    /** Ready for a new query. */
+    /** Ready for a new query, offering every item until k are in. */
     void reset() {
+        reset(bits());
+    }
+
+    /**
+     * Ready for a new query, offering only items at distance {@code <= startBound} from the start. That is
+     * exact if at least k items turn out to be that near; {@link #complete()} says whether they were.
+     */
+    void reset(int startBound) {
         Arrays.fill(count, 0);
         size = 0;
         within = 0;
-        bound = count.length - 2; // bits: every item can rank until k are in
+        bound = Math.min(startBound, bits());
+        this.startBound = bound;
+        lowered = false;
+    }
+
+    private int bits() {
+        return count.length - 2;
+    }
+
+    /** Whether the items offered hold the top k: k of them were within the start bound, or it held all. */
+    boolean complete() {
+        return lowered || startBound == bits();
     }
 
     /** Never accepts anything: pads a query tile so scan loops need no remainder case. */
@@ -57,6 +82,7 @@ final class TopKCollector {
         buffer[size++] = ((long) d << 32) | index;
         count[d]++;
         if (++within == k) {
+            lowered = true;
             // the k-th best distance b: the smallest with at least k items at or below it
             while (within - count[bound] >= k) within -= count[bound--];
             // later items at distance b tie it and rank after the k already in
@@ -93,13 +119,20 @@ final class TopKCollector {
      * returns how many were written: k, or fewer if fewer items were offered.
      */
     int finish(int[] indices, int[] distances, int from) {
-        prune();
-        Arrays.sort(buffer, 0, size); // (distance, position) order is the ranking
-        int n = Math.min(size, k);
-        for (int r = 0; r < n; r++) {
-            long e = buffer[r];
-            distances[from + r] = (int) (e >>> 32);
-            indices[from + r] = (int) e;
+        int n = prune(); // at most k left, still in position order
+        // a counting sort by distance keeps position order within a distance: the ranking, in O(k + bits)
+        Arrays.fill(count, 0);
+        for (int i = 0; i < n; i++) count[(int) (buffer[i] >>> 32)]++;
+        for (int d = 0, start = from; d < count.length; d++) {
+            int c = count[d];
+            count[d] = start;
+            start += c;
+        }
+        for (int i = 0; i < n; i++) {
+            long e = buffer[i];
+            int d = (int) (e >>> 32), at = count[d]++;
+            distances[at] = d;
+            indices[at] = (int) e;
         }
         return n;
     }

@@ -89,6 +89,22 @@ class HammingRankerTest {
         for (int k : new int[] {1, 50, 313, 5000}) assertMatchesBruteForce(q, db, k, new HammingRanker().topK(q, db, k));
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {500, 1500})
+    void aSampleThatMisleadsTheStartBoundStillRanksExactly(int k) {
+        // the start-bound sample takes every 16th code of these 16,000; those are all the zero code, the
+        // rest are random. The sample then says distance 0 holds plenty, but the database has only 1,000
+        // codes at distance 0 from the zero query: enough for k = 500, too few for k = 1500.
+        Random r = new Random(k);
+        int n = 16_000;
+        PackedCodes noise = random(r, n, 64);
+        long[] words = noise.words().clone();
+        for (int i = 0; i < n; i += 16) words[i] = 0L;
+        PackedCodes db = PackedCodes.of(words, n, 64);
+        PackedCodes q = PackedCodes.of(new long[] {0L, r.nextLong(), 0L, 1L, 3L}, 5, 64);
+        assertMatchesBruteForce(q, db, k, new HammingRanker().topK(q, db, k));
+    }
+
     @Test
     void kAboveTheDatabaseSizeRanksTheWholeDatabase() {
         Random r = new Random(3);
