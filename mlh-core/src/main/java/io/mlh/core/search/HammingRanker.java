@@ -23,7 +23,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code bits} would take. It is only a start: if fewer than k items turn out to be within it (for
  *       random codes, a Poisson tail of about 1e-6 per query), that query is ranked again from {@code bits}.
  *   <li>Register tiling: four queries per pass ({@link TileScan}), so each database code is loaded once
- *       for four distances, with loops specialised for 1, 2 and 4 words a code.
+ *       for four distances, with loops specialised for 1, 2 and 4 words a code. Passing items are only
+ *       noted in the loop and handed to the collectors every 512 codes.
+ *   <li>SIMD: the alternative kernel ({@link Kernel#SIMD}, {@link ColumnScan}) stores the database as int
+ *       columns and computes a whole chunk's distances for one query in branch-free loops the JIT
+ *       vectorises, OR-ing "within bound" sign flags over eight queries; one scalar pass over the flags
+ *       then finds the few codes to offer. {@link Kernel#AUTO} picks it where the JIT vectorises popcount.
  *   <li>Cache blocking: a block of up to 32 queries scans the database one cache-sized chunk at a time,
  *       so the chunk is read from memory once per block rather than once per query. Chunks go in
  *       ascending order, as the bound's tie rule requires.
@@ -38,12 +43,37 @@ public final class HammingRanker {
     private static final int SAMPLE = 8192, SAMPLE_FRACTION = 16; // start-bound sample: at most 1/16 of the database
     private static final int BUFFERED_PER_WORKER = 1 << 22; // caps a block's buffers (up to 2k items a query)
 
-    private final int threads;
+    /** The inner loop. All give the same results; which is fastest depends on the CPU, the JIT and the width. */
+    public enum Kernel {
+        /** 64-bit words, POPCNT, four-query register tiles ({@link TileScan}): fast on any x86-64 JIT. */
+        SCALAR,
+        /**
+         * Int columns in loops the JIT can vectorise ({@link ColumnScan}): 1.1..1.9x SCALAR on large
+         * searches where C2 has vector popcount (AVX-512 VPOPCNTDQ), slower where it has not. Costs a
+         * transposed copy of the database per search.
+         */
+        SIMD,
+        /**
+         * SIMD where the JVM and CPU vectorise popcount and the search is large (at least 16 queries and
+         * 2^18 codes), SCALAR otherwise ({@link KernelChoice}). The system property
+         * {@code mlh.ranker.kernel} (scalar or simd) overrides it.
+         */
+        AUTO
+    }
 
-    /** A ranker that uses {@code threads >= 1} threads per search. */
-    public HammingRanker(int threads) {
+    private final int threads;
+    private final Kernel kernel;
+
+    /** A ranker that uses {@code threads >= 1} threads per search and the given kernel. */
+    public HammingRanker(int threads, Kernel kernel) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
+        this.kernel = Objects.requireNonNull(kernel, "kernel");
+    }
+
+    /** A ranker that uses {@code threads >= 1} threads per search and the {@link Kernel#AUTO} kernel. */
+    public HammingRanker(int threads) {
+        this(threads, Kernel.AUTO);
     }
 
     /** A single-threaded ranker. */
@@ -53,6 +83,10 @@ public final class HammingRanker {
 
     public int threads() {
         return threads;
+    }
+
+    public Kernel kernel() {
+        return kernel;
     }
 
     /**
@@ -70,8 +104,14 @@ public final class HammingRanker {
         if (k < 0) throw new IllegalArgumentException("k must be >= 0, got " + k);
         int nq = queries.size(), kk = Math.min(k, database.size());
         int[] indices = new int[nq * kk], distances = new int[nq * kk];
-        if (kk > 0 && nq > 0) new Search(queries, database, kk, threads, indices, distances).run(threads);
+        if (kk > 0 && nq > 0) new Search(queries, database, kk, threads, kernelFor(nq, database.size()), indices, distances).run(threads);
         return new RankedLists(nq, kk, indices, distances);
+    }
+
+    /** The kernel a search of this many queries over this many codes runs: this ranker's, or AUTO's choice. */
+    public Kernel kernelFor(int queries, int databaseSize) {
+        if (kernel != Kernel.AUTO) return kernel;
+        return KernelChoice.choose(queries, databaseSize);
     }
 
     private static int ceilDiv(int a, int b) {
@@ -84,8 +124,12 @@ public final class HammingRanker {
         final int k, blockSize, blocks;
         final int[] indices, distances;
         final AtomicInteger nextBlock = new AtomicInteger();
+        final ColumnDatabase columns; // the SIMD kernel's layout, or null
+        final int[] queryColumns;
 
-        Search(PackedCodes queries, PackedCodes database, int k, int threads, int[] indices, int[] distances) {
+        Search(PackedCodes queries, PackedCodes database, int k, int threads, Kernel kernel, int[] indices, int[] distances) {
+            this.columns = kernel == Kernel.SIMD ? new ColumnDatabase(database) : null;
+            this.queryColumns = columns == null ? null : columns.queryColumns(queries);
             this.queries = queries;
             this.database = database;
             this.k = k;
@@ -140,22 +184,32 @@ public final class HammingRanker {
             pad.disable();
             int[] histogram = new int[database.bits() + 1];
             long[] hits = new long[TILE * TileScan.SPAN];
+            int[][] scratch = columns == null ? null : ColumnDatabase.scratch();
             for (int b = nextBlock.getAndIncrement(); b < blocks; b = nextBlock.getAndIncrement()) {
                 int from = b * blockSize, to = Math.min(queries.size(), from + blockSize);
-                rankBlock(from, to, collectors, pad, histogram, hits);
+                rankBlock(from, to, collectors, pad, histogram, hits, scratch);
             }
         }
 
-        private void rankBlock(int from, int to, TopKCollector[] collectors, TopKCollector pad, int[] histogram, long[] hits) {
+        private void rankBlock(int from, int to, TopKCollector[] collectors, TopKCollector pad, int[] histogram, long[] hits,
+                int[][] scratch) {
             for (int q = from; q < to; q++) collectors[q - from].reset(startBound(q, histogram));
-            scanAll(from, to, collectors, pad, hits);
+            scan(from, to, collectors, pad, hits, scratch);
             for (int q = from; q < to; q++) {
                 TopKCollector c = collectors[q - from];
                 if (!c.complete()) { // the sample misled the start bound: rank this query from scratch
                     c.reset();
-                    scanAll(q, q + 1, new TopKCollector[] {c}, pad, hits);
+                    scan(q, q + 1, new TopKCollector[] {c}, pad, hits, scratch);
                 }
                 c.finish(indices, distances, q * k);
+            }
+        }
+
+        private void scan(int from, int to, TopKCollector[] collectors, TopKCollector pad, long[] hits, int[][] scratch) {
+            if (columns != null) {
+                columns.scan(queries, queryColumns, from, to, collectors, scratch);
+            } else {
+                scanAll(from, to, collectors, pad, hits);
             }
         }
 

@@ -36,6 +36,15 @@ class HammingRankerTest {
         return PackedCodes.of(words, n, bits);
     }
 
+    private static final HammingRanker.Kernel[] KERNELS = {HammingRanker.Kernel.SCALAR, HammingRanker.Kernel.SIMD};
+
+    /** Both kernels on one thread, each checked against the brute-force ranking. */
+    private static void assertBothKernelsMatchBruteForce(PackedCodes queries, PackedCodes database, int k) {
+        for (HammingRanker.Kernel kernel : KERNELS) {
+            assertMatchesBruteForce(queries, database, k, new HammingRanker(1, kernel).topK(queries, database, k));
+        }
+    }
+
     /** The ranking by definition: sort every database position by (distance, position). */
     private static void assertMatchesBruteForce(PackedCodes queries, PackedCodes database, int k, RankedLists got) {
         int expectedK = Math.min(k, database.size());
@@ -58,7 +67,7 @@ class HammingRankerTest {
     void randomCodesMatchBruteForceAtEveryWidth(int bits) {
         Random r = new Random(bits);
         PackedCodes db = random(r, 3000, bits), q = random(r, 13, bits);
-        for (int k : new int[] {1, 10, 1000}) assertMatchesBruteForce(q, db, k, new HammingRanker().topK(q, db, k));
+        for (int k : new int[] {1, 10, 1000}) assertBothKernelsMatchBruteForce(q, db, k);
     }
 
     @ParameterizedTest
@@ -66,7 +75,7 @@ class HammingRankerTest {
     void heavyTiesGoToTheLowerPosition(int bits, int distinct) {
         Random r = new Random(31 * bits + distinct);
         PackedCodes db = fewDistinct(r, 4000, bits, distinct), q = fewDistinct(r, 9, bits, distinct);
-        for (int k : new int[] {1, 7, 500, 3999}) assertMatchesBruteForce(q, db, k, new HammingRanker().topK(q, db, k));
+        for (int k : new int[] {1, 7, 500, 3999}) assertBothKernelsMatchBruteForce(q, db, k);
     }
 
     @ParameterizedTest
@@ -75,7 +84,7 @@ class HammingRankerTest {
         // 70,000 codes: more than one chunk at every width (32,768 one-word codes a chunk)
         Random r = new Random(7 + bits);
         PackedCodes db = random(r, 70_000, bits), q = random(r, 6, bits);
-        assertMatchesBruteForce(q, db, 1000, new HammingRanker().topK(q, db, 1000));
+        assertBothKernelsMatchBruteForce(q, db, 1000);
     }
 
     @Test
@@ -86,7 +95,7 @@ class HammingRankerTest {
         long[] words = new long[n];
         for (int i = 0; i < n; i++) words[i] = -1L >>> (i * 64 / n); // popcount falls from 64 to 1
         PackedCodes db = PackedCodes.of(words, n, 64), q = PackedCodes.of(new long[] {0L, 1L, -1L}, 3, 64);
-        for (int k : new int[] {1, 50, 313, 5000}) assertMatchesBruteForce(q, db, k, new HammingRanker().topK(q, db, k));
+        for (int k : new int[] {1, 50, 313, 5000}) assertBothKernelsMatchBruteForce(q, db, k);
     }
 
     @ParameterizedTest
@@ -102,16 +111,15 @@ class HammingRankerTest {
         for (int i = 0; i < n; i += 16) words[i] = 0L;
         PackedCodes db = PackedCodes.of(words, n, 64);
         PackedCodes q = PackedCodes.of(new long[] {0L, r.nextLong(), 0L, 1L, 3L}, 5, 64);
-        assertMatchesBruteForce(q, db, k, new HammingRanker().topK(q, db, k));
+        assertBothKernelsMatchBruteForce(q, db, k);
     }
 
     @Test
     void kAboveTheDatabaseSizeRanksTheWholeDatabase() {
         Random r = new Random(3);
         PackedCodes db = random(r, 57, 32), q = random(r, 5, 32);
-        RankedLists all = new HammingRanker().topK(q, db, 1000);
-        assertEquals(57, all.k());
-        assertMatchesBruteForce(q, db, 1000, all);
+        assertEquals(57, new HammingRanker().topK(q, db, 1000).k());
+        assertBothKernelsMatchBruteForce(q, db, 1000);
     }
 
     @Test
@@ -124,11 +132,13 @@ class HammingRankerTest {
         assertArrayEquals(new int[0], none.indices(2));
 
         PackedCodes one = random(r, 1, 64);
-        RankedLists single = new HammingRanker(2).topK(q, one, 1000);
-        assertEquals(1, single.k());
-        for (int i = 0; i < 3; i++) {
-            assertEquals(0, single.index(i, 0));
-            assertEquals(q.hamming(i, one, 0), single.distance(i, 0));
+        for (HammingRanker.Kernel kernel : KERNELS) {
+            RankedLists single = new HammingRanker(2, kernel).topK(q, one, 1000);
+            assertEquals(1, single.k());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(0, single.index(i, 0));
+                assertEquals(q.hamming(i, one, 0), single.distance(i, 0));
+            }
         }
 
         assertEquals(0, new HammingRanker().topK(q, one, 0).k());
@@ -140,15 +150,25 @@ class HammingRankerTest {
     void anyThreadCountGivesTheSingleThreadedResult(int queries) {
         Random r = new Random(queries);
         PackedCodes db = random(r, 5000, 64), q = random(r, queries, 64);
-        RankedLists one = new HammingRanker(1).topK(q, db, 100);
-        for (int threads : new int[] {2, 3, 8}) {
-            RankedLists many = new HammingRanker(threads).topK(q, db, 100);
-            for (int i = 0; i < queries; i++) {
-                assertArrayEquals(one.indices(i), many.indices(i), threads + " threads, query " + i);
-                assertArrayEquals(one.distances(i), many.distances(i), threads + " threads, query " + i);
+        RankedLists one = new HammingRanker(1, HammingRanker.Kernel.SCALAR).topK(q, db, 100);
+        assertMatchesBruteForce(q, db, 100, one);
+        for (HammingRanker.Kernel kernel : HammingRanker.Kernel.values()) {
+            for (int threads : new int[] {1, 2, 3, 8}) {
+                RankedLists many = new HammingRanker(threads, kernel).topK(q, db, 100);
+                for (int i = 0; i < queries; i++) {
+                    assertArrayEquals(one.indices(i), many.indices(i), kernel + ", " + threads + " threads, query " + i);
+                    assertArrayEquals(one.distances(i), many.distances(i), kernel + ", " + threads + " threads, query " + i);
+                }
             }
         }
-        assertMatchesBruteForce(q, db, 100, one);
+    }
+
+    @Test
+    void autoKeepsSmallSearchesOnTheScalarKernel() {
+        // the SIMD kernel's transposed copy only pays off on large searches, whatever the CPU
+        assertEquals(HammingRanker.Kernel.SCALAR, new HammingRanker(1).kernelFor(8, 1 << 22));
+        assertEquals(HammingRanker.Kernel.SCALAR, new HammingRanker(1).kernelFor(1000, 100_000));
+        assertEquals(HammingRanker.Kernel.SIMD, new HammingRanker(1, HammingRanker.Kernel.SIMD).kernelFor(1, 1));
     }
 
     @Test
