@@ -92,5 +92,10 @@ bench-encode: bench-deps $(CIFAR_ROOT)
 $(CIFAR_ROOT):
 	mkdir -p $(dir $@) && tar xzf ../shared/datasets/cifar10-jpg.tar.gz -C $(dir $@)
 
+## bench-rank: exact Hamming top-1000 of io.mlh.core.search.HammingRanker against faiss IndexBinaryFlat
+## on the same random codes (1e5..1e7 codes at 64 bits, 16..256 bits at 1e6; 1 and 2 threads)
+bench-rank: bench-deps
+	$(BENCH_JAVA) -Xmx3g io.mlh.bench.RankSpeedBench
+
 clean:
 	$(MVN) -q clean
