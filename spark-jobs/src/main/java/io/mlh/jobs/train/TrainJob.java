@@ -4,6 +4,7 @@ import com.intel.analytics.bigdl.dataset.Sample;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
+import com.intel.analytics.bigdl.optim.DistriOptimizer;
 import com.intel.analytics.bigdl.optim.OptimMethod;
 import com.intel.analytics.bigdl.optim.Optimizer;
 import com.intel.analytics.bigdl.optim.Optimizer$;
@@ -113,10 +114,14 @@ public final class TrainJob {
             criterion.startAt((epoch - 1) * stepsPerEpoch); // replicas clone the criterion at each call
             optimizer.setEndWhen(Trigger$.MODULE$.maxEpoch(epoch));
             if (augmenting && epoch > done + 1) { // fresh draws: BigDL caches the samples it is given
-                releaseCachedSince(spark, cachedBefore); // and never releases a replaced training set
+                // and never releases a replaced training set; the replicas' optimiser state stays
+                releaseCachedSince(spark, cachedBefore, reservedOptimState(optimizer));
                 optimizer.setTrainData(ShardSamples.of(train, s, augmentation(s, epoch)).rdd(), c.batchSize(), null);
             }
+            RDD<?> stateBefore = reservedOptimState(optimizer);
             trained = (AbstractModule) optimizer.optimize();
+            // BigDL caches the replicas' optimiser state afresh after each call and keeps the old copy
+            if (stateBefore != null && stateBefore != reservedOptimState(optimizer)) stateBefore.unpersist(false);
             if (trained != net && c.engine() == MlhConfig.Engine.MKLDNN) ComputeEngine.copyWeights(trained, net);
             else net = trained;
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -129,19 +134,24 @@ public final class TrainJob {
         }
         new ModelBundle(net, c, centres, s.mean, s.std).save(hadoop, s.modelPath, s.overwrite || s.resume);
         samples.unpersist();
-        releaseCachedSince(spark, cachedBefore);
+        releaseCachedSince(spark, cachedBefore, null);
         return new Result(done + 1, c.epochs(), terms, rate);
     }
 
     /**
-     * Unpersists every RDD cached since {@code before}: the optimiser's copy of the training set, its
+     * Unpersists every RDD cached since {@code before} but {@code keep}: the optimiser's copy of the training set, its
      * shuffled indexes and transformer copies, which BigDL keeps cached when the set is replaced or
      * training ends (its dataset's unpersist releases only the transformer copies).
      */
-    private static void releaseCachedSince(SparkSession spark, Set<Object> before) {
+    private static void releaseCachedSince(SparkSession spark, Set<Object> before, RDD<?> keep) {
         for (Map.Entry<Object, RDD<?>> e : persistentRdds(spark).entrySet()) {
-            if (!before.contains(e.getKey())) e.getValue().unpersist(false);
+            if (!before.contains(e.getKey()) && e.getValue() != keep) e.getValue().unpersist(false);
         }
+    }
+
+    /** The replicas' optimiser state DistriOptimizer keeps cached between calls (reserveOptim), or null. */
+    private static RDD<?> reservedOptimState(Optimizer<Float, ?> optimizer) {
+        return optimizer instanceof DistriOptimizer ? ((DistriOptimizer<Float>) optimizer).previousOptim() : null;
     }
 
     private static Map<Object, RDD<?>> persistentRdds(SparkSession spark) {
