@@ -36,10 +36,10 @@ final class DistanceCounts implements Serializable {
         int[] items = new int[nq * span], relevant = new int[nq * span];
         DatabaseRows db = new DatabaseRows(rows, q, table);
         while (db.next()) {
-            for (int i = 0; i < nq; i++) {
-                int cell = i * span + db.distance(i);
-                items[cell]++;
-                if (db.relevant(i)) relevant[cell]++;
+            for (int i = 0, cell = 0; i < nq; i++, cell += span) {
+                int at = cell + db.distance(i);
+                items[at]++;
+                if (db.relevant(i)) relevant[at]++;
             }
         }
         return new DistanceCounts(partition, db.count, db.firstId, db.lastId, items, relevant);

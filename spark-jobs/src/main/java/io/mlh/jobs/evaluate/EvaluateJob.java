@@ -119,8 +119,10 @@ public final class EvaluateJob {
             // share its shuffle (pass 2 re-reads the shuffle files) and see the same partitions.
             int partitions = s.evaluatePartitions > 0 ? s.evaluatePartitions : spark.sparkContext().defaultParallelism();
             JavaRDD<Row> database = databaseTable.rows.repartitionByRange(partitions, col("id")).sortWithinPartitions("id").toJavaRDD();
+            long t0 = System.nanoTime();
             List<DistanceCounts> counts = database.mapPartitionsWithIndex(new DistanceCounts.Count(sharedQueries, databaseTable.name), false)
                     .collect();
+            long t1 = System.nanoTime();
             Ranking ranking = Ranking.of(counts, queries.size, queries.bits);
             if (ranking.database != databaseTable.count) {
                 throw new IllegalStateException(databaseTable.name + " changed while being read: " + databaseTable.count
@@ -128,6 +130,8 @@ public final class EvaluateJob {
             }
             sharedOffsets = sc.broadcast(ranking.offsets(s.topK, s.precisionAt, database.getNumPartitions()));
             ranking.add(database.mapPartitionsWithIndex(new CutSums.Sum(sharedQueries, sharedOffsets, databaseTable.name), false).collect());
+            LOG.info(String.format(java.util.Locale.ROOT, "%d queries x %d database items in %d partitions: pass 1 (counts) %.1f s, pass 2 (sums) %.1f s",
+                    queries.size, ranking.database, database.getNumPartitions(), (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9));
 
             double[] pn = new double[s.precisionAt.length];
             for (int j = 0; j < pn.length; j++) pn[j] = ranking.precisionAt(j);

@@ -56,6 +56,16 @@ class TwoPassRankingTest {
     }
 
     @Test
+    void labelsOfMoreThanSixtyFourClasses() throws Exception {
+        // 100 classes and 2-word codes: the passes' multi-word paths for both labels and codes
+        Random rnd = new Random(8);
+        Data data = Data.of(EvaluateJobTest.randomRows(rnd, 40, 600, 0, 128, 100, 0.05));
+        assertEquals(100, data.classes);
+        assertMatchesReference(data, data.cut(rnd, 9, 2), 0, new int[] {5, 50, 600});
+        assertMatchesReference(data, data.cut(rnd, 4, 1), 30, new int[] {30});
+    }
+
+    @Test
     void passTwoRefusesAPartitionThatChanged() {
         Data data = Data.of(EvaluateJobTest.randomRows(new Random(9), 5, 40, 0, 16, 3, 0.1));
         List<List<Row>> parts = data.cut(new Random(1), 2, 0);
