@@ -1,12 +1,14 @@
 package io.mlh.jobs.evaluate;
 
 import java.util.Iterator;
+import java.util.List;
 import org.apache.spark.sql.Row;
 
 /**
- * One database partition's rows (id, labels, code), decoded one at a time into reused arrays: both
+ * One database partition's rows (id, packed labels, code: {@link CodeTable#packedRows}), decoded one at a time into reused arrays: both
  * evaluation passes walk a partition this way and hold nothing per row. Refuses rows out of
- * ascending id order, since every rank the passes compute assumes that order.
+ * ascending id order, since every rank the passes compute assumes that order, and duplicate ids
+ * (sorted rows put them side by side).
  */
 final class DatabaseRows {
     private final Iterator<Row> rows;
@@ -36,10 +38,12 @@ final class DatabaseRows {
         if (!rows.hasNext()) return false;
         Row r = rows.next();
         id = r.getLong(0);
-        if (count > 0 && id <= lastId) throw new IllegalStateException(table + ": partition rows out of id order (" + lastId + " then " + id + ")");
+        if (count > 0 && id == lastId) throw new IllegalArgumentException(table + " has duplicate ids: " + id + " appears more than once");
+        if (count > 0 && id < lastId) throw new IllegalStateException(table + ": partition rows out of id order (" + lastId + " then " + id + ")");
         if (count++ == 0) firstId = id;
         lastId = id;
-        CodeTable.labelMask(r.getList(1), labels, 0);
+        List<?> packed = r.getList(1);
+        for (int k = 0; k < labels.length; k++) labels[k] = (Long) packed.get(k);
         CodeTable.code(r.getList(2), code, 0, queries.bits, table, id);
         return true;
     }

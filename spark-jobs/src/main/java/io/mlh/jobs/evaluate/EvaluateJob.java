@@ -118,10 +118,10 @@ public final class EvaluateJob {
             // id ranges, each sorted: the order the rank arithmetic needs. Both passes run this one RDD, so they
             // share its shuffle (pass 2 re-reads the shuffle files) and see the same partitions.
             int partitions = s.evaluatePartitions > 0 ? s.evaluatePartitions : spark.sparkContext().defaultParallelism();
-            JavaRDD<Row> database = databaseTable.rows.repartitionByRange(partitions, col("id")).sortWithinPartitions("id").toJavaRDD();
+            JavaRDD<Row> database = databaseTable.packedRows(spark).repartitionByRange(partitions, col("id")).sortWithinPartitions("id").toJavaRDD();
             long t0 = System.nanoTime();
-            List<DistanceCounts> counts = database.mapPartitionsWithIndex(new DistanceCounts.Count(sharedQueries, databaseTable.name), false)
-                    .collect();
+            List<DistanceCounts> counts = refusalOf(() -> database.mapPartitionsWithIndex(
+                    new DistanceCounts.Count(sharedQueries, databaseTable.name), false).collect());
             long t1 = System.nanoTime();
             Ranking ranking = Ranking.of(counts, queries.size, queries.bits);
             if (ranking.database != databaseTable.count) {
@@ -141,6 +141,19 @@ public final class EvaluateJob {
         } finally {
             sharedQueries.destroy();
             if (sharedOffsets != null) sharedOffsets.destroy();
+        }
+    }
+
+    /** A Spark action, with a bad input found by a task (e.g. duplicate ids) rethrown as the task threw it. */
+    private static <T> T refusalOf(java.util.function.Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (Exception e) { // Spark's job failure is a checked SparkException, thrown undeclared
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof IllegalArgumentException) throw (IllegalArgumentException) t;
+            }
+            if (e instanceof RuntimeException) throw (RuntimeException) e;
+            throw new IllegalStateException("evaluation failed: " + e.getMessage(), e);
         }
     }
 }

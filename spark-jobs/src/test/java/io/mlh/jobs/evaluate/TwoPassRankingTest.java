@@ -66,6 +66,16 @@ class TwoPassRankingTest {
     }
 
     @Test
+    void passOneRefusesDuplicateIds() {
+        Data data = Data.of(EvaluateJobTest.randomRows(new Random(2), 5, 40, 0, 16, 3, 0.1));
+        QuerySet q = QuerySet.of(data.queries, 16, 3, "t");
+        List<Row> twice = new ArrayList<>(data.database.subList(0, 10));
+        twice.add(5, twice.get(5));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DistanceCounts.count(0, twice.iterator(), q, "db table"));
+        assertTrue(e.getMessage().contains("db table has duplicate ids: " + twice.get(5).getLong(0)), e.getMessage());
+    }
+
+    @Test
     void passTwoRefusesAPartitionThatChanged() {
         Data data = Data.of(EvaluateJobTest.randomRows(new Random(9), 5, 40, 0, 16, 3, 0.1));
         List<List<Row>> parts = data.cut(new Random(1), 2, 0);
@@ -119,7 +129,10 @@ class TwoPassRankingTest {
         }
     }
 
-    /** Queries and database (id order) as the rows the passes read: id, labels, code, arrays as Scala sequences like Spark's. */
+    /**
+     * Queries and database (id order) as the rows the passes read: id, labels (multi-hot for the
+     * queries, packed for the database), code; arrays as Scala sequences, as Spark gives them.
+     */
     private static final class Data {
         final List<Row> queries = new ArrayList<>(), database = new ArrayList<>();
         final List<int[]> databaseLabels = new ArrayList<>(), queryLabels = new ArrayList<>();
@@ -142,7 +155,13 @@ class TwoPassRankingTest {
                 Row row = RowFactory.create(r.getLong(0), JavaConverters.asScalaBufferConverter(yl).asScala(),
                         JavaConverters.asScalaBufferConverter(cl).asScala());
                 boolean query = r.getString(1).equals("query");
-                (query ? d.queries : d.database).add(row);
+                if (query) {
+                    d.queries.add(row);
+                } else { // as CodeTable.packedRows gives them to the passes
+                    List<Long> packed = new ArrayList<>();
+                    for (long word : (long[]) CodeTable.pack(row, PackedCodes.wordsFor(y.length)).get(1)) packed.add(word);
+                    d.database.add(RowFactory.create(row.get(0), JavaConverters.asScalaBufferConverter(packed).asScala(), row.get(2)));
+                }
                 (query ? d.queryLabels : d.databaseLabels).add(y);
                 (query ? d.queryCodes : d.databaseCodes).add(code);
             }
