@@ -27,9 +27,8 @@ public final class EvaluateOnce {
                 long t0 = System.nanoTime();
                 EvaluateJob.Result r = EvaluateJob.run(spark, s);
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                System.out.println(String.format(Locale.ROOT, "%s database=%d queries=%d seconds=%.3f idle=%d peakAfterGc=%d peakSampled=%d"
-                        + " collections=%d map=%.6f", RESULT, r.database, r.queries, seconds, idle, watch.peakAfterGc(), watch.peakSampled(),
-                        watch.collections(), r.map));
+                System.out.println(String.format(Locale.ROOT, "%s database=%d queries=%d seconds=%.3f idle=%d peakLive=%d peakAfterGc=%d map=%.6f",
+                        RESULT, r.database, r.queries, seconds, idle, watch.peakLive(), watch.peakAfterGc(), r.map));
             }
         } finally {
             spark.stop();

@@ -12,13 +12,13 @@ import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
 
 /**
- * The heap a JVM retains, watched while something runs: after every garbage collection, the heap
- * still in use (live objects plus old-generation garbage not yet collected); the largest such value
- * is the peak. A sampler also records the largest heap use seen at any moment (garbage included).
+ * The heap a JVM retains, watched while something runs. Every second a full collection, then the
+ * heap in use: the live set, whose largest value is the peak live heap. And after every collection
+ * (those and the JVM's own), the heap still in use, which also counts old-generation garbage a young
+ * collection left behind; its largest value is the peak after GC.
  */
 final class HeapWatch implements AutoCloseable {
-    private final AtomicLong peakAfterGc = new AtomicLong(), peakSampled = new AtomicLong();
-    private final AtomicLong collections = new AtomicLong();
+    private final AtomicLong peakAfterGc = new AtomicLong(), peakLive = new AtomicLong();
     private final NotificationListener listener = this::onGc;
     private final Thread sampler;
     private volatile boolean running = true;
@@ -29,38 +29,30 @@ final class HeapWatch implements AutoCloseable {
         }
         sampler = new Thread(() -> {
             while (running) {
-                peakSampled.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
+                peakLive.accumulateAndGet(liveNow(), Math::max);
                 try {
-                    Thread.sleep(5);
+                    Thread.sleep(1000);
                 } catch (InterruptedException e) {
                     return;
                 }
             }
-        }, "heap-sampler");
+        }, "heap-live-sampler");
         sampler.setDaemon(true);
         sampler.start();
     }
 
-    /** Heap in use right after a full collection, now. */
+    /** Heap in use right after a full collection, now (System.gc() is a full collection under G1's defaults). */
     static long liveNow() {
         System.gc();
-        long used = 0;
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == MemoryType.HEAP && p.getCollectionUsage() != null) used += p.getCollectionUsage().getUsed();
-        }
-        return used;
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     long peakAfterGc() {
         return peakAfterGc.get();
     }
 
-    long peakSampled() {
-        return peakSampled.get();
-    }
-
-    long collections() {
-        return collections.get();
+    long peakLive() {
+        return peakLive.get();
     }
 
     private void onGc(Notification n, Object handback) {
@@ -73,7 +65,6 @@ final class HeapWatch implements AutoCloseable {
             String pool = (String) entry.get("key");
             if (isHeap(pool)) used += MemoryUsage.from((CompositeData) entry.get("value")).getUsed();
         }
-        collections.incrementAndGet();
         peakAfterGc.accumulateAndGet(used, Math::max);
     }
 
