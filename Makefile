@@ -9,7 +9,7 @@ JVM_OPENS := $(foreach p,java.lang java.lang.invoke java.lang.reflect java.io ja
 # MKL's AVX2 kernels on AMD CPUs: 2.7x the GEMM speed on these machines (../shared/STACK.md)
 export MKL_DEBUG_CPU_TYPE ?= 5
 
-.PHONY: demo demo-core jars test data clean bench-speed bench-train bench-encode bench-rank bench-memory bench-deps
+.PHONY: demo demo-core jars test data clean bench-speed bench-train bench-encode bench-rank bench-memory bench-deps bench-classes
 
 SPARK_JARS := spark-home/target/spark-home/jars
 # Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
@@ -57,8 +57,7 @@ BENCH_JAVA = java -Xmx8g $(JVM_OPENS) -Dlog4j.configuration=file:conf/log4j.prop
   -cp mlh-bench/target/classes:$$(cat $(BENCH_CP))
 
 ## bench-deps: the benchmark classes and the references' Debian packages (PyTorch, faiss)
-bench-deps:
-	$(MVN) -q -DskipTests -pl mlh-bench -am package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+bench-deps: bench-classes
 	@/usr/bin/python3 -c 'import torch, faiss' 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-torch python3-faiss)
 
 BENCH_OUT := mlh-bench/target/bench
@@ -96,6 +95,26 @@ $(CIFAR_ROOT):
 ## on the same random codes (1e5..1e7 codes at 64 bits, 16..256 bits at 1e6; 1 and 2 threads)
 bench-rank: bench-deps
 	$(BENCH_JAVA) -Xmx3g io.mlh.bench.RankSpeedBench
+
+## bench-classes: the benchmark classes and their class path (Spark included)
+bench-classes:
+	$(MVN) -q -DskipTests -pl mlh-bench -am package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+
+## bench-memory: the evaluate job's peak heap against database size (64-bit codes, 1,000 queries, mAP@all),
+## each size evaluated in its own JVM at -Xmx$(MEMORY_HEAP) on local[2]; the single-pass evaluate classes of
+## commit $(MEMORY_BASELINE) run beside them for the old-vs-new difference (MEMORY_BASELINE= skips that)
+MEMORY_SIZES ?= 20000,100000,1000000,4000000
+MEMORY_HEAP ?= 768m
+MEMORY_BASELINE ?= 4d0d8f2
+MEMORY_OLD := mlh-bench/target/evaluate-baseline
+bench-memory: bench-classes
+	rm -rf $(MEMORY_OLD) && mkdir -p $(MEMORY_OLD)/src $(MEMORY_OLD)/classes
+	if [ -n "$(MEMORY_BASELINE)" ] && git archive $(MEMORY_BASELINE) spark-jobs/src/main/java/io/mlh/jobs/evaluate \
+	    | tar -x -C $(MEMORY_OLD)/src; then \
+	  javac --release 8 -nowarn -d $(MEMORY_OLD)/classes -cp "$$(cat $(BENCH_CP))" $$(find $(MEMORY_OLD)/src -name '*.java'); \
+	else echo "bench-memory: no baseline (commit $(MEMORY_BASELINE) not in this checkout)"; fi
+	$(BENCH_JAVA) -Dbench.sizes=$(MEMORY_SIZES) -Dbench.heap=$(MEMORY_HEAP) \
+	  $$(test -d $(MEMORY_OLD)/classes/io && echo -Dbench.baseline=$(MEMORY_OLD)/classes) io.mlh.bench.DriverMemoryBench
 
 clean:
 	$(MVN) -q clean

@@ -36,7 +36,7 @@ public final class JobSettings implements Serializable {
     public final String shardsPath, modelPath, codesPath, reportPath, master, queryCodesPath, databaseCodesPath;
     public final boolean resume, overwrite, continuous;
     public final EncodeInput encodeInput;
-    public final int encodeBatchSize, topK;
+    public final int encodeBatchSize, topK, evaluatePartitions;
     public final int[] precisionAt;
 
     public JobSettings(MlhConfig model) {
@@ -73,6 +73,7 @@ public final class JobSettings implements Serializable {
         this.topK = atLeast(c, "jobs.top-k", 0);
         this.precisionAt = c.getIntList("jobs.precision-at").stream().mapToInt(Integer::intValue).toArray();
         for (int n : precisionAt) if (n < 1) throw new ConfigError("mlh.jobs.precision-at", "values must be >= 1");
+        this.evaluatePartitions = atLeast(c, "jobs.evaluate-partitions", 0);
     }
 
     /** args[0]: a HOCON file ("-" for none); the rest: key=value overrides. */

@@ -10,8 +10,10 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.log4j.Logger;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -20,15 +22,21 @@ import org.apache.spark.sql.SparkSession;
  * {@link io.mlh.core.eval.RetrievalMetrics} and with exactly its numbers. Writes
  * {@code <paths.report>/metrics.json}, committed atomically, and prints a short table.
  *
- * <p>The queries are collected and broadcast; the database is range-partitioned by id and never
- * reaches the driver. Each partition reports per query its per-distance counts and its relevant
- * items among its first L = max(K, max N) by (distance, id) ({@link PartitionSummary}); the driver
- * places them into exact global ranks ({@link Ranking}). Driver memory is therefore about queries x
- * (partitions x (bits + 1) counts + relevant items in the first L). With {@code jobs.top-k = 0}
- * (mAP over the whole database) L is the database size, so that is every relevant item of every
- * query: for Fashion-MNIST's 1,000 queries x 6,900 relevant items, some 55 MB of partition results
- * and 28 MB of ranks. A large multi-label database with many relevant items per query should set a
- * top-k instead (the first K per query bound everything then).
+ * <p>The queries are collected and broadcast; the database is range-partitioned by id, sorted within
+ * partitions, and walked twice without any of its rows reaching the driver. Ranks go by distance,
+ * then id, so a partition's items at one distance from a query hold consecutive global ranks.
+ * <ol>
+ *   <li>Each partition counts, per query, its items and relevant items at each distance
+ *       ({@link DistanceCounts}); that alone gives the PR curve.
+ *   <li>The driver turns the counts into per-partition rank offsets and the cuts K and N
+ *       ({@link Ranking#offsets}) and broadcasts them ({@link RankOffsets}).
+ *   <li>Each partition walks its rows again, ranks every relevant item exactly, and returns per query
+ *       only the AP numerator within K and the relevant items within each cut ({@link CutSums}).
+ * </ol>
+ * The driver holds about queries x partitions x (bits + 1) counts (partitions = {@code
+ * jobs.evaluate-partitions}, by default Spark's default parallelism), the same for any database
+ * size; each task holds the queries, the offsets and one row at a time (plus Spark's sort, which
+ * spills). The price is a second pass over the database.
  */
 public final class EvaluateJob {
     private static final Logger LOG = Logger.getLogger(EvaluateJob.class);
@@ -87,14 +95,10 @@ public final class EvaluateJob {
                     + queryTable.name + " has " + queryTable.labelWidth);
         }
         if (databaseTable.count > Integer.MAX_VALUE) throw new IllegalArgumentException(databaseTable.name + " has more than 2^31 - 1 rows");
-        int m = (int) databaseTable.count;
-        int k = s.topK <= 0 || s.topK > m ? m : s.topK;
-        int limit = k;
-        for (int n : s.precisionAt) limit = Math.max(limit, Math.min(n, m));
 
         Path staging = CommittedOutput.stage(hadoop, s.reportPath, s.overwrite); // an existing report fails before the work
         try {
-            Result result = evaluate(spark, s, queryTable, databaseTable, limit);
+            Result result = evaluate(spark, s, queryTable, databaseTable);
             MetricsReport.write(hadoop, result, staging);
             CommittedOutput.commit(hadoop, staging, s.reportPath);
             LOG.info("evaluation written to " + s.reportPath + "/" + METRICS);
@@ -105,26 +109,51 @@ public final class EvaluateJob {
         }
     }
 
-    private static Result evaluate(SparkSession spark, JobSettings s, CodeTable queryTable, CodeTable databaseTable, int limit) {
+    private static Result evaluate(SparkSession spark, JobSettings s, CodeTable queryTable, CodeTable databaseTable) {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         QuerySet queries = QuerySet.collect(queryTable);
-        Broadcast<QuerySet> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(queries);
+        Broadcast<QuerySet> sharedQueries = sc.broadcast(queries);
+        Broadcast<RankOffsets> sharedOffsets = null;
         try {
-            // id ranges, each sorted: the order PartitionSummary's rank arithmetic needs
-            int partitions = Math.max(spark.sparkContext().defaultParallelism(), databaseTable.rows.javaRDD().getNumPartitions());
-            List<PartitionSummary> summaries = databaseTable.rows.repartitionByRange(partitions, col("id")).sortWithinPartitions("id")
-                    .toJavaRDD().mapPartitions(new PartitionSummary.Summarise(shared, limit, databaseTable.name)).collect();
-            Ranking ranking = Ranking.assemble(summaries, queries.size, queries.bits, limit);
+            // id ranges, each sorted: the order the rank arithmetic needs. Both passes run this one RDD, so they
+            // share its shuffle (pass 2 re-reads the shuffle files) and see the same partitions.
+            int partitions = s.evaluatePartitions > 0 ? s.evaluatePartitions : spark.sparkContext().defaultParallelism();
+            JavaRDD<Row> database = databaseTable.packedRows(spark).repartitionByRange(partitions, col("id")).sortWithinPartitions("id").toJavaRDD();
+            long t0 = System.nanoTime();
+            List<DistanceCounts> counts = refusalOf(() -> database.mapPartitionsWithIndex(
+                    new DistanceCounts.Count(sharedQueries, databaseTable.name), false).collect());
+            long t1 = System.nanoTime();
+            Ranking ranking = Ranking.of(counts, queries.size, queries.bits);
             if (ranking.database != databaseTable.count) {
                 throw new IllegalStateException(databaseTable.name + " changed while being read: " + databaseTable.count
                         + " rows counted, " + ranking.database + " ranked");
             }
+            sharedOffsets = sc.broadcast(ranking.offsets(s.topK, s.precisionAt, database.getNumPartitions()));
+            ranking.add(database.mapPartitionsWithIndex(new CutSums.Sum(sharedQueries, sharedOffsets, databaseTable.name), false).collect());
+            LOG.info(String.format(java.util.Locale.ROOT, "%d queries x %d database items in %d partitions: pass 1 (counts) %.1f s, pass 2 (sums) %.1f s",
+                    queries.size, ranking.database, database.getNumPartitions(), (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9));
+
             double[] pn = new double[s.precisionAt.length];
-            for (int j = 0; j < pn.length; j++) pn[j] = ranking.precisionAt(s.precisionAt[j]);
+            for (int j = 0; j < pn.length; j++) pn[j] = ranking.precisionAt(j);
             double[][] pr = ranking.precisionRecallByRadius();
-            return new Result(s, queries.bits, queries.size, ranking.database, ranking.meanAveragePrecision(s.topK),
-                    s.precisionAt.clone(), pn, pr[0], pr[1]);
+            return new Result(s, queries.bits, queries.size, ranking.database, ranking.meanAveragePrecision(), s.precisionAt.clone(), pn,
+                    pr[0], pr[1]);
         } finally {
-            shared.destroy();
+            sharedQueries.destroy();
+            if (sharedOffsets != null) sharedOffsets.destroy();
+        }
+    }
+
+    /** A Spark action, with a bad input found by a task (e.g. duplicate ids) rethrown as the task threw it. */
+    private static <T> T refusalOf(java.util.function.Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (Exception e) { // Spark's job failure is a checked SparkException, thrown undeclared
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof IllegalArgumentException) throw (IllegalArgumentException) t;
+            }
+            if (e instanceof RuntimeException) throw (RuntimeException) e;
+            throw new IllegalStateException("evaluation failed: " + e.getMessage(), e);
         }
     }
 }

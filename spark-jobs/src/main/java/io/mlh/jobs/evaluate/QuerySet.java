@@ -33,14 +33,20 @@ final class QuerySet implements Serializable {
     }
 
     static QuerySet collect(CodeTable table) {
-        List<Row> rows = new ArrayList<>(table.rows.collectAsList());
+        return of(table.rows.collectAsList(), table.bits, table.labelWidth, table.name);
+    }
+
+    /** Rows id, labels, code of every query, in any order. */
+    static QuerySet of(List<Row> queryRows, int bits, int labelWidth, String table) {
+        List<Row> rows = new ArrayList<>(queryRows);
         rows.sort(Comparator.comparingLong(r -> r.getLong(0)));
-        QuerySet q = new QuerySet(rows.size(), table.bits, table.labelWidth);
+        QuerySet q = new QuerySet(rows.size(), bits, labelWidth);
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
             q.ids[i] = r.getLong(0);
+            if (i > 0 && q.ids[i] == q.ids[i - 1]) throw new IllegalArgumentException(table + " has duplicate ids: " + q.ids[i] + " appears more than once");
             CodeTable.labelMask(r.getList(1), q.labels, i * q.wordsPerLabel);
-            CodeTable.code(r.getList(2), q.codes, i * q.wordsPerCode, q.bits, table.name, q.ids[i]);
+            CodeTable.code(r.getList(2), q.codes, i * q.wordsPerCode, q.bits, table, q.ids[i]);
         }
         return q;
     }

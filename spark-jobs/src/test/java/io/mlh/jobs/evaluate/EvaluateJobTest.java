@@ -102,6 +102,18 @@ class EvaluateJobTest {
     }
 
     @Test
+    void sameFiguresForAnyNumberOfDatabasePartitions() throws IOException {
+        // one partition, and more partitions than the rows fill evenly (tied bands span several of them)
+        List<Row> rows = randomRows(new Random(13), 30, 400, 0, 16, 5, 0.2);
+        String codes = write("codes-partitions", rows, 3);
+        for (int partitions : new int[] {1, 16}) {
+            String report = dir.resolve("report-partitions-" + partitions).toString();
+            EvaluateJob.Result r = EvaluateJob.run(spark, settings(codes, codes, report, "jobs.top-k=37", "jobs.evaluate-partitions=" + partitions));
+            assertMatchesReference(rows, rows, 37, r);
+        }
+    }
+
+    @Test
     void reportIsCommittedAndNotOverwrittenUnlessAsked() throws IOException {
         List<Row> rows = randomRows(new Random(3), 10, 120, 0, 24, 4, 0.1);
         String codes = write("codes-report", rows, 3), report = dir.resolve("report").toString();
