@@ -120,8 +120,10 @@ public final class TrainJob {
             }
             RDD<?> stateBefore = reservedOptimState(optimizer);
             trained = (AbstractModule) optimizer.optimize();
-            // BigDL caches the replicas' optimiser state afresh after each call and keeps the old copy
+            // BigDL caches the replicas' optimiser state afresh after each call and keeps the old copy;
+            // with reserveOptim it also leaves the call's replicas cached (a model set an epoch)
             if (stateBefore != null && stateBefore != reservedOptimState(optimizer)) stateBefore.unpersist(false);
+            releaseReplicas(spark);
             if (trained != net && c.engine() == MlhConfig.Engine.MKLDNN) ComputeEngine.copyWeights(trained, net);
             else net = trained;
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -148,6 +150,16 @@ public final class TrainJob {
             if (!before.contains(e.getKey()) && e.getValue() != keep) e.getValue().unpersist(false);
         }
     }
+
+    /** Unpersists DistriOptimizer's cached model replicas (its "Thread Model RDD") once a call is over. */
+    private static void releaseReplicas(SparkSession spark) {
+        for (RDD<?> rdd : persistentRdds(spark).values()) {
+            if (THREAD_MODELS.equals(rdd.name())) rdd.unpersist(false);
+        }
+    }
+
+    /** The name DistriOptimizer gives the RDD of its per-partition model replicas. */
+    private static final String THREAD_MODELS = "Thread Model RDD";
 
     /** The replicas' optimiser state DistriOptimizer keeps cached between calls (reserveOptim), or null. */
     private static RDD<?> reservedOptimState(Optimizer<Float, ?> optimizer) {
@@ -190,6 +202,9 @@ public final class TrainJob {
             net.evaluate();
             // a copy: the graph's input layer hands this tensor on, and BigDL's clearState() empties it
             criterion.forward(net.forward(images.clone()).toTable(), labels);
+            // drop the probe's activations and convolution buffers (about 1 GB for 256 images): the
+            // optimiser broadcasts this model and every replica clones it, buffers and all
+            net.clearState();
             net.training();
             return criterion.lastTerms();
         }
