@@ -3,6 +3,9 @@ package io.mlh.jobs.common;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,6 +15,7 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageUtils;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +25,25 @@ import org.junit.jupiter.api.Test;
  */
 class SpillTest {
     private static final int ROWS = 20_000;
+    private static final long MB = 1 << 20;
+
+    @Test
+    void disposeFreesTheDirectBufferThatOwnsTheMemoryAndLeavesViewsAlone() {
+        ByteBuffer owner = ByteBuffer.allocateDirect((int) (32 * MB));
+        long allocated = directMemoryUsed();
+        StorageUtils.dispose(owner.slice()); // a view: must neither throw nor free the owner's memory
+        StorageUtils.dispose(owner.duplicate());
+        assertTrue(directMemoryUsed() > allocated - MB, "disposing a view freed its owner's memory");
+        StorageUtils.dispose(owner);
+        assertTrue(directMemoryUsed() < allocated - 31 * MB, "dispose did not free the direct buffer");
+    }
+
+    private static long directMemoryUsed() {
+        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if (pool.getName().equals("direct")) return pool.getMemoryUsed();
+        }
+        throw new IllegalStateException("no direct buffer pool");
+    }
 
     @Test
     void sortSpillsToDiskAndReadsTheSpillsBack() throws InterruptedException {
