@@ -6,8 +6,11 @@ FASHION_MNIST := /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
 JVM_OPENS := $(foreach p,java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util \
   java.util.concurrent java.util.concurrent.atomic sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar \
   jdk.internal.ref jdk.internal.misc,--add-opens=java.base/$(p)=ALL-UNNAMED)
-# MKL's AVX2 kernels on AMD CPUs: 2.7x the GEMM speed on these machines (../shared/STACK.md)
+# MKL's AVX2 kernels on AMD CPUs: 2.7x the GEMM speed there (../shared/STACK.md). Only on AMD: on Intel
+# CPUs it forces AVX2 over AVX-512 (mklblas training 8% slower, `make bench-train`).
+ifneq ($(shell grep -c -m1 AuthenticAMD /proc/cpuinfo 2>/dev/null),0)
 export MKL_DEBUG_CPU_TYPE ?= 5
+endif
 
 .PHONY: demo demo-core jars test data clean bench-speed bench-train bench-encode bench-rank bench-memory bench-deps bench-classes
 
@@ -62,10 +65,10 @@ bench-deps: bench-classes
 
 BENCH_OUT := mlh-bench/target/bench
 BENCH_PY := /usr/bin/python3 mlh-bench/python/torch_mlh.py --seconds 20
-# warm-up and measured DistriOptimizer iterations of batch 64
-TRAIN_ITERS ?= 3 20
+# warm-up and measured DistriOptimizer iterations of batch 64 (the JIT needs ~20 iterations to settle)
+TRAIN_ITERS ?= 20 80
 CIFAR_ROOT := mlh-bench/target/data/cifar10
-# MKL_DEBUG_CPU_TYPE is the Makefile's default (5); each engine also runs without it, in its own JVM
+# each engine runs with and without MKL_DEBUG_CPU_TYPE=5, in its own JVM
 NO_MKL_DEBUG := env -u MKL_DEBUG_CPU_TYPE
 
 ## bench-train: the MLH training step in DistriOptimizer (local[2]) on mklblas and mkldnn, with and

@@ -81,19 +81,73 @@ public final class Optimizers {
         }
     }
 
+    /**
+     * BigDL's Adam (same hyper-parameters, same state keys {@code s}, {@code r}, {@code evalCounter}, so
+     * checkpoints move between the two), with the update done in one pass over the parameters instead of
+     * BigDL's nine tensor operations: inside DistriOptimizer this step runs between every two
+     * iterations on a single thread, over every weight of the model.
+     */
     static final class ScheduledAdam extends Adam<Float> {
         private static final long serialVersionUID = 1L;
+        private static final double BETA1 = 0.9, BETA2 = 0.999;
+        private static final float EPS = 1e-8f;
         private final Schedule schedule;
 
         ScheduledAdam(double lr, Schedule schedule) {
-            super(lr, 0.0, 0.9, 0.999, 1e-8, BigDL.FLOAT, BigDL.NUM);
+            super(lr, 0.0, BETA1, BETA2, EPS, BigDL.FLOAT, BigDL.NUM);
             this.schedule = schedule;
         }
 
         @Override
         public Tuple2<Tensor<Float>, Object> optimize(Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> feval, Tensor<Float> w) {
             learningRate_$eq(schedule.rate(state()));
-            return super.optimize(schedule.decayed(feval), w);
+            Tuple2<Float, Tensor<Float>> fx = feval.apply(w);
+            Tensor<Float> g = fx._2();
+            if (!w.isContiguous() || !g.isContiguous() || w.nElement() != g.nElement()) {
+                return super.optimize(schedule.decayed(constant(fx)), w);
+            }
+            int t = (Integer) state().getOrElse("evalCounter", 0) + 1;
+            Tensor<Float> m = moment("s", w.nElement()), v = moment("r", w.nElement());
+            float stepSize = (float) (learningRate() * Math.sqrt(1 - Math.pow(BETA2, t)) / (1 - Math.pow(BETA1, t)));
+            float b1 = (float) BETA1, c1 = (float) (1 - BETA1), b2 = (float) BETA2, c2 = (float) (1 - BETA2);
+            float decay = schedule.decay;
+            float[] wa = array(w), ga = array(g), ma = array(m), va = array(v);
+            int wo = w.storageOffset() - 1, go = g.storageOffset() - 1;
+            for (int i = 0, n = (int) w.nElement(); i < n; i++) {
+                float gi = ga[go + i] + decay * wa[wo + i];
+                float mi = b1 * ma[i] + c1 * gi, vi = b2 * va[i] + c2 * gi * gi;
+                ma[i] = mi;
+                va[i] = vi;
+                wa[wo + i] -= stepSize * mi / ((float) Math.sqrt(vi) + EPS);
+            }
+            state().update("evalCounter", t);
+            return new Tuple2<>(w, new float[] {fx._1()});
+        }
+
+        /** A moment vector from the state (zeros on the first step), as a contiguous tensor of n values. */
+        private Tensor<Float> moment(String key, long n) {
+            scala.Option<Object> kept = state().get(key);
+            Tensor<Float> t = kept.isDefined() ? (Tensor<Float>) kept.get() : null;
+            if (t == null || t.nElement() != n || !t.isContiguous() || t.storageOffset() != 1) {
+                Tensor<Float> fresh = BigDL.tensor((int) n);
+                if (t != null && t.nElement() == n) fresh.copy(t.view(fresh.size()));
+                t = fresh;
+                state().update(key, t);
+            }
+            return t;
+        }
+
+        private static float[] array(Tensor<Float> t) {
+            return (float[]) t.storage().array();
+        }
+
+        private static Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> constant(Tuple2<Float, Tensor<Float>> fx) {
+            return new AbstractFunction1<Tensor<Float>, Tuple2<Float, Tensor<Float>>>() {
+                @Override
+                public Tuple2<Float, Tensor<Float>> apply(Tensor<Float> ignored) {
+                    return fx;
+                }
+            };
         }
     }
 

@@ -32,7 +32,23 @@ final class Jvm {
         cmd.add("-cp");
         cmd.add(String.join(File.pathSeparator, classpath));
         cmd.add(mainClass);
-        builder.environment().put("MKL_DEBUG_CPU_TYPE", "5");
+        if (ON_AMD) builder.environment().put("MKL_DEBUG_CPU_TYPE", "5");
+    }
+
+    /**
+     * MKL picks slow generic kernels on AMD CPUs unless told their AVX2 kernels are safe
+     * ({@code MKL_DEBUG_CPU_TYPE=5}); on Intel CPUs the setting forces AVX2 over AVX-512 and costs 8%
+     * (README, `make bench-train`). So the harness sets it only on AMD, as the Makefile does.
+     */
+    static final boolean ON_AMD = onAmd();
+
+    private static boolean onAmd() {
+        try {
+            return new String(Files.readAllBytes(Paths.get("/proc/cpuinfo")), java.nio.charset.StandardCharsets.US_ASCII)
+                    .contains("AuthenticAMD");
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** A build output directory of another module, e.g. {@code spark-home/target/spark-home}. */

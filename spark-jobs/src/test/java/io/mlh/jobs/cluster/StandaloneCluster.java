@@ -56,8 +56,8 @@ public final class StandaloneCluster implements AutoCloseable {
     public static int submit(String master, Path log, List<String> submitArgs) throws Exception {
         List<String> args = new ArrayList<>(Arrays.asList("--master", master, "--deploy-mode", "client",
                 "--conf", "spark.executor.extraJavaOptions=" + String.join(" ", Jvm.OPENS),
-                "--conf", "spark.executorEnv.MKL_DEBUG_CPU_TYPE=5",
                 "--conf", "spark.ui.enabled=false"));
+        if (Jvm.ON_AMD) args.addAll(Arrays.asList("--conf", "spark.executorEnv.MKL_DEBUG_CPU_TYPE=5"));
         args.addAll(submitArgs);
         return spark("-Xmx3g", "org.apache.spark.deploy.SparkSubmit").args(args).run(log, 30);
     }
