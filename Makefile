@@ -12,7 +12,7 @@ ifneq ($(shell grep -c -m1 AuthenticAMD /proc/cpuinfo 2>/dev/null),0)
 export MKL_DEBUG_CPU_TYPE ?= 5
 endif
 
-.PHONY: demo demo-core jars test data clean bench-speed bench-train bench-encode bench-rank bench-memory bench-deps bench-classes
+.PHONY: demo demo-core jars test data clean bench-speed bench-train bench-encode bench-rank bench-memory bench-deps bench-classes bench-accuracy accuracy-summary
 
 SPARK_JARS := spark-home/target/spark-home/jars
 # Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
@@ -118,6 +118,21 @@ bench-memory: bench-classes
 	else echo "bench-memory: no baseline (commit $(MEMORY_BASELINE) not in this checkout)"; fi
 	$(BENCH_JAVA) -Dbench.sizes=$(MEMORY_SIZES) -Dbench.heap=$(MEMORY_HEAP) \
 	  $$(test -d $(MEMORY_OLD)/classes/io && echo -Dbench.baseline=$(MEMORY_OLD)/classes) io.mlh.bench.DriverMemoryBench
+
+## bench-accuracy: MLH against csq / mds / dpsh / dual and its ablations (moh, mutual mode, K) at 16/32/64 bits
+## on Fashion-MNIST, CIFAR-10 and the derived mosaic set, each cell the real train -> encode -> evaluate jobs
+## (local[2], MKL-DNN) in its own JVM. Resumable: rows are appended to ACCURACY_RESULTS as cells finish and
+## finished cells are skipped; no new cell starts after ACCURACY_BUDGET minutes (0 = run them all, ~15 h)
+ACCURACY_RESULTS ?= mlh-bench/results/accuracy.csv
+ACCURACY_SETS ?= fashion-mnist,cifar10,mosaic
+ACCURACY_BUDGET ?= 0
+bench-accuracy: data bench-classes $(CIFAR_ROOT)
+	$(BENCH_JAVA) -Xmx1g -Daccuracy.results=$(ACCURACY_RESULTS) -Daccuracy.sets=$(ACCURACY_SETS) \
+	  -Daccuracy.budget-minutes=$(ACCURACY_BUDGET) -Daccuracy.cifar=$(CIFAR_ROOT) io.mlh.bench.accuracy.AccuracyBench
+
+## accuracy-summary: the summary tables and goal lines of ACCURACY_RESULTS, without running anything
+accuracy-summary: bench-classes
+	@$(BENCH_JAVA) -Xmx1g io.mlh.bench.accuracy.AccuracySummary $(ACCURACY_RESULTS)
 
 clean:
 	$(MVN) -q clean

@@ -79,6 +79,14 @@ public final class BigDL {
         Engine$.MODULE$.init();
     }
 
+    /**
+     * Seeds the random generator BigDL's layers draw their initial weights from. BigDL keeps one per
+     * thread, so this seeds the calling thread's: call it on the thread that builds the model.
+     */
+    public static void seedWeights(long seed) {
+        com.intel.analytics.bigdl.utils.RandomGenerator$.MODULE$.RNG().setSeed(seed);
+    }
+
     // ---------------------------------------------------------------- graph nodes
 
     /** A graph input placeholder. */

@@ -14,7 +14,9 @@ import io.mlh.core.config.MlhConfig;
 public final class MlhNet {
     private MlhNet() {}
 
+    /** A fresh network; its initial weights follow {@code mlh.seed} (runs differ by seed, not by chance). */
     public static Graph<Float> build(MlhConfig config) {
+        BigDL.seedWeights(config.seed());
         Backbone backbone = backbone(config);
         Node<AbstractModule<Activity, Activity, Float>>[] heads = MixtureOfHashExperts.heads(
                 backbone.features, backbone.featureDim, config.bits(), config.effectiveMohMode(), config.experts());

@@ -47,6 +47,31 @@ class MlhNetTest {
         assertEquals(method == MlhConfig.Method.MLH, net.apply("pairwise-gate").isDefined());
     }
 
+    /** Initial weights follow mlh.seed: the same seed builds the same network, another seed another one. */
+    @Test
+    void initialWeightsFollowTheSeed() {
+        MlhConfig c = MlhConfig.defaults();
+        float[] a = flat(MlhNet.build(c)), b = flat(MlhNet.build(c)), other = flat(MlhNet.build(c.with("seed", 7)));
+        assertArrayEquals(a, b, 0f);
+        int same = 0;
+        for (int i = 0; i < a.length; i++) if (a[i] == other[i]) same++;
+        assertTrue(same < a.length / 100, same + " of " + a.length + " weights equal under another seed");
+    }
+
+    private static float[] flat(Graph<Float> net) {
+        Tensor<Float>[] w = net.parameters()._1();
+        int n = 0;
+        for (Tensor<Float> t : w) n += (int) t.nElement();
+        float[] all = new float[n];
+        int at = 0;
+        for (Tensor<Float> t : w) {
+            float[] part = BigDL.toArray(t);
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
+    }
+
     @Test
     void resnet50FeedsItsPooledFeaturesToTheHeads() {
         java.util.Map<String, Object> r50 = new java.util.HashMap<>();

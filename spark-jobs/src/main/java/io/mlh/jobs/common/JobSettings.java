@@ -27,6 +27,8 @@ public final class JobSettings implements Serializable {
     public final MlhConfig model;
     public final Source source;
     public final String root, folderSplit, listDir;
+    /** {@code data.folder-split} split at commas: the sub-directories of root whose images are pooled. */
+    public final java.util.List<String> folderSplits;
     public final int queriesPerClass, trainPerClass, shards;
     /** Training-time augmentation: random horizontal flips; random shifts of up to this many pixels. */
     public final boolean flip;
@@ -45,6 +47,11 @@ public final class JobSettings implements Serializable {
         this.source = parse(Source.class, c, "data.source");
         this.root = c.getString("data.root");
         this.folderSplit = c.getString("data.folder-split");
+        this.folderSplits = new java.util.ArrayList<>();
+        for (String part : folderSplit.split(",")) {
+            if (part.trim().isEmpty()) throw new ConfigError("mlh.data.folder-split", "has an empty entry: \"" + folderSplit + "\"");
+            folderSplits.add(part.trim());
+        }
         this.listDir = c.getString("data.list-dir").isEmpty() ? root : c.getString("data.list-dir");
         this.queriesPerClass = atLeast(c, "data.queries-per-class", 0);
         this.trainPerClass = atLeast(c, "data.train-per-class", 0);

@@ -18,30 +18,45 @@ import org.apache.hadoop.fs.Path;
  * Image folders {@code <root>/<folder-split>/<class>/<file>.{jpg,jpeg,png}} (CIFAR-10's JPEG tree,
  * ImageNet's train/): classes are the sorted sub-directory names; records come class by class, files
  * sorted by name. Names starting with '.' or '_' are hidden (file-system bookkeeping) and skipped.
+ * Several splits ({@code folder-split = "train,test"}: all 60,000 CIFAR-10 images, as protocol
+ * cifar10-1 draws from) are pooled: each must hold the same class directories.
  */
 final class FolderCatalogue {
     private FolderCatalogue() {}
 
     static List<Record> read(JobSettings s, Configuration conf, BadRecords bad) throws IOException {
-        Path dir = new Path(s.root, s.folderSplit);
-        FileSystem fs = dir.getFileSystem(conf);
-        List<FileStatus> classes = new ArrayList<>();
-        for (FileStatus f : list(fs, dir)) if (f.isDirectory()) classes.add(f);
         int expected = s.model.classes();
-        if (classes.size() != expected) {
-            String names = classes.stream().limit(12).map(f -> f.getPath().getName()).collect(Collectors.joining(", "));
-            throw new IOException("image folder " + dir + " has " + classes.size() + " class directories (" + names
-                    + (classes.size() > 12 ? ", ..." : "") + ") but mlh.classes = " + expected);
+        List<List<FileStatus>> classesBySplit = new ArrayList<>();
+        List<String> classNames = null;
+        for (String split : s.folderSplits) {
+            Path dir = new Path(s.root, split);
+            List<FileStatus> classes = new ArrayList<>();
+            for (FileStatus f : list(dir.getFileSystem(conf), dir)) if (f.isDirectory()) classes.add(f);
+            List<String> names = classes.stream().map(f -> f.getPath().getName()).collect(Collectors.toList());
+            if (classes.size() != expected) {
+                throw new IOException("image folder " + dir + " has " + classes.size() + " class directories ("
+                        + names.stream().limit(12).collect(Collectors.joining(", "))
+                        + (classes.size() > 12 ? ", ..." : "") + ") but mlh.classes = " + expected);
+            }
+            if (classNames != null && !classNames.equals(names)) {
+                throw new IOException("image folder " + dir + " has class directories " + names + " but "
+                        + new Path(s.root, s.folderSplits.get(0)) + " has " + classNames);
+            }
+            classNames = names;
+            classesBySplit.add(classes);
         }
         int[][] oneHot = Catalogue.oneHot(expected);
         List<Record> records = new ArrayList<>();
         for (int c = 0; c < expected; c++) {
-            for (FileStatus f : list(fs, classes.get(c).getPath())) {
-                String path = f.getPath().toString();
-                if (f.isFile() && isImageName(f.getPath().getName())) {
-                    records.add(Record.of(path, -1, oneHot[c], null));
-                } else {
-                    bad.reject(path, "not a .jpg, .jpeg or .png file");
+            for (List<FileStatus> classes : classesBySplit) {
+                Path classDir = classes.get(c).getPath();
+                for (FileStatus f : list(classDir.getFileSystem(conf), classDir)) {
+                    String path = f.getPath().toString();
+                    if (f.isFile() && isImageName(f.getPath().getName())) {
+                        records.add(Record.of(path, -1, oneHot[c], null));
+                    } else {
+                        bad.reject(path, "not a .jpg, .jpeg or .png file");
+                    }
                 }
             }
         }

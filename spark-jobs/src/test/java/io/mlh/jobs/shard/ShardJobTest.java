@@ -11,6 +11,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.hash;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -158,6 +159,34 @@ class ShardJobTest {
             assertEquals(png ? "png" : "jpeg", row.<String>getAs("format"), file.toString());
             assertEquals(Arrays.asList(32, 32, 3), Arrays.asList(row.getAs("height"), row.getAs("width"), row.getAs("channels")));
         }
+    }
+
+    /** {@code folder-split = "train,test"} pools both splits, class by class, as protocol cifar10-1 does. */
+    @Test
+    void severalFolderSplitsArePooled() throws Exception {
+        Path root = Fixtures.cifar(dir.resolve("pooled"), "000?.jpg"); // train: 10 JPEGs a class
+        for (String c : CIFAR_CLASSES) { // test: 3 of them a class, under other names
+            Files.createDirectories(root.resolve("test").resolve(c));
+            for (int i = 0; i < 3; i++) {
+                Files.copy(root.resolve("train").resolve(c).resolve("000" + i + ".jpg"), root.resolve("test").resolve(c).resolve("t" + i + ".jpg"));
+            }
+        }
+        String out = dir.resolve("pooled-shards").toString();
+        ShardJob.Result r = ShardJob.run(spark, settings("data.source=folder", "data.root=" + root, "data.folder-split=train, test",
+                "data.queries-per-class=2", "data.train-per-class=4", "data.shards=2", "paths.shards=" + out));
+        assertEquals(20, r.queries);
+        assertEquals(110, r.database);
+        List<Row> rows = table(spark, out).orderBy("id").collectAsList();
+        // class 0 (airplane): its 10 train files, then its 3 test files; then class 1
+        assertTrue(rows.get(9).<String>getAs("source").endsWith("train/airplane/0009.jpg"), rows.get(9).<String>getAs("source"));
+        assertTrue(rows.get(10).<String>getAs("source").endsWith("test/airplane/t0.jpg"), rows.get(10).<String>getAs("source"));
+        assertTrue(rows.get(13).<String>getAs("source").endsWith("train/automobile/0000.jpg"), rows.get(13).<String>getAs("source"));
+
+        Files.move(root.resolve("test/truck"), root.resolve("test/lorry"));
+        Exception e = assertThrows(Exception.class, () -> ShardJob.run(spark, settings("data.source=folder", "data.root=" + root,
+                "data.folder-split=train,test", "paths.shards=" + dir.resolve("pooled-bad"))));
+        assertTrue(e.getMessage().contains("lorry") && e.getMessage().contains("truck"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("pooled-bad")));
     }
 
     @Test
