@@ -131,7 +131,7 @@ public final class Progress extends SparkListener implements AutoCloseable {
         long now = System.nanoTime();
         if (closed || (now - lastLine) / 1_000_000 < intervalMillis) return;
         long d = done();
-        if (d == lastLogged) return;
+        if (d == 0 || d == lastLogged) return;
         lastLine = now;
         lastLogged = d;
         double seconds = (now - started) / 1e9, rate = d / Math.max(seconds, 1e-9);

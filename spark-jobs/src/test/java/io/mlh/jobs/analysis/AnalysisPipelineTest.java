@@ -106,8 +106,12 @@ class AnalysisPipelineTest {
         trained = TrainJob.run(spark, settings());
         encoded = EncodeJob.run(spark, settings("jobs.gates=true"));
         evaluated = EvaluateJob.run(spark, settings());
+        // a 32-bit run's report beside this one (its figures by hand: a second real run would double the test's time)
+        Path other = Files.createDirectories(dir.resolve("report-32"));
+        Files.write(other.resolve("metrics.json"), "{\"bits\": 32, \"top_k\": 0, \"map\": 0.5}".getBytes(StandardCharsets.UTF_8));
+        Files.createFile(other.resolve("_MLH_COMMITTED"));
         compared = EvaluateJob.run(spark, settings("paths.report=" + dir.resolve("report-compared"),
-                "jobs.compare-reports=[\"" + dir.resolve("report") + "\"]"));
+                "jobs.compare-reports=[\"" + dir.resolve("report") + "\", \"" + other + "\"]"));
     }
 
     @AfterAll
@@ -181,7 +185,8 @@ class AnalysisPipelineTest {
         Path second = dir.resolve("report-compared");
         String html2 = new String(Files.readAllBytes(second.resolve("report.html")), StandardCharsets.UTF_8);
         assertTrue(html2.contains("src=\"map-by-bits.png\""));
-        assertTrue(html2.contains(report.toString()), "the compared report is listed");
+        assertTrue(html2.contains(report.toString()) && html2.contains(dir.resolve("report-32").toString()), "the compared reports are listed");
+        assertTrue(html2.contains("<td>32</td><td>all</td><td>0.5000</td>"), "the 32-bit report's row");
         assertIsAPlot(second.resolve("map-by-bits.png"));
         assertEquals(evaluated.map, compared.map, 0.0, "the same codes give the same mAP");
     }
@@ -322,7 +327,7 @@ class AnalysisPipelineTest {
                 "fashion-mnist-600,mlh,default," + BITS + ",42," + evaluated.map), StandardCharsets.UTF_8);
         Map<String, String> forms = new HashMap<>();
         forms.put("codes", dir.resolve("codes").toString());
-        forms.put("reports", dir.resolve("report*").resolve("metrics.json").toString());
+        forms.put("reports", dir.resolve("{report,report-compared}").resolve("metrics.json").toString()); // the real reports (a Hadoop glob)
         forms.put("results", results.toString());
         forms.put("sample", "300");
 
@@ -388,8 +393,9 @@ class AnalysisPipelineTest {
         for (Row r : spark.sql("SELECT code[0], length(replace(bin(code[0]), '0', '')) FROM mlh_codes LIMIT 50").collectAsList()) {
             assertEquals(Long.bitCount(r.getLong(0)), r.getInt(1));
         }
-        double maps = spark.sql("SELECT max(map) FROM mlh_reports").first().getDouble(0);
-        assertEquals(evaluated.map, maps, 0.0);
+        Row reports = spark.sql("SELECT count(*), max(map) FROM mlh_reports").first();
+        assertEquals(2L, reports.getLong(0), "both reports read");
+        assertEquals(evaluated.map, reports.getDouble(1), 0.0);
     }
 
     /** Zeppelin's simple forms ({@code ${name=default}}, note forms {@code $${name=default}}) as Zeppelin fills them. */
