@@ -96,7 +96,10 @@ final class HtmlReport {
 
     static JFreeChart precisionAtN(EvaluateJob.Result r) {
         XYSeries s = new XYSeries("precision@N", true, false);
-        for (int j = 0; j < r.precisionAt.length; j++) s.add(Math.min(r.precisionAt[j], r.database), r.precisionAtN[j]);
+        for (int j = 0; j < r.precisionAt.length; j++) {
+            int n = Math.min(r.precisionAt[j], r.database); // N beyond the database is the whole database: one point
+            if (s.indexOf(n) < 0) s.add(n, r.precisionAtN[j]);
+        }
         JFreeChart chart = ChartFactory.createXYLineChart("Precision of the top N (" + r.bits + " bits, " + r.queries + " queries)",
                 "N (top-ranked database items)", "precision", new XYSeriesCollection(s), PlotOrientation.VERTICAL, true, false, false);
         style(chart, true);
