@@ -45,8 +45,10 @@ jars:
 test: data
 	$(MVN) verify
 
-## data: the real datasets the tests use (Debian package, see ../shared/datasets/README.md)
+## data: the real datasets the tests use (Debian package, see ../shared/datasets/README.md), and a
+## font for the evaluate job's plots (headless AWT needs one)
 data: $(FASHION_MNIST)
+	@fc-list 2>/dev/null | grep -q . || (apt-get update -qq && apt-get install -y -qq fontconfig fonts-dejavu-core)
 
 $(FASHION_MNIST):
 	apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist

@@ -32,6 +32,8 @@ public final class MixtureOfHashExperts {
 
     /** Layer names, so gates and experts can be found in a trained model. */
     public static final String CENTRE = "centre", PAIRWISE = "pairwise";
+    /** Suffix of a branch's softmax gate layer: {@code centre-gate-weights} outputs N x K weights. */
+    public static final String GATE_WEIGHTS = "-gate-weights";
 
     /** Builds the two heads on {@code features} (width d); returns {u_c, u_p}. */
     @SuppressWarnings("unchecked")
@@ -77,7 +79,7 @@ public final class MixtureOfHashExperts {
             Node<AbstractModule<Activity, Activity, Float>> f, Node<AbstractModule<Activity, Activity, Float>> bank,
             int d, int q, int k, String branch) {
         Node<AbstractModule<Activity, Activity, Float>> gate =
-                node(named(softmax(), branch + "-gate-weights"), node(named(linear(d, k), branch + "-gate"), f));
+                node(named(softmax(), branch + GATE_WEIGHTS), node(named(linear(d, k), branch + "-gate"), f));
         Node<AbstractModule<Activity, Activity, Float>> mixed = node(batchMatMul(), node(reshape(1, k), gate), bank);
         return node(tanh(), node(reshape(q), mixed));
     }

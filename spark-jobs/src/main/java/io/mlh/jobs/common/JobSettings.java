@@ -36,10 +36,17 @@ public final class JobSettings implements Serializable {
     public final BadRecordPolicy onBadRecord;
     public final float[] mean, std;
     public final String shardsPath, modelPath, codesPath, reportPath, master, queryCodesPath, databaseCodesPath;
-    public final boolean resume, overwrite, continuous;
+    public final boolean resume, overwrite, continuous, gates, tensorboard;
     public final EncodeInput encodeInput;
     public final int encodeBatchSize, topK, evaluatePartitions;
     public final int[] precisionAt;
+    /** Evaluate: other report directories whose metrics.json join this report's mAP-by-bits plot. */
+    public final List<String> compareReports;
+    /** Train: where TensorBoard event files go; held-out queries and database rows for the per-epoch validation mAP. */
+    public final String tensorboardDir;
+    public final int validationQueries, validationDatabase;
+    /** Shard, encode, evaluate: at most one progress line this often. */
+    public final long progressIntervalMillis;
 
     public JobSettings(MlhConfig model) {
         this.model = model;
@@ -81,6 +88,14 @@ public final class JobSettings implements Serializable {
         this.precisionAt = c.getIntList("jobs.precision-at").stream().mapToInt(Integer::intValue).toArray();
         for (int n : precisionAt) if (n < 1) throw new ConfigError("mlh.jobs.precision-at", "values must be >= 1");
         this.evaluatePartitions = atLeast(c, "jobs.evaluate-partitions", 0);
+        this.compareReports = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(c.getStringList("jobs.compare-reports")));
+        this.gates = c.getBoolean("jobs.gates");
+        this.tensorboard = c.getBoolean("jobs.tensorboard");
+        this.tensorboardDir = c.getString("jobs.tensorboard-dir").isEmpty() ? modelPath + "-tensorboard" : c.getString("jobs.tensorboard-dir");
+        this.validationQueries = atLeast(c, "jobs.validation-queries", 0);
+        this.validationDatabase = atLeast(c, "jobs.validation-database", 0);
+        this.progressIntervalMillis = c.getDuration("jobs.progress-interval", java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (progressIntervalMillis < 0) throw new ConfigError("mlh.jobs.progress-interval", "must be >= 0");
     }
 
     /** args[0]: a HOCON file ("-" for none); the rest: key=value overrides. */

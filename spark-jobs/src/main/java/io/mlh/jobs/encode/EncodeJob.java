@@ -10,10 +10,13 @@ import com.intel.analytics.bigdl.nn.Graph;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.bigdl.ComputeEngine;
 import io.mlh.core.codes.PackedCodes;
+import io.mlh.core.config.ConfigError;
 import io.mlh.core.config.MlhConfig;
+import io.mlh.core.model.MixtureOfHashExperts;
 import io.mlh.core.config.MlhConfig.EncodeBranch;
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.shard.ImageCodec;
@@ -47,13 +50,26 @@ public final class EncodeJob {
 
     /** The code table's schema; {@code code} holds the PackedCodes words of one code. */
     public static StructType schema(boolean continuous) {
+        return schema(continuous, false);
+    }
+
+    /** Gate weights of the MoH heads, one column per branch: K floats summing to 1 (jobs.gates). */
+    public static final String GATE_CENTRE = "gate_centre", GATE_PAIRWISE = "gate_pairwise";
+
+    /** The code table's schema, with the continuous code and the gate weights when asked for. */
+    public static StructType schema(boolean continuous, boolean gates) {
         StructType t = new StructType()
                 .add("id", DataTypes.LongType, false)
                 .add("split", DataTypes.StringType, false)
                 .add("labels", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
                 .add("bits", DataTypes.IntegerType, false)
                 .add("code", DataTypes.createArrayType(DataTypes.LongType, false), false);
-        return continuous ? t.add("continuous", DataTypes.createArrayType(DataTypes.FloatType, false), false) : t;
+        if (continuous) t = t.add("continuous", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+        if (gates) {
+            t = t.add(GATE_CENTRE, DataTypes.createArrayType(DataTypes.FloatType, false), false)
+                    .add(GATE_PAIRWISE, DataTypes.createArrayType(DataTypes.FloatType, false), false);
+        }
+        return t;
     }
 
     private EncodeJob() {}
@@ -71,23 +87,31 @@ public final class EncodeJob {
         ModelBundle bundle = ModelBundle.load(hadoop, s.modelPath);
         MlhConfig m = bundle.config;
         EncodeBranch branch = s.model.encodeBranch() != EncodeBranch.AUTO ? s.model.encodeBranch() : m.effectiveEncodeBranch();
+        boolean mkldnn = s.model.engine() == MlhConfig.Engine.MKLDNN;
+        if (s.gates && m.effectiveMohMode() == MlhConfig.MohMode.NONE) {
+            throw new ConfigError("mlh.jobs.gates", "the model at " + s.modelPath + " has no MoH gates (method " + MlhConfig.configName(m.method())
+                    + ", moh.mode " + MlhConfig.configName(m.effectiveMohMode()) + ")");
+        }
+        if (s.gates && mkldnn) throw new ConfigError("mlh.jobs.gates", "reads the gate layers of the plain graph: use train.engine = mklblas");
         Settings job = new Settings(m.bits(), m.inputSize(), m.inputChannels(), bundle.mean, bundle.std,
-                branch == EncodeBranch.PAIRWISE ? 2 : 1, s.continuous, s.encodeBatchSize,
-                Engine$.MODULE$.nodeNumber(), Engine$.MODULE$.coreNumber(), s.model.engine() == MlhConfig.Engine.MKLDNN);
+                branch == EncodeBranch.PAIRWISE ? 2 : 1, s.continuous, s.gates, s.encodeBatchSize,
+                Engine$.MODULE$.nodeNumber(), Engine$.MODULE$.coreNumber(), mkldnn);
         bundle.net.evaluate();
         ModelBroadcast<Float> model = ModelBroadcast$.MODULE$.apply(BigDL.FLOAT, BigDL.NUM).broadcast(spark.sparkContext(), bundle.net);
         String what = m.bits() + " bits (" + MlhConfig.configName(branch) + " branch)";
 
         if (s.encodeInput == JobSettings.EncodeInput.SOURCE) {
             SourceImages images = SourceImages.read(spark, s);
-            long n = images.writeWithRejects(spark, s.codesPath, s.overwrite, staging -> write(spark, images.rows(), model, job, staging, s));
+            long n = images.writeWithRejects(spark, s.codesPath, s.overwrite,
+                    staging -> write(spark, images.rows(), images.catalogued(), model, job, staging, s));
             LOG.info(n + " codes of " + what + " from " + s.root + " written to " + s.codesPath + ", " + images.rejects().size() + " rejected");
             return n;
         }
         CommittedOutput.requireCommitted(hadoop, s.shardsPath);
         Path staging = CommittedOutput.stage(hadoop, s.codesPath, s.overwrite);
         try {
-            long n = write(spark, ShardSamples.read(spark, s.shardsPath), model, job, staging, s);
+            Dataset<Row> shards = ShardSamples.read(spark, s.shardsPath);
+            long n = write(spark, shards, shards.count(), model, job, staging, s);
             CommittedOutput.commit(hadoop, staging, s.codesPath);
             LOG.info(n + " codes of " + what + " written to " + s.codesPath);
             return n;
@@ -98,12 +122,14 @@ public final class EncodeJob {
     }
 
     /** Encodes shard-table rows into a staging directory; returns the codes written, counted from the files. */
-    private static long write(SparkSession spark, Dataset<Row> images, ModelBroadcast<Float> model, Settings job, Path staging,
+    private static long write(SparkSession spark, Dataset<Row> images, long total, ModelBroadcast<Float> model, Settings job, Path staging,
                               JobSettings s) {
-        JavaRDD<Row> codes = images.selectExpr("id", "split", "labels", "image", "format", "height", "width", "channels")
-                .toJavaRDD().mapPartitions(new EncodePartition(model, job));
-        spark.createDataFrame(codes, schema(s.continuous)).write().mode(SaveMode.Overwrite).parquet(staging.toString());
-        return spark.read().schema(schema(s.continuous)).parquet(staging.toString()).count();
+        try (Progress progress = Progress.start(spark.sparkContext(), "encode", "images", total, s)) {
+            JavaRDD<Row> codes = progress.counted(images.selectExpr("id", "split", "labels", "image", "format", "height", "width", "channels")
+                    .toJavaRDD()).mapPartitions(new EncodePartition(model, job));
+            spark.createDataFrame(codes, schema(s.continuous, s.gates)).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+        }
+        return spark.read().schema(schema(s.continuous, s.gates)).parquet(staging.toString()).count();
     }
 
     /** What executors need, as plain serialisable values. */
@@ -111,12 +137,13 @@ public final class EncodeJob {
         private static final long serialVersionUID = 1L;
         final int bits, size, channels, outputIndex, batch, nodes, cores;
         final float[] mean, std;
-        final boolean continuous;
+        final boolean continuous, gates;
         /** Encode with BigDL's MKL-DNN form of the model (train.engine = mkldnn). */
         final boolean mkldnn;
 
-        Settings(int bits, int size, int channels, float[] mean, float[] std, int outputIndex, boolean continuous,
+        Settings(int bits, int size, int channels, float[] mean, float[] std, int outputIndex, boolean continuous, boolean gates,
                  int batch, int nodes, int cores, boolean mkldnn) {
+            this.gates = gates;
             this.mkldnn = mkldnn;
             this.bits = bits;
             this.size = size;
@@ -200,6 +227,8 @@ public final class EncodeJob {
             float[] flat = BigDL.toArray(BigDL.tensorAt(codes, s.outputIndex));
             if (rows != batch.size()) flat = java.util.Arrays.copyOf(flat, batch.size() * s.bits); // drop the padding
             PackedCodes packed = PackedCodes.fromSigns(flat, batch.size(), s.bits);
+            float[][] gateCentre = s.gates ? gateWeights(MixtureOfHashExperts.CENTRE) : null;
+            float[][] gatePairwise = s.gates ? gateWeights(MixtureOfHashExperts.PAIRWISE) : null;
             List<Row> out = new ArrayList<>(batch.size());
             for (int i = 0; i < batch.size(); i++) {
                 Row r = batch.get(i);
@@ -208,14 +237,24 @@ public final class EncodeJob {
                 int[] labels = new int[y.size()];
                 for (int k = 0; k < labels.length; k++) labels[k] = y.get(k);
                 long[] words = packed.code(i);
-                if (s.continuous) {
-                    float[] c = java.util.Arrays.copyOfRange(flat, i * s.bits, (i + 1) * s.bits);
-                    out.add(RowFactory.create(r.getLong(0), r.getString(1), labels, s.bits, words, c));
-                } else {
-                    out.add(RowFactory.create(r.getLong(0), r.getString(1), labels, s.bits, words));
+                List<Object> values = new ArrayList<>(java.util.Arrays.<Object>asList(r.getLong(0), r.getString(1), labels, s.bits, words));
+                if (s.continuous) values.add(java.util.Arrays.copyOfRange(flat, i * s.bits, (i + 1) * s.bits));
+                if (s.gates) {
+                    values.add(gateCentre[i]);
+                    values.add(gatePairwise[i]);
                 }
+                out.add(RowFactory.create(values.toArray()));
             }
             return out;
+        }
+
+        /** The softmax gate of one branch from the last forward pass: a row of K weights per image. */
+        private float[][] gateWeights(String branch) {
+            String layer = branch + MixtureOfHashExperts.GATE_WEIGHTS;
+            scala.Option<AbstractModule<Activity, Activity, Float>> gate = net.apply(layer);
+            if (gate.isEmpty()) throw new IllegalStateException("the model has no layer " + layer);
+            float[][] g = BigDL.toMatrix((com.intel.analytics.bigdl.tensor.Tensor<Float>) gate.get().output());
+            return g.length == batch.size() ? g : java.util.Arrays.copyOf(g, batch.size());
         }
     }
 }

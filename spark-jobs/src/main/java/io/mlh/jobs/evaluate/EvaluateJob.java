@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.common.Spark;
 import java.io.IOException;
 import java.util.List;
@@ -20,7 +21,8 @@ import org.apache.spark.sql.SparkSession;
  * Retrieval quality of a code table: the queries (split = query of {@code jobs.query-codes}) against
  * the database (split = database of {@code jobs.database-codes}), by the metrics of
  * {@link io.mlh.core.eval.RetrievalMetrics} and with exactly its numbers. Writes
- * {@code <paths.report>/metrics.json}, committed atomically, and prints a short table.
+ * {@code <paths.report>/metrics.json} and {@code report.html} with its plots ({@link HtmlReport}), committed
+ * atomically, and prints a short table.
  *
  * <p>The queries are collected and broadcast; the database is range-partitioned by id, sorted within
  * partitions, and walked twice without any of its rows reaching the driver. Ranks go by distance,
@@ -96,12 +98,14 @@ public final class EvaluateJob {
         }
         if (databaseTable.count > Integer.MAX_VALUE) throw new IllegalArgumentException(databaseTable.name + " has more than 2^31 - 1 rows");
 
+        List<HtmlReport.Point> compared = HtmlReport.read(hadoop, s.compareReports); // a missing report fails before the work too
         Path staging = CommittedOutput.stage(hadoop, s.reportPath, s.overwrite); // an existing report fails before the work
         try {
             Result result = evaluate(spark, s, queryTable, databaseTable);
             MetricsReport.write(hadoop, result, staging);
+            HtmlReport.write(hadoop, result, compared, staging);
             CommittedOutput.commit(hadoop, staging, s.reportPath);
-            LOG.info("evaluation written to " + s.reportPath + "/" + METRICS);
+            LOG.info("evaluation written to " + s.reportPath + "/" + METRICS + " and " + HtmlReport.PAGE);
             return result;
         } catch (IOException | RuntimeException e) {
             CommittedOutput.abandon(hadoop, staging);
@@ -120,8 +124,11 @@ public final class EvaluateJob {
             int partitions = s.evaluatePartitions > 0 ? s.evaluatePartitions : spark.sparkContext().defaultParallelism();
             JavaRDD<Row> database = databaseTable.packedRows(spark).repartitionByRange(partitions, col("id")).sortWithinPartitions("id").toJavaRDD();
             long t0 = System.nanoTime();
-            List<DistanceCounts> counts = refusalOf(() -> database.mapPartitionsWithIndex(
-                    new DistanceCounts.Count(sharedQueries, databaseTable.name), false).collect());
+            List<DistanceCounts> counts;
+            try (Progress p = Progress.start(spark.sparkContext(), "evaluate pass 1", "items", databaseTable.count, s)) {
+                counts = refusalOf(() -> p.counted(database).mapPartitionsWithIndex(
+                        new DistanceCounts.Count(sharedQueries, databaseTable.name), false).collect());
+            }
             long t1 = System.nanoTime();
             Ranking ranking = Ranking.of(counts, queries.size, queries.bits);
             if (ranking.database != databaseTable.count) {
@@ -129,7 +136,11 @@ public final class EvaluateJob {
                         + " rows counted, " + ranking.database + " ranked");
             }
             sharedOffsets = sc.broadcast(ranking.offsets(s.topK, s.precisionAt, database.getNumPartitions()));
-            ranking.add(database.mapPartitionsWithIndex(new CutSums.Sum(sharedQueries, sharedOffsets, databaseTable.name), false).collect());
+            try (Progress p = Progress.start(spark.sparkContext(), "evaluate pass 2", "items", databaseTable.count, s)) {
+                // p.counted keeps the partitions and their indexes, which the offsets are per
+                ranking.add(p.counted(database).mapPartitionsWithIndex(new CutSums.Sum(sharedQueries, sharedOffsets, databaseTable.name), false)
+                        .collect());
+            }
             LOG.info(String.format(java.util.Locale.ROOT, "%d queries x %d database items in %d partitions: pass 1 (counts) %.1f s, pass 2 (sums) %.1f s",
                     queries.size, ranking.database, database.getNumPartitions(), (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9));
 

@@ -1,6 +1,7 @@
 package io.mlh.jobs.shard;
 
 import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.common.Spark;
 import java.io.IOException;
 import org.apache.hadoop.fs.Path;
@@ -63,7 +64,9 @@ public final class ShardJob {
         SourceImages images = SourceImages.read(spark, s);
         Result[] result = new Result[1];
         images.writeWithRejects(spark, s.shardsPath, s.overwrite, staging -> {
-            images.rows().write().mode(SaveMode.Overwrite).parquet(staging.toString());
+            try (Progress progress = Progress.start(spark.sparkContext(), "shard", "images", images.catalogued(), s)) {
+                images.rows(progress).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+            }
             result[0] = count(spark, staging, s, ShardTable.rejectsPath(s.shardsPath), images.rejects().size());
             return result[0].rows();
         });

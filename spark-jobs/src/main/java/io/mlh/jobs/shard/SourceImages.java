@@ -2,6 +2,7 @@ package io.mlh.jobs.shard;
 
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.Progress;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -31,9 +32,12 @@ public final class SourceImages {
     private final List<Record> records;
     private final List<Reject> catalogueRejects;
     private final CollectionAccumulator<Reject> readRejects;
-    private final Dataset<Row> rows;
+    private final SparkSession spark;
+    private final JavaRDD<Row> rows;
 
-    private SourceImages(List<Record> records, List<Reject> catalogueRejects, CollectionAccumulator<Reject> readRejects, Dataset<Row> rows) {
+    private SourceImages(SparkSession spark, List<Record> records, List<Reject> catalogueRejects, CollectionAccumulator<Reject> readRejects,
+                         JavaRDD<Row> rows) {
+        this.spark = spark;
         this.records = records;
         this.catalogueRejects = catalogueRejects;
         this.readRejects = readRejects;
@@ -50,12 +54,17 @@ public final class SourceImages {
         JavaRDD<Row> rows = new JavaSparkContext(spark.sparkContext())
                 .parallelize(Catalogue.deal(records, s.shards, s.model.seed()), s.shards) // one list, one partition, one file
                 .mapPartitions(new ShardReader(new HadoopConf(hadoop), s.onBadRecord, readRejects));
-        return new SourceImages(records, new ArrayList<>(bad.rejected), readRejects, spark.createDataFrame(rows, ShardTable.SCHEMA));
+        return new SourceImages(spark, records, new ArrayList<>(bad.rejected), readRejects, rows);
     }
 
     /** The images as shard-table rows ({@link ShardTable#SCHEMA}); read once, by one action. */
     public Dataset<Row> rows() {
-        return rows;
+        return rows(null);
+    }
+
+    /** The same, each image read counted by {@code progress} (null: none). */
+    public Dataset<Row> rows(Progress progress) {
+        return spark.createDataFrame(progress == null ? rows : progress.counted(rows), ShardTable.SCHEMA);
     }
 
     public int catalogued() {

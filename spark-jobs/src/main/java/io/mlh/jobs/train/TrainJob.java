@@ -43,8 +43,9 @@ import scala.collection.JavaConverters;
  * {@code mlh-train.jar}: the training images of a shard table -> BigDL's DistriOptimizer
  * (synchronous data-parallel SGD over the executors) with the MLH criterion -> a model bundle.
  * Trains one epoch per optimiser call so that after each epoch it logs every loss term (on a fixed
- * probe batch), throughput and ETA, and checkpoints model and optimiser state; {@code jobs.resume}
- * continues from the newest checkpoint.
+ * probe batch), throughput, the validation mAP ({@link Validation}) and ETA, writes them as TensorBoard
+ * scalars ({@link TensorBoardLog}, step = epoch), and checkpoints model and optimiser state;
+ * {@code jobs.resume} continues from the newest checkpoint.
  */
 public final class TrainJob {
     private static final Logger LOG = Logger.getLogger(TrainJob.class);
@@ -75,7 +76,8 @@ public final class TrainJob {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         MlhConfig c = s.model;
         CommittedOutput.requireCommitted(hadoop, s.shardsPath);
-        Dataset<Row> train = ShardSamples.read(spark, s.shardsPath).filter("train").orderBy("id");
+        Dataset<Row> shards = ShardSamples.read(spark, s.shardsPath);
+        Dataset<Row> train = shards.filter("train").orderBy("id");
         JavaRDD<Sample<Float>> samples = ShardSamples.of(train, s).persist(StorageLevel.MEMORY_AND_DISK());
         long n = samples.count();
         if (n < c.batchSize()) throw new IllegalArgumentException("only " + n + " training images for a batch of " + c.batchSize());
@@ -106,9 +108,18 @@ public final class TrainJob {
         optimizer.reserveOptim(true);
         LearningRateSchedule rates = LearningRateSchedule.of(c);
 
+        Validation validation = done < c.epochs() ? Validation.of(shards, s) : null;
+        if (validation != null) {
+            LOG.info("validation mAP after each epoch: " + validation.queries() + " held-out queries against " + validation.database()
+                    + " database images");
+        }
+        TensorBoardLog board = s.tensorboard && done < c.epochs() ? new TensorBoardLog(hadoop, s.tensorboardDir) : null;
+        if (board != null) LOG.info("TensorBoard event files under " + s.tensorboardDir);
+
         LossTerms terms = null;
         double rate = 0;
         long started = System.nanoTime();
+        try {
         for (int epoch = done + 1; epoch <= c.epochs(); epoch++) {
             long t0 = System.nanoTime();
             criterion.startAt((epoch - 1) * stepsPerEpoch); // replicas clone the criterion at each call
@@ -130,9 +141,24 @@ public final class TrainJob {
             rate = n / seconds;
             terms = probe.terms(net, epoch);
             double eta = (System.nanoTime() - started) / 1e9 / (epoch - done) * (c.epochs() - epoch);
-            LOG.info(String.format("epoch %d/%d: L=%.4f L_C=%.4f L_P=%.4f L_M=%.4f, lr %.3g, %.1f img/s, ETA %.0f s",
-                    epoch, c.epochs(), terms.total, terms.centre, terms.pairwise, terms.mutual, rates.rate(epoch - 1), rate, eta));
+            double lr = rates.rate(epoch - 1);
+            double map = validation != null ? validation.map(net) : Double.NaN;
+            LOG.info(String.format("epoch %d/%d: L=%.4f L_C=%.4f L_P=%.4f L_M=%.4f, lr %.3g, %.1f img/s, %sETA %.0f s",
+                    epoch, c.epochs(), terms.total, terms.centre, terms.pairwise, terms.mutual, lr, rate,
+                    validation != null ? String.format("validation mAP %.4f, ", map) : "", eta));
+            if (board != null) {
+                board.train("loss/L", terms.total, epoch);
+                board.train("loss/L_C", terms.centre, epoch);
+                board.train("loss/L_P", terms.pairwise, epoch);
+                board.train("loss/L_M", terms.mutual, epoch);
+                board.train("LearningRate", lr, epoch);
+                board.train("Throughput", rate, epoch);
+                if (validation != null) board.validation("mAP", map, epoch);
+            }
             checkpoints.save(epoch, net, optim);
+        }
+        } finally {
+            if (board != null) board.close();
         }
         new ModelBundle(net, c, centres, s.mean, s.std).save(hadoop, s.modelPath, s.overwrite || s.resume);
         samples.unpersist();

@@ -54,6 +54,14 @@ class HdfsPipelineIT {
             }
             assertTrue(listing.contains(root + "/out/model/model.bigdl"), listing);
             assertTrue(listing.contains(".parquet"), listing);
+            for (String page : new String[] {"report/report.html", "report/pr-curve.png", "report/precision-at-n.png"}) {
+                assertTrue(listing.contains(root + "/out/" + page), page + " is not on HDFS:\n" + listing);
+            }
+            // TensorBoard: one event file per run (first and resumed) in each folder, on HDFS
+            for (String folder : new String[] {"train", "validation"}) {
+                int files = listing.split(java.util.regex.Pattern.quote(root + "/out/model-tensorboard/" + folder + "/bigdl.tfevents."), -1).length - 1;
+                assertEquals(2, files, folder + " event files on HDFS:\n" + listing);
+            }
 
             JsonNode metrics = new ObjectMapper().readTree(hdfs.fs("-cat", root + "/out/report/metrics.json"));
             assertEquals(16, metrics.path("bits").asInt());

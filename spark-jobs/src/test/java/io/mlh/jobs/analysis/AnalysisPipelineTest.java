@@ -1,0 +1,419 @@
+package io.mlh.jobs.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.intel.analytics.bigdl.utils.Crc32$;
+import com.intel.analytics.shaded.protobuf_v_3_5_1.CodedInputStream;
+import com.intel.analytics.shaded.protobuf_v_3_5_1.WireFormat;
+import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.Progress;
+import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.encode.EncodeJob;
+import io.mlh.jobs.evaluate.EvaluateJob;
+import io.mlh.jobs.shard.ShardJob;
+import io.mlh.jobs.train.TrainJob;
+import java.awt.image.BufferedImage;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import javax.imageio.ImageIO;
+import org.apache.log4j.AppenderSkeleton;
+import org.apache.log4j.Level;
+import org.apache.log4j.Logger;
+import org.apache.log4j.spi.LoggingEvent;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The analysis side of one real pipeline run on local Spark: 600 Fashion-MNIST images (IDX files cut from the
+ * real ones) sharded, trained for two epochs, encoded with the MoH gate weights, evaluated twice (the second
+ * report compared with the first). Then: the HTML report and its plots, the TensorBoard event files, the
+ * progress lines in the jobs' logs, and every Zeppelin note under {@code notebooks/} run paragraph by paragraph
+ * with Spark SQL against these outputs.
+ */
+class AnalysisPipelineTest {
+    private static final int PER_PART = 300, EPOCHS = 2, BITS = 16;
+    private static final Path NOTEBOOKS = Paths.get("..", "notebooks");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+    private static SparkSession spark;
+    private static Level sparkLevel;
+    private static final List<String> progressLines = Collections.synchronizedList(new ArrayList<>());
+    private static final AppenderSkeleton capture = new AppenderSkeleton() {
+        @Override
+        protected void append(LoggingEvent event) {
+            progressLines.add(event.getRenderedMessage());
+        }
+
+        @Override
+        public void close() {}
+
+        @Override
+        public boolean requiresLayout() {
+            return false;
+        }
+    };
+    private static ShardJob.Result shards;
+    private static TrainJob.Result trained;
+    private static long encoded;
+    private static EvaluateJob.Result evaluated, compared;
+
+    @BeforeAll
+    static void runPipeline() throws IOException {
+        sparkLevel = Logger.getLogger("org.apache.spark").getLevel();
+        Logger.getLogger("org.apache.spark").setLevel(Level.WARN);
+        Logger.getLogger(Progress.class).setLevel(Level.INFO);
+        Logger.getLogger(Progress.class).addAppender(capture);
+        Path idx = Files.createDirectories(dir.resolve("idx"));
+        for (String part : new String[] {"train", "t10k"}) cutIdx(part, idx);
+
+        spark = Spark.start("analysis-test", settings());
+        spark.conf().set("spark.sql.shuffle.partitions", "4");
+        shards = ShardJob.run(spark, settings());
+        trained = TrainJob.run(spark, settings());
+        encoded = EncodeJob.run(spark, settings("jobs.gates=true"));
+        evaluated = EvaluateJob.run(spark, settings());
+        // a 32-bit run's report beside this one (its figures by hand: a second real run would double the test's time)
+        Path other = Files.createDirectories(dir.resolve("report-32"));
+        Files.write(other.resolve("metrics.json"), "{\"bits\": 32, \"top_k\": 0, \"map\": 0.5}".getBytes(StandardCharsets.UTF_8));
+        Files.createFile(other.resolve("_MLH_COMMITTED"));
+        compared = EvaluateJob.run(spark, settings("paths.report=" + dir.resolve("report-compared"),
+                "jobs.compare-reports=[\"" + dir.resolve("report") + "\", \"" + other + "\"]"));
+    }
+
+    @AfterAll
+    static void stop() {
+        Logger.getLogger(Progress.class).removeAppender(capture);
+        if (spark != null) spark.stop();
+        Logger.getLogger("org.apache.spark").setLevel(sparkLevel);
+    }
+
+    private static JobSettings settings(String... more) {
+        List<String> args = new ArrayList<>(Arrays.asList("-", "spark.master=local[2]", "model.input-channels=1", "model.input-size=28",
+                "data.mean=[0.286]", "data.std=[0.353]", "bits=" + BITS, "train.batch-size=32", "train.epochs=" + EPOCHS,
+                "data.root=" + dir.resolve("idx"), "data.queries-per-class=5", "data.train-per-class=20", "data.shards=4",
+                "jobs.evaluate-partitions=3", "jobs.validation-queries=30", "jobs.validation-database=200", "jobs.progress-interval=0s",
+                "paths.shards=" + dir.resolve("shards"), "paths.model=" + dir.resolve("model"), "paths.codes=" + dir.resolve("codes"),
+                "paths.report=" + dir.resolve("report")));
+        args.addAll(Arrays.asList(more));
+        return JobSettings.fromArgs(args.toArray(new String[0]));
+    }
+
+    /** The first PER_PART images and labels of the real Fashion-MNIST part, as uncompressed IDX files. */
+    private static void cutIdx(String part, Path to) throws IOException {
+        Path from = Paths.get("/usr/share/datasets/fashion-mnist");
+        try (DataInputStream in = new DataInputStream(new GZIPInputStream(Files.newInputStream(from.resolve(part + "-images-idx3-ubyte.gz"))));
+             DataOutputStream out = new DataOutputStream(Files.newOutputStream(to.resolve(part + "-images-idx3-ubyte")))) {
+            out.writeInt(in.readInt());
+            in.readInt();
+            out.writeInt(PER_PART);
+            int rows = in.readInt(), cols = in.readInt();
+            out.writeInt(rows);
+            out.writeInt(cols);
+            byte[] px = new byte[PER_PART * rows * cols];
+            in.readFully(px);
+            out.write(px);
+        }
+        try (DataInputStream in = new DataInputStream(new GZIPInputStream(Files.newInputStream(from.resolve(part + "-labels-idx1-ubyte.gz"))));
+             DataOutputStream out = new DataOutputStream(Files.newOutputStream(to.resolve(part + "-labels-idx1-ubyte")))) {
+            out.writeInt(in.readInt());
+            in.readInt();
+            out.writeInt(PER_PART);
+            byte[] labels = new byte[PER_PART];
+            in.readFully(labels);
+            out.write(labels);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ report
+
+    @Test
+    void reportHoldsThePlotsAndTheFigures() throws IOException {
+        Path report = dir.resolve("report");
+        assertTrue(Files.exists(report.resolve("_MLH_COMMITTED")));
+        String html = new String(Files.readAllBytes(report.resolve("report.html")), StandardCharsets.UTF_8);
+        for (String png : new String[] {"pr-curve.png", "precision-at-n.png"}) {
+            assertTrue(html.contains("src=\"" + png + "\""), png + " is not on the page");
+            assertIsAPlot(report.resolve(png));
+        }
+        assertFalse(Files.exists(report.resolve("map-by-bits.png")), "one report alone has no comparison");
+        JsonNode metrics = JSON.readTree(report.resolve("metrics.json").toFile());
+        assertTrue(html.contains(String.format(Locale.ROOT, "%.4f", metrics.get("map").asDouble())), "mAP missing from the page");
+        assertTrue(html.contains(String.format(Locale.ROOT, "%.4f", metrics.get("precision_within_radius_2").asDouble())));
+        for (Iterator<Map.Entry<String, JsonNode>> it = metrics.get("precision_at_n").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            assertTrue(html.contains("P@" + e.getKey() + "</td><td>" + String.format(Locale.ROOT, "%.4f", e.getValue().asDouble())),
+                    "P@" + e.getKey() + " missing from the page");
+        }
+        for (JsonNode p : metrics.get("pr_curve")) { // every radius, as a table row
+            assertTrue(html.contains("<tr><td>" + p.get("radius").asInt() + "</td><td>" + String.format(Locale.ROOT, "%.4f", p.get("precision").asDouble())));
+        }
+
+        Path second = dir.resolve("report-compared");
+        String html2 = new String(Files.readAllBytes(second.resolve("report.html")), StandardCharsets.UTF_8);
+        assertTrue(html2.contains("src=\"map-by-bits.png\""));
+        assertTrue(html2.contains(report.toString()) && html2.contains(dir.resolve("report-32").toString()), "the compared reports are listed");
+        assertTrue(html2.contains("<td>32</td><td>all</td><td>0.5000</td>"), "the 32-bit report's row");
+        assertIsAPlot(second.resolve("map-by-bits.png"));
+        assertEquals(evaluated.map, compared.map, 0.0, "the same codes give the same mAP");
+    }
+
+    /** A PNG of the report's size with a drawing on it: several distinct colours, not one flat fill. */
+    private static void assertIsAPlot(Path png) throws IOException {
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertEquals(800, image.getWidth(), png.toString());
+        assertEquals(500, image.getHeight(), png.toString());
+        Set<Integer> colours = new HashSet<>();
+        for (int y = 0; y < image.getHeight(); y += 2) for (int x = 0; x < image.getWidth(); x += 2) colours.add(image.getRGB(x, y));
+        assertTrue(colours.size() >= 8, png + " has only " + colours.size() + " colours");
+        int blue = 0; // the series colour (#1F77B4) drawn on it
+        for (int y = 0; y < image.getHeight(); y++) for (int x = 0; x < image.getWidth(); x++) if ((image.getRGB(x, y) & 0xFFFFFF) == 0x1F77B4) blue++;
+        assertTrue(blue > 100, png + ": the series line is missing (" + blue + " pixels)");
+    }
+
+    // ------------------------------------------------------------------------------------------- TensorBoard
+
+    @Test
+    void tensorBoardHoldsEveryTermPerEpoch() throws IOException {
+        Path board = dir.resolve("model-tensorboard");
+        Map<String, TreeMap<Long, Float>> train = scalars(board.resolve("train")), validation = scalars(board.resolve("validation"));
+        assertEquals(new HashSet<>(Arrays.asList("loss/L", "loss/L_C", "loss/L_P", "loss/L_M", "LearningRate", "Throughput")), train.keySet());
+        for (Map.Entry<String, TreeMap<Long, Float>> e : train.entrySet()) {
+            assertEquals(Arrays.asList(1L, 2L), new ArrayList<>(e.getValue().keySet()), e.getKey() + " steps");
+        }
+        assertEquals((float) trained.lastTerms.total, train.get("loss/L").get((long) EPOCHS), 0f);
+        assertEquals((float) trained.lastTerms.mutual, train.get("loss/L_M").get((long) EPOCHS), 0f);
+        assertEquals(1e-3f, train.get("LearningRate").get(1L), 1e-9f);
+        assertTrue(train.get("Throughput").get(2L) > 0);
+        assertEquals(Collections.singleton("mAP"), validation.keySet());
+        assertEquals(Arrays.asList(1L, 2L), new ArrayList<>(validation.get("mAP").keySet()));
+        for (float map : validation.get("mAP").values()) assertTrue(map > 0.1f && map <= 1f, "validation mAP " + map);
+    }
+
+    /** Scalars by tag and step from every event file in a directory, each record's CRCs checked. */
+    private static Map<String, TreeMap<Long, Float>> scalars(Path folder) throws IOException {
+        Map<String, TreeMap<Long, Float>> out = new TreeMap<>();
+        List<Path> files;
+        try (Stream<Path> s = Files.list(folder)) {
+            files = s.filter(p -> p.getFileName().toString().startsWith("bigdl.tfevents.")).collect(Collectors.toList());
+        }
+        assertEquals(1, files.size(), "one event file per run in " + folder);
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(files.get(0))).order(ByteOrder.LITTLE_ENDIAN);
+        int events = 0;
+        while (b.hasRemaining()) {
+            byte[] length = new byte[8];
+            b.get(length);
+            assertEquals((int) Crc32$.MODULE$.maskedCRC32(length), b.getInt(), "length CRC");
+            byte[] data = new byte[(int) ByteBuffer.wrap(length).order(ByteOrder.LITTLE_ENDIAN).getLong()];
+            b.get(data);
+            assertEquals((int) Crc32$.MODULE$.maskedCRC32(data), b.getInt(), "data CRC");
+            events++;
+            // tensorflow/core/util/event.proto: wall_time = 1, step = 2, file_version = 3, summary = 5
+            CodedInputStream event = CodedInputStream.newInstance(data);
+            long step = -1;
+            double wallTime = 0;
+            List<Object[]> values = new ArrayList<>();
+            for (int tag; (tag = event.readTag()) != 0; ) {
+                switch (WireFormat.getTagFieldNumber(tag)) {
+                    case 1: wallTime = event.readDouble(); break;
+                    case 2: step = event.readInt64(); break;
+                    case 3: assertEquals("brain.Event:2", event.readString()); break;
+                    case 5: values.addAll(summaryValues(event.readByteArray())); break;
+                    default: event.skipField(tag);
+                }
+            }
+            assertTrue(wallTime > 1.5e9, "wall time " + wallTime);
+            for (Object[] v : values) out.computeIfAbsent((String) v[0], k -> new TreeMap<>()).put(step, (Float) v[1]);
+        }
+        assertTrue(events > 1);
+        return out;
+    }
+
+    /** tensorflow/core/framework/summary.proto: Summary.value = 1; Value.tag = 1, simple_value = 2. */
+    private static List<Object[]> summaryValues(byte[] summary) throws IOException {
+        List<Object[]> out = new ArrayList<>();
+        CodedInputStream s = CodedInputStream.newInstance(summary);
+        for (int tag; (tag = s.readTag()) != 0; ) {
+            if (WireFormat.getTagFieldNumber(tag) != 1) {
+                s.skipField(tag);
+                continue;
+            }
+            CodedInputStream v = CodedInputStream.newInstance(s.readByteArray());
+            String name = null;
+            Float value = null;
+            for (int t; (t = v.readTag()) != 0; ) {
+                if (WireFormat.getTagFieldNumber(t) == 1) name = v.readString();
+                else if (WireFormat.getTagFieldNumber(t) == 2) value = v.readFloat();
+                else v.skipField(t);
+            }
+            out.add(new Object[] {name, value});
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------------------------------------- progress
+
+    @Test
+    void longJobsLogProgressWithRateAndEta() {
+        List<String> lines = new ArrayList<>(progressLines);
+        long total = 2L * PER_PART;
+        for (String job : new String[] {"shard", "encode"}) {
+            Pattern p = Pattern.compile(job + ": ([\\d,]+) / " + String.format(Locale.ROOT, "%,d", total)
+                    + " images \\(\\d+%\\), [\\d.]+ images/s, ETA \\d+ (s|min \\d+ s)");
+            List<Long> done = new ArrayList<>();
+            for (String l : lines) {
+                Matcher m = p.matcher(l);
+                if (m.matches()) done.add(Long.parseLong(m.group(1).replace(",", "")));
+            }
+            assertFalse(done.isEmpty(), job + " logged no progress line: " + lines);
+            for (int i = 1; i < done.size(); i++) assertTrue(done.get(i) > done.get(i - 1), job + " progress goes backwards: " + done);
+            assertTrue(done.get(done.size() - 1) <= total);
+            assertTrue(lines.stream().anyMatch(l -> l.matches(job + ": [\\d,]+ images in \\d+ s, [\\d.]+ images/s")), job + " logged no summary");
+        }
+        long database = shards.database;
+        for (String pass : new String[] {"evaluate pass 1", "evaluate pass 2"}) {
+            String prefix = pass + ": ";
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith(prefix) && l.contains(" / " + String.format(Locale.ROOT, "%,d", database) + " items (")
+                    && l.contains(" items/s, ETA ")), pass + " logged no progress line: " + lines);
+        }
+        assertEquals(total, encoded);
+    }
+
+    // --------------------------------------------------------------------------------------------- notebooks
+
+    private static final Pattern FORM = Pattern.compile("\\$?\\$\\{([A-Za-z_]\\w*)=([^}]*)}");
+    private static final Set<String> INTERPRETERS = new HashSet<>(Arrays.asList("%md", "%spark.sql", "%sql", "%spark"));
+    private static final Set<String> CHARTS = new HashSet<>(Arrays.asList("table", "multiBarChart", "pieChart", "stackedAreaChart",
+            "lineChart", "scatterChart"));
+
+    @Test
+    void everyNoteRunsAgainstThePipelinesOutputs() throws IOException {
+        // the accuracy benchmark's CSV format, holding this run's figure
+        Path results = dir.resolve("results.csv");
+        Files.write(results, Arrays.asList("dataset,method,variant,bits,seed,map",
+                "fashion-mnist-600,mlh,default," + BITS + ",42," + evaluated.map), StandardCharsets.UTF_8);
+        Map<String, String> forms = new HashMap<>();
+        forms.put("codes", dir.resolve("codes").toString());
+        forms.put("reports", dir.resolve("{report,report-compared}").resolve("metrics.json").toString()); // the real reports (a Hadoop glob)
+        forms.put("results", results.toString());
+        forms.put("sample", "300");
+
+        List<Path> notes;
+        try (Stream<Path> s = Files.list(NOTEBOOKS)) {
+            notes = s.filter(p -> p.toString().endsWith(".zpln")).sorted().collect(Collectors.toList());
+        }
+        assertTrue(notes.size() >= 3, "notes in " + NOTEBOOKS.toAbsolutePath() + ": " + notes);
+        Set<String> noteIds = new HashSet<>();
+        int queries = 0;
+        for (Path file : notes) {
+            JsonNode note = JSON.readTree(file.toFile());
+            String id = note.path("id").asText();
+            assertTrue(id.matches("[0-9A-Z]{9}"), file + ": note id " + id);
+            assertTrue(noteIds.add(id), file + ": duplicate note id");
+            assertTrue(file.getFileName().toString().endsWith("_" + id + ".zpln"), file + ": Zeppelin 0.10 names a note file <name>_<id>.zpln");
+            assertTrue(note.path("version").asText().startsWith("0.10"), file + ": version");
+            assertFalse(note.path("name").asText().isEmpty(), file + ": name");
+            assertTrue(note.path("config").isObject() && note.path("info").isObject() && note.path("angularObjects").isObject(), file.toString());
+            assertTrue(note.path("paragraphs").isArray() && note.path("paragraphs").size() > 1, file + ": paragraphs");
+            Set<String> paragraphIds = new HashSet<>();
+            for (JsonNode p : note.get("paragraphs")) {
+                String where = file.getFileName() + " / " + p.path("title").asText();
+                assertTrue(paragraphIds.add(p.path("id").asText()) && !p.path("id").asText().isEmpty(), where + ": paragraph id");
+                assertTrue(p.path("config").isObject(), where);
+                assertTrue(p.path("settings").path("params").isObject() && p.path("settings").path("forms").isObject(), where + ": settings");
+                String text = p.path("text").asText();
+                String interpreter = text.split("\\s", 2)[0];
+                assertTrue(INTERPRETERS.contains(interpreter), where + ": interpreter " + interpreter);
+                if (!interpreter.equals("%spark.sql") && !interpreter.equals("%sql")) continue;
+
+                String sql = substitute(text.substring(interpreter.length()), forms, where);
+                Dataset<Row> result = spark.sql(sql);
+                boolean creates = sql.trim().toUpperCase(Locale.ROOT).startsWith("CREATE");
+                Dataset<Row> rows = creates ? spark.table(viewName(sql)) : result;
+                List<Row> got = rows.limit(1000).collectAsList();
+                assertFalse(got.isEmpty(), where + " returned no rows");
+                queries++;
+                JsonNode graph = p.path("config").path("results").path("0").path("graph");
+                if (!graph.isMissingNode()) {
+                    assertTrue(CHARTS.contains(graph.path("mode").asText()), where + ": chart " + graph.path("mode"));
+                    List<String> columns = Arrays.asList(rows.columns());
+                    for (String part : new String[] {"keys", "groups", "values"}) {
+                        for (JsonNode c : graph.path(part)) {
+                            assertTrue(columns.contains(c.path("name").asText()), where + ": chart " + part + " " + c.path("name") + " not in " + columns);
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(queries >= 15, "SQL paragraphs run: " + queries);
+        checkFiguresAgainstTheOutputs();
+    }
+
+    /** Spot checks that the notes' views hold the outputs' own figures (the views of the last notes run). */
+    private void checkFiguresAgainstTheOutputs() {
+        Row gates = spark.sql("SELECT count(*), min(s), max(s) FROM (SELECT aggregate(gate_centre, 0D, (a, w) -> a + w) AS s FROM mlh_codes)")
+                .first();
+        assertEquals(2L * PER_PART, gates.getLong(0));
+        assertEquals(1.0, gates.getDouble(1), 1e-4, "gate weights sum to 1");
+        assertEquals(1.0, gates.getDouble(2), 1e-4, "gate weights sum to 1");
+        // the SQL popcount against Java's, on the table's own words
+        for (Row r : spark.sql("SELECT code[0], length(replace(bin(code[0]), '0', '')) FROM mlh_codes LIMIT 50").collectAsList()) {
+            assertEquals(Long.bitCount(r.getLong(0)), r.getInt(1));
+        }
+        Row reports = spark.sql("SELECT count(*), max(map) FROM mlh_reports").first();
+        assertEquals(2L, reports.getLong(0), "both reports read");
+        assertEquals(evaluated.map, reports.getDouble(1), 0.0);
+    }
+
+    /** Zeppelin's simple forms ({@code ${name=default}}, note forms {@code $${name=default}}) as Zeppelin fills them. */
+    private static String substitute(String text, Map<String, String> forms, String where) {
+        Matcher m = FORM.matcher(text);
+        StringBuffer out = new StringBuffer();
+        while (m.find()) {
+            String value = forms.getOrDefault(m.group(1), m.group(2));
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        assertFalse(out.toString().contains("${"), where + ": a form without a default");
+        return out.toString();
+    }
+
+    private static String viewName(String createSql) {
+        Matcher m = Pattern.compile("(?i)VIEW\\s+(\\w+)").matcher(createSql);
+        assertTrue(m.find(), createSql);
+        return m.group(1);
+    }
+}
