@@ -321,10 +321,12 @@ class AnalysisPipelineTest {
 
     @Test
     void everyNoteRunsAgainstThePipelinesOutputs() throws IOException {
-        // the accuracy benchmark's CSV format, holding this run's figure
+        // the accuracy benchmark's CSV format (mlh-bench AccuracyBench.HEADER), holding this run's figure
         Path results = dir.resolve("results.csv");
-        Files.write(results, Arrays.asList("dataset,method,variant,bits,seed,map",
-                "fashion-mnist-600,mlh,default," + BITS + ",42," + evaluated.map), StandardCharsets.UTF_8);
+        Files.write(results, Arrays.asList("dataset,variant,bits,seed,map,top_k,p_h2,p_at_1000,queries,database,epochs,"
+                        + "train_img_s,train_s,encode_s,evaluate_s,finished,commit",
+                "fashion-mnist-600,mlh," + BITS + ",42," + evaluated.map + ",0,0.5,0.5,300,300,2,100.0,10,5,1,2026-11-24T00:00:00Z,test"),
+                StandardCharsets.UTF_8);
         Map<String, String> forms = new HashMap<>();
         forms.put("codes", dir.resolve("codes").toString());
         forms.put("reports", dir.resolve("{report,report-compared}").resolve("metrics.json").toString()); // the real reports (a Hadoop glob)
