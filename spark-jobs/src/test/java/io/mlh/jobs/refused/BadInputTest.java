@@ -268,13 +268,25 @@ class BadInputTest {
         CommittedOutput.commit(hadoop(), staging, table.toString());
     }
 
-    /** Every file under {@code dir} with its size. */
+    /**
+     * Every file under {@code dir} with its size, and every directory that holds something (-1): an
+     * output's parent directory, made before the job failed, may stay, empty.
+     */
     private static Map<String, Long> files(Path dir) throws IOException {
         Map<String, Long> out = new TreeMap<>();
         try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) all::iterator) out.put(dir.relativize(p).toString(), Files.isDirectory(p) ? -1 : Files.size(p));
+            for (Path p : (Iterable<Path>) all::iterator) {
+                if (!Files.isDirectory(p)) out.put(dir.relativize(p).toString(), Files.size(p));
+                else if (!isEmpty(p)) out.put(dir.relativize(p).toString(), -1L);
+            }
         }
         return out;
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return !entries.findAny().isPresent();
+        }
     }
 
     private static void copyTree(Path from, Path to) throws IOException {
