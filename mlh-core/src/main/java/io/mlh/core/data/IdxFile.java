@@ -33,9 +33,9 @@ public final class IdxFile {
     /** Reads an images file; {@code name} is used in error messages. */
     public static Images readImages(InputStream raw, String name) throws IOException {
         try (DataInputStream in = open(raw, name)) {
-            int magic = in.readInt();
+            int magic = headerInt(in, name);
             if (magic != IMAGES_MAGIC) throw bad(name, String.format("magic 0x%08x is not an IDX image file (0x%08x)", magic, IMAGES_MAGIC));
-            int count = in.readInt(), rows = in.readInt(), cols = in.readInt();
+            int count = headerInt(in, name), rows = headerInt(in, name), cols = headerInt(in, name);
             if (count < 0 || rows <= 0 || cols <= 0) throw bad(name, "header gives " + count + " images of " + rows + "x" + cols);
             long size = (long) count * rows * cols;
             if (size > Integer.MAX_VALUE - 8) throw bad(name, "header gives " + size + " bytes of pixels, more than one array holds");
@@ -47,9 +47,9 @@ public final class IdxFile {
     /** Reads a labels file: one unsigned byte a record. */
     public static int[] readLabels(InputStream raw, String name) throws IOException {
         try (DataInputStream in = open(raw, name)) {
-            int magic = in.readInt();
+            int magic = headerInt(in, name);
             if (magic != LABELS_MAGIC) throw bad(name, String.format("magic 0x%08x is not an IDX label file (0x%08x)", magic, LABELS_MAGIC));
-            int count = in.readInt();
+            int count = headerInt(in, name);
             if (count < 0) throw bad(name, "header gives " + count + " labels");
             byte[] b = readExactly(in, count, name, count + " labels");
             int[] labels = new int[count];
@@ -77,6 +77,15 @@ public final class IdxFile {
         }
         if (in.read() != -1) throw bad(name, "header promises " + what + " but more data follows");
         return out;
+    }
+
+    /** One big-endian int of the header; an empty or cut-off file fails naming itself. */
+    private static int headerInt(DataInputStream in, String name) throws IOException {
+        try {
+            return in.readInt();
+        } catch (EOFException e) {
+            throw bad(name, "the file ends inside its header (an empty or cut-off file)");
+        }
     }
 
     private static IOException bad(String name, String reason) {

@@ -39,42 +39,56 @@ public final class BigDLFiles {
     }
 
     /**
-     * Reads a model in BigDL's protobuf format from {@code source}, refusing it unless its bytes have the
-     * SHA-256 {@code expectedSha256} (hex; null: no check). The bytes checked are the bytes loaded.
+     * Reads a model in BigDL's protobuf format (BigDL's {@code ModuleLoader}: no Java deserialisation)
+     * from {@code source}, refusing it unless its bytes have the SHA-256 {@code expectedSha256} (hex;
+     * null: no check). The bytes checked are the bytes loaded.
      */
     public static AbstractModule<Activity, Activity, Float> loadModule(Configuration conf, Path source, String expectedSha256)
             throws IOException {
         java.nio.file.Path local = Files.createTempFile("mlh-model-", ".bigdl");
         try {
-            String actual = download(conf, source, local);
-            if (expectedSha256 != null && !expectedSha256.equals(actual)) {
-                throw new IOException("model " + source + " has SHA-256 " + actual + " but its metadata says " + expectedSha256
-                        + ": the model file does not belong to this metadata");
+            requireSha256(source, download(conf, source, local), expectedSha256);
+            try {
+                return Module$.MODULE$.loadModule(local.toUri().toString(), null, BigDL.FLOAT, BigDL.NUM);
+            } catch (Exception e) { // the protobuf parser's own exceptions, or a layer it cannot rebuild
+                throw new IOException("model " + source + " is not a model in BigDL's protobuf format: " + e, e);
             }
-            return Module$.MODULE$.loadModule(local.toUri().toString(), null, BigDL.FLOAT, BigDL.NUM);
         } finally {
             Files.deleteIfExists(local);
         }
     }
 
-    /** Writes an optimiser's state (its moments and counters) to {@code target}. */
-    public static void saveOptimMethod(Configuration conf, OptimMethod<Float> optim, Path target) throws IOException {
+    /** Writes an optimiser's state (its moments and counters) to {@code target}; returns the file's SHA-256 (hex). */
+    public static String saveOptimMethod(Configuration conf, OptimMethod<Float> optim, Path target) throws IOException {
         java.nio.file.Path local = Files.createTempFile("mlh-optim-", ".state");
         try {
             optim.save(local.toUri().toString(), true);
-            upload(conf, local, target);
+            return upload(conf, local, target);
         } finally {
             Files.deleteIfExists(local);
         }
     }
 
-    public static OptimMethod<Float> loadOptimMethod(Configuration conf, Path source) throws IOException {
+    /**
+     * Reads an optimiser's state. BigDL stores it with Java serialisation, which runs code named by the
+     * file: so only a file whose SHA-256 is {@code expectedSha256} (recorded by the job that wrote it) is
+     * deserialised.
+     */
+    public static OptimMethod<Float> loadOptimMethod(Configuration conf, Path source, String expectedSha256) throws IOException {
+        if (expectedSha256 == null) throw new IllegalArgumentException("an optimiser state is only read against its checksum");
         java.nio.file.Path local = Files.createTempFile("mlh-optim-", ".state");
         try {
-            download(conf, source, local);
+            requireSha256(source, download(conf, source, local), expectedSha256);
             return OptimMethod$.MODULE$.load(local.toUri().toString(), BigDL.FLOAT);
         } finally {
             Files.deleteIfExists(local);
+        }
+    }
+
+    private static void requireSha256(Path file, String actual, String expected) throws IOException {
+        if (expected != null && !expected.equals(actual)) {
+            throw new IOException(file + " has SHA-256 " + actual + " but its metadata says " + expected
+                    + ": the file does not belong to this metadata");
         }
     }
 
@@ -95,7 +109,7 @@ public final class BigDLFiles {
             IOUtils.copyBytes(in, out, 1 << 16, false);
             return hex(in.getMessageDigest());
         } catch (ChecksumException e) {
-            throw new IOException("model file " + source + " is corrupt: its file-system checksum fails", e);
+            throw new IOException(source + " is corrupt: its file-system checksum fails", e);
         }
     }
 

@@ -3,6 +3,7 @@ package io.mlh.jobs.common;
 import java.io.IOException;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -41,6 +42,16 @@ public final class CommittedOutput {
             fs.delete(old, true);
         } else if (!fs.rename(staging, t)) {
             throw new IOException("cannot move " + staging + " to " + t);
+        }
+        removeDebris(fs, t);
+    }
+
+    /** Staging and set-aside directories of {@code target} that killed jobs left behind. */
+    private static void removeDebris(FileSystem fs, Path target) throws IOException {
+        String staging = "." + target.getName() + ".staging-", replaced = "." + target.getName() + ".replaced-";
+        for (FileStatus st : fs.listStatus(target.getParent())) {
+            String name = st.getPath().getName();
+            if (name.startsWith(staging) || name.startsWith(replaced)) fs.delete(st.getPath(), true);
         }
     }
 

@@ -39,6 +39,8 @@ public final class JobSettings implements Serializable {
     public final boolean resume, overwrite, continuous, gates, tensorboard;
     public final EncodeInput encodeInput;
     public final int encodeBatchSize, topK, evaluatePartitions;
+    /** Train: how many times an epoch that lost an executor is redone from the last checkpoint. */
+    public final int epochRetries;
     public final int[] precisionAt;
     /** Evaluate: other report directories whose metrics.json join this report's mAP-by-bits plot. */
     public final List<String> compareReports;
@@ -79,6 +81,7 @@ public final class JobSettings implements Serializable {
         this.master = c.getString("spark.master");
         this.resume = c.getBoolean("jobs.resume");
         this.overwrite = c.getBoolean("jobs.overwrite");
+        this.epochRetries = atLeast(c, "jobs.epoch-retries", 0);
         this.continuous = c.getBoolean("jobs.continuous");
         this.encodeBatchSize = atLeast(c, "jobs.encode-batch-size", 1);
         this.encodeInput = parse(EncodeInput.class, c, "jobs.encode-input");

@@ -4,6 +4,7 @@ import com.intel.analytics.bigdl.utils.Engine$;
 import io.mlh.core.bigdl.ComputeEngine;
 import io.mlh.core.config.MlhConfig;
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkExecutorInfo;
 import org.apache.spark.sql.SparkSession;
 
 /** Starts Spark for a job, with the settings BigDL needs, and initialises BigDL's engine on it. */
@@ -23,6 +24,25 @@ public final class Spark {
             System.out.println(appName + ": " + job.run(spark, s));
         } finally {
             spark.stop();
+        }
+    }
+
+    /**
+     * Waits (at most a minute) until no task of this application runs. A failed Spark job returns
+     * while its other tasks still run, and a task may still create files in a staging directory the
+     * job is about to remove: call this before {@link CommittedOutput#abandon}.
+     */
+    public static void awaitNoRunningTasks(SparkSession spark) {
+        long end = System.nanoTime() + 60_000_000_000L;
+        try {
+            while (System.nanoTime() < end) {
+                int running = 0;
+                for (SparkExecutorInfo e : spark.sparkContext().statusTracker().getExecutorInfos()) running += e.numRunningTasks();
+                if (running == 0) return;
+                Thread.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

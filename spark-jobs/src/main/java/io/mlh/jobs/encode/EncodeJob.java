@@ -116,6 +116,7 @@ public final class EncodeJob {
             LOG.info(n + " codes of " + what + " written to " + s.codesPath);
             return n;
         } catch (IOException | RuntimeException e) {
+            Spark.awaitNoRunningTasks(spark);
             CommittedOutput.abandon(hadoop, staging);
             throw e;
         }

@@ -108,6 +108,7 @@ public final class EvaluateJob {
             LOG.info("evaluation written to " + s.reportPath + "/" + METRICS + " and " + HtmlReport.PAGE);
             return result;
         } catch (IOException | RuntimeException e) {
+            Spark.awaitNoRunningTasks(spark);
             CommittedOutput.abandon(hadoop, staging);
             throw e;
         }

@@ -3,6 +3,7 @@ package io.mlh.jobs.shard;
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Progress;
+import io.mlh.jobs.common.Spark;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -120,6 +121,7 @@ public final class SourceImages {
             CommittedOutput.commit(hadoop, staging, table);
             return written;
         } catch (IOException | RuntimeException e) {
+            Spark.awaitNoRunningTasks(spark);
             CommittedOutput.abandon(hadoop, staging);
             if (rejectsStaging != null) CommittedOutput.abandon(hadoop, rejectsStaging);
             throw e;

@@ -90,22 +90,13 @@ public final class TrainJob {
         OptimMethod<Float> optim = resumed != null ? resumed.optim : Optimizers.create(c, stepsPerEpoch);
         int done = resumed != null ? resumed.epoch : 0;
         if (resumed != null) LOG.info("resuming after epoch " + done + " from " + checkpoints.dir);
+        else checkpoints.save(0, net, optim); // the initial weights: a lost first epoch restarts from them too
         if (done >= c.epochs()) LOG.info("all " + c.epochs() + " epochs are already trained");
 
         MlhCriterion criterion = new MlhCriterion(c, centres, stepsPerEpoch);
         Probe probe = new Probe(samples.take(PROBE), c, centres, stepsPerEpoch);
         Set<Object> cachedBefore = new HashSet<>(persistentRdds(spark).keySet());
         boolean augmenting = !augmentation(s, 1).isIdentity();
-        JavaRDD<Sample<Float>> first = augmenting ? ShardSamples.of(train, s, augmentation(s, done + 1)) : samples;
-        // on MKL-DNN a copy BigDL can convert trains (ComputeEngine); its weights come back after each epoch
-        AbstractModule<Activity, Activity, Float> trained = c.engine() == MlhConfig.Engine.MKLDNN
-                ? (AbstractModule) ComputeEngine.forMklDnn((Graph<Float>) (AbstractModule) net) : net;
-        Optimizer<Float, ?> optimizer = Optimizer$.MODULE$.apply(trained, first.rdd(), (AbstractCriterion) criterion,
-                c.batchSize(), null, null, BigDL.FLOAT, BigDL.NUM);
-        optimizer.setOptimMethod(optim);
-        // keep each replica's optimiser state (Adam's moments and step count) from one epoch's call to
-        // the next; without it BigDL clears them at every optimize()
-        optimizer.reserveOptim(true);
         LearningRateSchedule rates = LearningRateSchedule.of(c);
 
         Validation validation = done < c.epochs() ? Validation.of(shards, s) : null;
@@ -116,47 +107,82 @@ public final class TrainJob {
         TensorBoardLog board = s.tensorboard && done < c.epochs() ? new TensorBoardLog(hadoop, s.tensorboardDir) : null;
         if (board != null) LOG.info("TensorBoard event files under " + s.tensorboardDir);
 
+        Optimizer<Float, ?> optimizer = null;
+        // executors lost since the last good epoch took their replicas' state with them (see below)
+        Set<String> executors = executors(spark);
         LossTerms terms = null;
         double rate = 0;
         long started = System.nanoTime();
         try {
-        for (int epoch = done + 1; epoch <= c.epochs(); epoch++) {
-            long t0 = System.nanoTime();
-            criterion.startAt((epoch - 1) * stepsPerEpoch); // replicas clone the criterion at each call
-            optimizer.setEndWhen(Trigger$.MODULE$.maxEpoch(epoch));
-            if (augmenting && epoch > done + 1) { // fresh draws: BigDL caches the samples it is given
-                // and never releases a replaced training set; the replicas' optimiser state stays
-                releaseCachedSince(spark, cachedBefore, reservedOptimState(optimizer));
-                optimizer.setTrainData(ShardSamples.of(train, s, augmentation(s, epoch)).rdd(), c.batchSize(), null);
+            for (int epoch = done + 1; epoch <= c.epochs(); epoch++) {
+                long t0 = System.nanoTime();
+                AbstractModule<Activity, Activity, Float> trained = null;
+                for (int attempt = 1; trained == null; attempt++) {
+                    JavaRDD<Sample<Float>> data = augmenting ? ShardSamples.of(train, s, augmentation(s, epoch)) : samples;
+                    if (optimizer == null) {
+                        optimizer = newOptimizer(net, optim, data, criterion, c);
+                    } else if (augmenting) { // fresh draws: BigDL caches the samples it is given
+                        // and never releases a replaced training set; the replicas' optimiser state stays
+                        releaseCachedSince(spark, cachedBefore, reservedOptimState(optimizer));
+                        optimizer.setTrainData(data.rdd(), c.batchSize(), null);
+                    }
+                    criterion.startAt((epoch - 1) * stepsPerEpoch); // replicas clone the criterion at each call
+                    optimizer.setEndWhen(Trigger$.MODULE$.maxEpoch(epoch));
+                    RDD<?> stateBefore = reservedOptimState(optimizer);
+                    RuntimeException failure = null;
+                    try {
+                        trained = (AbstractModule) optimizer.optimize();
+                    } catch (RuntimeException e) {
+                        failure = e;
+                    }
+                    Set<String> lost = new HashSet<>(executors);
+                    executors = executors(spark);
+                    lost.removeAll(executors);
+                    if (lost.isEmpty() && failure != null) throw failure;
+                    if (lost.isEmpty()) {
+                        // BigDL caches the replicas' optimiser state afresh after each call and keeps the old copy;
+                        // with reserveOptim it also leaves the call's replicas cached (a model set an epoch)
+                        if (stateBefore != null && stateBefore != reservedOptimState(optimizer)) stateBefore.unpersist(false);
+                        releaseReplicas(spark);
+                        break;
+                    }
+                    // BigDL keeps every replica's weights and optimiser state in its executor's block manager and
+                    // silently rebuilds a lost one from the epoch's start: the epoch is redone from the last checkpoint
+                    if (attempt > s.epochRetries) {
+                        throw new IllegalStateException("epoch " + epoch + " lost executors " + lost + " in each of its "
+                                + attempt + " attempts (jobs.epoch-retries = " + s.epochRetries + ")", failure);
+                    }
+                    LOG.warn(String.format("epoch %d/%d lost executor(s) %s%s: redoing it from the checkpoint of epoch %d (retry %d of %d)",
+                            epoch, c.epochs(), lost, failure == null ? "" : " and failed (" + failure + ")", epoch - 1, attempt, s.epochRetries));
+                    releaseCachedSince(spark, cachedBefore, null);
+                    Checkpoints.State last = checkpoints.load(epoch - 1);
+                    net = last.net;
+                    optim = last.optim;
+                    optimizer = null;
+                    trained = null;
+                }
+                if (trained != net && c.engine() == MlhConfig.Engine.MKLDNN) ComputeEngine.copyWeights(trained, net);
+                else net = trained;
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                rate = n / seconds;
+                terms = probe.terms(net, epoch);
+                double eta = (System.nanoTime() - started) / 1e9 / (epoch - done) * (c.epochs() - epoch);
+                double lr = rates.rate(epoch - 1);
+                double map = validation != null ? validation.map(net) : Double.NaN;
+                LOG.info(String.format("epoch %d/%d: L=%.4f L_C=%.4f L_P=%.4f L_M=%.4f, lr %.3g, %.1f img/s, %sETA %.0f s",
+                        epoch, c.epochs(), terms.total, terms.centre, terms.pairwise, terms.mutual, lr, rate,
+                        validation != null ? String.format("validation mAP %.4f, ", map) : "", eta));
+                if (board != null) {
+                    board.train("loss/L", terms.total, epoch);
+                    board.train("loss/L_C", terms.centre, epoch);
+                    board.train("loss/L_P", terms.pairwise, epoch);
+                    board.train("loss/L_M", terms.mutual, epoch);
+                    board.train("LearningRate", lr, epoch);
+                    board.train("Throughput", rate, epoch);
+                    if (validation != null) board.validation("mAP", map, epoch);
+                }
+                checkpoints.save(epoch, net, optim);
             }
-            RDD<?> stateBefore = reservedOptimState(optimizer);
-            trained = (AbstractModule) optimizer.optimize();
-            // BigDL caches the replicas' optimiser state afresh after each call and keeps the old copy;
-            // with reserveOptim it also leaves the call's replicas cached (a model set an epoch)
-            if (stateBefore != null && stateBefore != reservedOptimState(optimizer)) stateBefore.unpersist(false);
-            releaseReplicas(spark);
-            if (trained != net && c.engine() == MlhConfig.Engine.MKLDNN) ComputeEngine.copyWeights(trained, net);
-            else net = trained;
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            rate = n / seconds;
-            terms = probe.terms(net, epoch);
-            double eta = (System.nanoTime() - started) / 1e9 / (epoch - done) * (c.epochs() - epoch);
-            double lr = rates.rate(epoch - 1);
-            double map = validation != null ? validation.map(net) : Double.NaN;
-            LOG.info(String.format("epoch %d/%d: L=%.4f L_C=%.4f L_P=%.4f L_M=%.4f, lr %.3g, %.1f img/s, %sETA %.0f s",
-                    epoch, c.epochs(), terms.total, terms.centre, terms.pairwise, terms.mutual, lr, rate,
-                    validation != null ? String.format("validation mAP %.4f, ", map) : "", eta));
-            if (board != null) {
-                board.train("loss/L", terms.total, epoch);
-                board.train("loss/L_C", terms.centre, epoch);
-                board.train("loss/L_P", terms.pairwise, epoch);
-                board.train("loss/L_M", terms.mutual, epoch);
-                board.train("LearningRate", lr, epoch);
-                board.train("Throughput", rate, epoch);
-                if (validation != null) board.validation("mAP", map, epoch);
-            }
-            checkpoints.save(epoch, net, optim);
-        }
         } finally {
             if (board != null) board.close();
         }
@@ -164,6 +190,28 @@ public final class TrainJob {
         samples.unpersist();
         releaseCachedSince(spark, cachedBefore, null);
         return new Result(done + 1, c.epochs(), terms, rate);
+    }
+
+    /**
+     * An optimiser for {@code net}: on MKL-DNN a copy BigDL can convert trains (ComputeEngine) and its
+     * weights come back after each epoch. Each replica keeps its optimiser state (Adam's moments and
+     * step count) from one epoch's call to the next; without reserveOptim BigDL clears them at every call.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Optimizer<Float, ?> newOptimizer(AbstractModule<Activity, Activity, Float> net, OptimMethod<Float> optim,
+                                                   JavaRDD<Sample<Float>> data, MlhCriterion criterion, MlhConfig c) {
+        AbstractModule<Activity, Activity, Float> trained = c.engine() == MlhConfig.Engine.MKLDNN
+                ? (AbstractModule) ComputeEngine.forMklDnn((Graph<Float>) (AbstractModule) net) : net;
+        Optimizer<Float, ?> optimizer = Optimizer$.MODULE$.apply(trained, data.rdd(), (AbstractCriterion) criterion,
+                c.batchSize(), null, null, BigDL.FLOAT, BigDL.NUM);
+        optimizer.setOptimMethod(optim);
+        optimizer.reserveOptim(true);
+        return optimizer;
+    }
+
+    /** The block managers of the executors (and the driver) alive now, by address. */
+    private static Set<String> executors(SparkSession spark) {
+        return new HashSet<>(JavaConverters.mapAsJavaMapConverter(spark.sparkContext().getExecutorMemoryStatus()).asJava().keySet());
     }
 
     /**

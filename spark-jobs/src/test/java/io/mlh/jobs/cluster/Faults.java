@@ -1,0 +1,130 @@
+package io.mlh.jobs.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * What the fault-injection tests share: the jobs of a small CIFAR-10 pipeline submitted through
+ * Spark's submit entry point (to a standalone master or local[2]), waits for what marks a moment in a
+ * job's life, and readings of the jobs' logs and outputs.
+ */
+final class Faults {
+    static final String SHARD = "io.mlh.jobs.shard.ShardJob", EVALUATE = "io.mlh.jobs.evaluate.EvaluateJob";
+
+    /** 400 JPEGs (40 a class): 50 queries, 350 database images, 200 of them for training. */
+    static List<String> conf(Path images, Path out, int epochs) {
+        return new ArrayList<>(Arrays.asList(
+                "-", "classes=10", "bits=32", "model.input-channels=3", "model.input-size=32",
+                "data.source=folder", "data.root=" + images.resolve("cifar10"), "data.folder-split=train",
+                "data.queries-per-class=5", "data.train-per-class=20", "data.shards=4",
+                "data.mean=[0.49,0.48,0.45]", "data.std=[0.25,0.24,0.26]",
+                "train.epochs=" + epochs, "train.batch-size=32",
+                "paths.shards=" + out.resolve("shards"), "paths.model=" + out.resolve("model"),
+                "paths.codes=" + out.resolve("codes"), "paths.report=" + out.resolve("report")));
+    }
+
+    static Path images(Path dir) throws Exception {
+        return CifarSubset.extract(dir.resolve("images"), "00[0-3]*");
+    }
+
+    static List<String> with(List<String> conf, String... more) {
+        List<String> out = new ArrayList<>(conf);
+        out.addAll(Arrays.asList(more));
+        return out;
+    }
+
+    /** spark-submit's arguments for one job: {@code mainClass} null runs the jar's own main class. */
+    static List<String> submitArgs(String mainClass, String jar, List<String> conf, String... sparkArgs) {
+        List<String> args = new ArrayList<>(Arrays.asList(sparkArgs));
+        if (mainClass != null) args.addAll(Arrays.asList("--class", mainClass));
+        args.add(Paths.get("target", jar).toAbsolutePath().toString());
+        args.addAll(conf);
+        return args;
+    }
+
+    static void assertExit(int expected, Process p, Path log) throws Exception {
+        if (!p.waitFor(15, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError(log + ": no end in 15 minutes\n" + Jvm.tail(log, 40));
+        }
+        assertEquals(expected, p.exitValue(), log + "\n" + Jvm.tail(log, 40));
+    }
+
+    /** Polls until {@code condition} holds; fails if {@code job} ends first or after {@code seconds}. */
+    static void await(String what, Process job, Path log, int seconds, BooleanSupplier condition) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (!job.isAlive()) throw new AssertionError("the job ended before " + what + "\n" + Jvm.tail(log, 40));
+            if (System.nanoTime() > end) throw new AssertionError("no " + what + " in " + seconds + " s\n" + Jvm.tail(log, 40));
+            Thread.sleep(50);
+        }
+    }
+
+    /** SIGKILL, as a crash or the OOM killer ends a JVM; waits until it is gone. */
+    static void kill(Process p) throws InterruptedException {
+        p.destroyForcibly();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) throw new AssertionError("a killed JVM did not end");
+    }
+
+    /** The epochs the committed checkpoints under {@code <model>-checkpoints} hold, ascending. */
+    static List<Integer> checkpoints(Path model) {
+        Path dir = model.resolveSibling(model.getFileName() + "-checkpoints");
+        if (!Files.isDirectory(dir)) return new ArrayList<>();
+        try (Stream<Path> all = Files.list(dir)) {
+            return all.filter(p -> p.getFileName().toString().matches("epoch-\\d+") && Files.exists(p.resolve("_MLH_COMMITTED")))
+                    .map(p -> Integer.parseInt(p.getFileName().toString().substring(6))).sorted().collect(Collectors.toList());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static boolean committed(Path table) {
+        return Files.exists(table.resolve("_MLH_COMMITTED"));
+    }
+
+    /** The epochs a train log reports as finished ("epoch N/M: L=..."), in order. */
+    static List<Integer> epochsLogged(Path log) throws IOException {
+        Matcher m = Pattern.compile("epoch (\\d+)/\\d+: L=").matcher(read(log));
+        List<Integer> epochs = new ArrayList<>();
+        while (m.find()) epochs.add(Integer.parseInt(m.group(1)));
+        return epochs;
+    }
+
+    static String read(Path file) throws IOException {
+        return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+    }
+
+    static JsonNode json(Path file) throws IOException {
+        return new ObjectMapper().readTree(file.toFile());
+    }
+
+    /** train.epochs as the model's metadata records it (the effective config of the run that wrote it). */
+    static int epochsInMetadata(Path model) throws IOException {
+        String config = json(model.resolve("metadata.json")).path("config").asText();
+        return com.typesafe.config.ConfigFactory.parseString(config).getInt("mlh.train.epochs");
+    }
+
+    static List<Integer> range(int from, int to) {
+        List<Integer> r = new ArrayList<>();
+        for (int i = from; i <= to; i++) r.add(i);
+        return r;
+    }
+
+    private Faults() {}
+}
