@@ -135,9 +135,8 @@ public final class TrainJob {
                     } catch (RuntimeException e) {
                         failure = e;
                     }
-                    Set<String> lost = new HashSet<>(executors);
+                    Set<String> lost = lostSince(spark, executors, failure != null ? EXECUTOR_LOSS_WAIT_MS : 0);
                     executors = executors(spark);
-                    lost.removeAll(executors);
                     if (lost.isEmpty() && failure != null) throw failure;
                     if (lost.isEmpty()) {
                         // BigDL caches the replicas' optimiser state afresh after each call and keeps the old copy;
@@ -210,6 +209,29 @@ public final class TrainJob {
     }
 
     /** The block managers of the executors (and the driver) alive now, by address. */
+    /**
+     * A failed epoch may be the first sign of a dead executor: its tasks can fail before the driver hears
+     * of the death. So after a failure the driver waits this long for an executor to leave before it
+     * takes the failure for the job's own.
+     */
+    private static final long EXECUTOR_LOSS_WAIT_MS = 30_000;
+
+    /** The executors of {@code before} gone now, waiting up to {@code waitMs} for at least one to go. */
+    private static Set<String> lostSince(SparkSession spark, Set<String> before, long waitMs) {
+        long deadline = System.currentTimeMillis() + waitMs;
+        while (true) {
+            Set<String> lost = new HashSet<>(before);
+            lost.removeAll(executors(spark));
+            if (!lost.isEmpty() || System.currentTimeMillis() >= deadline) return lost;
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return lost;
+            }
+        }
+    }
+
     private static Set<String> executors(SparkSession spark) {
         return new HashSet<>(JavaConverters.mapAsJavaMapConverter(spark.sparkContext().getExecutorMemoryStatus()).asJava().keySet());
     }

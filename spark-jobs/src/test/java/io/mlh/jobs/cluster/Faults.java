@@ -63,7 +63,16 @@ final class Faults {
             p.destroyForcibly();
             throw new AssertionError(log + ": no end in 15 minutes\n" + Jvm.tail(log, 40));
         }
-        assertEquals(expected, p.exitValue(), log + "\n" + Jvm.tail(log, 40));
+        assertEquals(expected, p.exitValue(), log + "\n" + digest(log));
+    }
+
+    /** What a failed job's log says: the jobs' own lines and every exception's first line, then the tail. */
+    static String digest(Path log) throws IOException {
+        List<String> key = new ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            if (line.contains(" io.mlh") || line.contains("Job: ") || line.contains("Exception") || line.startsWith("Caused by")) key.add(line);
+        }
+        return String.join("\n", key.subList(Math.max(0, key.size() - 40), key.size())) + "\n...\n" + Jvm.tail(log, 15);
     }
 
     /** Polls until {@code condition} holds; fails if {@code job} ends first or after {@code seconds}. */
