@@ -129,15 +129,16 @@ public final class TrainJob {
                     criterion.startAt((epoch - 1) * stepsPerEpoch); // replicas clone the criterion at each call
                     optimizer.setEndWhen(Trigger$.MODULE$.maxEpoch(epoch));
                     RDD<?> stateBefore = reservedOptimState(optimizer);
-                    RuntimeException failure = null;
+                    Exception failure = null;
                     try {
                         trained = (AbstractModule) optimizer.optimize();
-                    } catch (RuntimeException e) {
+                    } catch (Exception e) { // Scala code throws checked SparkExceptions too (e.g. an aborted stage)
                         failure = e;
                     }
                     Set<String> lost = lostSince(spark, executors, failure != null ? EXECUTOR_LOSS_WAIT_MS : 0);
                     executors = executors(spark);
-                    if (lost.isEmpty() && failure != null) throw failure;
+                    if (lost.isEmpty() && failure instanceof RuntimeException) throw (RuntimeException) failure;
+                    if (lost.isEmpty() && failure != null) throw new IOException("epoch " + epoch + " failed: " + failure.getMessage(), failure);
                     if (lost.isEmpty()) {
                         // BigDL caches the replicas' optimiser state afresh after each call and keeps the old copy;
                         // with reserveOptim it also leaves the call's replicas cached (a model set an epoch)
