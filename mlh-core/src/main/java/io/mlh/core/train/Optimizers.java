@@ -38,11 +38,6 @@ public final class Optimizers {
         }
     }
 
-    /** The learning rate the method used for its last step (the schedule's value then). */
-    public static double currentRate(OptimMethod<Float> method) {
-        return method.getLearningRate();
-    }
-
     /** The schedule and the decay, shared by the three methods below. */
     static final class Schedule implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
