@@ -109,7 +109,7 @@ public final class TrainJob {
 
         Optimizer<Float, ?> optimizer = null;
         // executors lost since the last good epoch took their replicas' state with them (see below)
-        Set<String> executors = executors(spark);
+        ExecutorLossWatch losses = new ExecutorLossWatch(spark.sparkContext());
         LossTerms terms = null;
         double rate = 0;
         long started = System.nanoTime();
@@ -135,8 +135,7 @@ public final class TrainJob {
                     } catch (Exception e) { // Scala code throws checked SparkExceptions too (e.g. an aborted stage)
                         failure = e;
                     }
-                    Set<String> lost = lostSince(spark, executors, failure != null ? EXECUTOR_LOSS_WAIT_MS : 0);
-                    executors = executors(spark);
+                    Set<String> lost = losses.takeLost(failure != null ? ExecutorLossWatch.FAILURE_WAIT_MS : 0);
                     if (lost.isEmpty() && failure instanceof RuntimeException) throw (RuntimeException) failure;
                     if (lost.isEmpty() && failure != null) throw new IOException("epoch " + epoch + " failed: " + failure.getMessage(), failure);
                     if (lost.isEmpty()) {
@@ -183,7 +182,11 @@ public final class TrainJob {
                 }
                 checkpoints.save(epoch, net, optim);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while training", e);
         } finally {
+            losses.close();
             if (board != null) board.close();
         }
         new ModelBundle(net, c, centres, s.mean, s.std).save(hadoop, s.modelPath, s.overwrite || s.resume);
@@ -207,34 +210,6 @@ public final class TrainJob {
         optimizer.setOptimMethod(optim);
         optimizer.reserveOptim(true);
         return optimizer;
-    }
-
-    /** The block managers of the executors (and the driver) alive now, by address. */
-    /**
-     * A failed epoch may be the first sign of a dead executor: its tasks can fail before the driver hears
-     * of the death. So after a failure the driver waits this long for an executor to leave before it
-     * takes the failure for the job's own.
-     */
-    private static final long EXECUTOR_LOSS_WAIT_MS = 30_000;
-
-    /** The executors of {@code before} gone now, waiting up to {@code waitMs} for at least one to go. */
-    private static Set<String> lostSince(SparkSession spark, Set<String> before, long waitMs) {
-        long deadline = System.currentTimeMillis() + waitMs;
-        while (true) {
-            Set<String> lost = new HashSet<>(before);
-            lost.removeAll(executors(spark));
-            if (!lost.isEmpty() || System.currentTimeMillis() >= deadline) return lost;
-            try {
-                Thread.sleep(500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return lost;
-            }
-        }
-    }
-
-    private static Set<String> executors(SparkSession spark) {
-        return new HashSet<>(JavaConverters.mapAsJavaMapConverter(spark.sparkContext().getExecutorMemoryStatus()).asJava().keySet());
     }
 
     /**

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
  * checkpoint on the executor that remains, and the job ends with every configured epoch and a model
  * that encodes.
  */
-@org.junit.jupiter.api.Disabled("flaky, issue 6 open: a killed worker can abort the epoch with a FetchFailed before its executor is deregistered (>30 s)")
 class WorkerLossIT {
     private static final int EPOCHS = 4;
     private static final String[] TWO_EXECUTORS = {"--executor-memory", "1200m", "--total-executor-cores", "2",
