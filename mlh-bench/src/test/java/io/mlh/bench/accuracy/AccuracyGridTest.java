@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mlh.bench.accuracy.AccuracyGrid.Cell;
 import io.mlh.bench.accuracy.AccuracyGrid.DataSet;
+import io.mlh.bench.accuracy.AccuracyGrid.Kind;
 import io.mlh.bench.accuracy.AccuracyGrid.Variant;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -28,6 +29,7 @@ class AccuracyGridTest {
         assertEquals(10 * 3, count(DataSet.MOSAIC));
         assertEquals(170, ALL.size());
         for (Variant v : Variant.values()) {
+            if (v.kind == Kind.PROBE) continue;
             for (int bits : AccuracyGrid.BITS) {
                 for (int seed = 1; seed <= 3; seed++) {
                     assertTrue(keys.contains(new Cell(DataSet.FASHION, v, bits, seed).key()), v + " " + bits + " seed " + seed);
@@ -45,7 +47,7 @@ class AccuracyGridTest {
             Cell c = ALL.get(i);
             if (c.seed == 1) {
                 lastSeedOne = i;
-                if (c.variant.ablation) firstAblation = Math.min(firstAblation, i);
+                if (c.variant.kind == Kind.ABLATION) firstAblation = Math.min(firstAblation, i);
                 else lastMethod = i;
             } else {
                 firstExtraSeed = Math.min(firstExtraSeed, i);
@@ -57,6 +59,18 @@ class AccuracyGridTest {
         assertSame(Variant.MLH, ALL.get(0).variant);
         // only the sets asked for
         for (Cell c : AccuracyGrid.cells(Arrays.asList(DataSet.CIFAR10))) assertSame(DataSet.CIFAR10, c.data);
+    }
+
+    @Test
+    void probesRunOnlyWhenAskedForByKey() {
+        for (Cell c : ALL) assertTrue(c.variant.kind != Kind.PROBE, "a probe in the grid: " + c);
+        List<Cell> picked = AccuracyGrid.cells(Arrays.asList(DataSet.values()), "cifar10,(mds|mlh:centre=csq),64,1");
+        assertEquals(Arrays.asList("cifar10,mds,64,1", "cifar10,mlh:centre=csq,64,1"),
+                picked.stream().map(Cell::key).collect(java.util.stream.Collectors.toList()));
+        // a pattern matches whole keys, and only in the sets asked for
+        assertEquals(9, AccuracyGrid.cells(Arrays.asList(DataSet.FASHION), "fashion-mnist,mlh,.*").size()); // 3 bits x 3 seeds
+        assertTrue(AccuracyGrid.cells(Arrays.asList(DataSet.FASHION), "cifar10,.*").isEmpty());
+        assertTrue(AccuracyGrid.cells(Arrays.asList(DataSet.FASHION), "mlh").isEmpty());
     }
 
     @Test
