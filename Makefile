@@ -128,8 +128,11 @@ bench-memory: bench-classes
 ACCURACY_RESULTS ?= mlh-bench/results/accuracy.csv
 ACCURACY_SETS ?= fashion-mnist,cifar10,mosaic
 ACCURACY_BUDGET ?= 0
+## ACCURACY_CELLS: a regular expression over dataset,variant,bits,seed to run only those cells, probes included
+## (e.g. 'cifar10,(mds|mlh:centre=csq),64,1'); empty = the whole grid
+ACCURACY_CELLS ?=
 bench-accuracy: data bench-classes $(CIFAR_ROOT)
-	$(BENCH_JAVA) -Xmx1g -Daccuracy.results=$(ACCURACY_RESULTS) -Daccuracy.sets=$(ACCURACY_SETS) \
+	$(BENCH_JAVA) -Xmx1g -Daccuracy.results=$(ACCURACY_RESULTS) -Daccuracy.sets=$(ACCURACY_SETS) -Daccuracy.cells='$(ACCURACY_CELLS)' \
 	  -Daccuracy.budget-minutes=$(ACCURACY_BUDGET) -Daccuracy.cifar=$(CIFAR_ROOT) io.mlh.bench.accuracy.AccuracyBench
 
 ## accuracy-summary: the summary tables and goal lines of ACCURACY_RESULTS, without running anything

@@ -30,7 +30,8 @@ import java.util.stream.Collectors;
  *
  * <p>System properties: {@code accuracy.results} (the CSV), {@code accuracy.work} (shards and per-cell
  * outputs), {@code accuracy.cifar} (the CIFAR-10 folder root), {@code accuracy.sets} (comma-separated
- * data set ids), {@code accuracy.budget-minutes} (no new cell starts after this; 0 = none),
+ * data set ids), {@code accuracy.cells} (a regular expression over {@code dataset,variant,bits,seed}: only
+ * the matching cells, probes included; empty = the whole grid), {@code accuracy.budget-minutes} (no new cell starts after this; 0 = none),
  * {@code accuracy.heap} (each cell's -Xmx).
  */
 public final class AccuracyBench {
@@ -49,7 +50,9 @@ public final class AccuracyBench {
         for (String id : System.getProperty("accuracy.sets", "fashion-mnist,cifar10,mosaic").split(",")) sets.add(DataSet.of(id.trim()));
 
         Set<String> done = AccuracySummary.read(results).stream().map(AccuracySummary.Row::key).collect(Collectors.toSet());
-        List<Cell> todo = AccuracyGrid.cells(sets).stream().filter(c -> !done.contains(c.key())).collect(Collectors.toList());
+        String pattern = System.getProperty("accuracy.cells", "").trim();
+        List<Cell> grid = pattern.isEmpty() ? AccuracyGrid.cells(sets) : AccuracyGrid.cells(sets, pattern);
+        List<Cell> todo = grid.stream().filter(c -> !done.contains(c.key())).collect(Collectors.toList());
         System.out.printf(Locale.ROOT, "accuracy: %d cells to run (%d done) into %s%n", todo.size(), done.size(), results);
         long start = System.nanoTime();
         String commit = commit();

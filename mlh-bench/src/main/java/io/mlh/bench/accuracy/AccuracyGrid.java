@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * What the accuracy benchmark trains: every cell is (data set, variant, bits, seed), and every variant
@@ -49,26 +51,33 @@ public final class AccuracyGrid {
         }
     }
 
-    /** Methods and MLH ablations: a name and the config overrides that make it. */
+    /** What a variant is for: the method comparison, the ablations, or probes run on request. */
+    public enum Kind { METHOD, ABLATION, PROBE }
+
+    /** Methods, MLH ablations and probes: a name and the config overrides that make it. */
     public enum Variant {
-        MLH("mlh", false),
-        CSQ("csq", false, "method=csq"),
-        MDS("mds", false, "method=mds"),
-        DPSH("dpsh", false, "method=dpsh"),
-        DUAL("dual", false, "method=dual"),
-        MOH_SEPARATE("mlh:moh=separate", true, "moh.mode=separate"),
-        MOH_NONE("mlh:moh=none", true, "moh.mode=none"),
-        ALTERNATE("mlh:mutual=alternate", true, "mutual.mode=alternate"),
-        EXPERTS_2("mlh:K=2", true, "moh.experts=2"),
-        EXPERTS_8("mlh:K=8", true, "moh.experts=8");
+        MLH("mlh", Kind.METHOD),
+        CSQ("csq", Kind.METHOD, "method=csq"),
+        MDS("mds", Kind.METHOD, "method=mds"),
+        DPSH("dpsh", Kind.METHOD, "method=dpsh"),
+        DUAL("dual", Kind.METHOD, "method=dual"),
+        MOH_SEPARATE("mlh:moh=separate", Kind.ABLATION, "moh.mode=separate"),
+        MOH_NONE("mlh:moh=none", Kind.ABLATION, "moh.mode=none"),
+        ALTERNATE("mlh:mutual=alternate", Kind.ABLATION, "mutual.mode=alternate"),
+        EXPERTS_2("mlh:K=2", Kind.ABLATION, "moh.experts=2"),
+        EXPERTS_8("mlh:K=8", Kind.ABLATION, "moh.experts=8"),
+        /** MLH with CSQ's centre loss: is a gap to csq the centre loss or the rest of MLH? */
+        CENTRE_CSQ("mlh:centre=csq", Kind.PROBE, "centre.loss=csq"),
+        /** MLH without L_M: what the mutual term adds. */
+        NO_MUTUAL("mlh:mutual-weight=0", Kind.PROBE, "loss.mutual-weight=0");
 
         public final String id;
-        public final boolean ablation;
+        public final Kind kind;
         public final List<String> overrides;
 
-        Variant(String id, boolean ablation, String... overrides) {
+        Variant(String id, Kind kind, String... overrides) {
             this.id = id;
-            this.ablation = ablation;
+            this.kind = kind;
             this.overrides = Collections.unmodifiableList(Arrays.asList(overrides));
         }
 
@@ -112,22 +121,33 @@ public final class AccuracyGrid {
         }
     }
 
-    /** All cells of the given sets, in priority order. */
+    /** The grid's cells of the given sets (methods and ablations; no probes), in priority order. */
     public static List<Cell> cells(List<DataSet> sets) {
         List<Cell> out = new ArrayList<>();
-        for (boolean ablations : new boolean[] {false, true}) { // methods, then ablations; seed 1 first
-            for (DataSet d : sets) add(out, d, ablations, 1, 1);
+        for (Kind kind : new Kind[] {Kind.METHOD, Kind.ABLATION}) { // methods, then ablations; seed 1 first
+            for (DataSet d : sets) add(out, d, kind, 1, 1);
         }
-        for (boolean ablations : new boolean[] {false, true}) {
-            for (DataSet d : sets) add(out, d, ablations, 2, 3);
+        for (Kind kind : new Kind[] {Kind.METHOD, Kind.ABLATION}) {
+            for (DataSet d : sets) add(out, d, kind, 2, 3);
         }
         return out;
     }
 
-    private static void add(List<Cell> out, DataSet d, boolean ablations, int fromSeed, int toSeed) {
+    /**
+     * The cells whose key ({@link Cell#key()}: {@code dataset,variant,bits,seed}) matches {@code pattern}
+     * in full: the grid's in its order, then the probes' (which run only when asked for by name).
+     */
+    public static List<Cell> cells(List<DataSet> sets, String pattern) {
+        Pattern p = Pattern.compile(pattern);
+        List<Cell> all = cells(sets);
+        for (DataSet d : sets) add(all, d, Kind.PROBE, 1, 3);
+        return all.stream().filter(c -> p.matcher(c.key()).matches()).collect(Collectors.toList());
+    }
+
+    private static void add(List<Cell> out, DataSet d, Kind kind, int fromSeed, int toSeed) {
         for (int seed = fromSeed; seed <= toSeed; seed++) {
             for (Variant v : Variant.values()) {
-                if (v.ablation != ablations) continue;
+                if (v.kind != kind) continue;
                 for (int bits : BITS) if (seed <= d.seeds(bits)) out.add(new Cell(d, v, bits, seed));
             }
         }

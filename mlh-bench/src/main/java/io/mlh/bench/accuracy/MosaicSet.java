@@ -29,18 +29,24 @@ public final class MosaicSet {
 
     private MosaicSet() {}
 
-    /** Writes the set under {@code dir} unless a complete one is there; returns {@code dir}. */
+    /** Writes the benchmark's set under {@code dir} unless a complete one is there; returns {@code dir}. */
     public static Path write(Path dir, long seed) throws IOException {
+        return write(dir, seed, QUERIES, DATABASE, TRAIN);
+    }
+
+    /** Writes a set of the given sizes ({@code train <= database}) under {@code dir} unless a complete one is there. */
+    static Path write(Path dir, long seed, int queryCount, int databaseCount, int trainCount) throws IOException {
+        if (trainCount > databaseCount) throw new IllegalArgumentException("train " + trainCount + " > database " + databaseCount);
         if (Files.exists(dir.resolve(COMPLETE))) return dir;
         Random r = new Random(seed);
         Tiles train = Tiles.load("train"), test = Tiles.load("t10k");
-        List<String> queries = mosaics(dir, "query", QUERIES, test, r);
-        List<String> database = mosaics(dir, "database", DATABASE, train, r);
+        List<String> queries = mosaics(dir, "query", queryCount, test, r);
+        List<String> database = mosaics(dir, "database", databaseCount, train, r);
         List<String> trainRows = new ArrayList<>(database);
         Collections.shuffle(trainRows, r);
         write(dir.resolve("test.txt"), queries);
         write(dir.resolve("database.txt"), database);
-        write(dir.resolve("train.txt"), trainRows.subList(0, TRAIN));
+        write(dir.resolve("train.txt"), trainRows.subList(0, trainCount));
         Files.write(dir.resolve(COMPLETE), new byte[0]);
         return dir;
     }

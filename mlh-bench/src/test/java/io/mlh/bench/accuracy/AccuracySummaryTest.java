@@ -1,0 +1,86 @@
+package io.mlh.bench.accuracy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mlh.bench.accuracy.AccuracyGrid.DataSet;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The results table read back: means and spreads over seeds, and the goal lines. */
+class AccuracySummaryTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void meansAndSpreadsOverSeeds() throws IOException {
+        List<AccuracySummary.Row> rows = AccuracySummary.read(csv(
+                "fashion-mnist,mlh,64,1,0.80", "fashion-mnist,mlh,64,2,0.82", "fashion-mnist,mlh,64,3,0.84",
+                "fashion-mnist,csq,64,1,0.81"));
+        double[] s = AccuracySummary.stats(AccuracySummary.select(rows, "fashion-mnist", "mlh", 64));
+        assertEquals(0.82, s[0], 1e-12);
+        assertEquals(0.02, s[1], 1e-12); // sample standard deviation
+        assertEquals(3, s[2]);
+        double[] one = AccuracySummary.stats(AccuracySummary.select(rows, "fashion-mnist", "csq", 64));
+        assertEquals(0.81, one[0], 1e-12);
+        assertEquals(0, one[1]);
+
+        String printed = print(rows);
+        assertTrue(printed.contains("| mlh | | | 0.8200 ± 0.0200 (3) |"), printed);
+        assertTrue(printed.contains("| csq | | | 0.8100 (1) |"), printed);
+    }
+
+    @Test
+    void theGoalIsTheMeanAgainstTheBestSingleBranchBaseline() throws IOException {
+        List<AccuracySummary.Row> rows = AccuracySummary.read(csv(
+                "cifar10,mlh,16,1,0.42", "cifar10,csq,16,1,0.43", "cifar10,mds,16,1,0.41", "cifar10,dpsh,16,1,0.30",
+                "cifar10,dual,16,1,0.50", // two branches: not a baseline the goal names
+                "cifar10,mlh,32,1,0.44", "cifar10,mlh,32,2,0.47", "cifar10,csq,32,1,0.44", "cifar10,mds,32,1,0.45",
+                "cifar10,dpsh,32,1,0.20",
+                "cifar10,mlh,64,1,0.50", "cifar10,csq,64,1,0.40"));
+        assertEquals("goal cifar10 16 bits: mlh 0.4200 vs best single-branch csq 0.4300: NOT met (-0.0100)",
+                AccuracySummary.goal(rows, DataSet.CIFAR10, 16));
+        assertEquals("goal cifar10 32 bits: mlh 0.4550 vs best single-branch mds 0.4500: met (+0.0050)",
+                AccuracySummary.goal(rows, DataSet.CIFAR10, 32));
+        assertEquals("goal cifar10 64 bits: incomplete (no rows yet for mds, dpsh)", AccuracySummary.goal(rows, DataSet.CIFAR10, 64));
+        assertEquals("goal mosaic 16 bits: incomplete (no rows yet for mlh, csq, mds, dpsh)", AccuracySummary.goal(rows, DataSet.MOSAIC, 16));
+    }
+
+    @Test
+    void onlyTheSetsWithRowsArePrinted() throws IOException {
+        String printed = print(AccuracySummary.read(csv("mosaic,mlh,16,1,0.61")));
+        assertTrue(printed.contains("mosaic, mAP@5000"), printed);
+        assertTrue(!printed.contains("fashion-mnist") && !printed.contains("cifar10"), printed);
+        assertTrue(AccuracySummary.read(dir.resolve("absent.csv")).isEmpty());
+    }
+
+    @Test
+    void aTruncatedRowIsRefusedWithItsLineNumber() throws IOException {
+        Path bad = csv("fashion-mnist,mlh,16,1,0.80", "fashion-mnist,mlh,16");
+        IOException e = assertThrows(IOException.class, () -> AccuracySummary.read(bad));
+        assertTrue(e.getMessage().contains("line 3"), e.getMessage());
+    }
+
+    private Path csv(String... rows) throws IOException {
+        List<String> lines = new ArrayList<>();
+        lines.add(AccuracyBench.HEADER);
+        lines.addAll(Arrays.asList(rows));
+        return Files.write(dir.resolve("accuracy-" + System.nanoTime() + ".csv"), lines, StandardCharsets.UTF_8);
+    }
+
+    private static String print(List<AccuracySummary.Row> rows) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        AccuracySummary.print(rows, new PrintStream(bytes, true, "UTF-8"));
+        return new String(bytes.toByteArray(), StandardCharsets.UTF_8);
+    }
+}
