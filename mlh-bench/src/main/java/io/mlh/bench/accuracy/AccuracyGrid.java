@@ -69,7 +69,12 @@ public final class AccuracyGrid {
         /** MLH with CSQ's centre loss: is a gap to csq the centre loss or the rest of MLH? */
         CENTRE_CSQ("mlh:centre=csq", Kind.PROBE, "centre.loss=csq"),
         /** MLH without L_M: what the mutual term adds. */
-        NO_MUTUAL("mlh:mutual-weight=0", Kind.PROBE, "loss.mutual-weight=0");
+        NO_MUTUAL("mlh:mutual-weight=0", Kind.PROBE, "loss.mutual-weight=0"),
+        /**
+         * CSQ's centre loss and a quarter of the pairwise weight: L_C averages over bits while L_P's
+         * gradient grows with q, so at 64 bits l2 = 0.25 keeps the balance l2 = 1 has at 16.
+         */
+        CENTRE_CSQ_PAIRWISE_QUARTER("mlh:centre=csq+pairwise-weight=0.25", Kind.PROBE, "centre.loss=csq", "loss.pairwise-weight=0.25");
 
         public final String id;
         public final Kind kind;
