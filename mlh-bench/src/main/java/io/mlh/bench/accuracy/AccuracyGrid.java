@@ -74,7 +74,10 @@ public final class AccuracyGrid {
          * CSQ's centre loss and a quarter of the pairwise weight: L_C averages over bits while L_P's
          * gradient grows with q, so at 64 bits l2 = 0.25 keeps the balance l2 = 1 has at 16.
          */
-        CENTRE_CSQ_PAIRWISE_QUARTER("mlh:centre=csq+pairwise-weight=0.25", Kind.PROBE, "centre.loss=csq", "loss.pairwise-weight=0.25");
+        CENTRE_CSQ_PAIRWISE_QUARTER("mlh:centre=csq+pairwise-weight=0.25", Kind.PROBE, "centre.loss=csq", "loss.pairwise-weight=0.25"),
+        /** The same balance at every length: lambda2 x 16/q (loss.pairwise-reference-bits). */
+        PAIRWISE_SCALED("mlh:pairwise-16/q", Kind.PROBE, "loss.pairwise-reference-bits=16"),
+        CENTRE_CSQ_PAIRWISE_SCALED("mlh:centre=csq+pairwise-16/q", Kind.PROBE, "centre.loss=csq", "loss.pairwise-reference-bits=16");
 
         public final String id;
         public final Kind kind;

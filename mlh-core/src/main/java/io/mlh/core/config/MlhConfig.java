@@ -150,6 +150,7 @@ public final class MlhConfig implements Serializable {
     private final MohMode mohMode;
     private final int experts;
     private final double centreWeight, pairwiseWeight, mutualWeight, centreQuantization, pairwiseQuantization;
+    private final int pairwiseReferenceBits;
     private final CentreLoss centreLoss;
     private final int centreMinDistance;
     private final MutualMode mutualMode;
@@ -186,6 +187,7 @@ public final class MlhConfig implements Serializable {
         experts = r.integer("moh.experts");
         centreWeight = r.number("loss.centre-weight");
         pairwiseWeight = r.number("loss.pairwise-weight");
+        pairwiseReferenceBits = r.integer("loss.pairwise-reference-bits");
         mutualWeight = r.number("loss.mutual-weight");
         centreQuantization = r.number("loss.centre-quantization");
         pairwiseQuantization = r.number("loss.pairwise-quantization");
@@ -326,8 +328,8 @@ public final class MlhConfig implements Serializable {
 
     private List<Object> values() {
         return Arrays.asList(method, bits, classes, seed, backbone, inputChannels, inputSize, pretrained, mohMode,
-                experts, centreWeight, pairwiseWeight, mutualWeight, centreQuantization, pairwiseQuantization,
-                centreLoss, centreMinDistance, mutualMode, mutualStartEpoch, encodeBranch, batchSize, epochs,
+                experts, centreWeight, pairwiseWeight, pairwiseReferenceBits, mutualWeight, centreQuantization,
+                pairwiseQuantization, centreLoss, centreMinDistance, mutualMode, mutualStartEpoch, encodeBranch, batchSize, epochs,
                 optimizer, learningRate, backboneLrMultiplier, weightDecay, momentum, lrPolicy, lrStepEpochs, lrGamma,
                 lrWarmupEpochs, engine);
     }
@@ -407,6 +409,7 @@ public final class MlhConfig implements Serializable {
         atLeast("moh.experts", experts, 1);
         nonNegative("loss.centre-weight", centreWeight);
         nonNegative("loss.pairwise-weight", pairwiseWeight);
+        atLeast("loss.pairwise-reference-bits", pairwiseReferenceBits, 0);
         nonNegative("loss.mutual-weight", mutualWeight);
         nonNegative("loss.centre-quantization", centreQuantization);
         nonNegative("loss.pairwise-quantization", pairwiseQuantization);
@@ -520,6 +523,17 @@ public final class MlhConfig implements Serializable {
     public double centreWeight() { return centreWeight; }
     /** lambda2 */
     public double pairwiseWeight() { return pairwiseWeight; }
+    /** 0 = off; else the code length at which {@link #pairwiseWeight()} applies as given. */
+    public int pairwiseReferenceBits() { return pairwiseReferenceBits; }
+
+    /**
+     * The weight L_P trains with: lambda2, times reference-bits / q when a reference is set. L_P's
+     * gradient on a code grows with q (theta = 0.5 u_i . u_j sums q products) while L_C's does not,
+     * so a fixed lambda2 tips the shared backbone toward the pairwise branch at long codes.
+     */
+    public double effectivePairwiseWeight() {
+        return pairwiseReferenceBits == 0 ? pairwiseWeight : pairwiseWeight * pairwiseReferenceBits / bits;
+    }
     /** lambda3 */
     public double mutualWeight() { return mutualWeight; }
     /** beta */

@@ -57,7 +57,7 @@ public final class MlhCriterion extends AbstractCriterion<Table, Tensor<Float>, 
         this.csqCentre = config.effectiveCentreLoss() == MlhConfig.CentreLoss.CSQ;
         this.alternate = config.mutualMode() == MutualMode.ALTERNATE;
         this.centreWeight = config.centreWeight();
-        this.pairwiseWeight = config.pairwiseWeight();
+        this.pairwiseWeight = config.effectivePairwiseWeight();
         this.mutualWeight = config.mutualWeight();
         this.beta = config.centreQuantization();
         this.alpha = config.pairwiseQuantization();

@@ -59,6 +59,8 @@ class MlhConfigTest {
         assertEquals(4, c.experts());
         assertEquals(4.0, c.centreWeight());
         assertEquals(1.0, c.pairwiseWeight());
+        assertEquals(0, c.pairwiseReferenceBits());
+        assertEquals(1.0, c.effectivePairwiseWeight());
         assertEquals(1.0, c.mutualWeight());
         assertEquals(1e-4, c.centreQuantization());
         assertEquals(0.1, c.pairwiseQuantization());
@@ -86,8 +88,8 @@ class MlhConfigTest {
         assertEquals(new TreeSet<>(Arrays.asList("method", "bits", "classes", "seed",
                 "model.backbone", "model.input-channels", "model.input-size", "model.pretrained",
                 "moh.mode", "moh.experts",
-                "loss.centre-weight", "loss.pairwise-weight", "loss.mutual-weight", "loss.centre-quantization",
-                "loss.pairwise-quantization",
+                "loss.centre-weight", "loss.pairwise-weight", "loss.pairwise-reference-bits", "loss.mutual-weight",
+                "loss.centre-quantization", "loss.pairwise-quantization",
                 "centre.loss", "centre.min-distance", "mutual.mode", "mutual.start-epoch", "encode.branch",
                 "train.batch-size", "train.epochs", "train.optimizer", "train.learning-rate",
                 "train.backbone-lr-multiplier", "train.weight-decay", "train.momentum", "train.lr-schedule",
@@ -126,6 +128,7 @@ class MlhConfigTest {
                 bad("mlh.classes = 1", "mlh.classes", ">= 2"),
                 bad("mlh.loss.centre-weight = -1", "mlh.loss.centre-weight", ">= 0"),
                 bad("mlh.loss.pairwise-weight = -0.5", "mlh.loss.pairwise-weight", ">= 0"),
+                bad("mlh.loss.pairwise-reference-bits = -16", "mlh.loss.pairwise-reference-bits", ">= 0"),
                 bad("mlh.loss.mutual-weight = -1", "mlh.loss.mutual-weight", ">= 0"),
                 bad("mlh.loss.centre-quantization = -1e-4", "mlh.loss.centre-quantization", ">= 0"),
                 bad("mlh.loss.pairwise-quantization = -0.1", "mlh.loss.pairwise-quantization", ">= 0"),

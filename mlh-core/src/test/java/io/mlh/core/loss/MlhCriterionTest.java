@@ -48,6 +48,19 @@ class MlhCriterionTest {
     }
 
     @Test
+    void aReferenceCodeLengthScalesThePairwiseWeightByReferenceOverBits() {
+        MlhConfig c = config("loss.pairwise-weight", "1.5", "loss.pairwise-reference-bits", "4"); // q = 16: 1.5 x 4/16
+        HashCentres h = centres(c);
+        MlhCriterion crit = new MlhCriterion(c, h, 10);
+        float loss = forward(crit);
+        BatchLoss lc = CentreLoss.compute(uc, y, h.asMatrix(), 1e-4), lp = PairwiseLoss.compute(up, y, 0.1),
+                lm = MutualLoss.compute(uc, up, Direction.JOINT);
+        assertEquals(4 * lc.value + 0.375 * lp.value + lm.value, loss, 1e-5);
+        assertGrad(crit, 2, combine(0.375, lp.gradPairwise, 1, lm.gradPairwise));
+        assertEquals(lp.value, crit.lastTerms().pairwise, 1e-12); // the term itself is reported unweighted
+    }
+
+    @Test
     void alternateModeTakesTurns() {
         MlhConfig c = config("mutual.mode", "alternate");
         HashCentres h = centres(c);
