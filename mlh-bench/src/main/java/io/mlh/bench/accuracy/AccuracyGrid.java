@@ -77,7 +77,14 @@ public final class AccuracyGrid {
         CENTRE_CSQ_PAIRWISE_QUARTER("mlh:centre=csq+pairwise-weight=0.25", Kind.PROBE, "centre.loss=csq", "loss.pairwise-weight=0.25"),
         /** The same balance at every length: lambda2 x 16/q (loss.pairwise-reference-bits). */
         PAIRWISE_SCALED("mlh:pairwise-16/q", Kind.PROBE, "loss.pairwise-reference-bits=16"),
-        CENTRE_CSQ_PAIRWISE_SCALED("mlh:centre=csq+pairwise-16/q", Kind.PROBE, "centre.loss=csq", "loss.pairwise-reference-bits=16");
+        CENTRE_CSQ_PAIRWISE_SCALED("mlh:centre=csq+pairwise-16/q", Kind.PROBE, "centre.loss=csq", "loss.pairwise-reference-bits=16"),
+        /**
+         * The backbone with batch norm, for MLH and its centre baselines: untrained plain vgg-small gives
+         * all images nearly one code direction, which the cosine-scored L_C is slow to leave.
+         */
+        BN_MLH("mlh:vgg-small-bn", Kind.PROBE, "model.backbone=vgg-small-bn"),
+        BN_CSQ("csq:vgg-small-bn", Kind.PROBE, "method=csq", "model.backbone=vgg-small-bn"),
+        BN_MDS("mds:vgg-small-bn", Kind.PROBE, "method=mds", "model.backbone=vgg-small-bn");
 
         public final String id;
         public final Kind kind;

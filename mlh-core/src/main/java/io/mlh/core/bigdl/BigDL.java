@@ -8,6 +8,7 @@ import com.intel.analytics.bigdl.nn.MM$;
 import com.intel.analytics.bigdl.nn.ReLU$;
 import com.intel.analytics.bigdl.nn.Reshape$;
 import com.intel.analytics.bigdl.nn.SoftMax$;
+import com.intel.analytics.bigdl.nn.SpatialBatchNormalization$;
 import com.intel.analytics.bigdl.nn.SpatialConvolution$;
 import com.intel.analytics.bigdl.nn.SpatialMaxPooling$;
 import com.intel.analytics.bigdl.nn.Tanh$;
@@ -117,6 +118,11 @@ public final class BigDL {
     public static AbstractModule<?, ?, Float> conv3x3(int in, int out) {
         return SpatialConvolution$.MODULE$.apply(in, out, 3, 3, 1, 1, 1, 1, 1, true,
                 null, null, null, null, null, null, true, NCHW, FLOAT, NUM);
+    }
+
+    /** Per-channel batch normalisation of an NCHW input (eps 1e-5, momentum 0.1, learned scale and shift). */
+    public static AbstractModule<?, ?, Float> batchNorm2d(int channels) {
+        return SpatialBatchNormalization$.MODULE$.apply(channels, 1e-5, 0.1, true, null, null, null, null, NCHW, FLOAT, NUM);
     }
 
     public static AbstractModule<?, ?, Float> relu() {

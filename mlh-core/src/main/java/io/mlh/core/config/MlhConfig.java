@@ -67,8 +67,10 @@ public final class MlhConfig implements Serializable {
     }
 
     public enum Backbone {
-        VGG_SMALL, RESNET_18, RESNET_50;
+        VGG_SMALL, VGG_SMALL_BN, RESNET_18, RESNET_50;
 
+        /** vgg-small and vgg-small-bn: the 28-32 px backbones trained from scratch. */
+        public boolean isVggSmall() { return this == VGG_SMALL || this == VGG_SMALL_BN; }
         public String configName() { return MlhConfig.configName(this); }
         public static Backbone parse(String key, String value) { return parseEnum(values(), key, value); }
     }
@@ -397,14 +399,14 @@ public final class MlhConfig implements Serializable {
         if (bits < 8 || bits > 1024 || bits % 8 != 0) throw error("bits", "must be a multiple of 8 in 8..1024, got " + bits);
         atLeast("classes", classes, 2);
         if (inputChannels < 1 || inputChannels > 4) throw error("model.input-channels", "must be in 1..4, got " + inputChannels);
-        if (backbone == Backbone.VGG_SMALL && (inputSize < 4 || inputSize % 4 != 0)) {
-            throw error("model.input-size", "vgg-small needs a positive multiple of 4 (two 2x2 poolings), got " + inputSize);
+        if (backbone.isVggSmall() && (inputSize < 4 || inputSize % 4 != 0)) {
+            throw error("model.input-size", backbone.configName() + " needs a positive multiple of 4 (two 2x2 poolings), got " + inputSize);
         }
-        if (backbone != Backbone.VGG_SMALL && inputSize != 224) {
+        if (!backbone.isVggSmall() && inputSize != 224) {
             throw error("model.input-size", backbone.configName() + " needs exactly 224, got " + inputSize);
         }
-        if (!pretrained.isEmpty() && backbone == Backbone.VGG_SMALL) {
-            throw error("model.pretrained", "pretrained weights are for the resnet backbones, not vgg-small");
+        if (!pretrained.isEmpty() && backbone.isVggSmall()) {
+            throw error("model.pretrained", "pretrained weights are for the resnet backbones, not " + backbone.configName());
         }
         atLeast("moh.experts", experts, 1);
         nonNegative("loss.centre-weight", centreWeight);

@@ -34,7 +34,9 @@ public final class MlhNet {
     static Backbone backbone(MlhConfig config) {
         switch (config.backbone()) {
             case VGG_SMALL:
-                return VggSmall.build(config.inputChannels(), config.inputSize());
+                return VggSmall.build(config.inputChannels(), config.inputSize(), false);
+            case VGG_SMALL_BN:
+                return VggSmall.build(config.inputChannels(), config.inputSize(), true);
             case RESNET_18:
                 return ResNetBackbone.build(18, config.inputChannels(), config.inputSize(), config.pretrained());
             case RESNET_50:

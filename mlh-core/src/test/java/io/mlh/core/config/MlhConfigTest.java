@@ -152,7 +152,7 @@ class MlhConfigTest {
                 bad("mlh { method = csq, encode.branch = pairwise }", "mlh.encode.branch", "csq"),
                 // enums
                 bad("mlh.method = hashnet", "mlh.method", "mlh, csq, mds, dpsh, dual"),
-                bad("mlh.model.backbone = vgg16", "mlh.model.backbone", "vgg-small, resnet-18, resnet-50"),
+                bad("mlh.model.backbone = vgg16", "mlh.model.backbone", "vgg-small, vgg-small-bn, resnet-18, resnet-50"),
                 bad("mlh.moh.mode = all", "mlh.moh.mode", "shared, separate, none"),
                 bad("mlh.centre.loss = bce", "mlh.centre.loss", "mlh, csq"),
                 bad("mlh.mutual.mode = both", "mlh.mutual.mode", "joint, alternate"),
@@ -355,7 +355,7 @@ class MlhConfigTest {
                 () -> Backbone.parse("mlh.model.backbone", "vgg_small"));
         assertTrue(e.getMessage().contains("'mlh.model.backbone'"), e.getMessage());
         assertTrue(e.getMessage().contains("'vgg_small'"), e.getMessage());
-        assertTrue(e.getMessage().contains("vgg-small, resnet-18, resnet-50"), e.getMessage());
+        assertTrue(e.getMessage().contains("vgg-small, vgg-small-bn, resnet-18, resnet-50"), e.getMessage());
     }
 
     // ------------------------------------------------------------------ what each method means
