@@ -78,6 +78,11 @@ public final class AccuracyGrid {
         /** The same balance at every length: lambda2 x 16/q (loss.pairwise-reference-bits). */
         PAIRWISE_SCALED("mlh:pairwise-16/q", Kind.PROBE, "loss.pairwise-reference-bits=16"),
         CENTRE_CSQ_PAIRWISE_SCALED("mlh:centre=csq+pairwise-16/q", Kind.PROBE, "centre.loss=csq", "loss.pairwise-reference-bits=16"),
+        /** The same without L_M, and with a quarter of it: does the cosine pull toward u_p help or hurt CSQ's centre loss? */
+        CSQ_SCALED_NO_MUTUAL("mlh:centre=csq+pairwise-16/q+mutual-weight=0", Kind.PROBE,
+                "centre.loss=csq", "loss.pairwise-reference-bits=16", "loss.mutual-weight=0"),
+        CSQ_SCALED_QUARTER_MUTUAL("mlh:centre=csq+pairwise-16/q+mutual-weight=0.25", Kind.PROBE,
+                "centre.loss=csq", "loss.pairwise-reference-bits=16", "loss.mutual-weight=0.25"),
         /**
          * The backbone with batch norm, for MLH and its centre baselines: untrained plain vgg-small gives
          * all images nearly one code direction, which the cosine-scored L_C is slow to leave. On mklblas:
