@@ -167,10 +167,9 @@ public final class TrainJob {
                 terms = probe.terms(net, epoch);
                 double eta = (System.nanoTime() - started) / 1e9 / (epoch - done) * (c.epochs() - epoch);
                 double lr = rates.rate(epoch - 1);
-                double map = validation != null ? validation.map(net) : Double.NaN;
+                Validation.BranchMaps maps = validation != null ? validation.map(net) : null;
                 LOG.info(String.format("epoch %d/%d: L=%.4f L_C=%.4f L_P=%.4f L_M=%.4f, lr %.3g, %.1f img/s, %sETA %.0f s",
-                        epoch, c.epochs(), terms.total, terms.centre, terms.pairwise, terms.mutual, lr, rate,
-                        validation != null ? String.format("validation mAP %.4f, ", map) : "", eta));
+                        epoch, c.epochs(), terms.total, terms.centre, terms.pairwise, terms.mutual, lr, rate, validationText(maps), eta));
                 if (board != null) {
                     board.train("loss/L", terms.total, epoch);
                     board.train("loss/L_C", terms.centre, epoch);
@@ -178,7 +177,10 @@ public final class TrainJob {
                     board.train("loss/L_M", terms.mutual, epoch);
                     board.train("LearningRate", lr, epoch);
                     board.train("Throughput", rate, epoch);
-                    if (validation != null) board.validation("mAP", map, epoch);
+                    if (maps != null) {
+                        board.validation("mAP", maps.retrieval(), epoch);
+                        if (!Double.isNaN(maps.other())) board.validation("mAP/" + maps.otherBranch(), maps.other(), epoch);
+                    }
                 }
                 checkpoints.save(epoch, net, optim);
             }
@@ -221,6 +223,14 @@ public final class TrainJob {
         for (Map.Entry<Object, RDD<?>> e : persistentRdds(spark).entrySet()) {
             if (!before.contains(e.getKey()) && e.getValue() != keep) e.getValue().unpersist(false);
         }
+    }
+
+    /** "validation mAP 0.41 (pairwise branch 0.38), ": the retrieval branch, then the other one if trained. */
+    private static String validationText(Validation.BranchMaps maps) {
+        if (maps == null) return "";
+        String other = Double.isNaN(maps.other()) ? ""
+                : String.format(" (%s branch %.4f)", maps.otherBranch(), maps.other());
+        return String.format("validation mAP %.4f%s, ", maps.retrieval(), other);
     }
 
     /** Unpersists DistriOptimizer's cached model replicas (its "Thread Model RDD") once a call is over. */

@@ -2,6 +2,7 @@ package io.mlh.jobs.train;
 
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
+import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.config.MlhConfig;
@@ -61,24 +62,56 @@ final class Validation {
         return database.size();
     }
 
-    /** mAP@all of the queries against the database under {@code net} (left in training mode, its buffers cleared). */
-    double map(AbstractModule<Activity, Activity, Float> net) {
+    /**
+     * mAP@all of the queries against the database under {@code net} (left in training mode, its buffers
+     * cleared), for each branch the method trains: one forward pass gives both branches' codes.
+     */
+    BranchMaps map(AbstractModule<Activity, Activity, Float> net) {
         MlhConfig c = s.model;
-        int branch = c.effectiveEncodeBranch() == MlhConfig.EncodeBranch.PAIRWISE ? 2 : 1;
         net.evaluate();
         try {
-            RetrievalMetrics m = new RetrievalMetrics(codes(net, queries, branch), labels(queries), codes(net, database, branch), labels(database));
-            return m.meanAveragePrecision(0);
+            PackedCodes[] q = codes(net, queries), d = codes(net, database);
+            float[][] qy = labels(queries), dy = labels(database);
+            double centre = c.usesCentreBranch() ? new RetrievalMetrics(q[0], qy, d[0], dy).meanAveragePrecision(0) : Double.NaN;
+            double pairwise = c.usesPairwiseBranch() ? new RetrievalMetrics(q[1], qy, d[1], dy).meanAveragePrecision(0) : Double.NaN;
+            return new BranchMaps(centre, pairwise, c.effectiveEncodeBranch() == MlhConfig.EncodeBranch.PAIRWISE);
         } finally {
             net.clearState(); // the optimiser broadcasts this model: no activations along
             net.training();
         }
     }
 
-    private PackedCodes codes(AbstractModule<Activity, Activity, Float> net, List<Row> rows, int branch) {
+    /** The validation mAP of each branch (NaN for a branch the method does not train) and which one retrieval uses. */
+    static final class BranchMaps {
+        final double centre, pairwise;
+        private final boolean retrievalIsPairwise;
+
+        BranchMaps(double centre, double pairwise, boolean retrievalIsPairwise) {
+            this.centre = centre;
+            this.pairwise = pairwise;
+            this.retrievalIsPairwise = retrievalIsPairwise;
+        }
+
+        /** The mAP of the branch whose signs are the retrieval codes. */
+        double retrieval() {
+            return retrievalIsPairwise ? pairwise : centre;
+        }
+
+        /** The other trained branch's mAP, NaN when the method trains one branch. */
+        double other() {
+            return retrievalIsPairwise ? centre : pairwise;
+        }
+
+        String otherBranch() {
+            return retrievalIsPairwise ? "centre" : "pairwise";
+        }
+    }
+
+    /** Both branches' sign codes of {@code rows}: [0] centre, [1] pairwise. */
+    private PackedCodes[] codes(AbstractModule<Activity, Activity, Float> net, List<Row> rows) {
         MlhConfig c = s.model;
         int size = c.inputSize(), ch = c.inputChannels(), per = ch * size * size, bits = c.bits();
-        float[] signs = new float[rows.size() * bits];
+        float[][] signs = new float[2][rows.size() * bits];
         for (int from = 0; from < rows.size(); from += BATCH) {
             int m = Math.min(BATCH, rows.size() - from);
             float[] px = new float[m * per];
@@ -88,10 +121,10 @@ final class Validation {
                         size, ch, s.mean, s.std);
                 System.arraycopy(one, 0, px, i * per, per);
             }
-            float[] u = BigDL.toArray(BigDL.tensorAt(net.forward(BigDL.tensor(px, m, ch, size, size)).toTable(), branch));
-            System.arraycopy(u, 0, signs, from * bits, m * bits);
+            Table out = net.forward(BigDL.tensor(px, m, ch, size, size)).toTable();
+            for (int b = 0; b < 2; b++) System.arraycopy(BigDL.toArray(BigDL.tensorAt(out, b + 1)), 0, signs[b], from * bits, m * bits);
         }
-        return PackedCodes.fromSigns(signs, rows.size(), bits);
+        return new PackedCodes[] {PackedCodes.fromSigns(signs[0], rows.size(), bits), PackedCodes.fromSigns(signs[1], rows.size(), bits)};
     }
 
     private static float[][] labels(List<Row> rows) {
