@@ -60,9 +60,9 @@ public final class AccuracyGrid {
         CSQ("csq", Kind.METHOD, "method=csq"),
         MDS("mds", Kind.METHOD, "method=mds"),
         DPSH("dpsh", Kind.METHOD, "method=dpsh"),
+        /** Both branches and L_M without experts: this is also MLH's {@code moh.mode = none} ablation. */
         DUAL("dual", Kind.METHOD, "method=dual"),
         MOH_SEPARATE("mlh:moh=separate", Kind.ABLATION, "moh.mode=separate"),
-        MOH_NONE("mlh:moh=none", Kind.ABLATION, "moh.mode=none"),
         ALTERNATE("mlh:mutual=alternate", Kind.ABLATION, "mutual.mode=alternate"),
         EXPERTS_2("mlh:K=2", Kind.ABLATION, "moh.experts=2"),
         EXPERTS_8("mlh:K=8", Kind.ABLATION, "moh.experts=8"),
