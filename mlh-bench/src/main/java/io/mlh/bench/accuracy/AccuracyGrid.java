@@ -84,6 +84,15 @@ public final class AccuracyGrid {
         CSQ_SCALED_QUARTER_MUTUAL("mlh:centre=csq+pairwise-16/q+mutual-weight=0.25", Kind.PROBE,
                 "centre.loss=csq", "loss.pairwise-reference-bits=16", "loss.mutual-weight=0.25"),
         /**
+         * A cosine learning-rate decay to zero at the last epoch instead of the constant rate: at a constant
+         * 1e-3 the validation mAP still swings by about 0.01 from epoch to epoch at the end, so the last
+         * epoch's codes are a noisy sample; does the decay steady the comparison (and does it change it)?
+         */
+        CSQ_COSINE("csq:lr=cosine", Kind.PROBE, "method=csq", "train.lr-schedule=cosine"),
+        MLH_COSINE("mlh:lr=cosine", Kind.PROBE, "train.lr-schedule=cosine"),
+        CENTRE_CSQ_PAIRWISE_SCALED_COSINE("mlh:centre=csq+pairwise-16/q+lr=cosine", Kind.PROBE,
+                "centre.loss=csq", "loss.pairwise-reference-bits=16", "train.lr-schedule=cosine"),
+        /**
          * The backbone with batch norm, for MLH and its centre baselines: untrained plain vgg-small gives
          * all images nearly one code direction, which the cosine-scored L_C is slow to leave. On mklblas:
          * the MKL-DNN engine cannot train batch norms here (see MlhConfig); the two engines compute the same.
