@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
 /**
  * The results table, read back and summarised: per data set a markdown table of mAP (mean ± sample
  * standard deviation over seeds, and the seed count) by variant and bits, then the issue's goal per
- * bit length: MLH's mean at or above the best single-branch baseline's (csq, mds, dpsh).
+ * bit length: MLH's mean at or above the best single-branch baseline's (csq, mds, dpsh), with the
+ * difference's standard error where both sides have several seeds.
  * {@code main} prints the summary of a results file without running anything.
  */
 public final class AccuracySummary {
@@ -107,6 +108,7 @@ public final class AccuracySummary {
         List<Row> mlh = select(rows, d.id, Variant.MLH.id, bits);
         String best = null;
         double bestMean = -1;
+        double[] bestStats = null;
         List<String> missing = new ArrayList<>();
         for (Variant v : Variant.values()) {
             if (!v.singleBranch()) continue;
@@ -115,9 +117,10 @@ public final class AccuracySummary {
                 missing.add(v.id);
                 continue;
             }
-            double m = stats(r)[0];
-            if (m > bestMean) {
-                bestMean = m;
+            double[] st = stats(r);
+            if (st[0] > bestMean) {
+                bestMean = st[0];
+                bestStats = st;
                 best = v.id;
             }
         }
@@ -126,8 +129,19 @@ public final class AccuracySummary {
             if (mlh.isEmpty()) absent.add(0, "mlh");
             return String.format(Locale.ROOT, "goal %s %d bits: incomplete (no rows yet for %s)", d.id, bits, String.join(", ", absent));
         }
-        double m = stats(mlh)[0];
-        return String.format(Locale.ROOT, "goal %s %d bits: mlh %.4f vs best single-branch %s %.4f: %s (%+.4f)",
-                d.id, bits, m, best, bestMean, m >= bestMean ? "met" : "NOT met", m - bestMean);
+        double[] m = stats(mlh);
+        return String.format(Locale.ROOT, "goal %s %d bits: mlh %.4f vs best single-branch %s %.4f: %s (%s)",
+                d.id, bits, m[0], best, bestMean, m[0] >= bestMean ? "met" : "NOT met", difference(m, bestStats));
+    }
+
+    /**
+     * The difference of two means with its standard error, sqrt(s1^2/n1 + s2^2/n2), and whether it is
+     * within two of them; a side with one seed has no spread to give one.
+     */
+    static String difference(double[] a, double[] b) {
+        double diff = a[0] - b[0];
+        if (a[2] < 2 || b[2] < 2) return String.format(Locale.ROOT, "%+.4f; one seed on a side, no s.e.", diff);
+        double se = Math.sqrt(a[1] * a[1] / a[2] + b[1] * b[1] / b[2]);
+        return String.format(Locale.ROOT, "%+.4f ± %.4f s.e., %s", diff, se, Math.abs(diff) <= 2 * se ? "within 2 s.e." : "beyond 2 s.e.");
     }
 }

@@ -48,12 +48,29 @@ class AccuracySummaryTest {
                 "cifar10,mlh,32,1,0.44", "cifar10,mlh,32,2,0.47", "cifar10,csq,32,1,0.44", "cifar10,mds,32,1,0.45",
                 "cifar10,dpsh,32,1,0.20",
                 "cifar10,mlh,64,1,0.50", "cifar10,csq,64,1,0.40"));
-        assertEquals("goal cifar10 16 bits: mlh 0.4200 vs best single-branch csq 0.4300: NOT met (-0.0100)",
+        assertEquals("goal cifar10 16 bits: mlh 0.4200 vs best single-branch csq 0.4300: NOT met (-0.0100; one seed on a side, no s.e.)",
                 AccuracySummary.goal(rows, DataSet.CIFAR10, 16));
-        assertEquals("goal cifar10 32 bits: mlh 0.4550 vs best single-branch mds 0.4500: met (+0.0050)",
+        assertEquals("goal cifar10 32 bits: mlh 0.4550 vs best single-branch mds 0.4500: met (+0.0050; one seed on a side, no s.e.)",
                 AccuracySummary.goal(rows, DataSet.CIFAR10, 32));
         assertEquals("goal cifar10 64 bits: incomplete (no rows yet for mds, dpsh)", AccuracySummary.goal(rows, DataSet.CIFAR10, 64));
         assertEquals("goal mosaic 16 bits: incomplete (no rows yet for mlh, csq, mds, dpsh)", AccuracySummary.goal(rows, DataSet.MOSAIC, 16));
+    }
+
+    @Test
+    void theGoalLineGivesTheDifferencesStandardErrorWhenBothSidesHaveSeeds() throws IOException {
+        // mlh 0.80 / 0.82 (mean 0.81, sd 0.01414); csq 0.79 / 0.79 / 0.82 (mean 0.80, sd 0.01732)
+        List<AccuracySummary.Row> rows = AccuracySummary.read(csv(
+                "fashion-mnist,mlh,64,1,0.80", "fashion-mnist,mlh,64,2,0.82",
+                "fashion-mnist,csq,64,1,0.79", "fashion-mnist,csq,64,2,0.79", "fashion-mnist,csq,64,3,0.82",
+                "fashion-mnist,mds,64,1,0.70", "fashion-mnist,dpsh,64,1,0.60",
+                "fashion-mnist,mlh,16,1,0.70", "fashion-mnist,mlh,16,2,0.70",
+                "fashion-mnist,csq,16,1,0.75", "fashion-mnist,csq,16,2,0.75", "fashion-mnist,mds,16,1,0.1", "fashion-mnist,dpsh,16,1,0.1"));
+        double se = Math.sqrt(0.0002 / 2 + 0.0003 / 3); // 0.01414
+        assertEquals(String.format(java.util.Locale.ROOT, "goal fashion-mnist 64 bits: mlh 0.8100 vs best single-branch csq 0.8000: met (+0.0100 ± %.4f s.e., within 2 s.e.)", se),
+                AccuracySummary.goal(rows, DataSet.FASHION, 64));
+        // no spread on either side: any difference is beyond it
+        assertEquals("goal fashion-mnist 16 bits: mlh 0.7000 vs best single-branch csq 0.7500: NOT met (-0.0500 ± 0.0000 s.e., beyond 2 s.e.)",
+                AccuracySummary.goal(rows, DataSet.FASHION, 16));
     }
 
     @Test
