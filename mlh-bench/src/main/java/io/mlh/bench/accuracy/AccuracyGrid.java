@@ -66,38 +66,42 @@ public final class AccuracyGrid {
         ALTERNATE("mlh:mutual=alternate", Kind.ABLATION, "mutual.mode=alternate"),
         EXPERTS_2("mlh:K=2", Kind.ABLATION, "moh.experts=2"),
         EXPERTS_8("mlh:K=8", Kind.ABLATION, "moh.experts=8"),
-        /** MLH with CSQ's centre loss: is a gap to csq the centre loss or the rest of MLH? */
-        CENTRE_CSQ("mlh:centre=csq", Kind.PROBE, "centre.loss=csq"),
-        /** MLH without L_M: what the mutual term adds. */
-        NO_MUTUAL("mlh:mutual-weight=0", Kind.PROBE, "loss.mutual-weight=0"),
+        // Probes: run only when named (ACCURACY_CELLS). Each spells out every key in which it differs from
+        // the current defaults, so its rows stay true when a default changes.
+        /** MLH before the defaults changed: the softmax-over-cosines L_C and an unscaled lambda2 = 1. */
+        MLH_SOFTMAX("mlh:centre=mlh", Kind.PROBE, "centre.loss=mlh", "loss.pairwise-reference-bits=0"),
+        DUAL_SOFTMAX("dual:centre=mlh", Kind.PROBE, "method=dual", "centre.loss=mlh", "loss.pairwise-reference-bits=0"),
+        MLH_SOFTMAX_SEPARATE("mlh:centre=mlh+moh=separate", Kind.PROBE, "centre.loss=mlh", "loss.pairwise-reference-bits=0",
+                "moh.mode=separate"),
+        MLH_SOFTMAX_NO_MUTUAL("mlh:centre=mlh+mutual-weight=0", Kind.PROBE, "centre.loss=mlh", "loss.pairwise-reference-bits=0",
+                "loss.mutual-weight=0"),
+        MLH_SOFTMAX_SCALED("mlh:centre=mlh+pairwise-16/q", Kind.PROBE, "centre.loss=mlh", "loss.pairwise-reference-bits=16"),
+        MLH_SOFTMAX_COSINE("mlh:centre=mlh+lr=cosine", Kind.PROBE, "centre.loss=mlh", "loss.pairwise-reference-bits=0",
+                "train.lr-schedule=cosine"),
         /**
-         * CSQ's centre loss and a quarter of the pairwise weight: L_C averages over bits while L_P's
-         * gradient grows with q, so at 64 bits l2 = 0.25 keeps the balance l2 = 1 has at 16.
+         * lambda2 = 1 at every code length: L_P's gradient on a code grows with q (theta = 0.5 u_i . u_j sums q
+         * products) while CSQ's averages over bits, so at 64 bits L_P outweighs the centre branch.
          */
-        CENTRE_CSQ_PAIRWISE_QUARTER("mlh:centre=csq+pairwise-weight=0.25", Kind.PROBE, "centre.loss=csq", "loss.pairwise-weight=0.25"),
-        /** The same balance at every length: lambda2 x 16/q (loss.pairwise-reference-bits). */
-        PAIRWISE_SCALED("mlh:pairwise-16/q", Kind.PROBE, "loss.pairwise-reference-bits=16"),
-        CENTRE_CSQ_PAIRWISE_SCALED("mlh:centre=csq+pairwise-16/q", Kind.PROBE, "centre.loss=csq", "loss.pairwise-reference-bits=16"),
-        /** The same without L_M, and with a quarter of it: does the cosine pull toward u_p help or hurt CSQ's centre loss? */
-        CSQ_SCALED_NO_MUTUAL("mlh:centre=csq+pairwise-16/q+mutual-weight=0", Kind.PROBE,
-                "centre.loss=csq", "loss.pairwise-reference-bits=16", "loss.mutual-weight=0"),
-        CSQ_SCALED_QUARTER_MUTUAL("mlh:centre=csq+pairwise-16/q+mutual-weight=0.25", Kind.PROBE,
-                "centre.loss=csq", "loss.pairwise-reference-bits=16", "loss.mutual-weight=0.25"),
+        MLH_UNSCALED("mlh:pairwise-unscaled", Kind.PROBE, "loss.pairwise-reference-bits=0"),
+        MLH_QUARTER_UNSCALED("mlh:pairwise-weight=0.25-unscaled", Kind.PROBE, "loss.pairwise-weight=0.25",
+                "loss.pairwise-reference-bits=0"),
+        /** What L_M adds: none, a quarter. */
+        NO_MUTUAL("mlh:mutual-weight=0", Kind.PROBE, "loss.mutual-weight=0"),
+        QUARTER_MUTUAL("mlh:mutual-weight=0.25", Kind.PROBE, "loss.mutual-weight=0.25"),
         /**
          * A cosine learning-rate decay to zero at the last epoch instead of the constant rate: at a constant
-         * 1e-3 the validation mAP still swings by about 0.01 from epoch to epoch at the end, so the last
-         * epoch's codes are a noisy sample; does the decay steady the comparison (and does it change it)?
+         * 1e-3 the validation mAP still swings by about 0.01 from epoch to epoch at the end; does the decay
+         * steady the comparison, and does it change it?
          */
         CSQ_COSINE("csq:lr=cosine", Kind.PROBE, "method=csq", "train.lr-schedule=cosine"),
         MLH_COSINE("mlh:lr=cosine", Kind.PROBE, "train.lr-schedule=cosine"),
-        CENTRE_CSQ_PAIRWISE_SCALED_COSINE("mlh:centre=csq+pairwise-16/q+lr=cosine", Kind.PROBE,
-                "centre.loss=csq", "loss.pairwise-reference-bits=16", "train.lr-schedule=cosine"),
         /**
-         * The backbone with batch norm, for MLH and its centre baselines: untrained plain vgg-small gives
-         * all images nearly one code direction, which the cosine-scored L_C is slow to leave. On mklblas:
-         * the MKL-DNN engine cannot train batch norms here (see MlhConfig); the two engines compute the same.
+         * The backbone with batch norm: untrained plain vgg-small gives all images nearly one code direction,
+         * which the cosine-scored L_C is slow to leave. On mklblas: the MKL-DNN engine cannot train batch
+         * norms here (see MlhConfig); the two engines compute the same.
          */
-        BN_MLH("mlh:vgg-small-bn", Kind.PROBE, "model.backbone=vgg-small-bn", "train.engine=mklblas"),
+        BN_MLH_SOFTMAX("mlh:centre=mlh+vgg-small-bn", Kind.PROBE, "centre.loss=mlh", "loss.pairwise-reference-bits=0",
+                "model.backbone=vgg-small-bn", "train.engine=mklblas"),
         BN_CSQ("csq:vgg-small-bn", Kind.PROBE, "method=csq", "model.backbone=vgg-small-bn", "train.engine=mklblas"),
         BN_MDS("mds:vgg-small-bn", Kind.PROBE, "method=mds", "model.backbone=vgg-small-bn", "train.engine=mklblas");
 

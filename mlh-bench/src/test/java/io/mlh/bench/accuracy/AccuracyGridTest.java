@@ -65,8 +65,8 @@ class AccuracyGridTest {
     @Test
     void probesRunOnlyWhenAskedForByKey() {
         for (Cell c : ALL) assertTrue(c.variant.kind != Kind.PROBE, "a probe in the grid: " + c);
-        List<Cell> picked = AccuracyGrid.cells(Arrays.asList(DataSet.values()), "cifar10,(mds|mlh:centre=csq),64,1");
-        assertEquals(Arrays.asList("cifar10,mds,64,1", "cifar10,mlh:centre=csq,64,1"),
+        List<Cell> picked = AccuracyGrid.cells(Arrays.asList(DataSet.values()), "cifar10,(mds|mlh:centre=mlh),64,1");
+        assertEquals(Arrays.asList("cifar10,mds,64,1", "cifar10,mlh:centre=mlh,64,1"),
                 picked.stream().map(Cell::key).collect(java.util.stream.Collectors.toList()));
         // a pattern matches whole keys, and only in the sets asked for
         assertEquals(9, AccuracyGrid.cells(Arrays.asList(DataSet.FASHION), "fashion-mnist,mlh,.*").size()); // 3 bits x 3 seeds
@@ -85,6 +85,20 @@ class AccuracyGridTest {
         assertEquals(new HashSet<>(Arrays.asList(Variant.CSQ, Variant.MDS, Variant.DPSH)),
                 new HashSet<>(Arrays.asList(Arrays.stream(Variant.values()).filter(Variant::singleBranch).toArray(Variant[]::new))));
         assertEquals("cifar10-mlh_moh=separate-32-s2", new Cell(DataSet.CIFAR10, Variant.MOH_SEPARATE, 32, 2).dirName());
+    }
+
+    @Test
+    void everyVariantIsAValidConfigurationAndNoTwoAreTheSame() {
+        java.util.Map<String, Variant> seen = new java.util.HashMap<>();
+        for (Variant v : Variant.values()) {
+            io.mlh.core.config.MlhConfig c = io.mlh.core.config.MlhConfig.defaults();
+            for (String o : v.overrides) {
+                String[] kv = o.split("=", 2);
+                c = c.with(kv[0], kv[1]); // validates
+            }
+            Variant before = seen.put(c.render(), v);
+            assertTrue(before == null, v.id + " is the same configuration as " + (before == null ? "" : before.id));
+        }
     }
 
     private static long count(DataSet d) {

@@ -59,12 +59,12 @@ class MlhConfigTest {
         assertEquals(4, c.experts());
         assertEquals(4.0, c.centreWeight());
         assertEquals(1.0, c.pairwiseWeight());
-        assertEquals(0, c.pairwiseReferenceBits());
-        assertEquals(1.0, c.effectivePairwiseWeight());
+        assertEquals(16, c.pairwiseReferenceBits());
+        assertEquals(0.25, c.effectivePairwiseWeight()); // 1 x 16 / 64 bits
         assertEquals(1.0, c.mutualWeight());
         assertEquals(1e-4, c.centreQuantization());
         assertEquals(0.1, c.pairwiseQuantization());
-        assertEquals(CentreLoss.MLH, c.centreLoss());
+        assertEquals(CentreLoss.CSQ, c.centreLoss());
         assertEquals(0, c.centreMinDistance());
         assertEquals(MutualMode.JOINT, c.mutualMode());
         assertEquals(0, c.mutualStartEpoch());
@@ -381,8 +381,9 @@ class MlhConfigTest {
         assertEquals(pairwise, m.usesPairwiseBranch());
         assertEquals(mutual, c.usesMutual());
         assertEquals(mutual, m.usesMutual());
-        assertEquals(withMlhLoss, c.effectiveCentreLoss());
+        assertEquals(withMlhLoss, c.with("centre.loss", "mlh").effectiveCentreLoss());
         assertEquals(withCsqLoss, c.with("centre.loss", "csq").effectiveCentreLoss());
+        assertEquals(withCsqLoss, c.effectiveCentreLoss()); // csq is the default centre.loss
         assertEquals(moh, c.effectiveMohMode());
         assertEquals(moh == MohMode.NONE ? MohMode.NONE : MohMode.SEPARATE,
                 c.with("moh.mode", "separate").effectiveMohMode());

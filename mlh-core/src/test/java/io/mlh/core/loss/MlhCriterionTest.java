@@ -23,8 +23,10 @@ class MlhCriterionTest {
     private final float[][] uc = FiniteDifferences.codes(r, N, Q), up = FiniteDifferences.codes(r, N, Q);
     private final float[][] y = FiniteDifferences.labels(r, N, C, 2);
 
+    /** Defaults at Q bits with the softmax L_C and an unscaled lambda2, so each term's weight is the key's value. */
     private MlhConfig config(String... kv) {
-        MlhConfig c = MlhConfig.defaults().with("bits", Q).with("classes", C);
+        MlhConfig c = MlhConfig.defaults().with("bits", Q).with("classes", C)
+                .with("centre.loss", "mlh").with("loss.pairwise-reference-bits", 0);
         for (int i = 0; i < kv.length; i += 2) c = c.with(kv[i], kv[i + 1]);
         return c;
     }
@@ -58,6 +60,23 @@ class MlhCriterionTest {
         assertEquals(4 * lc.value + 0.375 * lp.value + lm.value, loss, 1e-5);
         assertGrad(crit, 2, combine(0.375, lp.gradPairwise, 1, lm.gradPairwise));
         assertEquals(lp.value, crit.lastTerms().pairwise, 1e-12); // the term itself is reported unweighted
+    }
+
+    @Test
+    void theDefaultsAreCsqsCentreLossAndLambda2TimesSixteenOverBits() {
+        int q = 64;
+        MlhConfig c = MlhConfig.defaults().with("bits", q).with("classes", C);
+        HashCentres h = centres(c);
+        Random rr = new Random(2);
+        float[][] a = FiniteDifferences.codes(rr, N, q), b = FiniteDifferences.codes(rr, N, q);
+        MlhCriterion crit = new MlhCriterion(c, h, 10);
+        Table in = BigDL.table(BigDL.tensor(flat(a), N, q), BigDL.tensor(flat(b), N, q));
+        float loss = crit.forward(in, BigDL.tensor(flat(y), N, C));
+        float[][] targets = new float[N][];
+        for (int j = 0; j < N; j++) targets[j] = h.targetCentre(y[j]);
+        double expected = 4 * CsqCentreLoss.compute(a, targets, 1e-4).value + 0.25 * PairwiseLoss.compute(b, y, 0.1).value
+                + MutualLoss.compute(a, b, Direction.JOINT).value;
+        assertEquals(expected, loss, 1e-5);
     }
 
     @Test
