@@ -79,6 +79,12 @@ public final class AccuracyGrid {
         MLH_SOFTMAX_COSINE("mlh:centre=mlh+lr=cosine", Kind.PROBE, "centre.loss=mlh", "loss.pairwise-reference-bits=0",
                 "train.lr-schedule=cosine"),
         /**
+         * The softmax L_C with its logit scale fixed at 4 (its value at 16 bits) instead of sqrt(q): mds falls
+         * from 0.41 to 0.29 on CIFAR-10 as q goes from 16 to 64 and s from 4 to 8; is the scale the cause?
+         */
+        MDS_SCALE_4("mds:scale=4", Kind.PROBE, "method=mds", "centre.scale=4"),
+        MLH_SOFTMAX_SCALE_4("mlh:centre=mlh+scale=4", Kind.PROBE, "centre.loss=mlh", "centre.scale=4"),
+        /**
          * lambda2 = 1 at every code length: L_P's gradient on a code grows with q (theta = 0.5 u_i . u_j sums q
          * products) while CSQ's averages over bits, so at 64 bits L_P outweighs the centre branch.
          */

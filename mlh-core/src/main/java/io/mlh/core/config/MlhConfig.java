@@ -157,6 +157,7 @@ public final class MlhConfig implements Serializable {
     private final int pairwiseReferenceBits;
     private final CentreLoss centreLoss;
     private final int centreMinDistance;
+    private final double centreScale;
     private final MutualMode mutualMode;
     private final int mutualStartEpoch;
     private final EncodeBranch encodeBranch;
@@ -197,6 +198,7 @@ public final class MlhConfig implements Serializable {
         pairwiseQuantization = r.number("loss.pairwise-quantization");
         centreLoss = CentreLoss.parse(full("centre.loss"), r.string("centre.loss"));
         centreMinDistance = r.integer("centre.min-distance");
+        centreScale = r.number("centre.scale");
         mutualMode = MutualMode.parse(full("mutual.mode"), r.string("mutual.mode"));
         mutualStartEpoch = r.integer("mutual.start-epoch");
         encodeBranch = EncodeBranch.parse(full("encode.branch"), r.string("encode.branch"));
@@ -333,7 +335,7 @@ public final class MlhConfig implements Serializable {
     private List<Object> values() {
         return Arrays.asList(method, bits, classes, seed, backbone, inputChannels, inputSize, pretrained, mohMode,
                 experts, centreWeight, pairwiseWeight, pairwiseReferenceBits, mutualWeight, centreQuantization,
-                pairwiseQuantization, centreLoss, centreMinDistance, mutualMode, mutualStartEpoch, encodeBranch, batchSize, epochs,
+                pairwiseQuantization, centreLoss, centreMinDistance, centreScale, mutualMode, mutualStartEpoch, encodeBranch, batchSize, epochs,
                 optimizer, learningRate, backboneLrMultiplier, weightDecay, momentum, lrPolicy, lrStepEpochs, lrGamma,
                 lrWarmupEpochs, engine);
     }
@@ -424,6 +426,7 @@ public final class MlhConfig implements Serializable {
         nonNegative("loss.centre-quantization", centreQuantization);
         nonNegative("loss.pairwise-quantization", pairwiseQuantization);
         atLeast("centre.min-distance", centreMinDistance, 0);
+        nonNegative("centre.scale", centreScale);
         if (centreMinDistance > bits) throw error("centre.min-distance", "cannot exceed bits (" + bits + "), got " + centreMinDistance);
         atLeast("mutual.start-epoch", mutualStartEpoch, 0);
         if (encodeBranch == EncodeBranch.CENTRE && !method.usesCentreBranch()
@@ -553,6 +556,10 @@ public final class MlhConfig implements Serializable {
     public CentreLoss centreLoss() { return centreLoss; }
     /** 0 means the Gilbert–Varshamov value. */
     public int centreMinDistance() { return centreMinDistance; }
+    /** The softmax L_C's logit scale s as configured (0 = sqrt(bits)). */
+    public double centreScale() { return centreScale; }
+    /** The softmax L_C's logit scale s: {@code centre.scale}, or sqrt(bits) when that is 0. */
+    public double effectiveCentreScale() { return centreScale > 0 ? centreScale : Math.sqrt(bits); }
     public MutualMode mutualMode() { return mutualMode; }
     public int mutualStartEpoch() { return mutualStartEpoch; }
     public EncodeBranch encodeBranch() { return encodeBranch; }

@@ -1,9 +1,9 @@
 package io.mlh.core.loss;
 
 /**
- * L_C, the centre branch's loss. Each code is scored against every class centre by a scaled cosine,
- * s_ji = sqrt(q) cos(u_j, h_i) = u_j . h_i / |u_j| (|h_i| = sqrt(q)), turned into P_j = softmax(s_j),
- * and every class is a binary decision (so multi-hot labels work):
+ * L_C in its softmax form. Each code is scored against every class centre by a scaled cosine,
+ * s_ji = S cos(u_j, h_i) (by default S = sqrt(q), so s_ji = u_j . h_i / |u_j| as |h_i| = sqrt(q)), turned
+ * into P_j = softmax(s_j), and every class is a binary decision (so multi-hot labels work):
  *
  * <pre>
  *   L_C = -(1/(N C)) sum_j sum_i [ y_ji log P_ji + (1 - y_ji) log(1 - P_ji) ] + beta mean((|u| - 1)^2)
@@ -14,8 +14,15 @@ package io.mlh.core.loss;
 public final class CentreLoss {
     private CentreLoss() {}
 
+    /** L_C with the default scale S = sqrt(q). */
     public static BatchLoss compute(float[][] u, float[][] labels, float[][] centres, double beta) {
+        return compute(u, labels, centres, beta, Math.sqrt(BatchLoss.checkCodes(u, "centre loss codes")));
+    }
+
+    /** L_C with logits {@code scale} x cos(u_j, h_i); the centres are ±1 vectors. */
+    public static BatchLoss compute(float[][] u, float[][] labels, float[][] centres, double beta, double scale) {
         int q = BatchLoss.checkCodes(u, "centre loss codes");
+        double f = scale / Math.sqrt(q); // s_ji = f u_j . h_i / |u_j|
         int n = u.length, c = centres.length;
         if (labels.length != n) throw new IllegalArgumentException("centre loss: " + labels.length + " label rows for " + n + " codes");
         double[] sq = BatchLoss.sumsOfSquares(u);
@@ -29,7 +36,7 @@ public final class CentreLoss {
             double norm = Math.sqrt(sq[j] + 1e-12);
             int top = 0;
             for (int i = 0; i < c; i++) {
-                s[i] = dot(u[j], centres[i]) / norm;
+                s[i] = f * dot(u[j], centres[i]) / norm;
                 if (s[i] > s[top]) top = i;
             }
             double m = s[top], sumExp = 0;
@@ -50,11 +57,11 @@ public final class CentreLoss {
                 g[i] = (a[i] - Math.exp(s[i] - lse) * sumA) / ((double) n * c); // dL/ds_ji
                 gs += g[i] * s[i];
             }
-            // ds_ji/du_j = h_i/|u_j| - s_ji u_j/|u_j|^2
+            // ds_ji/du_j = f h_i/|u_j| - s_ji u_j/|u_j|^2
             for (int k = 0; k < q; k++) {
                 double acc = 0;
                 for (int i = 0; i < c; i++) acc += g[i] * centres[i][k];
-                grad[j][k] = (acc - gs * u[j][k] / norm) / norm;
+                grad[j][k] = (f * acc - gs * u[j][k] / norm) / norm;
             }
         }
         double value = total / ((double) n * c) + Quantization.absToOne(u, beta, grad);

@@ -30,7 +30,7 @@ public final class MlhCriterion extends AbstractCriterion<Table, Tensor<Float>, 
     private static final long serialVersionUID = 1L;
 
     private final boolean centreBranch, pairwiseBranch, mutual, csqCentre, alternate;
-    private final double centreWeight, pairwiseWeight, mutualWeight, beta, alpha;
+    private final double centreWeight, pairwiseWeight, mutualWeight, beta, alpha, centreScale;
     private final int startEpoch;
     private final long stepsPerEpoch;
     private final HashCentres centres;
@@ -61,6 +61,7 @@ public final class MlhCriterion extends AbstractCriterion<Table, Tensor<Float>, 
         this.mutualWeight = config.mutualWeight();
         this.beta = config.centreQuantization();
         this.alpha = config.pairwiseQuantization();
+        this.centreScale = config.effectiveCentreScale();
         this.startEpoch = config.mutualStartEpoch();
         this.stepsPerEpoch = stepsPerEpoch;
         this.centres = centres;
@@ -78,7 +79,7 @@ public final class MlhCriterion extends AbstractCriterion<Table, Tensor<Float>, 
         double[][] gc = new double[uc.length][uc[0].length], gp = new double[up.length][up[0].length];
         double lc = Double.NaN, lp = Double.NaN, lm = Double.NaN, total = 0;
         if (phase.centre) {
-            BatchLoss l = csqCentre ? CsqCentreLoss.compute(uc, csqTargets(y), beta) : CentreLoss.compute(uc, y, centreMatrix, beta);
+            BatchLoss l = csqCentre ? CsqCentreLoss.compute(uc, csqTargets(y), beta) : CentreLoss.compute(uc, y, centreMatrix, beta, centreScale);
             lc = l.value;
             total += centreWeight * lc;
             addInto(gc, l.gradCentre, centreWeight);

@@ -66,6 +66,9 @@ class MlhConfigTest {
         assertEquals(0.1, c.pairwiseQuantization());
         assertEquals(CentreLoss.CSQ, c.centreLoss());
         assertEquals(0, c.centreMinDistance());
+        assertEquals(0.0, c.centreScale());
+        assertEquals(8.0, c.effectiveCentreScale()); // sqrt(64)
+        assertEquals(4.0, c.with("centre.scale", 4).effectiveCentreScale());
         assertEquals(MutualMode.JOINT, c.mutualMode());
         assertEquals(0, c.mutualStartEpoch());
         assertEquals(EncodeBranch.AUTO, c.encodeBranch());
@@ -90,7 +93,7 @@ class MlhConfigTest {
                 "moh.mode", "moh.experts",
                 "loss.centre-weight", "loss.pairwise-weight", "loss.pairwise-reference-bits", "loss.mutual-weight",
                 "loss.centre-quantization", "loss.pairwise-quantization",
-                "centre.loss", "centre.min-distance", "mutual.mode", "mutual.start-epoch", "encode.branch",
+                "centre.loss", "centre.min-distance", "centre.scale", "mutual.mode", "mutual.start-epoch", "encode.branch",
                 "train.batch-size", "train.epochs", "train.optimizer", "train.learning-rate",
                 "train.backbone-lr-multiplier", "train.weight-decay", "train.momentum", "train.lr-schedule",
                 "train.lr-step-epochs", "train.lr-gamma", "train.lr-warmup-epochs", "train.engine")), keys);
@@ -142,6 +145,7 @@ class MlhConfigTest {
                 bad("mlh.train.momentum = 1.5", "mlh.train.momentum", "[0, 1)"),
                 bad("mlh.mutual.start-epoch = -1", "mlh.mutual.start-epoch", ">= 0"),
                 bad("mlh.centre.min-distance = -2", "mlh.centre.min-distance", ">= 0"),
+                bad("mlh.centre.scale = -4", "mlh.centre.scale", ">= 0"),
                 bad("mlh.centre.min-distance = 65", "mlh.centre.min-distance", "cannot exceed bits"),
                 bad("mlh.model.input-channels = 5", "mlh.model.input-channels", "1..4"),
                 bad("mlh.model.input-size = 30", "mlh.model.input-size", "multiple of 4"),

@@ -33,6 +33,19 @@ class LossTermsTest {
         assertClose(l.gradCentre, gradient(x -> CentreLoss.compute(x, y, h, beta).value, u, EPS), TOL, "L_C");
     }
 
+    @ParameterizedTest
+    @ValueSource(doubles = {1.5, 4, 10})
+    void centreLossWithAnyScaleMatchesItsFormulaAndFiniteDifferences(double scale) {
+        Random r = new Random(5);
+        int n = 5, q = 16, c = 4;
+        float[][] u = codes(r, n, q), y = labels(r, n, c, 1), h = signs(r, c, q);
+        BatchLoss l = CentreLoss.compute(u, y, h, 0.05, scale);
+        assertEquals(literalCentreLoss(u, y, h, 0.05, scale), l.value, 1e-8);
+        assertClose(l.gradCentre, gradient(x -> CentreLoss.compute(x, y, h, 0.05, scale).value, u, EPS), TOL, "L_C, scale " + scale);
+        // scale sqrt(q) is the default
+        assertEquals(CentreLoss.compute(u, y, h, 0.05).value, CentreLoss.compute(u, y, h, 0.05, 4).value, 1e-12);
+    }
+
     @Test
     void centreLossStaysFiniteWhenCodesSitOnTheirCentre() {
         int q = 1024, c = 100;
@@ -134,6 +147,10 @@ class LossTermsTest {
     }
 
     private static double literalCentreLoss(float[][] u, float[][] y, float[][] h, double beta) {
+        return literalCentreLoss(u, y, h, beta, Math.sqrt(u[0].length));
+    }
+
+    private static double literalCentreLoss(float[][] u, float[][] y, float[][] h, double beta, double scale) {
         int n = u.length, c = h.length, q = u[0].length;
         double total = 0;
         for (int j = 0; j < n; j++) {
@@ -141,7 +158,7 @@ class LossTermsTest {
             double z = 0;
             for (int i = 0; i < c; i++) {
                 double cos = CentreLoss.dot(u[j], h[i]) / Math.sqrt(CentreLoss.dot(u[j], u[j]) * CentreLoss.dot(h[i], h[i]));
-                p[i] = Math.exp(Math.sqrt(q) * cos);
+                p[i] = Math.exp(scale * cos);
                 z += p[i];
             }
             for (int i = 0; i < c; i++) {
