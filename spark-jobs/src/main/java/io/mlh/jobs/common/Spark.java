@@ -4,7 +4,6 @@ import com.intel.analytics.bigdl.utils.Engine$;
 import io.mlh.core.bigdl.ComputeEngine;
 import io.mlh.core.config.MlhConfig;
 import org.apache.spark.SparkConf;
-import org.apache.spark.SparkExecutorInfo;
 import org.apache.spark.sql.SparkSession;
 
 /** Starts Spark for a job, with the settings BigDL needs, and initialises BigDL's engine on it. */
@@ -30,17 +29,12 @@ public final class Spark {
     /**
      * Waits (at most a minute) until no task of this application runs. A failed Spark job returns
      * while its other tasks still run, and a task may still create files in a staging directory the
-     * job is about to remove: call this before {@link CommittedOutput#abandon}.
+     * job is about to remove: call this before {@link CommittedOutput#abandon}. Counts tasks with the
+     * listener {@link #start} registered.
      */
     public static void awaitNoRunningTasks(SparkSession spark) {
-        long end = System.nanoTime() + 60_000_000_000L;
         try {
-            while (System.nanoTime() < end) {
-                int running = 0;
-                for (SparkExecutorInfo e : spark.sparkContext().statusTracker().getExecutorInfos()) running += e.numRunningTasks();
-                if (running == 0) return;
-                Thread.sleep(50);
-            }
+            RunningTasks.of(spark.sparkContext()).awaitNone(spark.sparkContext(), 60_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -60,6 +54,7 @@ public final class Spark {
         if (!settings.master.isEmpty()) conf.setMaster(settings.master);
         if (!conf.contains("spark.ui.enabled")) conf.set("spark.ui.enabled", "false");
         SparkSession session = SparkSession.builder().config(conf).getOrCreate();
+        RunningTasks.of(session.sparkContext()); // counts tasks from the first one on
         Engine$.MODULE$.init();
         return session;
     }

@@ -1,0 +1,58 @@
+package io.mlh.jobs.common;
+
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.SparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
+
+/**
+ * Counts the tasks of one Spark application that have started and not ended, from the listener events
+ * themselves. Spark's status tracker is not enough: it reads a store the UI updates at most every
+ * {@code spark.ui.liveUpdate.period}, so a task that has just started can show as none running.
+ */
+final class RunningTasks extends SparkListener {
+    private static final Map<SparkContext, RunningTasks> WATCHES = new WeakHashMap<>();
+    private final AtomicInteger running = new AtomicInteger();
+
+    private RunningTasks() {}
+
+    /** The counter of {@code sc}'s tasks, registered on the first call: make it before any task runs. */
+    static RunningTasks of(SparkContext sc) {
+        synchronized (WATCHES) {
+            return WATCHES.computeIfAbsent(sc, c -> {
+                RunningTasks watch = new RunningTasks();
+                c.addSparkListener(watch);
+                return watch;
+            });
+        }
+    }
+
+    @Override
+    public void onTaskStart(SparkListenerTaskStart start) {
+        running.incrementAndGet();
+    }
+
+    @Override
+    public void onTaskEnd(SparkListenerTaskEnd end) {
+        running.decrementAndGet();
+    }
+
+    /**
+     * Waits until every event posted so far has reached the listeners and no counted task runs; gives
+     * up after {@code timeoutMillis} (a task stuck that long is one the caller cannot wait for anyway).
+     */
+    void awaitNone(SparkContext sc, long timeoutMillis) throws InterruptedException {
+        long end = System.nanoTime() + timeoutMillis * 1_000_000L;
+        try {
+            // the task-start events of every task launched before the failure precede its job-end event
+            sc.listenerBus().waitUntilEmpty(timeoutMillis);
+        } catch (TimeoutException e) {
+            return;
+        }
+        while (running.get() > 0 && System.nanoTime() < end) Thread.sleep(20);
+    }
+}
