@@ -1,9 +1,10 @@
 package io.mlh.jobs.common;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.SparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
@@ -16,7 +17,8 @@ import org.apache.spark.scheduler.SparkListenerTaskStart;
  */
 final class RunningTasks extends SparkListener {
     private static final Map<SparkContext, RunningTasks> WATCHES = new WeakHashMap<>();
-    private final AtomicInteger running = new AtomicInteger();
+    /** Ids of the tasks seen starting and not yet ending (an end without a start seen is ignored). */
+    private final Set<Long> running = ConcurrentHashMap.newKeySet();
 
     private RunningTasks() {}
 
@@ -33,12 +35,12 @@ final class RunningTasks extends SparkListener {
 
     @Override
     public void onTaskStart(SparkListenerTaskStart start) {
-        running.incrementAndGet();
+        running.add(start.taskInfo().taskId());
     }
 
     @Override
     public void onTaskEnd(SparkListenerTaskEnd end) {
-        running.decrementAndGet();
+        running.remove(end.taskInfo().taskId());
     }
 
     /**
@@ -53,6 +55,6 @@ final class RunningTasks extends SparkListener {
         } catch (TimeoutException e) {
             return;
         }
-        while (running.get() > 0 && System.nanoTime() < end) Thread.sleep(20);
+        while (!running.isEmpty() && System.nanoTime() < end) Thread.sleep(20);
     }
 }

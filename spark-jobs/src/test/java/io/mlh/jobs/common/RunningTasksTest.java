@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.Arrays;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -26,7 +27,7 @@ class RunningTasksTest {
                 try {
                     Thread.sleep(1500);
                 } finally {
-                    Files.createFile(java.nio.file.Paths.get(late));
+                    Files.createFile(Paths.get(late));
                 }
             }));
             Spark.awaitNoRunningTasks(spark);
