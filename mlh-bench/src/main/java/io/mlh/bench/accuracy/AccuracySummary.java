@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  * The results table, read back and summarised: per data set a markdown table of mAP (mean ± sample
  * standard deviation over seeds, and the seed count) by variant and bits, then the issue's goal per
  * bit length: MLH's mean at or above the best single-branch baseline's (csq, mds, dpsh), with the
- * difference's standard error where both sides have several seeds.
+ * difference's standard error where both sides have several seeds; then each MLH ablation against MLH.
  * {@code main} prints the summary of a results file without running anything.
  */
 public final class AccuracySummary {
@@ -100,7 +100,26 @@ public final class AccuracySummary {
             }
             out.println();
             for (int b : AccuracyGrid.BITS) out.println(goal(rows, d, b));
+            for (int b : AccuracyGrid.BITS) {
+                for (Variant v : Variant.values()) {
+                    String line = ablation(rows, d, v, b);
+                    if (line != null) out.println(line);
+                }
+            }
         }
+    }
+
+    /**
+     * One ablation at one bit length against MLH at its defaults (the same cell without the change), or
+     * null when either side has no rows. {@code dual} is MLH without experts, so it is read as one too.
+     */
+    static String ablation(List<Row> rows, DataSet d, Variant v, int bits) {
+        if (v.kind != AccuracyGrid.Kind.ABLATION && v != Variant.DUAL) return null;
+        List<Row> a = select(rows, d.id, v.id, bits), mlh = select(rows, d.id, Variant.MLH.id, bits);
+        if (a.isEmpty() || mlh.isEmpty()) return null;
+        double[] s = stats(a), m = stats(mlh);
+        return String.format(Locale.ROOT, "ablation %s %d bits: %s %.4f vs mlh %.4f (%s)",
+                d.id, bits, v == Variant.DUAL ? "dual (moh=none)" : v.id, s[0], m[0], difference(s, m));
     }
 
     /** The goal at one bit length: MLH's mean against the best single-branch baseline's mean. */

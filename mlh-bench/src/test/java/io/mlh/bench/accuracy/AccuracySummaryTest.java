@@ -74,6 +74,23 @@ class AccuracySummaryTest {
     }
 
     @Test
+    void eachAblationIsReadAgainstMlhAtTheSameLength() throws IOException {
+        List<AccuracySummary.Row> rows = AccuracySummary.read(csv(
+                "fashion-mnist,mlh,64,1,0.80", "fashion-mnist,mlh,64,2,0.82",
+                "fashion-mnist,mlh:moh=separate,64,1,0.77", "fashion-mnist,mlh:moh=separate,64,2,0.79",
+                "fashion-mnist,dual,64,1,0.79", "fashion-mnist,mlh:K=2,32,1,0.75", "fashion-mnist,csq,64,1,0.81"));
+        // sd 0.01414 on both sides: s.e. of the difference sqrt(2 x 0.0002 / 2) = 0.01414
+        assertEquals("ablation fashion-mnist 64 bits: mlh:moh=separate 0.7800 vs mlh 0.8100 (-0.0300 ± 0.0141 s.e., beyond 2 s.e.)",
+                AccuracySummary.ablation(rows, DataSet.FASHION, AccuracyGrid.Variant.MOH_SEPARATE, 64));
+        assertEquals("ablation fashion-mnist 64 bits: dual (moh=none) 0.7900 vs mlh 0.8100 (-0.0200; one seed on a side, no s.e.)",
+                AccuracySummary.ablation(rows, DataSet.FASHION, AccuracyGrid.Variant.DUAL, 64));
+        // no mlh row at 32 bits, and csq is a method, not an ablation
+        assertEquals(null, AccuracySummary.ablation(rows, DataSet.FASHION, AccuracyGrid.Variant.EXPERTS_2, 32));
+        assertEquals(null, AccuracySummary.ablation(rows, DataSet.FASHION, AccuracyGrid.Variant.CSQ, 64));
+        assertTrue(print(rows).contains("ablation fashion-mnist 64 bits: mlh:moh=separate"));
+    }
+
+    @Test
     void onlyTheSetsWithRowsArePrinted() throws IOException {
         String printed = print(AccuracySummary.read(csv("mosaic,mlh,16,1,0.61")));
         assertTrue(printed.contains("mosaic, mAP@5000"), printed);
