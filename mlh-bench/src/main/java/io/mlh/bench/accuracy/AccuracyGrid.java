@@ -91,6 +91,13 @@ public final class AccuracyGrid {
         MLH_UNSCALED("mlh:pairwise-unscaled", Kind.PROBE, "loss.pairwise-reference-bits=0"),
         MLH_QUARTER_UNSCALED("mlh:pairwise-weight=0.25-unscaled", Kind.PROBE, "loss.pairwise-weight=0.25",
                 "loss.pairwise-reference-bits=0"),
+        /**
+         * Where the centre branch loses to csq: with no L_P and no L_M MLH is csq's loss through the experts
+         * and a gate (the pairwise branch idle); with l1 = 16 the same terms as MLH, the centre loss four
+         * times heavier against them (Adam's steps do not scale with the loss, only the mix does).
+         */
+        MLH_CENTRE_ONLY("mlh:pairwise-weight=0+mutual-weight=0", Kind.PROBE, "loss.pairwise-weight=0", "loss.mutual-weight=0"),
+        MLH_CENTRE_16("mlh:centre-weight=16", Kind.PROBE, "loss.centre-weight=16"),
         /** What L_M adds: none, a quarter. */
         NO_MUTUAL("mlh:mutual-weight=0", Kind.PROBE, "loss.mutual-weight=0"),
         QUARTER_MUTUAL("mlh:mutual-weight=0.25", Kind.PROBE, "loss.mutual-weight=0.25"),
