@@ -92,7 +92,14 @@ public final class AccuracyBench {
         Path log = work.resolve("logs").resolve(name + ".log");
         Files.createDirectories(log.getParent());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (!p.waitFor(6, TimeUnit.HOURS)) p.destroyForcibly();
+        // a benchmark stopped by a signal stops its cell too, rather than leave it training unseen
+        Thread stopCell = new Thread(p::destroyForcibly, "accuracy-stop-cell");
+        Runtime.getRuntime().addShutdownHook(stopCell);
+        try {
+            if (!p.waitFor(6, TimeUnit.HOURS)) p.destroyForcibly().waitFor();
+        } finally {
+            Runtime.getRuntime().removeShutdownHook(stopCell);
+        }
         Map<String, String> figures = new LinkedHashMap<>();
         for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
             if (line.startsWith("PREPARED")) System.out.println("accuracy: " + line);
