@@ -98,7 +98,11 @@ public final class AccuracyBench {
         try {
             if (!p.waitFor(6, TimeUnit.HOURS)) p.destroyForcibly().waitFor();
         } finally {
-            Runtime.getRuntime().removeShutdownHook(stopCell);
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopCell);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is already running: the JVM is exiting and the cell is being stopped
+            }
         }
         Map<String, String> figures = new LinkedHashMap<>();
         for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
