@@ -4,7 +4,6 @@ import com.intel.analytics.bigdl.dataset.Sample;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
-import com.intel.analytics.bigdl.optim.DistriOptimizer;
 import com.intel.analytics.bigdl.optim.OptimMethod;
 import com.intel.analytics.bigdl.optim.Optimizer;
 import com.intel.analytics.bigdl.optim.Optimizer$;
@@ -123,12 +122,12 @@ public final class TrainJob {
                         optimizer = newOptimizer(net, optim, data, criterion, c);
                     } else if (augmenting) { // fresh draws: BigDL caches the samples it is given
                         // and never releases a replaced training set; the replicas' optimiser state stays
-                        releaseCachedSince(spark, cachedBefore, reservedOptimState(optimizer));
+                        releaseCachedSince(spark, cachedBefore, ReservedOptimState.of(optimizer));
                         optimizer.setTrainData(data.rdd(), c.batchSize(), null);
                     }
                     criterion.startAt((epoch - 1) * stepsPerEpoch); // replicas clone the criterion at each call
                     optimizer.setEndWhen(Trigger$.MODULE$.maxEpoch(epoch));
-                    RDD<?> stateBefore = reservedOptimState(optimizer);
+                    RDD<?> stateBefore = ReservedOptimState.of(optimizer);
                     Exception failure = null;
                     try {
                         trained = (AbstractModule) optimizer.optimize();
@@ -141,7 +140,7 @@ public final class TrainJob {
                     if (lost.isEmpty()) {
                         // BigDL caches the replicas' optimiser state afresh after each call and keeps the old copy;
                         // with reserveOptim it also leaves the call's replicas cached (a model set an epoch)
-                        if (stateBefore != null && stateBefore != reservedOptimState(optimizer)) stateBefore.unpersist(false);
+                        ReservedOptimState.settle(optimizer, stateBefore);
                         releaseReplicas(spark);
                         break;
                     }
@@ -242,11 +241,6 @@ public final class TrainJob {
 
     /** The name DistriOptimizer gives the RDD of its per-partition model replicas. */
     private static final String THREAD_MODELS = "Thread Model RDD";
-
-    /** The replicas' optimiser state DistriOptimizer keeps cached between calls (reserveOptim), or null. */
-    private static RDD<?> reservedOptimState(Optimizer<Float, ?> optimizer) {
-        return optimizer instanceof DistriOptimizer ? ((DistriOptimizer<Float>) optimizer).previousOptim() : null;
-    }
 
     private static Map<Object, RDD<?>> persistentRdds(SparkSession spark) {
         return JavaConverters.mapAsJavaMapConverter(spark.sparkContext().getPersistentRDDs()).asJava();

@@ -23,8 +23,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
@@ -177,6 +180,39 @@ class TrainEncodeTest {
     }
 
     /** Image i's byte at pixel p, as stored in the IDX file. */
+    @Test
+    void aTrainingStagesLineageDoesNotGrowWithTheEpochs(@TempDir Path dir) throws Exception {
+        String shards = dir.resolve("shards").toString();
+        writeShards(spark.sparkContext().hadoopConfiguration(), shards);
+        // BigDL zips each call's replicas with the optimiser state the previous call left: unless the job
+        // cuts that chain, the last epoch's stages carry every earlier epoch's RDDs (and their broadcasts)
+        int afterTwo = longestStageLineage(dir.resolve("two"), shards, 2);
+        int afterFive = longestStageLineage(dir.resolve("five"), shards, 5);
+        assertTrue(afterTwo > 1, "no stage was seen: " + afterTwo);
+        assertEquals(afterTwo, afterFive, "RDDs in the longest stage after 2 epochs, then after 5");
+    }
+
+    /** The most RDDs any stage of a training run of {@code epochs} epochs computes over (its narrow lineage). */
+    private static int longestStageLineage(Path dir, String shards, int epochs) throws Exception {
+        AtomicInteger longest = new AtomicInteger();
+        SparkListener watch = new SparkListener() {
+            @Override
+            public void onStageSubmitted(SparkListenerStageSubmitted submitted) {
+                longest.accumulateAndGet(submitted.stageInfo().rddInfos().size(), Math::max);
+            }
+        };
+        spark.sparkContext().addSparkListener(watch);
+        try {
+            TrainJob.run(spark, settings(Arrays.asList("model.input-channels=1", "model.input-size=28", "data.mean=[0.286]",
+                    "data.std=[0.353]", "bits=16", "train.batch-size=32", "train.epochs=" + epochs, "jobs.tensorboard=false",
+                    "paths.shards=" + shards, "paths.model=" + dir.resolve("model"))));
+            spark.sparkContext().listenerBus().waitUntilEmpty(30_000);
+        } finally {
+            spark.sparkContext().removeSparkListener(watch);
+        }
+        return longest.get();
+    }
+
     private static byte pixel(int i, int p) {
         return (byte) Math.round((images.pixels[i * 784 + p] * FashionMnist.STD + FashionMnist.MEAN) * 255);
     }
