@@ -20,7 +20,7 @@ final class ReservedOptimState {
     private ReservedOptimState() {}
 
     /** The state the optimiser will hand its next call, or null (none yet, or not a distributed optimiser). */
-    static RDD<?> of(Optimizer<Float, ?> optimizer) {
+    static RDD<Map<String, OptimMethod<Float>>> of(Optimizer<Float, ?> optimizer) {
         return optimizer instanceof DistriOptimizer ? ((DistriOptimizer<Float>) optimizer).previousOptim() : null;
     }
 
@@ -33,17 +33,13 @@ final class ReservedOptimState {
      * with a fresh optimiser.
      */
     static void settle(Optimizer<Float, ?> optimizer, RDD<?> before) {
-        RDD<?> now = of(optimizer);
+        RDD<Map<String, OptimMethod<Float>>> now = of(optimizer);
         if (before != null && before != now) before.unpersist(false);
         if (now == null) return;
-        JavaRDD<Map<String, OptimMethod<Float>>> copy = stateOf(optimizer).toJavaRDD().mapPartitions(states -> states);
+        JavaRDD<Map<String, OptimMethod<Float>>> copy = now.toJavaRDD().mapPartitions(states -> states);
         copy.rdd().localCheckpoint().setName("MLH reserved optimiser state");
         copy.count(); // materialises the copy from the cached state and then cuts its lineage
         ((DistriOptimizer<Float>) optimizer).previousOptim_$eq(copy.rdd());
         now.unpersist(false);
-    }
-
-    private static RDD<Map<String, OptimMethod<Float>>> stateOf(Optimizer<Float, ?> optimizer) {
-        return ((DistriOptimizer<Float>) optimizer).previousOptim();
     }
 }

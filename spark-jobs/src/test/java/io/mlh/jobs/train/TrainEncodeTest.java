@@ -179,7 +179,6 @@ class TrainEncodeTest {
         throw new IllegalStateException("image " + i + " has no label");
     }
 
-    /** Image i's byte at pixel p, as stored in the IDX file. */
     @Test
     void aTrainingStagesLineageDoesNotGrowWithTheEpochs(@TempDir Path dir) throws Exception {
         String shards = dir.resolve("shards").toString();
@@ -213,6 +212,7 @@ class TrainEncodeTest {
         return longest.get();
     }
 
+    /** Image i's byte at pixel p, as stored in the IDX file. */
     private static byte pixel(int i, int p) {
         return (byte) Math.round((images.pixels[i * 784 + p] * FashionMnist.STD + FashionMnist.MEAN) * 255);
     }
