@@ -142,6 +142,7 @@ public final class TrainJob {
                         // with reserveOptim it also leaves the call's replicas cached (a model set an epoch)
                         ReservedOptimState.settle(optimizer, stateBefore);
                         releaseReplicas(spark);
+                        ParameterBlocks.release(optimizer); // and a set of weight and gradient blocks a call
                         break;
                     }
                     // BigDL keeps every replica's weights and optimiser state in its executor's block manager and

@@ -191,6 +191,16 @@ class TrainEncodeTest {
         assertEquals(afterTwo, afterFive, "RDDs in the longest stage after 2 epochs, then after 5");
     }
 
+    @Test
+    void aTrainingRunLeavesNoWeightOrGradientBlocksBehind(@TempDir Path dir) throws Exception {
+        String shards = dir.resolve("shards").toString();
+        writeShards(spark.sparkContext().hadoopConfiguration(), shards);
+        // DistriOptimizer stores each call's weights and gradients in the block manager (the driver's, in
+        // local mode) and never removes them: an epoch a call, 2 epochs would leave two sets
+        trainSmall(dir, shards, 2);
+        assertEquals(0, ParameterBlocks.heldHere(), "weight and gradient blocks left in the block manager");
+    }
+
     /** The most RDDs any stage of a training run of {@code epochs} epochs computes over (its narrow lineage). */
     private static int longestStageLineage(Path dir, String shards, int epochs) throws Exception {
         AtomicInteger longest = new AtomicInteger();
@@ -202,14 +212,19 @@ class TrainEncodeTest {
         };
         spark.sparkContext().addSparkListener(watch);
         try {
-            TrainJob.run(spark, settings(Arrays.asList("model.input-channels=1", "model.input-size=28", "data.mean=[0.286]",
-                    "data.std=[0.353]", "bits=16", "train.batch-size=32", "train.epochs=" + epochs, "jobs.tensorboard=false",
-                    "paths.shards=" + shards, "paths.model=" + dir.resolve("model"))));
+            trainSmall(dir, shards, epochs);
             spark.sparkContext().listenerBus().waitUntilEmpty(30_000);
         } finally {
             spark.sparkContext().removeSparkListener(watch);
         }
         return longest.get();
+    }
+
+    /** Trains a 16-bit model on {@code shards} for {@code epochs} epochs, into {@code dir}. */
+    private static void trainSmall(Path dir, String shards, int epochs) throws IOException {
+        TrainJob.run(spark, settings(Arrays.asList("model.input-channels=1", "model.input-size=28", "data.mean=[0.286]",
+                "data.std=[0.353]", "bits=16", "train.batch-size=32", "train.epochs=" + epochs, "jobs.tensorboard=false",
+                "paths.shards=" + shards, "paths.model=" + dir.resolve("model"))));
     }
 
     /** Image i's byte at pixel p, as stored in the IDX file. */
