@@ -2,7 +2,6 @@ package io.mlh.jobs.train;
 
 import com.intel.analytics.bigdl.dataset.DistributedDataSet;
 import com.intel.analytics.bigdl.optim.Optimizer;
-import java.util.Collections;
 import java.util.regex.Pattern;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.storage.BlockId;
@@ -38,13 +37,11 @@ final class ParameterBlocks {
     /**
      * Removes the parameter blocks from every executor that holds part of the optimiser's training set
      * (BigDL keeps one partition of it cached on each executor and runs each call's tasks there), after
-     * a call has returned; returns how many were removed.
+     * a call has returned.
      */
-    static long release(Optimizer<Float, ?> optimizer) {
-        if (!(optimizer.dataset() instanceof DistributedDataSet)) return 0;
-        return ((DistributedDataSet<?>) optimizer.dataset()).originRDD().toJavaRDD()
-                .mapPartitions(cached -> Collections.singletonList(removeHere()).iterator())
-                .reduce(Long::sum);
+    static void release(Optimizer<Float, ?> optimizer) {
+        if (!(optimizer.dataset() instanceof DistributedDataSet)) return;
+        ((DistributedDataSet<?>) optimizer.dataset()).originRDD().toJavaRDD().foreachPartition(cached -> removeHere());
     }
 
     /** How many parameter blocks this JVM's block manager holds (the driver's: all of them in local mode). */
@@ -52,10 +49,9 @@ final class ParameterBlocks {
         return JavaConverters.seqAsJavaListConverter(matching(SparkEnv.get().blockManager())).asJava().size();
     }
 
-    private static long removeHere() {
+    private static void removeHere() {
         BlockManager blocks = SparkEnv.get().blockManager();
         BlockInfoManager locks = blocks.blockInfoManager();
-        long removed = 0;
         for (BlockId id : JavaConverters.seqAsJavaListConverter(matching(blocks)).asJava()) {
             synchronized (locks) { // Spark's own lock on its lock table: nothing can lock the block in between
                 if (locks.get(id).isEmpty()) continue;
@@ -69,9 +65,7 @@ final class ParameterBlocks {
                 }
                 blocks.removeBlock(id, false); // BigDL stores them without telling the driver
             }
-            removed++;
         }
-        return removed;
     }
 
     private static scala.collection.Seq<BlockId> matching(BlockManager blocks) {
