@@ -54,8 +54,9 @@ final class ParameterBlocks {
         BlockInfoManager locks = blocks.blockInfoManager();
         for (BlockId id : JavaConverters.seqAsJavaListConverter(matching(blocks)).asJava()) {
             synchronized (locks) { // Spark's own lock on its lock table: nothing can lock the block in between
-                if (locks.get(id).isEmpty()) continue;
-                BlockInfo info = locks.get(id).get();
+                Option<BlockInfo> found = locks.get(id);
+                if (found.isEmpty()) continue;
+                BlockInfo info = found.get();
                 // BigDL reads these blocks from its own threads, outside any task, and never lets go
                 // of the read locks (it takes one value off the block's iterator and leaves the rest):
                 // those locks are held in Spark's name for "no task", and nothing else holds one between calls
