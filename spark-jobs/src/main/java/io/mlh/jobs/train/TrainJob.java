@@ -68,6 +68,15 @@ public final class TrainJob {
             this.lastTerms = lastTerms;
             this.imagesPerSecond = imagesPerSecond;
         }
+
+        /** The line {@code mlh-train} prints when it is done. */
+        @Override
+        public String toString() {
+            if (lastTerms == null) return "epochs 1-" + lastEpoch + " already checkpointed, nothing left to train";
+            return String.format("epochs %d-%d, last epoch L=%.4f L_C=%.4f L_P=%.4f L_M=%.4f at %.1f img/s",
+                    firstEpoch, lastEpoch, lastTerms.total, lastTerms.centre, lastTerms.pairwise, lastTerms.mutual,
+                    imagesPerSecond);
+        }
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

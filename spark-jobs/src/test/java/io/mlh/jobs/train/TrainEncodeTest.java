@@ -76,6 +76,9 @@ class TrainEncodeTest {
         assertEquals(2, resumed.firstEpoch, "resume must continue after the checkpointed epoch");
         assertTrue(Files.exists(dir.resolve("model-checkpoints/epoch-2/_MLH_COMMITTED")));
         assertTrue(Double.isFinite(resumed.lastTerms.total) && resumed.lastTerms.total > 0);
+        assertTrue(resumed.toString().startsWith("epochs 2-2, last epoch L="), resumed.toString());
+        TrainJob.Result again = TrainJob.run(spark, settings(conf));
+        assertEquals("epochs 1-2 already checkpointed, nothing left to train", again.toString());
 
         long n = EncodeJob.run(spark, settings(conf));
         assertEquals(N, n);
