@@ -18,8 +18,13 @@ public final class LossTerms implements Serializable {
         this.total = total;
     }
 
+    /** The four terms as the training logs print them: {@code L=... L_C=... L_P=... L_M=...}. */
+    public String values() {
+        return String.format("L=%.4f L_C=%.4f L_P=%.4f L_M=%.4f", total, centre, pairwise, mutual);
+    }
+
     @Override
     public String toString() {
-        return String.format("step %d: L=%.5f L_C=%.5f L_P=%.5f L_M=%.5f", step, total, centre, pairwise, mutual);
+        return "step " + step + ": " + values();
     }
 }

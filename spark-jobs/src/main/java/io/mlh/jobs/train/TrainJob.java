@@ -72,9 +72,8 @@ public final class TrainJob {
         /** The line {@code mlh-train} prints when it is done. */
         @Override
         public String toString() {
-            if (lastTerms == null) return "epochs 1-" + lastEpoch + " already checkpointed, nothing left to train";
-            return String.format("epochs %d-%d, last epoch L=%.4f L_C=%.4f L_P=%.4f L_M=%.4f at %.1f img/s",
-                    firstEpoch, lastEpoch, lastTerms.total, lastTerms.centre, lastTerms.pairwise, lastTerms.mutual,
+            if (firstEpoch > lastEpoch) return "epochs 1-" + lastEpoch + " already checkpointed, nothing left to train";
+            return String.format("epochs %d-%d, last epoch %s at %.1f img/s", firstEpoch, lastEpoch, lastTerms.values(),
                     imagesPerSecond);
         }
     }
@@ -177,8 +176,8 @@ public final class TrainJob {
                 double eta = (System.nanoTime() - started) / 1e9 / (epoch - done) * (c.epochs() - epoch);
                 double lr = rates.rate(epoch - 1);
                 Validation.BranchMaps maps = validation != null ? validation.map(net) : null;
-                LOG.info(String.format("epoch %d/%d: L=%.4f L_C=%.4f L_P=%.4f L_M=%.4f, lr %.3g, %.1f img/s, %sETA %.0f s",
-                        epoch, c.epochs(), terms.total, terms.centre, terms.pairwise, terms.mutual, lr, rate, validationText(maps), eta));
+                LOG.info(String.format("epoch %d/%d: %s, lr %.3g, %.1f img/s, %sETA %.0f s",
+                        epoch, c.epochs(), terms.values(), lr, rate, validationText(maps), eta));
                 if (board != null) {
                     board.train("loss/L", terms.total, epoch);
                     board.train("loss/L_C", terms.centre, epoch);
