@@ -25,6 +25,7 @@ import com.intel.analytics.bigdl.utils.Engine$;
 import com.intel.analytics.bigdl.utils.Node;
 import com.intel.analytics.bigdl.utils.T$;
 import com.intel.analytics.bigdl.utils.Table;
+import java.util.Arrays;
 import scala.Option;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
@@ -178,6 +179,12 @@ public final class BigDL {
         return out;
     }
 
+    /** Writes {@code n} values of {@code src} from {@code from} into a contiguous tensor, its values from {@code at} on. */
+    public static void write(Tensor<Float> t, int at, float[] src, int from, int n) {
+        if (!t.isContiguous()) throw new IllegalArgumentException("not a contiguous tensor: " + Arrays.toString(t.size()));
+        System.arraycopy(src, from, (float[]) t.storage().array(), t.storageOffset() - 1 + at, n);
+    }
+
     /** Row-major matrix view of an N x D tensor, as a copy. */
     public static float[][] toMatrix(Tensor<Float> t) {
         int n = t.size(1);
@@ -199,5 +206,11 @@ public final class BigDL {
     @SuppressWarnings("unchecked")
     public static Tensor<Float> tensorAt(Table t, int oneBasedIndex) {
         return (Tensor<Float>) t.apply(oneBasedIndex);
+    }
+
+    /** The tensor a table holds under a string key (e.g. a layer's "weight" in its parameter table). */
+    @SuppressWarnings("unchecked")
+    public static Tensor<Float> tensorAt(Table t, String key) {
+        return (Tensor<Float>) t.apply(key);
     }
 }

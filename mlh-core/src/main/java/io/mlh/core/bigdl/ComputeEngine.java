@@ -18,6 +18,9 @@ import com.intel.analytics.bigdl.utils.Shape;
 import com.intel.analytics.bigdl.utils.Shape$;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.config.MlhConfig.Engine;
 import scala.collection.JavaConverters;
 import scala.collection.Seq;
@@ -34,7 +37,8 @@ import scala.collection.Seq;
  * a wrapper that must know its output shape. The one MLH layer that cannot say its output shape is
  * the batched matrix product of the MoH mix ({@code MM}); {@link #forMklDnn} therefore hands BigDL a
  * copy of the graph where each {@code MM} is a {@link ShapedMM} (same computation, shape known), and
- * declares the two N x q outputs. The copy trains; its weights are copied back with {@link #copyWeights}.
+ * declares the two N x q outputs. The copy trains; its weights and batch-norm statistics are copied back
+ * with {@link #copyTrainedState}.
  * Saved models always hold the plain graph.
  */
 public final class ComputeEngine {
@@ -121,19 +125,72 @@ public final class ComputeEngine {
         return graph.toIRgraph();
     }
 
-    /** Copies all weights of {@code from} into {@code to}, which must have the same parameter layout. */
-    public static void copyWeights(AbstractModule<?, ?, Float> from, AbstractModule<?, ?, Float> to) {
+    /**
+     * Copies what training changed from {@code from} into {@code to}, two forms of one MLH graph (plain,
+     * {@link #forMklDnn} copy, or MKL-DNN): the weights and the extra parameters (batch-norm running
+     * means and variances). The weights go in the order of the graphs' flat weight vectors, since
+     * MKL-DNN's batch norm keeps gamma and beta as one tensor [gamma..., beta...] where the plain layer
+     * has two; they are written into {@code to}'s own tensors (compacting them would leave BigDL's
+     * cached weight views behind). Afterwards every named layer's weights are checked to have arrived,
+     * so graphs whose layers are ordered differently fail, naming the layer.
+     */
+    public static void copyTrainedState(AbstractModule<?, ?, Float> from, AbstractModule<?, ?, Float> to) {
         Tensor<Float>[] src = from.parameters()._1(), dst = to.parameters()._1();
-        if (src.length != dst.length) {
-            throw new IllegalArgumentException("parameter lists differ: " + src.length + " vs " + dst.length);
-        }
-        for (int i = 0; i < src.length; i++) {
-            if (src[i].nElement() != dst[i].nElement()) {
-                throw new IllegalArgumentException("parameter " + i + " has " + src[i].nElement()
-                        + " values here and " + dst[i].nElement() + " there");
+        long have = 0, want = 0;
+        for (Tensor<Float> t : src) have += t.nElement();
+        for (Tensor<Float> t : dst) want += t.nElement();
+        if (have != want) throw new IllegalArgumentException("the graphs have " + have + " and " + want + " weights");
+        int j = 0, at = 0; // the next value's tensor and position in dst
+        for (Tensor<Float> t : src) {
+            float[] values = BigDL.toArray(t);
+            for (int done = 0; done < values.length; ) {
+                while (at == dst[j].nElement()) { j++; at = 0; }
+                int n = Math.min(values.length - done, dst[j].nElement() - at);
+                BigDL.write(dst[j], at, values, done, n);
+                done += n;
+                at += n;
             }
-            dst[i].copy(src[i].view(dst[i].size()));
         }
+        Map<String, Table> sent = layers(from), arrived = layers(to);
+        if (!sent.keySet().equals(arrived.keySet())) {
+            throw new IllegalArgumentException("the graphs' weighted layers differ: " + sent.keySet() + " vs " + arrived.keySet());
+        }
+        for (Map.Entry<String, Table> e : sent.entrySet()) {
+            if (!Arrays.equals(weightThenBias(e.getValue()), weightThenBias(arrived.get(e.getKey())))) {
+                throw new IllegalArgumentException("layer " + e.getKey() + " sits elsewhere in the two graphs' weight vectors");
+            }
+        }
+        Tensor<Float>[] extra = from.getExtraParameter(), target = to.getExtraParameter();
+        int n = extra == null ? 0 : extra.length, m = target == null ? 0 : target.length;
+        if (n != m) throw new IllegalArgumentException("the graphs have " + n + " and " + m + " extra parameter tensors");
+        for (int i = 0; i < n; i++) {
+            if (extra[i].nElement() != target[i].nElement()) {
+                throw new IllegalArgumentException("extra parameter " + i + " has " + extra[i].nElement() + " values there and "
+                        + target[i].nElement() + " here");
+            }
+            target[i].copy(extra[i]);
+        }
+    }
+
+    /** The weighted layers by name, each with its parameter table. */
+    private static Map<String, Table> layers(AbstractModule<?, ?, Float> m) {
+        Map<String, Table> out = new TreeMap<>();
+        Table all = m.getParametersTable();
+        scala.collection.Iterator<Object> names = all.keySet().iterator();
+        while (names.hasNext()) {
+            Object name = names.next();
+            out.put(name.toString(), (Table) all.apply(name));
+        }
+        return out;
+    }
+
+    /** A layer's weight then bias values (MKL-DNN's batch norm: its one weight tensor). */
+    private static float[] weightThenBias(Table p) {
+        float[] w = p.contains("weight") ? BigDL.toArray(BigDL.tensorAt(p, "weight")) : new float[0];
+        float[] b = p.contains("bias") ? BigDL.toArray(BigDL.tensorAt(p, "bias")) : new float[0];
+        float[] all = Arrays.copyOf(w, w.length + b.length);
+        System.arraycopy(b, 0, all, w.length, b.length);
+        return all;
     }
 
     private static <X> Seq<X> seq(List<X> list) {

@@ -71,8 +71,6 @@ public final class MlhConfig implements Serializable {
 
         /** vgg-small and vgg-small-bn: the 28-32 px backbones trained from scratch. */
         public boolean isVggSmall() { return this == VGG_SMALL || this == VGG_SMALL_BN; }
-        /** Every backbone but plain vgg-small has batch norms. */
-        public boolean hasBatchNorm() { return this != VGG_SMALL; }
         public String configName() { return MlhConfig.configName(this); }
         public static Backbone parse(String key, String value) { return parseEnum(values(), key, value); }
     }
@@ -411,12 +409,6 @@ public final class MlhConfig implements Serializable {
         }
         if (!pretrained.isEmpty() && backbone.isVggSmall()) {
             throw error("model.pretrained", "pretrained weights are for the resnet backbones, not " + backbone.configName());
-        }
-        if (engine == Engine.MKLDNN && backbone.hasBatchNorm()) {
-            // MKL-DNN's batch norm keeps its running statistics in another form (and its weight and bias
-            // as one tensor), so what it learns cannot be copied back into the plain graph the jobs save
-            throw error("train.engine", "mkldnn trains only vgg-small; " + backbone.configName()
-                    + " has batch norms: use mklblas");
         }
         atLeast("moh.experts", experts, 1);
         nonNegative("loss.centre-weight", centreWeight);

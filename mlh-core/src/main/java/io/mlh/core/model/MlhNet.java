@@ -21,6 +21,7 @@ public final class MlhNet {
         Node<AbstractModule<Activity, Activity, Float>>[] heads = MixtureOfHashExperts.heads(
                 backbone.features, backbone.featureDim, config.bits(), config.effectiveMohMode(), config.experts());
         Graph<Float> net = BigDL.graph(new Node<?>[] {backbone.input}, heads);
+        nameLayers(net);
         if (config.backboneLrMultiplier() != 1.0) {
             // BigDL scales a layer's accumulated gradients by scaleW / scaleB: a per-layer learning rate
             for (AbstractModule<Activity, Activity, Float> layer : backbone.layers()) {
@@ -29,6 +30,19 @@ public final class MlhNet {
             }
         }
         return net;
+    }
+
+    /**
+     * Names every layer that has no name by its type and position in the graph's execution order
+     * ("SpatialConvolution-3"): the same in every build of a configuration, where BigDL's default names
+     * carry a random suffix. Layers are matched by name when trained state is copied between graphs.
+     */
+    private static void nameLayers(Graph<Float> net) {
+        scala.collection.Iterator<AbstractModule<Activity, Activity, Float>> layers = net.modules().iterator();
+        for (int i = 0; layers.hasNext(); i++) {
+            AbstractModule<Activity, Activity, Float> layer = layers.next();
+            if (!layer.hasName()) layer.setName(layer.getClass().getSimpleName() + "-" + i);
+        }
     }
 
     static Backbone backbone(MlhConfig config) {

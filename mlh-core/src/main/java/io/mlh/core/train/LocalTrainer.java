@@ -71,7 +71,7 @@ public final class LocalTrainer {
         AbstractModule<Activity, Activity, Float> model = config.engine() == MlhConfig.Engine.MKLDNN
                 ? ComputeEngine.toMklDnn(ComputeEngine.forMklDnn(net)) : net;
         trainModel(model, data, onEpoch);
-        if (model != net) ComputeEngine.copyWeights(model, net);
+        if (model != net) ComputeEngine.copyTrainedState(model, net);
         net.evaluate();
     }
 

@@ -17,9 +17,17 @@ import io.mlh.core.model.MlhNet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
 
-/** The MKL-DNN form of an MLH graph computes what the plain graph computes, forward and backward. */
+/**
+ * The MKL-DNN form of an MLH graph computes what the plain graph computes, forward and backward, and
+ * what it learns (weights and batch-norm statistics) comes back into the plain graph.
+ */
 class MklDnnGraphTest {
     private static MlhConfig.Engine before;
 
@@ -34,28 +42,28 @@ class MklDnnGraphTest {
         ComputeEngine.switchForTest(before);
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"shared", "separate", "none"})
-    void forwardAndBackwardThroughMlhCriterionMatchThePlainGraph(String moh) {
-        MlhConfig c = MlhConfig.defaults().with("moh.mode", moh);
+    /** The MoH modes on vgg-small, and the batch-norm backbones (MoH shared): 32 px vgg-small-bn, 224 px resnet-18. */
+    static Stream<Arguments> graphs() {
+        return Stream.of(Arguments.of("vgg-small", "shared", 32, 16), Arguments.of("vgg-small", "separate", 32, 16),
+                Arguments.of("vgg-small", "none", 32, 16), Arguments.of("vgg-small-bn", "shared", 32, 16),
+                Arguments.of("resnet-18", "shared", 224, 4));
+    }
+
+    @ParameterizedTest(name = "{0}, moh {1}")
+    @MethodSource("graphs")
+    void forwardAndBackwardThroughMlhCriterionMatchThePlainGraph(String backbone, String moh, int size, int n) {
+        MlhConfig c = config(backbone, moh, size);
         Graph<Float> net = MlhNet.build(c);
         StaticGraph<Float> copy = ComputeEngine.forMklDnn(net);
         AbstractModule<Activity, Activity, Float> dnn = ComputeEngine.toMklDnn(copy);
         net.training();
         dnn.training();
-        // the same parameters in the same order: what DistriOptimizer's flat weight vector relies on
-        Tensor<Float>[] pp = net.parameters()._1(), pd = dnn.parameters()._1();
-        assertEquals(pp.length, pd.length);
-        for (int i = 0; i < pp.length; i++) assertArrayEquals(BigDL.toArray(pp[i]), BigDL.toArray(pd[i]), 0f, "parameter " + i);
+        // the same weights in the same order: what DistriOptimizer's flat weight vector relies on
+        // (MKL-DNN's batch norm holds the plain layer's weight and bias as one tensor)
+        assertArrayEquals(BigDL.toArray(net.getParameters()._1()), BigDL.toArray(dnn.getParameters()._1()), 0f);
 
-        int n = 16;
-        Tensor<Float> x = BigDL.tensor(n, 3, 32, 32);
-        x.randn();
-        float[] y = new float[n * 10];
-        for (int i = 0; i < n; i++) y[i * 10 + i % 10] = 1;
-        Tensor<Float> labels = BigDL.tensor(y, n, 10);
+        Tensor<Float> x = images(n, size), labels = labels(n);
         HashCentres centres = HashCentres.generate(10, 64, 42, 0);
-
         double[] lossPlain = new double[1], lossDnn = new double[1];
         Table outPlain = step(net, x, labels, new MlhCriterion(c, centres, 1), lossPlain);
         Table outDnn = step(dnn, x, labels, new MlhCriterion(c, centres, 1), lossDnn);
@@ -63,14 +71,73 @@ class MklDnnGraphTest {
             assertClose(BigDL.toArray(BigDL.tensorAt(outPlain, b)), BigDL.toArray(BigDL.tensorAt(outDnn, b)), 1e-5, "u" + b);
         }
         assertEquals(lossPlain[0], lossDnn[0], 1e-5 * Math.abs(lossPlain[0]));
-        Tensor<Float>[] gp = net.parameters()._2(), gd = dnn.parameters()._2();
-        for (int i = 0; i < gp.length; i++) assertRelativeL2(BigDL.toArray(gp[i]), BigDL.toArray(gd[i]), 1e-2, "gradient " + i);
+        assertRelativeL2(BigDL.toArray(net.getParameters()._2()), BigDL.toArray(dnn.getParameters()._2()), 1e-2, "gradient");
 
         // weights come back into a plain graph with the same layout
-        Graph<Float> other = MlhNet.build(c);
-        ComputeEngine.copyWeights(dnn, other);
-        Tensor<Float>[] po = other.parameters()._1();
-        for (int i = 0; i < pp.length; i++) assertArrayEquals(BigDL.toArray(pp[i]), BigDL.toArray(po[i]), 0f);
+        Graph<Float> other = MlhNet.build(c.with("seed", 7));
+        ComputeEngine.copyTrainedState(dnn, other);
+        assertArrayEquals(BigDL.toArray(net.getParameters()._1()), BigDL.toArray(other.getParameters()._1()), 0f);
+    }
+
+    /**
+     * What the train job does with a batch-norm backbone on MKL-DNN: steps on the MKL-DNN graph, the
+     * trained state copied into the plain graph (the one saved), and that graph encoded again. The
+     * plain graph's inference must equal MKL-DNN's inference of it, batch-norm statistics included,
+     * and those statistics must be the trained ones (inference with the initial ones differs).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"vgg-small-bn", "resnet-18"})
+    void theTrainedStateComesBackIntoThePlainGraph(String backbone) {
+        int size = backbone.startsWith("resnet") ? 224 : 32, n = backbone.startsWith("resnet") ? 4 : 16;
+        MlhConfig c = config(backbone, "shared", size);
+        Graph<Float> net = MlhNet.build(c);
+        Tensor<Float> x = images(n, size), labels = labels(n);
+        net.evaluate();
+        float[] untrained = BigDL.toArray(BigDL.tensorAt(net.forward(x.clone()).toTable(), 1));
+
+        AbstractModule<Activity, Activity, Float> dnn = ComputeEngine.toMklDnn(ComputeEngine.forMklDnn(net));
+        dnn.training();
+        HashCentres centres = HashCentres.generate(10, 64, 42, 0);
+        Tensor<Float> w = dnn.getParameters()._1(), g = dnn.getParameters()._2();
+        for (int i = 0; i < 3; i++) {
+            step(dnn, x, labels, new MlhCriterion(c, centres, 1), new double[1]);
+            w.add(-0.01f, g);
+        }
+        ComputeEngine.copyTrainedState(dnn, net);
+        Tensor<Float>[] trained = dnn.getExtraParameter(), copied = net.getExtraParameter();
+        assertEquals(trained.length, copied.length);
+        for (int i = 0; i < trained.length; i++) assertArrayEquals(BigDL.toArray(trained[i]), BigDL.toArray(copied[i]), 0f, "statistic " + i);
+        assertArrayEquals(BigDL.toArray(w), BigDL.toArray(net.getParameters()._1()), 0f);
+
+        net.evaluate();
+        float[] plain = BigDL.toArray(BigDL.tensorAt(net.forward(x.clone()).toTable(), 1)).clone();
+        AbstractModule<Activity, Activity, Float> encoder = ComputeEngine.toMklDnn(ComputeEngine.forMklDnn(net));
+        encoder.evaluate();
+        float[] mkldnn = BigDL.toArray(BigDL.tensorAt(encoder.forward(x.clone()).toTable(), 1));
+        assertClose(plain, mkldnn, 1e-4, "inference u_c");
+        double moved = 0;
+        for (int i = 0; i < plain.length; i++) moved = Math.max(moved, Math.abs(plain[i] - untrained[i]));
+        assertTrue(moved > 0.05, "training changed the inference codes by only " + moved);
+    }
+
+    private static MlhConfig config(String backbone, String moh, int size) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("model.backbone", backbone);
+        m.put("model.input-size", size);
+        m.put("moh.mode", moh);
+        return MlhConfig.defaults().with(m);
+    }
+
+    private static Tensor<Float> images(int n, int size) {
+        Tensor<Float> x = BigDL.tensor(n, 3, size, size);
+        x.randn();
+        return x;
+    }
+
+    private static Tensor<Float> labels(int n) {
+        float[] y = new float[n * 10];
+        for (int i = 0; i < n; i++) y[i * 10 + i % 10] = 1;
+        return BigDL.tensor(y, n, 10);
     }
 
     private static Table step(AbstractModule<Activity, Activity, Float> m, Tensor<Float> x, Tensor<Float> labels,

@@ -152,8 +152,6 @@ class MlhConfigTest {
                 bad("mlh.model { backbone = resnet-50, input-size = 32 }", "mlh.model.input-size", "224"),
                 bad("mlh.model { backbone = resnet-18, input-size = 112 }", "mlh.model.input-size", "224"),
                 bad("mlh.model.pretrained = r50.bigdl", "mlh.model.pretrained", "resnet"),
-                bad("mlh { model.backbone = vgg-small-bn, train.engine = mkldnn }", "mlh.train.engine", "mklblas"),
-                bad("mlh { model { backbone = resnet-18, input-size = 224 }, train.engine = mkldnn }", "mlh.train.engine", "batch norms"),
                 bad("mlh { method = dpsh, encode.branch = centre }", "mlh.encode.branch", "dpsh"),
                 bad("mlh { method = csq, encode.branch = pairwise }", "mlh.encode.branch", "csq"),
                 // enums

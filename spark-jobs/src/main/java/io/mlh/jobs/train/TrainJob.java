@@ -168,7 +168,7 @@ public final class TrainJob {
                     optimizer = null;
                     trained = null;
                 }
-                if (trained != net && c.engine() == MlhConfig.Engine.MKLDNN) ComputeEngine.copyWeights(trained, net);
+                if (trained != net && c.engine() == MlhConfig.Engine.MKLDNN) ComputeEngine.copyTrainedState(trained, net);
                 else net = trained;
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 rate = n / seconds;
