@@ -33,6 +33,10 @@ public final class JobSettings implements Serializable {
     /** Training-time augmentation: random horizontal flips; random shifts of up to this many pixels. */
     public final boolean flip;
     public final int cropPadding;
+    /** Training: the random resized crop's [min, max] area fraction and aspect ratio; both null when off. */
+    public final double[] cropScale, cropRatio;
+    /** The input square's side as a fraction of the image's shorter side, centred; 0: the whole image. */
+    public final double centreCrop;
     public final BadRecordPolicy onBadRecord;
     public final float[] mean, std;
     public final String shardsPath, modelPath, codesPath, reportPath, master, queryCodesPath, databaseCodesPath;
@@ -71,6 +75,11 @@ public final class JobSettings implements Serializable {
         if (cropPadding >= model.inputSize()) {
             throw new ConfigError("mlh.data.augment.crop-padding", "must be < the input size " + model.inputSize() + ", got " + cropPadding);
         }
+        boolean resizedCrop = c.getBoolean("data.augment.resized-crop");
+        this.cropScale = resizedCrop ? range(c, "data.augment.crop-scale", 1) : null;
+        this.cropRatio = resizedCrop ? range(c, "data.augment.crop-ratio", Double.POSITIVE_INFINITY) : null;
+        this.centreCrop = c.getDouble("data.centre-crop");
+        if (!(centreCrop >= 0 && centreCrop <= 1)) throw new ConfigError("mlh.data.centre-crop", "must be in [0, 1], got " + centreCrop);
         this.mean = perChannel(c, "data.mean", model.inputChannels());
         this.std = perChannel(c, "data.std", model.inputChannels());
         for (float s : std) if (!(s > 0)) throw new ConfigError("mlh.data.std", "must be > 0");
@@ -114,6 +123,16 @@ public final class JobSettings implements Serializable {
         int v = c.getInt(key);
         if (v < min) throw new ConfigError("mlh." + key, "must be >= " + min + ", got " + v);
         return v;
+    }
+
+    /** A [min, max] pair with 0 < min <= max <= limit. */
+    private static double[] range(Config c, String key, double limit) {
+        List<Double> d = c.getDoubleList(key);
+        if (d.size() != 2 || !(d.get(0) > 0) || d.get(0) > d.get(1) || d.get(1) > limit) {
+            throw new ConfigError("mlh." + key, "needs [min, max] with 0 < min <= max" + (Double.isInfinite(limit) ? "" : " <= " + limit)
+                    + ", got " + d);
+        }
+        return new double[] {d.get(0), d.get(1)};
     }
 
     /** One value per channel, or one value for all of them. */

@@ -18,8 +18,8 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * A trained model as the jobs hand it on: a directory holding {@code model.bigdl} (BigDL's protobuf
- * format) and {@code metadata.json} (the effective config, bits, classes, hash centres, input
- * normalisation and the model file's SHA-256). Written atomically; loading checks the checksum, so a
+ * format) and {@code metadata.json} (the effective config, bits, classes, hash centres, the input's
+ * normalisation and framing, and the model file's SHA-256). Written atomically; loading checks the checksum, so a
  * model file that does not belong to its metadata is refused.
  */
 public final class ModelBundle {
@@ -30,13 +30,17 @@ public final class ModelBundle {
     public final MlhConfig config;
     public final HashCentres centres;
     public final float[] mean, std;
+    /** The input square as the model was trained to see it: {@code data.centre-crop} (0: the whole image). */
+    public final double centreCrop;
 
-    public ModelBundle(AbstractModule<Activity, Activity, Float> net, MlhConfig config, HashCentres centres, float[] mean, float[] std) {
+    public ModelBundle(AbstractModule<Activity, Activity, Float> net, MlhConfig config, HashCentres centres, float[] mean, float[] std,
+                       double centreCrop) {
         this.net = net;
         this.config = config;
         this.centres = centres;
         this.mean = mean;
         this.std = std;
+        this.centreCrop = centreCrop;
     }
 
     /** Writes {@code dir} whole or not at all. */
@@ -57,6 +61,7 @@ public final class ModelBundle {
             ArrayNode m = meta.putArray("mean"), s = meta.putArray("std");
             for (float v : mean) m.add(v);
             for (float v : std) s.add(v);
+            meta.put("centre_crop", centreCrop);
             meta.set("centres", JSON.readTree(centres.toJson()));
             meta.put("config", config.render());
             meta.put("model_sha256", sha256);
@@ -80,7 +85,8 @@ public final class ModelBundle {
         MlhConfig config = MlhConfig.load(ConfigFactory.parseString(meta.path("config").asText()));
         HashCentres centres = HashCentres.fromJson(JSON.writeValueAsString(meta.path("centres")));
         AbstractModule<Activity, Activity, Float> net = BigDLFiles.loadModule(conf, new Path(root, MODEL), meta.path("model_sha256").asText());
-        return new ModelBundle(net, config, centres, floats(meta.path("mean")), floats(meta.path("std")));
+        return new ModelBundle(net, config, centres, floats(meta.path("mean")), floats(meta.path("std")),
+                meta.path("centre_crop").asDouble(0));
     }
 
     private static float[] floats(JsonNode a) {

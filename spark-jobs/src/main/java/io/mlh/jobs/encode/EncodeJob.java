@@ -93,7 +93,7 @@ public final class EncodeJob {
                     + ", moh.mode " + MlhConfig.configName(m.effectiveMohMode()) + ")");
         }
         if (s.gates && mkldnn) throw new ConfigError("mlh.jobs.gates", "reads the gate layers of the plain graph: use train.engine = mklblas");
-        Settings job = new Settings(m.bits(), m.inputSize(), m.inputChannels(), bundle.mean, bundle.std,
+        Settings job = new Settings(m.bits(), m.inputSize(), m.inputChannels(), bundle.mean, bundle.std, bundle.centreCrop,
                 branch == EncodeBranch.PAIRWISE ? 2 : 1, s.continuous, s.gates, s.encodeBatchSize,
                 Engine$.MODULE$.nodeNumber(), Engine$.MODULE$.coreNumber(), mkldnn);
         bundle.net.evaluate();
@@ -138,12 +138,14 @@ public final class EncodeJob {
         private static final long serialVersionUID = 1L;
         final int bits, size, channels, outputIndex, batch, nodes, cores;
         final float[] mean, std;
+        final double centreCrop;
         final boolean continuous, gates;
         /** Encode with BigDL's MKL-DNN form of the model (train.engine = mkldnn). */
         final boolean mkldnn;
 
-        Settings(int bits, int size, int channels, float[] mean, float[] std, int outputIndex, boolean continuous, boolean gates,
-                 int batch, int nodes, int cores, boolean mkldnn) {
+        Settings(int bits, int size, int channels, float[] mean, float[] std, double centreCrop, int outputIndex, boolean continuous,
+                 boolean gates, int batch, int nodes, int cores, boolean mkldnn) {
+            this.centreCrop = centreCrop;
             this.gates = gates;
             this.mkldnn = mkldnn;
             this.bits = bits;
@@ -220,8 +222,9 @@ public final class EncodeJob {
             float[] px = new float[rows * per];
             for (int i = 0; i < batch.size(); i++) {
                 Row r = batch.get(i);
-                float[] one = ImageCodec.toTensorData(r.getString(4), (byte[]) r.get(3), r.getInt(5), r.getInt(6), r.getInt(7),
-                        s.size, s.channels, s.mean, s.std);
+                int height = r.getInt(5), width = r.getInt(6);
+                float[] one = ImageCodec.toTensorData(r.getString(4), (byte[]) r.get(3), height, width, r.getInt(7),
+                        s.size, s.channels, s.mean, s.std, ImageCodec.Region.centre(height, width, s.centreCrop));
                 System.arraycopy(one, 0, px, i * per, per);
             }
             Table codes = net.forward(BigDL.tensor(px, rows, s.channels, s.size, s.size)).toTable();

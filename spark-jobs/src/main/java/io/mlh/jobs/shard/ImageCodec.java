@@ -6,6 +6,7 @@ import com.intel.analytics.bigdl.transform.vision.image.opencv.OpenCVMat$;
 import java.io.Serializable;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
+import org.opencv.core.Rect;
 import org.opencv.core.Size;
 import org.opencv.imgproc.Imgproc;
 
@@ -39,23 +40,68 @@ public final class ImageCodec {
     }
 
     /**
+     * The part of a decoded image that becomes the network's input, in the image's pixels: a crop
+     * (column {@code x}, row {@code y}, {@code width} x {@code height}) resized to the input size.
+     */
+    public static final class Region implements Serializable {
+        private static final long serialVersionUID = 1L;
+        public final int x, y, width, height;
+
+        public Region(int x, int y, int width, int height) {
+            if (x < 0 || y < 0 || width < 1 || height < 1) {
+                throw new IllegalArgumentException("not a crop: " + width + "x" + height + " at (" + x + ", " + y + ")");
+            }
+            this.x = x;
+            this.y = y;
+            this.width = width;
+            this.height = height;
+        }
+
+        /**
+         * The centred square whose side is {@code fraction} of the image's shorter side (ImageNet's
+         * validation framing at 0.875: resize the shorter side to 256, crop 224); {@code fraction} 0:
+         * null, the whole image (resized to the input square whatever its aspect ratio).
+         */
+        public static Region centre(int height, int width, double fraction) {
+            if (fraction == 0) return null;
+            int side = Math.max(1, (int) Math.round(fraction * Math.min(height, width)));
+            return new Region((width - side) / 2, (height - side) / 2, side, side);
+        }
+
+        @Override
+        public String toString() {
+            return width + "x" + height + " at (" + x + ", " + y + ")";
+        }
+    }
+
+    /** {@link #toTensorData(String, byte[], int, int, int, int, int, float[], float[], Region)} of the whole image. */
+    public static float[] toTensorData(String format, byte[] image, int height, int width, int channels, int size,
+                                       int targetChannels, float[] mean, float[] std) {
+        return toTensorData(format, image, height, width, channels, size, targetChannels, mean, std, null);
+    }
+
+    /**
      * @param format "raw" (uint8 pixels, HWC, RGB order) or an encoded format ("jpeg", "png")
      * @param height the stored height ({@code width}, {@code channels} likewise); for encoded images
      *               only checked against the decoded size
      * @param targetChannels 1 (grey) or 3 (RGB); raw pixels already of that shape pass with any count
      * @param mean per target channel, on [0, 1] ({@code std} likewise)
+     * @param region the crop that becomes the input (it must lie inside the image); null: the whole image
      * @return {@code targetChannels * size * size} floats, CHW, {@code (pixel / 255 - mean[c]) / std[c]}
      */
     public static float[] toTensorData(String format, byte[] image, int height, int width, int channels, int size,
-                                       int targetChannels, float[] mean, float[] std) {
+                                       int targetChannels, float[] mean, float[] std, Region region) {
         if (mean.length < targetChannels || std.length < targetChannels) {
             throw new IllegalArgumentException("mean and std need " + targetChannels + " values, got " + mean.length + " and " + std.length);
         }
-        if (RAW.equals(format) && height == size && width == size && channels == targetChannels) {
+        if (region != null && (region.x + region.width > width || region.y + region.height > height)) {
+            throw new IllegalArgumentException("crop " + region + " does not fit the " + height + "x" + width + " image");
+        }
+        if (RAW.equals(format) && region == null && height == size && width == size && channels == targetChannels) {
             checkRawLength(image, height, width, channels);
             return normalise(image, size, targetChannels, mean, std); // the common IDX case needs no OpenCV
         }
-        Mat decoded = decode(format, image, height, width, channels), converted = new Mat(), resized = new Mat();
+        Mat decoded = decode(format, image, height, width, channels), converted = new Mat(), resized = new Mat(), crop = null;
         try {
             if (!RAW.equals(format) && (decoded.rows() != height || decoded.cols() != width)) {
                 throw new IllegalArgumentException("decodes to " + decoded.rows() + "x" + decoded.cols() + " but the row says " + height + "x" + width);
@@ -66,10 +112,18 @@ public final class ImageCodec {
                 Imgproc.cvtColor(decoded, converted, conversion);
                 src = converted;
             }
+            if (region != null) {
+                crop = src.submat(new Rect(region.x, region.y, region.width, region.height)); // a view: no copy
+                src = crop;
+            }
             if (src.rows() != size || src.cols() != size) {
                 // area averaging when shrinking (no aliasing), bilinear when enlarging
                 boolean shrink = src.rows() > size || src.cols() > size;
                 Imgproc.resize(src, resized, new Size(size, size), 0, 0, shrink ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR);
+                src = resized;
+            }
+            if (src == crop) { // a crop of exactly the input size: make its rows contiguous
+                crop.copyTo(resized);
                 src = resized;
             }
             byte[] pixels = new byte[size * size * targetChannels];
@@ -79,6 +133,7 @@ public final class ImageCodec {
             decoded.release();
             converted.release();
             resized.release();
+            if (crop != null) crop.release();
         }
     }
 

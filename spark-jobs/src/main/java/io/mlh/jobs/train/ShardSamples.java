@@ -32,28 +32,33 @@ public final class ShardSamples {
     /** The samples of one epoch, augmented as drawn for that epoch. */
     static JavaRDD<Sample<Float>> of(Dataset<Row> rows, JobSettings s, Augmentation augmentation) {
         return rows.selectExpr(COLUMNS).toJavaRDD()
-                .map(new ToSample(s.model.inputSize(), s.model.inputChannels(), s.mean, s.std, augmentation));
+                .map(new ToSample(s.model.inputSize(), s.model.inputChannels(), s.mean, s.std, s.centreCrop, augmentation));
     }
 
     private static final class ToSample implements Function<Row, Sample<Float>> {
         private static final long serialVersionUID = 1L;
         private final int size, channels;
         private final float[] mean, std;
+        private final double centreCrop;
         private final Augmentation augmentation;
 
-        ToSample(int size, int channels, float[] mean, float[] std, Augmentation augmentation) {
+        ToSample(int size, int channels, float[] mean, float[] std, double centreCrop, Augmentation augmentation) {
             this.size = size;
             this.channels = channels;
             this.mean = mean;
             this.std = std;
+            this.centreCrop = centreCrop;
             this.augmentation = augmentation;
         }
 
         @Override
         public Sample<Float> call(Row r) {
-            float[] px = ImageCodec.toTensorData(r.getString(2), (byte[]) r.get(1), r.getInt(3), r.getInt(4), r.getInt(5),
-                    size, channels, mean, std);
-            if (!augmentation.isIdentity()) px = augmentation.apply(px, channels, size, r.getLong(0));
+            int height = r.getInt(3), width = r.getInt(4);
+            ImageCodec.Region crop = augmentation.crop(height, width, r.getLong(0));
+            if (crop == null) crop = ImageCodec.Region.centre(height, width, centreCrop);
+            float[] px = ImageCodec.toTensorData(r.getString(2), (byte[]) r.get(1), height, width, r.getInt(5),
+                    size, channels, mean, std, crop);
+            px = augmentation.apply(px, channels, size, r.getLong(0));
             List<Object> y = r.getList(6);
             return Sample$.MODULE$.apply(BigDL.tensor(px, channels, size, size), BigDL.tensor(labels(y), y.size()), BigDL.FLOAT, BigDL.NUM);
         }

@@ -199,7 +199,7 @@ public final class TrainJob {
             losses.close();
             if (board != null) board.close();
         }
-        new ModelBundle(net, c, centres, s.mean, s.std).save(hadoop, s.modelPath, s.overwrite || s.resume);
+        new ModelBundle(net, c, centres, s.mean, s.std, s.centreCrop).save(hadoop, s.modelPath, s.overwrite || s.resume);
         samples.unpersist();
         releaseCachedSince(spark, cachedBefore, null);
         return new Result(done + 1, c.epochs(), terms, rate);
@@ -256,7 +256,7 @@ public final class TrainJob {
     }
 
     private static Augmentation augmentation(JobSettings s, int epoch) {
-        return new Augmentation(s.flip, s.cropPadding, s.model.seed(), epoch);
+        return new Augmentation(s.flip, s.cropPadding, s.cropScale, s.cropRatio, s.model.seed(), epoch);
     }
 
     /** A fixed batch of training images on the driver, to report every loss term after each epoch. */

@@ -117,8 +117,9 @@ final class Validation {
             float[] px = new float[m * per];
             for (int i = 0; i < m; i++) {
                 Row r = rows.get(from + i);
-                float[] one = ImageCodec.toTensorData(r.getString(2), (byte[]) r.get(1), r.getInt(3), r.getInt(4), r.getInt(5),
-                        size, ch, s.mean, s.std);
+                int height = r.getInt(3), width = r.getInt(4);
+                float[] one = ImageCodec.toTensorData(r.getString(2), (byte[]) r.get(1), height, width, r.getInt(5),
+                        size, ch, s.mean, s.std, ImageCodec.Region.centre(height, width, s.centreCrop));
                 System.arraycopy(one, 0, px, i * per, per);
             }
             Table out = net.forward(BigDL.tensor(px, m, ch, size, size)).toTable();

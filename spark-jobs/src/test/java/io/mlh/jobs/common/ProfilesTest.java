@@ -42,5 +42,13 @@ class ProfilesTest {
         assertTrue(mean.getMessage().contains("mlh.data.mean"), mean.getMessage());
         ConfigError shards = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.shards=0"}));
         assertTrue(shards.getMessage().contains("mlh.data.shards"), shards.getMessage());
+        ConfigError centre = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.centre-crop=1.2"}));
+        assertTrue(centre.getMessage().contains("mlh.data.centre-crop") && centre.getMessage().contains("[0, 1]"), centre.getMessage());
+        ConfigError scale = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.augment.resized-crop=true",
+                "data.augment.crop-scale=[0.5, 0.2]"}));
+        assertTrue(scale.getMessage().contains("mlh.data.augment.crop-scale") && scale.getMessage().contains("min <= max"), scale.getMessage());
+        ConfigError ratio = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.augment.resized-crop=true",
+                "data.augment.crop-ratio=[0, 1]"}));
+        assertTrue(ratio.getMessage().contains("mlh.data.augment.crop-ratio"), ratio.getMessage());
     }
 }

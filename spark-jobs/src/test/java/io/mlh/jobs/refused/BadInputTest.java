@@ -76,7 +76,7 @@ class BadInputTest {
         MlhConfig c = s.model;
         @SuppressWarnings({"unchecked", "rawtypes"})
         AbstractModule<Activity, Activity, Float> net = (AbstractModule) MlhNet.build(c);
-        new ModelBundle(net, c, HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance()), s.mean, s.std)
+        new ModelBundle(net, c, HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance()), s.mean, s.std, s.centreCrop)
                 .save(hadoop(), model.toString(), false);
     }
 

@@ -79,6 +79,28 @@ class ShardImageCodecTest {
     }
 
     @Test
+    void aRegionIsCutFromTheImageBeforeResizing() throws Exception {
+        // an 8 x 6 grey PNG whose every pixel says where it is: value = 10 * row + column
+        BufferedImage img = new BufferedImage(8, 6, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 6; y++) for (int x = 0; x < 8; x++) img.getRaster().setSample(x, y, 0, 10 * y + x);
+        byte[] png = encode(img, "png");
+        ImageCodec.Region centre = ImageCodec.Region.centre(6, 8, 0.5);
+        assertEquals("3x3 at (2, 1)", centre.toString());
+        float[] t = ImageCodec.toTensorData("png", png, 6, 8, 1, 3, 1, new float[] {0}, new float[] {1 / 255f}, centre);
+        assertArrayEquals(new float[] {12, 13, 14, 22, 23, 24, 32, 33, 34}, t, 1e-4f);
+        float[] corner = ImageCodec.toTensorData("png", png, 6, 8, 1, 2, 1, new float[] {0}, new float[] {1 / 255f},
+                new ImageCodec.Region(6, 4, 2, 2));
+        assertArrayEquals(new float[] {46, 47, 56, 57}, corner, 1e-4f);
+        // resized after the cut: a 2 x 2 crop shrunk to one pixel averages the crop's four
+        float[] one = ImageCodec.toTensorData("png", png, 6, 8, 1, 1, 1, new float[] {0}, new float[] {1 / 255f},
+                new ImageCodec.Region(0, 0, 2, 2));
+        assertEquals(5.5f, one[0], 0.51f);
+        assertNull(ImageCodec.Region.centre(6, 8, 0), "fraction 0: the whole image");
+        reason("crop 3x3 at (6, 1) does not fit the 6x8 image",
+                () -> ImageCodec.toTensorData("png", png, 6, 8, 1, 3, 1, ZERO, ONE, new ImageCodec.Region(6, 1, 3, 3)));
+    }
+
+    @Test
     void greyAndSixteenBitImages() throws Exception {
         BufferedImage grey = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
         grey.getRaster().setSample(3, 2, 0, 200);

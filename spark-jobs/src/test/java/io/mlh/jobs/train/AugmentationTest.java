@@ -3,7 +3,8 @@ package io.mlh.jobs.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,13 +22,48 @@ class AugmentationTest {
     }
 
     @Test
-    void identityCopiesTheImage() {
+    void identityLeavesTheImageAlone() {
         Augmentation none = new Augmentation(false, 0, 7, 1);
         assertTrue(none.isIdentity());
         float[] x = image();
-        float[] y = none.apply(x, C, S, 42);
-        assertNotSame(x, y);
-        assertArrayEquals(x, y);
+        assertSame(x, none.apply(x, C, S, 42));
+        assertNull(none.crop(100, 200, 42), "no resized crop configured");
+    }
+
+    private static final double[] SCALE = {0.08, 1.0}, RATIO = {3 / 4.0, 4 / 3.0};
+
+    @Test
+    void resizedCropsLieInsideTheImageWithinTheirScaleAndRatio() {
+        Augmentation crops = new Augmentation(false, 0, SCALE, RATIO, 7, 3);
+        assertFalse(crops.isIdentity());
+        int h = 375, w = 500, full = 0, small = 0;
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (long id = 0; id < 400; id++) {
+            io.mlh.jobs.shard.ImageCodec.Region r = crops.crop(h, w, id);
+            assertTrue(r.x >= 0 && r.y >= 0 && r.x + r.width <= w && r.y + r.height <= h, "crop " + r + " leaves the image");
+            double area = (double) r.width * r.height / (h * w), aspect = (double) r.width / r.height;
+            double slack = 2.0 / Math.min(r.width, r.height); // rounding to whole pixels
+            assertTrue(area >= SCALE[0] * (1 - slack) && area <= 1, "area fraction " + area + " of " + r);
+            assertTrue(aspect >= RATIO[0] * (1 - slack) && aspect <= RATIO[1] * (1 + slack), "aspect " + aspect + " of " + r);
+            if (area > 0.8) full++;
+            if (area < 0.3) small++;
+            seen.add(r.toString());
+            assertEquals(r.toString(), new Augmentation(false, 0, SCALE, RATIO, 7, 3).crop(h, w, id).toString(), "the same draw for the same id");
+        }
+        assertTrue(seen.size() > 390, "crops repeat: " + seen.size() + " distinct of 400");
+        assertTrue(full > 20 && small > 80, "area fractions spread over [0.08, 1]: " + full + " above 0.8, " + small + " below 0.3");
+        int moved = 0;
+        for (long id = 0; id < 100; id++) {
+            if (!crops.crop(h, w, id).toString().equals(new Augmentation(false, 0, SCALE, RATIO, 7, 4).crop(h, w, id).toString())) moved++;
+        }
+        assertTrue(moved > 95, "another epoch draws other crops: only " + moved + " of 100 differ");
+    }
+
+    @Test
+    void aCropThatCannotFitFallsBackToTheCentredRegionWithinTheRatio() {
+        // a 10 x 1000 strip: no crop of 90-100% of its area has an aspect ratio in [3/4, 4/3]
+        io.mlh.jobs.shard.ImageCodec.Region r = new Augmentation(false, 0, new double[] {0.9, 1.0}, RATIO, 7, 1).crop(10, 1000, 5);
+        assertEquals("13x10 at (493, 0)", r.toString());
     }
 
     @Test
