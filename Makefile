@@ -74,7 +74,11 @@ CIFAR_ROOT := mlh-bench/target/data/cifar10
 NO_MKL_DEBUG := env -u MKL_DEBUG_CPU_TYPE
 
 ## bench-train: the MLH training step in DistriOptimizer (local[2]) on mklblas and mkldnn, with and
-## without MKL_DEBUG_CPU_TYPE=5, against the PyTorch reference's full step (2 threads)
+## without MKL_DEBUG_CPU_TYPE=5, against the PyTorch reference's full step (2 threads); then ResNet-18 / -50
+## at 224 px on mkldnn at the batch sizes of TRAIN_224 (backbone:batch), beside BigDL's own MKL-DNN ResNet-50
+## classifier (forward + backward, its Perf tool: the engine's ceiling here) and PyTorch's step at batch 16
+TRAIN_224 ?= resnet-18:16 resnet-18:32 resnet-50:16 resnet-50:32
+TRAIN_224_ITERS ?= 3 12
 bench-train: bench-deps
 	@mkdir -p $(BENCH_OUT) && : > $(BENCH_OUT)/train.txt
 	$(NO_MKL_DEBUG) $(BENCH_JAVA) io.mlh.bench.TrainSpeedBench mklblas $(TRAIN_ITERS) train.engine=mklblas | tee -a $(BENCH_OUT)/train.txt
@@ -82,6 +86,13 @@ bench-train: bench-deps
 	$(NO_MKL_DEBUG) $(BENCH_JAVA) io.mlh.bench.TrainSpeedBench mkldnn $(TRAIN_ITERS) train.engine=mkldnn | tee -a $(BENCH_OUT)/train.txt
 	MKL_DEBUG_CPU_TYPE=5 $(BENCH_JAVA) io.mlh.bench.TrainSpeedBench mkldnn+MKL_DEBUG_CPU_TYPE=5 $(TRAIN_ITERS) train.engine=mkldnn | tee -a $(BENCH_OUT)/train.txt
 	$(BENCH_PY) --what train | tee -a $(BENCH_OUT)/train.txt
+	$(foreach r,$(TRAIN_224),$(BENCH_JAVA) io.mlh.bench.TrainSpeedBench mkldnn-batch-$(word 2,$(subst :, ,$(r))) $(TRAIN_224_ITERS) \
+	  train.engine=mkldnn model.backbone=$(word 1,$(subst :, ,$(r))) model.input-size=224 train.batch-size=$(word 2,$(subst :, ,$(r))) \
+	  | tee -a $(BENCH_OUT)/train.txt;)
+	$(BENCH_JAVA) -Dbigdl.engineType=mkldnn -Dbigdl.localMode=true -Dbigdl.coreNumber=2 com.intel.analytics.bigdl.nn.mkldnn.Perf \
+	  -m resnet50 -b 16 -t true -i 14 2>&1 | awk '/throughput is/ { if (++n > 4) { s += $$(NF-1); k++ } } \
+	  END { printf "train-resnet-50 bigdl-own-resnet50-classifier %.1f\n", s / k }' | tee -a $(BENCH_OUT)/train.txt
+	$(foreach b,resnet-18 resnet-50,$(BENCH_PY) --what train --backbone $(b) --batch 16 | tee -a $(BENCH_OUT)/train.txt;)
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable $(BENCH_OUT)/train.txt
 
 ## bench-encode: the encode job end to end (CIFAR-10 JPEG shards -> code table, local[2]) on mklblas

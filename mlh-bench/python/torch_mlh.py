@@ -3,12 +3,13 @@
 
 The same network and losses as the Java implementation (README, "The method, as implemented"):
 vgg-small on 3x32x32 (conv3x3 64, 64, maxpool 2, conv3x3 128, 128, maxpool 2, ReLU, flatten,
-d = 8192), MoH shared with K experts (one Linear(d -> Kq), a Linear(d -> K) + softmax gate per
+d = 8192) or torchvision's ResNet-18 / -50 on 3x224x224 (d = 512 / 2048), MoH shared with K experts (one Linear(d -> Kq), a Linear(d -> K) + softmax gate per
 branch, u_b = tanh(g_b E)), loss L = l1 L_C + l2 L_P + l3 L_M, Adam. Two threads, as the Java side
 gets two cores. Inputs are standard-normal tensors (normalised pixels) with one of 10 classes each:
 the step's cost does not depend on pixel values.
 
-Prints `train pytorch <img/s>` and `encode pytorch <img/s>` lines (read by io.mlh.bench.SpeedTable).
+Prints `train pytorch <img/s>` and `encode pytorch <img/s>` lines (read by io.mlh.bench.SpeedTable); for a
+ResNet the figures are `train-resnet-50` / `encode-resnet-50` (-18 likewise), as the Java benchmarks name them.
 """
 import argparse
 import math
@@ -19,18 +20,31 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def vgg_small(channels, size):
+    """The 28-32 px backbone: (features, d)."""
+    return nn.Sequential(
+        nn.Conv2d(channels, 64, 3, padding=1), nn.ReLU(inplace=True),
+        nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(inplace=True),
+        nn.MaxPool2d(2),
+        nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(inplace=True),
+        nn.Conv2d(128, 128, 3, padding=1), nn.ReLU(inplace=True),
+        nn.MaxPool2d(2),
+        nn.Flatten()), 128 * (size // 4) ** 2
+
+
+def resnet(depth):
+    """torchvision's ResNet-18 / -50 (random weights) without its classifier: (features, d)."""
+    import torchvision
+    net = {18: torchvision.models.resnet18, 50: torchvision.models.resnet50}[depth](weights=None)
+    d = net.fc.in_features
+    net.fc = nn.Identity()
+    return net, d
+
+
 class MlhNet(nn.Module):
-    def __init__(self, bits=64, experts=4, channels=3, size=32):
+    def __init__(self, backbone, d, bits=64, experts=4):
         super().__init__()
-        self.backbone = nn.Sequential(
-            nn.Conv2d(channels, 64, 3, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(inplace=True),
-            nn.MaxPool2d(2),
-            nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(128, 128, 3, padding=1), nn.ReLU(inplace=True),
-            nn.MaxPool2d(2),
-            nn.Flatten())
-        d = 128 * (size // 4) ** 2
+        self.backbone = backbone
         self.bits, self.experts = bits, experts
         self.expert_bank = nn.Linear(d, experts * bits)      # K experts as one GEMM
         self.centre_gate = nn.Linear(d, experts)
@@ -96,14 +110,18 @@ def main():
     ap.add_argument("--seconds", type=float, default=20.0, help="measured time per figure")
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--what", choices=["train", "encode", "both"], default="both")
+    ap.add_argument("--backbone", choices=["vgg-small", "resnet-18", "resnet-50"], default="vgg-small")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(42)
     classes, bits = 10, 64
-    net = MlhNet(bits=bits)
+    size = 32 if a.backbone == "vgg-small" else 224
+    backbone, d = vgg_small(3, size) if a.backbone == "vgg-small" else resnet(int(a.backbone.split("-")[1]))
+    suffix = "" if a.backbone == "vgg-small" else "-" + a.backbone
+    net = MlhNet(backbone, d, bits=bits)
     centres = hadamard_centres(classes, bits)
-    x = torch.randn(a.batch, 3, 32, 32)
+    x = torch.randn(a.batch, 3, size, size)
     y = F.one_hot(torch.randint(0, classes, (a.batch,)), classes).float()
 
     if a.what in ("train", "both"):
@@ -118,20 +136,20 @@ def main():
             loss.backward()
             optim.step()
 
-        print("train pytorch %.1f" % images_per_second(train_step, a.batch, a.warmup, a.seconds), flush=True)
+        print("train%s pytorch %.1f" % (suffix, images_per_second(train_step, a.batch, a.warmup, a.seconds)), flush=True)
 
     if a.what in ("encode", "both"):
         net.eval()
-        xe = torch.randn(a.encode_batch, 3, 32, 32)
+        xe = torch.randn(a.encode_batch, 3, size, size)
 
         def encode_step():
             with torch.inference_mode():
                 u_c, _ = net(xe)
                 (u_c >= 0)  # the retrieval code: sign, packed on the Java side
 
-        print("encode pytorch %.1f" % images_per_second(encode_step, a.encode_batch, a.warmup, a.seconds), flush=True)
-    print("# torch %s, %d threads (torch.get_num_threads() = %d), batch %d / encode batch %d"
-          % (torch.__version__, a.threads, torch.get_num_threads(), a.batch, a.encode_batch))
+        print("encode%s pytorch %.1f" % (suffix, images_per_second(encode_step, a.encode_batch, a.warmup, a.seconds)), flush=True)
+    print("# torch %s, %s, %d threads (torch.get_num_threads() = %d), batch %d / encode batch %d"
+          % (torch.__version__, a.backbone, a.threads, torch.get_num_threads(), a.batch, a.encode_batch))
 
 
 if __name__ == "__main__":

@@ -27,8 +27,10 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Img/s of the MLH training step as the train job runs it: BigDL's DistriOptimizer on Spark
- * {@code local[2]}, vgg-small on 3 x 32 x 32, MoH shared K = 4, 64 bits, {@code MlhCriterion} (all
- * three terms), Adam, batch 64. The engine comes from {@code train.engine=...} (one per JVM).
+ * {@code local[2]}, vgg-small on 3 x 32 x 32 (or the backbone, input size and batch the overrides name,
+ * e.g. {@code model.backbone=resnet-50 model.input-size=224 train.batch-size=16}), MoH shared K = 4,
+ * 64 bits, {@code MlhCriterion} (all three terms), Adam, batch 64. The engine comes from
+ * {@code train.engine=...} (one per JVM).
  *
  * <p>Input: standard-normal tensors (the distribution of normalised pixels) with one class of 10 per
  * image: the step's cost does not depend on pixel values. The clock runs from the end of warm-up
@@ -36,7 +38,7 @@ import org.apache.spark.sql.SparkSession;
  * so Spark start-up, model broadcast, MKL-DNN primitive creation and the JIT warm-up are excluded (the
  * first ~20 iterations run up to 15% slower while HotSpot compiles the per-step Java code).
  *
- * <p>Prints one line {@code train <label> <img/s>} for {@link SpeedTable}.
+ * <p>Prints one line {@code <what> <label> <img/s>} for {@link SpeedTable} ({@link #what}).
  * Arguments: label [warm-up iterations] [measured iterations] [key=value ...].
  */
 public final class TrainSpeedBench {
@@ -55,10 +57,15 @@ public final class TrainSpeedBench {
         SparkSession spark = Spark.start("train-speed", s);
         try {
             double rate = run(spark, c, warm, measured);
-            System.out.printf("train %s %.1f%n", label, rate);
+            System.out.printf("%s %s %.1f%n", what(c), label, rate);
         } finally {
             spark.stop();
         }
+    }
+
+    /** The figure's group in {@link SpeedTable}: "train" for vgg-small, "train-resnet-50" and so on for the 224-px backbones. */
+    static String what(MlhConfig c) {
+        return c.backbone() == MlhConfig.Backbone.VGG_SMALL ? "train" : "train-" + c.backbone().configName();
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
