@@ -3,7 +3,9 @@ package io.mlh.core.model;
 import com.intel.analytics.bigdl.nn.Graph;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
+import com.intel.analytics.bigdl.tensor.Tensor;
 import com.intel.analytics.bigdl.utils.Node;
+import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.config.MlhConfig;
 
@@ -43,6 +45,39 @@ public final class MlhNet {
             AbstractModule<Activity, Activity, Float> layer = layers.next();
             if (!layer.hasName()) layer.setName(layer.getClass().getSimpleName() + "-" + i);
         }
+    }
+
+    /**
+     * Images a driver-side inference pass takes at once: BigDL keeps every layer's output and a
+     * convolution's unfolded input for the whole batch, so a pass of 64 ResNet-50 images at 224 px
+     * needs gigabytes. About 2M input values a pass: 64 images at 32 px, 13 at 224.
+     */
+    public static int inferenceBatch(MlhConfig config) {
+        int perImage = config.inputChannels() * config.inputSize() * config.inputSize();
+        return Math.max(1, Math.min(64, (1 << 21) / perImage));
+    }
+
+    /**
+     * The graph's outputs (u_c, u_p) for an N x C x H x W batch, computed {@code chunk} images at a time
+     * and concatenated; the layers' buffers are dropped afterwards.
+     */
+    public static Table forwardInChunks(AbstractModule<Activity, Activity, Float> net, Tensor<Float> images, int chunk) {
+        int n = images.size(1);
+        Tensor<Float> centre = null, pairwise = null;
+        for (int from = 0; from < n; from += chunk) {
+            int m = Math.min(chunk, n - from);
+            // a copy: the graph's input layer hands this tensor on, and BigDL's clearState() empties it
+            Table out = net.forward(images.narrow(1, from + 1, m).clone()).toTable();
+            Tensor<Float> uc = BigDL.tensorAt(out, 1), up = BigDL.tensorAt(out, 2);
+            if (centre == null) {
+                centre = BigDL.tensor(n, uc.size(2));
+                pairwise = BigDL.tensor(n, up.size(2));
+            }
+            centre.narrow(1, from + 1, m).copy(uc);
+            pairwise.narrow(1, from + 1, m).copy(up);
+        }
+        net.clearState();
+        return BigDL.table(centre, pairwise);
     }
 
     static Backbone backbone(MlhConfig config) {

@@ -285,11 +285,9 @@ public final class TrainJob {
             MlhCriterion criterion = new MlhCriterion(joint, centres, stepsPerEpoch);
             criterion.startAt((epoch - 1) * stepsPerEpoch);
             net.evaluate();
-            // a copy: the graph's input layer hands this tensor on, and BigDL's clearState() empties it
-            criterion.forward(net.forward(images.clone()).toTable(), labels);
-            // drop the probe's activations and convolution buffers (about 1 GB for 256 images): the
-            // optimiser broadcasts this model and every replica clones it, buffers and all
-            net.clearState();
+            // in chunks, and the buffers dropped afterwards: the optimiser broadcasts this model and
+            // every replica clones it, buffers and all
+            criterion.forward(MlhNet.forwardInChunks(net, images, MlhNet.inferenceBatch(config)), labels);
             net.training();
             return criterion.lastTerms();
         }

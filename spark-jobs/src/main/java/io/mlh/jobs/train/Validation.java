@@ -7,6 +7,7 @@ import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.core.eval.RetrievalMetrics;
+import io.mlh.core.model.MlhNet;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.shard.ImageCodec;
 import io.mlh.jobs.shard.ShardTable;
@@ -21,7 +22,6 @@ import org.apache.spark.sql.Row;
  * and are decoded a batch at a time, so a large input size costs no more driver memory than the files.
  */
 final class Validation {
-    private static final int BATCH = 64;
     private final List<Row> queries, database;
     private final JobSettings s;
 
@@ -112,8 +112,9 @@ final class Validation {
         MlhConfig c = s.model;
         int size = c.inputSize(), ch = c.inputChannels(), per = ch * size * size, bits = c.bits();
         float[][] signs = new float[2][rows.size() * bits];
-        for (int from = 0; from < rows.size(); from += BATCH) {
-            int m = Math.min(BATCH, rows.size() - from);
+        int batch = MlhNet.inferenceBatch(c);
+        for (int from = 0; from < rows.size(); from += batch) {
+            int m = Math.min(batch, rows.size() - from);
             float[] px = new float[m * per];
             for (int i = 0; i < m; i++) {
                 Row r = rows.get(from + i);
