@@ -12,7 +12,7 @@ ifneq ($(shell grep -c -m1 AuthenticAMD /proc/cpuinfo 2>/dev/null),0)
 export MKL_DEBUG_CPU_TYPE ?= 5
 endif
 
-.PHONY: demo demo-core jars test data clean bench-speed bench-train bench-encode bench-rank bench-memory bench-deps bench-classes bench-accuracy accuracy-summary
+.PHONY: demo demo-core jars test data clean bench-speed bench-train bench-encode bench-input bench-rank bench-memory bench-deps bench-classes bench-accuracy accuracy-summary
 
 SPARK_JARS := spark-home/target/spark-home/jars
 # Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
@@ -55,7 +55,7 @@ $(FASHION_MNIST):
 
 ## bench-speed: training, encoding and ranking speed against the PyTorch and faiss references, and
 ## driver memory against database size, all in one run on this machine (figures printed)
-bench-speed: bench-train bench-encode bench-rank bench-memory
+bench-speed: bench-train bench-encode bench-input bench-rank bench-memory
 
 BENCH_CP := mlh-bench/target/classpath.txt
 BENCH_JAVA = java -Xmx8g $(JVM_OPENS) -Dlog4j.configuration=file:conf/log4j.properties \
@@ -70,6 +70,7 @@ BENCH_PY := /usr/bin/python3 mlh-bench/python/torch_mlh.py --seconds 20
 # warm-up and measured DistriOptimizer iterations of batch 64 (the JIT needs ~20 iterations to settle)
 TRAIN_ITERS ?= 20 80
 CIFAR_ROOT := mlh-bench/target/data/cifar10
+DERIVED_ROOT := mlh-bench/target/data/derived
 # each engine runs with and without MKL_DEBUG_CPU_TYPE=5, in its own JVM
 NO_MKL_DEBUG := env -u MKL_DEBUG_CPU_TYPE
 
@@ -89,20 +90,40 @@ bench-train: bench-deps
 	$(foreach r,$(TRAIN_224),$(BENCH_JAVA) io.mlh.bench.TrainSpeedBench mkldnn-batch-$(word 2,$(subst :, ,$(r))) $(TRAIN_224_ITERS) \
 	  train.engine=mkldnn model.backbone=$(word 1,$(subst :, ,$(r))) model.input-size=224 train.batch-size=$(word 2,$(subst :, ,$(r))) \
 	  | tee -a $(BENCH_OUT)/train.txt;)
-	$(BENCH_JAVA) -Dbigdl.engineType=mkldnn -Dbigdl.localMode=true -Dbigdl.coreNumber=2 com.intel.analytics.bigdl.nn.mkldnn.Perf \
+	$(BENCH_JAVA) -Dlog4j.configuration=bigdl-perf-log4j.properties -Dbigdl.engineType=mkldnn -Dbigdl.localMode=true \
+	  -Dbigdl.coreNumber=2 com.intel.analytics.bigdl.nn.mkldnn.Perf \
 	  -m resnet50 -b 16 -t true -i 14 2>&1 | awk '/throughput is/ { if (++n > 4) { s += $$(NF-1); k++ } } \
 	  END { printf "train-resnet-50 bigdl-own-resnet50-classifier %.1f\n", s / k }' | tee -a $(BENCH_OUT)/train.txt
 	$(foreach b,resnet-18 resnet-50,$(BENCH_PY) --what train --backbone $(b) --batch 16 | tee -a $(BENCH_OUT)/train.txt;)
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable $(BENCH_OUT)/train.txt
 
 ## bench-encode: the encode job end to end (CIFAR-10 JPEG shards -> code table, local[2]) on mklblas
-## and mkldnn against the PyTorch reference's inference (2 threads, batch 64)
-bench-encode: bench-deps $(CIFAR_ROOT)
+## and mkldnn against the PyTorch reference's inference (2 threads, batch 64); then ResNet-50 at 224 px on
+## mkldnn from the derived list files' JPEGs (batch 16) against PyTorch's torchvision inference (batch 16)
+bench-encode: bench-deps $(CIFAR_ROOT) $(DERIVED_ROOT)
 	@mkdir -p $(BENCH_OUT) && : > $(BENCH_OUT)/encode.txt
 	$(BENCH_JAVA) io.mlh.bench.EncodeSpeedBench mklblas $(CIFAR_ROOT) $(BENCH_OUT)/encode-work train.engine=mklblas | tee -a $(BENCH_OUT)/encode.txt
 	$(BENCH_JAVA) io.mlh.bench.EncodeSpeedBench mkldnn $(CIFAR_ROOT) $(BENCH_OUT)/encode-work train.engine=mkldnn | tee -a $(BENCH_OUT)/encode.txt
 	$(BENCH_PY) --what encode | tee -a $(BENCH_OUT)/encode.txt
+	$(BENCH_JAVA) io.mlh.bench.EncodeSpeedBench mkldnn $(DERIVED_ROOT)/imagenet $(BENCH_OUT)/encode-224-work train.engine=mkldnn \
+	  classes=10 data.source=list model.backbone=resnet-50 model.input-size=224 data.centre-crop=0.875 \
+	  jobs.encode-batch-size=16 | tee -a $(BENCH_OUT)/encode.txt
+	$(BENCH_PY) --what encode --backbone resnet-50 --encode-batch 16 | tee -a $(BENCH_OUT)/encode.txt
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable $(BENCH_OUT)/encode.txt
+
+## the derived 224-px list-file sets (CIFAR-10 JPEGs enlarged to 160-500 px, io.mlh.jobs.shard.DerivedListSet):
+## 200 database images a class, 10 queries a class
+$(DERIVED_ROOT): | $(CIFAR_ROOT)
+	java -cp spark-jobs/target/classes io.mlh.jobs.shard.DerivedListSet $(CIFAR_ROOT) $@ queries=10 database=200 train=100
+
+## bench-input: the 224-px input side on the derived list files: the shard job's images/s (local[2]) and
+## what one core decodes, crops, resizes and flips into training samples, against the training step's
+## per-core consumption (ResNet-50, mkldnn, batch 16, from the last bench-train run if there is one)
+bench-input: bench-classes $(DERIVED_ROOT)
+	@mkdir -p $(BENCH_OUT)
+	$(BENCH_JAVA) io.mlh.bench.InputSpeedBench $(DERIVED_ROOT)/imagenet $(BENCH_OUT)/input-work \
+	  $$(awk '$$1 == "train-resnet-50" && $$2 == "mkldnn-batch-16" { print "trainer=" $$3 }' $(BENCH_OUT)/train.txt 2>/dev/null) \
+	  | tee $(BENCH_OUT)/input.txt
 
 $(CIFAR_ROOT):
 	mkdir -p $(dir $@) && tar xzf ../shared/datasets/cifar10-jpg.tar.gz -C $(dir $@)

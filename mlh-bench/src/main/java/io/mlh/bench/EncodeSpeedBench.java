@@ -24,9 +24,11 @@ import org.apache.spark.sql.SparkSession;
  * Parquet shard table of CIFAR-10 JPEGs -> decode and normalise -> MLH network (vgg-small, MoH shared
  * K = 4, 64 bits) -> sign codes packed -> Parquet code table, committed; the clock covers
  * {@code EncodeJob.run} alone. Not timed: sharding the images, saving a model bundle (an untrained
- * network: the cost does not depend on the weights) and a warm-up encode of a 1,280-image subset.
+ * network: the cost does not depend on the weights) and a warm-up encode of a 1,280-image subset (128
+ * at 224 px). The overrides may name another data set and network, e.g. the derived 224-px list files
+ * with {@code model.backbone=resnet-50 model.input-size=224 data.centre-crop=0.875}.
  *
- * <p>Prints {@code encode <label> <img/s>} for {@link SpeedTable}.
+ * <p>Prints {@code <group> <label> <img/s>} for {@link SpeedTable} ({@link SpeedTable#group}).
  * Arguments: label, the CIFAR-10 folder root (…/cifar10), a work directory, [key=value ...] (e.g. train.engine=mkldnn).
  */
 public final class EncodeSpeedBench {
@@ -52,15 +54,16 @@ public final class EncodeSpeedBench {
 
             String subset = new File(work, "warm-up-shards").toString();
             Path staging = CommittedOutput.stage(hadoop, subset, true);
-            spark.read().parquet(s.shardsPath).limit(1280).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+            spark.read().parquet(s.shardsPath).limit(c.inputSize() >= 224 ? 128 : 1280).write().mode(SaveMode.Overwrite).parquet(staging.toString());
             CommittedOutput.commit(hadoop, staging, subset);
             EncodeJob.run(spark, JobSettings.fromArgs(with(a, "paths.shards=" + subset)));
 
             long t0 = System.nanoTime();
             long n = EncodeJob.run(spark, s);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("encode %s %.1f%n", label, n / seconds);
-            System.out.printf("# encode %s: %d images in %.1f s%n", label, n, seconds);
+            String group = SpeedTable.group("encode", c);
+            System.out.printf("%s %s %.1f%n", group, label, n / seconds);
+            System.out.printf("# %s %s: %d images in %.1f s%n", group, label, n, seconds);
         } finally {
             spark.stop();
         }

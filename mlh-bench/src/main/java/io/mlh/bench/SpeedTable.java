@@ -16,6 +16,14 @@ import java.util.Map;
 public final class SpeedTable {
     private SpeedTable() {}
 
+    /**
+     * The group a figure of {@code kind} ("train", "encode", "input") is printed in: the kind alone for
+     * the 28-32 px backbones, the kind and the backbone for the 224-px ones ("train-resnet-50").
+     */
+    static String group(String kind, io.mlh.core.config.MlhConfig c) {
+        return c.backbone().isVggSmall() ? kind : kind + "-" + c.backbone().configName();
+    }
+
     /** The goal, as a multiple of PyTorch's figure: 1.6x for the 224-px training step, 1.8x for 224-px encoding, 1.5x otherwise. */
     static double goal(String what) {
         if (what.startsWith("train-resnet")) return 1.6;

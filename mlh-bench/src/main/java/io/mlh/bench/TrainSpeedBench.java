@@ -38,7 +38,7 @@ import org.apache.spark.sql.SparkSession;
  * so Spark start-up, model broadcast, MKL-DNN primitive creation and the JIT warm-up are excluded (the
  * first ~20 iterations run up to 15% slower while HotSpot compiles the per-step Java code).
  *
- * <p>Prints one line {@code <what> <label> <img/s>} for {@link SpeedTable} ({@link #what}).
+ * <p>Prints one line {@code <what> <label> <img/s>} for {@link SpeedTable} ({@link SpeedTable#group}).
  * Arguments: label [warm-up iterations] [measured iterations] [key=value ...].
  */
 public final class TrainSpeedBench {
@@ -57,15 +57,10 @@ public final class TrainSpeedBench {
         SparkSession spark = Spark.start("train-speed", s);
         try {
             double rate = run(spark, c, warm, measured);
-            System.out.printf("%s %s %.1f%n", what(c), label, rate);
+            System.out.printf("%s %s %.1f%n", SpeedTable.group("train", c), label, rate);
         } finally {
             spark.stop();
         }
-    }
-
-    /** The figure's group in {@link SpeedTable}: "train" for vgg-small, "train-resnet-50" and so on for the 224-px backbones. */
-    static String what(MlhConfig c) {
-        return c.backbone() == MlhConfig.Backbone.VGG_SMALL ? "train" : "train-" + c.backbone().configName();
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

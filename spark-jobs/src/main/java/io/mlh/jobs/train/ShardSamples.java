@@ -25,12 +25,12 @@ public final class ShardSamples {
         return spark.read().schema(ShardTable.SCHEMA).parquet(path);
     }
 
-    static JavaRDD<Sample<Float>> of(Dataset<Row> rows, JobSettings s) {
+    public static JavaRDD<Sample<Float>> of(Dataset<Row> rows, JobSettings s) {
         return of(rows, s, new Augmentation(false, 0, 0, 0));
     }
 
     /** The samples of one epoch, augmented as drawn for that epoch. */
-    static JavaRDD<Sample<Float>> of(Dataset<Row> rows, JobSettings s, Augmentation augmentation) {
+    public static JavaRDD<Sample<Float>> of(Dataset<Row> rows, JobSettings s, Augmentation augmentation) {
         return rows.selectExpr(COLUMNS).toJavaRDD()
                 .map(new ToSample(s.model.inputSize(), s.model.inputChannels(), s.mean, s.std, s.centreCrop, augmentation));
     }
