@@ -53,7 +53,7 @@ final class FolderCatalogue {
                 for (FileStatus f : list(classDir.getFileSystem(conf), classDir)) {
                     String path = f.getPath().toString();
                     if (f.isFile() && isImageName(f.getPath().getName())) {
-                        records.add(Record.of(path, -1, oneHot[c], null));
+                        records.add(Record.of(path, -1, oneHot[c]));
                     } else {
                         bad.reject(path, "not a .jpg, .jpeg or .png file");
                     }

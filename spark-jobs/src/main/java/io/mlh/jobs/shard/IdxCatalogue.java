@@ -43,7 +43,7 @@ final class IdxCatalogue {
             String imagesPath = images.toString();
             for (int i = 0; i < count; i++) {
                 if (labels[i] < classes) {
-                    records.add(Record.of(imagesPath, i, oneHot[labels[i]], null));
+                    records.add(Record.of(imagesPath, i, oneHot[labels[i]]));
                 } else {
                     bad.reject(imagesPath + "#" + i, "label " + labels[i] + " is not one of the classes 0.." + (classes - 1)
                             + " (mlh.classes = " + classes + ")");

@@ -56,7 +56,7 @@ class FullSizePipelineIT {
         run(dir, "encode", null, jars.resolve("mlh-encode.jar"), conf);
         run(dir, "evaluate", "io.mlh.jobs.evaluate.EvaluateJob", jars.resolve("mlh-encode.jar"), conf);
 
-        String trainLog = new String(Files.readAllBytes(dir.resolve("train.log")), "UTF-8");
+        String trainLog = new String(Files.readAllBytes(Paths.get("target", "full-size-it", "train.log")), "UTF-8");
         assertTrue(trainLog.contains("epoch 2/2"), "no per-epoch log line for epoch 2");
         JsonNode metrics = new ObjectMapper().readTree(out.resolve("report").resolve("metrics.json").toFile());
         assertEquals(20, metrics.path("queries").asInt(-1), metrics.toString());
@@ -149,8 +149,11 @@ class FullSizePipelineIT {
         if (mainClass != null) args.addAll(Arrays.asList("--class", mainClass));
         args.add(jar.toString());
         args.addAll(conf);
-        Path log = dir.resolve(name + ".log");
-        int code = StandaloneCluster.submit("local[2]", log, args);
+        // the log outlives the test's temporary directory, to read after a failure
+        Path log = Paths.get("target", "full-size-it", name + ".log").toAbsolutePath();
+        Files.createDirectories(log.getParent());
+        // a ResNet-18 driver at 224 px holds the plain graph, its MKL-DNN copy and replica and the probe batch
+        int code = StandaloneCluster.submit("local[2]", "-Xmx5g", log, args);
         if (code != 0) {
             String failure = Files.readAllLines(log).stream().filter(l -> l.contains("Exception") || l.contains("Error"))
                     .limit(8).collect(java.util.stream.Collectors.joining("\n"));

@@ -54,7 +54,12 @@ public final class StandaloneCluster implements AutoCloseable {
      * the executors' JDK 17 opens; returns its exit code.
      */
     public static int submit(String master, Path log, List<String> submitArgs) throws Exception {
-        return submitter(master, submitArgs).run(log, 30);
+        return submit(master, "-Xmx3g", log, submitArgs);
+    }
+
+    /** As {@link #submit(String, Path, List)} with the submitting JVM's (in client mode: the driver's) heap, e.g. {@code -Xmx5g}. */
+    public static int submit(String master, String heap, Path log, List<String> submitArgs) throws Exception {
+        return submitter(master, heap, submitArgs).run(log, 30);
     }
 
     /** Starts Spark's submit entry point against this cluster in a new JVM and returns at once: the driver, for fault injection. */
@@ -64,16 +69,16 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Starts Spark's submit entry point in a new JVM and returns at once: the driver, for fault injection. */
     public static Process start(String master, Path log, List<String> submitArgs) throws Exception {
-        return submitter(master, submitArgs).start(log);
+        return submitter(master, "-Xmx3g", submitArgs).start(log);
     }
 
-    private static Jvm submitter(String master, List<String> submitArgs) {
+    private static Jvm submitter(String master, String heap, List<String> submitArgs) {
         List<String> args = new ArrayList<>(Arrays.asList("--master", master, "--deploy-mode", "client",
                 "--conf", "spark.executor.extraJavaOptions=" + String.join(" ", Jvm.OPENS),
                 "--conf", "spark.ui.enabled=false"));
         if (Jvm.ON_AMD) args.addAll(Arrays.asList("--conf", "spark.executorEnv.MKL_DEBUG_CPU_TYPE=5"));
         args.addAll(submitArgs);
-        return spark("-Xmx3g", "org.apache.spark.deploy.SparkSubmit").args(args);
+        return spark(heap, "org.apache.spark.deploy.SparkSubmit").args(args);
     }
 
     /** The worker JVMs, for fault injection. */
