@@ -12,7 +12,7 @@ ifneq ($(shell grep -c -m1 AuthenticAMD /proc/cpuinfo 2>/dev/null),0)
 export MKL_DEBUG_CPU_TYPE ?= 5
 endif
 
-.PHONY: demo demo-core jars test data clean bench-speed bench-train bench-encode bench-input bench-rank bench-memory bench-deps bench-classes bench-accuracy accuracy-summary
+.PHONY: demo demo-core jars test data clean bench-speed bench-train bench-encode bench-input bench-catalogue bench-rank bench-memory bench-deps bench-classes bench-accuracy accuracy-summary
 
 SPARK_JARS := spark-home/target/spark-home/jars
 # Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
@@ -55,7 +55,7 @@ $(FASHION_MNIST):
 
 ## bench-speed: training, encoding and ranking speed against the PyTorch and faiss references, and
 ## driver memory against database size, all in one run on this machine (figures printed)
-bench-speed: bench-train bench-encode bench-input bench-rank bench-memory
+bench-speed: bench-train bench-encode bench-input bench-catalogue bench-rank bench-memory
 
 BENCH_CP := mlh-bench/target/classpath.txt
 BENCH_JAVA = java -Xmx8g $(JVM_OPENS) -Dlog4j.configuration=file:conf/log4j.properties \
@@ -127,6 +127,11 @@ bench-input: bench-classes $(DERIVED_ROOT)
 
 $(CIFAR_ROOT):
 	mkdir -p $(dir $@) && tar xzf ../shared/datasets/cifar10-jpg.tar.gz -C $(dir $@)
+
+## bench-catalogue: the shard job's driver heap for ImageNet-size list files (CATALOGUE_LINES lines, 100 classes)
+CATALOGUE_LINES ?= 1000000
+bench-catalogue: bench-classes
+	$(BENCH_JAVA) -Xmx4g io.mlh.bench.CatalogueMemoryBench $(BENCH_OUT)/catalogue-work $(CATALOGUE_LINES)
 
 ## bench-rank: exact Hamming top-1000 of io.mlh.core.search.HammingRanker against faiss IndexBinaryFlat
 ## on the same random codes (1e5..1e7 codes at 64 bits, 16..256 bits at 1e6; 1 and 2 threads)
