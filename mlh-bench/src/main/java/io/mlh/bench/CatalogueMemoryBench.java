@@ -43,11 +43,11 @@ public final class CatalogueMemoryBench {
                 images = SourceImages.read(spark, s);
                 peak = watch.peakLive();
             }
-            long held = HeapWatch.liveNow() - before;
-            System.out.printf("catalogue %d %.1f %.0f %.1f%n", images.catalogued(), held / 1e6, (double) held / images.catalogued(),
-                    Math.max(peak, held + before) / 1e6 - before / 1e6);
+            long held = HeapWatch.liveNow() - before, above = Math.max(peak - before, held);
+            double perLine = (double) held / images.catalogued();
+            System.out.printf("catalogue %d %.1f %.0f %.1f%n", images.catalogued(), held / 1e6, perLine, above / 1e6);
             System.out.printf("# %d list lines catalogued: %.1f MB live on the driver (%.0f bytes a line), peak %.1f MB above the baseline%n",
-                    images.catalogued(), held / 1e6, (double) held / images.catalogued(), Math.max(peak - before, held) / 1e6);
+                    images.catalogued(), held / 1e6, perLine, above / 1e6);
         } finally {
             spark.stop();
         }

@@ -164,12 +164,13 @@ public final class DerivedListSet {
         return lines;
     }
 
-    /** The first {@code n} files of {@code cifar10/train/<class>} in name order. */
+    /** The first {@code n} files of {@code cifar10/train/<class>} in name order (all of them for MAX_VALUE, at least one). */
     private List<Path> sources(String cls, int n) throws IOException {
         try (Stream<Path> files = Files.list(cifar.resolve("train").resolve(cls))) {
             List<Path> sorted = files.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(n).collect(Collectors.toList());
-            if (sorted.size() < Math.min(n, 1) || (n != Integer.MAX_VALUE && sorted.size() < n)) {
-                throw new IOException(cifar.resolve("train").resolve(cls) + " has " + sorted.size() + " JPEGs, " + n + " are needed");
+            int needed = n == Integer.MAX_VALUE ? 1 : n;
+            if (sorted.size() < needed) {
+                throw new IOException(cifar.resolve("train").resolve(cls) + " has " + sorted.size() + " JPEGs, " + needed + " are needed");
             }
             return sorted;
         }
