@@ -12,7 +12,7 @@ ifneq ($(shell grep -c -m1 AuthenticAMD /proc/cpuinfo 2>/dev/null),0)
 export MKL_DEBUG_CPU_TYPE ?= 5
 endif
 
-.PHONY: demo demo-core jars test data clean bench-speed bench-train bench-encode bench-input bench-catalogue bench-rank bench-memory bench-deps bench-classes bench-accuracy accuracy-summary
+.PHONY: demo demo-core jars test data clean bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-memory bench-deps bench-classes bench-accuracy accuracy-summary
 
 SPARK_JARS := spark-home/target/spark-home/jars
 # Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
@@ -55,7 +55,7 @@ $(FASHION_MNIST):
 
 ## bench-speed: training, encoding and ranking speed against the PyTorch and faiss references, and
 ## driver memory against database size, all in one run on this machine (figures printed)
-bench-speed: bench-train bench-encode bench-input bench-catalogue bench-rank bench-memory
+bench-speed: bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-memory
 
 BENCH_CP := mlh-bench/target/classpath.txt
 BENCH_JAVA = java -Xmx8g $(JVM_OPENS) -Dlog4j.configuration=file:conf/log4j.properties \
@@ -96,6 +96,14 @@ bench-train: bench-deps
 	  END { printf "train-resnet-50 bigdl-own-resnet50-classifier %.1f\n", s / k }' | tee -a $(BENCH_OUT)/train.txt
 	$(foreach b,resnet-18 resnet-50,$(BENCH_PY) --what train --backbone $(b) --batch 16 | tee -a $(BENCH_OUT)/train.txt;)
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable $(BENCH_OUT)/train.txt
+
+## bench-train-job: the train job's own epoch throughput (its log's figure: probe, validation and
+## checkpoint included) on the demo's data and network against the training step's, same JVM, on each engine
+bench-train-job: bench-classes data
+	@mkdir -p $(BENCH_OUT) && : > $(BENCH_OUT)/train-job.txt
+	$(foreach e,mklblas mkldnn,$(BENCH_JAVA) io.mlh.bench.TrainJobSpeedBench $(BENCH_OUT)/train-job-$(e) conf/fashion-mnist.conf \
+	  train.engine=$(e) | tee -a $(BENCH_OUT)/train-job.txt;)
+	@$(BENCH_JAVA) io.mlh.bench.SpeedTable $(BENCH_OUT)/train-job.txt
 
 ## bench-encode: the encode job end to end (CIFAR-10 JPEG shards -> code table, local[2]) on mklblas
 ## and mkldnn against the PyTorch reference's inference (2 threads, batch 64); then ResNet-50 at 224 px on

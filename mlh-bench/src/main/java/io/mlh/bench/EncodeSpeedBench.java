@@ -48,7 +48,7 @@ public final class EncodeSpeedBench {
         SparkSession spark = Spark.start("encode-speed", s);
         try {
             Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-            if (!new File(work, "shards/_MLH_COMMITTED").exists()) ShardJob.run(spark, s);
+            if (!new File(new File(work, "shards"), CommittedOutput.MARKER).exists()) ShardJob.run(spark, s);
             HashCentres centres = HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance());
             new ModelBundle((AbstractModule) MlhNet.build(c), c, centres, s.mean, s.std, s.centreCrop).save(hadoop, s.modelPath, true);
 

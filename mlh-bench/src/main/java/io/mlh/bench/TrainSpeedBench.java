@@ -2,15 +2,10 @@ package io.mlh.bench;
 
 import com.intel.analytics.bigdl.dataset.Sample;
 import com.intel.analytics.bigdl.dataset.Sample$;
-import com.intel.analytics.bigdl.nn.Graph;
-import com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
-import com.intel.analytics.bigdl.optim.Optimizer;
-import com.intel.analytics.bigdl.optim.Optimizer$;
 import com.intel.analytics.bigdl.optim.Trigger;
 import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.bigdl.BigDL;
-import io.mlh.core.bigdl.ComputeEngine;
 import io.mlh.core.centres.HashCentres;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.core.loss.MlhCriterion;
@@ -18,6 +13,7 @@ import io.mlh.core.model.MlhNet;
 import io.mlh.core.train.Optimizers;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.train.EpochOptimizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -26,7 +22,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Img/s of the MLH training step as the train job runs it: BigDL's DistriOptimizer on Spark
+ * Img/s of the MLH training step as the train job runs it: its {@link EpochOptimizer} (BigDL's
+ * DistriOptimizer, reserveOptim, MKL-DNN conversion and copy-back as the job sets them up) on Spark
  * {@code local[2]}, vgg-small on 3 x 32 x 32 (or the backbone, input size and batch the overrides name,
  * e.g. {@code model.backbone=resnet-50 model.input-size=224 train.batch-size=16}), MoH shared K = 4,
  * 64 bits, {@code MlhCriterion} (all three terms), Adam, batch 64. The engine comes from
@@ -64,7 +61,7 @@ public final class TrainSpeedBench {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    static double run(SparkSession spark, MlhConfig c, int warm, int measured) {
+    static double run(SparkSession spark, MlhConfig c, int warm, int measured) throws Exception {
         int batch = c.batchSize(), n = batch * 8, size = c.inputSize(), ch = c.inputChannels();
         Random r = new Random(c.seed());
         List<Sample<Float>> samples = new ArrayList<>(n);
@@ -78,14 +75,10 @@ public final class TrainSpeedBench {
         JavaRDD<Sample<Float>> rdd = new JavaSparkContext(spark.sparkContext()).parallelize(samples, 2);
         HashCentres centres = HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance());
         MlhCriterion criterion = new MlhCriterion(c, centres, n / batch);
-        Graph<Float> net = MlhNet.build(c);
-        AbstractModule model = c.engine() == MlhConfig.Engine.MKLDNN ? ComputeEngine.forMklDnn(net) : net;
-        Optimizer<Float, ?> optimizer = Optimizer$.MODULE$.apply(model, rdd.rdd(), (AbstractCriterion) criterion,
-                batch, null, null, BigDL.FLOAT, BigDL.NUM);
-        optimizer.setOptimMethod(Optimizers.create(c, n / batch));
+        EpochOptimizer trainer = new EpochOptimizer(spark, (AbstractModule) MlhNet.build(c), Optimizers.create(c, n / batch), criterion, c, n / batch);
         Clock clock = new Clock(warm, measured);
-        optimizer.setEndWhen(clock);
-        optimizer.optimize();
+        trainer.train(rdd, false, 1, clock);
+        trainer.close();
         return (double) measured * batch / ((clock.end - clock.start) / 1e9);
     }
 

@@ -30,6 +30,8 @@ public final class JobSettings implements Serializable {
     /** {@code data.folder-split} split at commas: the sub-directories of root whose images are pooled. */
     public final java.util.List<String> folderSplits;
     public final int queriesPerClass, trainPerClass, shards;
+    /** data.shard-size: target bytes of images a shard file; 0 = {@link #shards} files. */
+    public final long shardBytes;
     /** Training-time augmentation: random horizontal flips; random shifts of up to this many pixels. */
     public final boolean flip;
     public final int cropPadding;
@@ -69,6 +71,8 @@ public final class JobSettings implements Serializable {
         this.queriesPerClass = atLeast(c, "data.queries-per-class", 0);
         this.trainPerClass = atLeast(c, "data.train-per-class", 0);
         this.shards = atLeast(c, "data.shards", 1);
+        this.shardBytes = c.getBytes("data.shard-size");
+        if (shardBytes < 0) throw new ConfigError("mlh.data.shard-size", "must be >= 0, got " + shardBytes);
         this.onBadRecord = parse(BadRecordPolicy.class, c, "data.on-bad-record");
         this.flip = c.getBoolean("data.augment.flip");
         this.cropPadding = atLeast(c, "data.augment.crop-padding", 0);

@@ -52,10 +52,20 @@ public final class Spark {
                     (executorOpts + " -Dbigdl.engineType=" + engine.configName()).trim());
         }
         if (!settings.master.isEmpty()) conf.setMaster(settings.master);
+        if (conf.contains("spark.master")) conf.setMaster(withExplicitThreads(conf.get("spark.master")));
         if (!conf.contains("spark.ui.enabled")) conf.set("spark.ui.enabled", "false");
         SparkSession session = SparkSession.builder().config(conf).getOrCreate();
         RunningTasks.of(session.sparkContext()); // counts tasks from the first one on
         Engine$.MODULE$.init();
         return session;
+    }
+
+    /**
+     * {@code local[*]} as {@code local[n]}, n the JVM's processors: Spark runs {@code local[*]} on all of
+     * them, but BigDL's engine reads it as half as many (it assumes hyper-threading) and trains one model
+     * replica a core on that half; on a 2-core machine it trains on one core.
+     */
+    static String withExplicitThreads(String master) {
+        return "local[*]".equals(master.trim()) ? "local[" + Runtime.getRuntime().availableProcessors() + "]" : master;
     }
 }

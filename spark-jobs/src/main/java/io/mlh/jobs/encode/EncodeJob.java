@@ -1,14 +1,9 @@
 package io.mlh.jobs.encode;
 
-import com.intel.analytics.bigdl.models.utils.ModelBroadcast;
-import com.intel.analytics.bigdl.models.utils.ModelBroadcast$;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
-import com.intel.analytics.bigdl.utils.Engine$;
 import com.intel.analytics.bigdl.utils.Table;
-import com.intel.analytics.bigdl.nn.Graph;
 import io.mlh.core.bigdl.BigDL;
-import io.mlh.core.bigdl.ComputeEngine;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.config.ConfigError;
 import io.mlh.core.config.MlhConfig;
@@ -19,7 +14,7 @@ import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
-import io.mlh.jobs.shard.ImageCodec;
+import io.mlh.jobs.shard.Framing;
 import io.mlh.jobs.shard.SourceImages;
 import io.mlh.jobs.train.ShardSamples;
 import java.io.IOException;
@@ -93,17 +88,15 @@ public final class EncodeJob {
                     + ", moh.mode " + MlhConfig.configName(m.effectiveMohMode()) + ")");
         }
         if (s.gates && mkldnn) throw new ConfigError("mlh.jobs.gates", "reads the gate layers of the plain graph: use train.engine = mklblas");
-        Settings job = new Settings(m.bits(), m.inputSize(), m.inputChannels(), bundle.mean, bundle.std, bundle.centreCrop,
-                branch == EncodeBranch.PAIRWISE ? 2 : 1, s.continuous, s.gates, s.encodeBatchSize,
-                Engine$.MODULE$.nodeNumber(), Engine$.MODULE$.coreNumber(), mkldnn);
-        bundle.net.evaluate();
-        ModelBroadcast<Float> model = ModelBroadcast$.MODULE$.apply(BigDL.FLOAT, BigDL.NUM).broadcast(spark.sparkContext(), bundle.net);
+        Settings job = new Settings(m.bits(), branch == EncodeBranch.PAIRWISE ? 2 : 1, s.continuous, s.gates);
+        ExecutorInference inference = new ExecutorInference(spark.sparkContext(), bundle.net,
+                new Framing(m.inputSize(), m.inputChannels(), bundle.mean, bundle.std, bundle.centreCrop), s.encodeBatchSize, mkldnn);
         String what = m.bits() + " bits (" + MlhConfig.configName(branch) + " branch)";
 
         if (s.encodeInput == JobSettings.EncodeInput.SOURCE) {
             SourceImages images = SourceImages.read(spark, s);
             long n = images.writeWithRejects(spark, s.codesPath, s.overwrite,
-                    staging -> write(spark, images.rows(), images.catalogued(), model, job, staging, s));
+                    staging -> write(spark, images.rows(), images.catalogued(), inference, job, staging, s));
             LOG.info(n + " codes of " + what + " from " + s.root + " written to " + s.codesPath + ", " + images.rejects().size() + " rejected");
             return n;
         }
@@ -111,7 +104,7 @@ public final class EncodeJob {
         Path staging = CommittedOutput.stage(hadoop, s.codesPath, s.overwrite);
         try {
             Dataset<Row> shards = ShardSamples.read(spark, s.shardsPath);
-            long n = write(spark, shards, shards.count(), model, job, staging, s);
+            long n = write(spark, shards, shards.count(), inference, job, staging, s);
             CommittedOutput.commit(hadoop, staging, s.codesPath);
             LOG.info(n + " codes of " + what + " written to " + s.codesPath);
             return n;
@@ -123,80 +116,59 @@ public final class EncodeJob {
     }
 
     /** Encodes shard-table rows into a staging directory; returns the codes written, counted from the files. */
-    private static long write(SparkSession spark, Dataset<Row> images, long total, ModelBroadcast<Float> model, Settings job, Path staging,
+    private static long write(SparkSession spark, Dataset<Row> images, long total, ExecutorInference inference, Settings job, Path staging,
                               JobSettings s) {
         try (Progress progress = Progress.start(spark.sparkContext(), "encode", "images", total, s)) {
             JavaRDD<Row> codes = progress.counted(images.selectExpr("id", "split", "labels", "image", "format", "height", "width", "channels")
-                    .toJavaRDD()).mapPartitions(new EncodePartition(model, job));
+                    .toJavaRDD()).mapPartitions(new EncodePartition(inference, job));
             spark.createDataFrame(codes, schema(s.continuous, s.gates)).write().mode(SaveMode.Overwrite).parquet(staging.toString());
         }
         return spark.read().schema(schema(s.continuous, s.gates)).parquet(staging.toString()).count();
     }
 
-    /** What executors need, as plain serialisable values. */
+    /** What the code rows hold, as plain serialisable values. */
     private static final class Settings implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
-        final int bits, size, channels, outputIndex, batch, nodes, cores;
-        final float[] mean, std;
-        final double centreCrop;
+        final int bits, outputIndex;
         final boolean continuous, gates;
-        /** Encode with BigDL's MKL-DNN form of the model (train.engine = mkldnn). */
-        final boolean mkldnn;
 
-        Settings(int bits, int size, int channels, float[] mean, float[] std, double centreCrop, int outputIndex, boolean continuous,
-                 boolean gates, int batch, int nodes, int cores, boolean mkldnn) {
-            this.centreCrop = centreCrop;
-            this.gates = gates;
-            this.mkldnn = mkldnn;
+        Settings(int bits, int outputIndex, boolean continuous, boolean gates) {
             this.bits = bits;
-            this.size = size;
-            this.channels = channels;
-            this.mean = mean;
-            this.std = std;
             this.outputIndex = outputIndex;
             this.continuous = continuous;
-            this.batch = batch;
-            this.nodes = nodes;
-            this.cores = cores;
+            this.gates = gates;
         }
     }
 
     /** One partition's rows -> their codes, a batch at a time. */
     private static final class EncodePartition implements FlatMapFunction<Iterator<Row>, Row> {
         private static final long serialVersionUID = 1L;
-        private final ModelBroadcast<Float> model;
+        private final ExecutorInference inference;
         private final Settings settings;
 
-        EncodePartition(ModelBroadcast<Float> model, Settings settings) {
-            this.model = model;
+        EncodePartition(ExecutorInference inference, Settings settings) {
+            this.inference = inference;
             this.settings = settings;
         }
 
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
-            return encodePartition(rows, model, settings);
+            return new BatchedCodes(rows, inference, inference.net(), settings);
         }
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static Iterator<Row> encodePartition(Iterator<Row> rows, ModelBroadcast<Float> broadcast, Settings s) {
-        Engine$.MODULE$.setNodeAndCore(s.nodes, s.cores); // BigDL's layers parallelise over the engine's threads
-        AbstractModule<Activity, Activity, Float> net = broadcast.value(false, true);
-        if (s.mkldnn) net = ComputeEngine.toMklDnn(ComputeEngine.forMklDnn((Graph<Float>) (AbstractModule) net));
-        net.evaluate();
-        return new BatchedCodes(rows, net, s);
     }
 
     /** Codes of a partition's rows, encoded a batch at a time as they are pulled: a task holds one batch. */
     private static final class BatchedCodes implements Iterator<Row> {
         private final Iterator<Row> rows;
+        private final ExecutorInference inference;
         private final AbstractModule<Activity, Activity, Float> net;
         private final Settings s;
         private final List<Row> batch = new ArrayList<>();
         private Iterator<Row> ready = java.util.Collections.emptyIterator();
 
-        BatchedCodes(Iterator<Row> rows, AbstractModule<Activity, Activity, Float> net, Settings s) {
+        BatchedCodes(Iterator<Row> rows, ExecutorInference inference, AbstractModule<Activity, Activity, Float> net, Settings s) {
             this.rows = rows;
+            this.inference = inference;
             this.net = net;
             this.s = s;
         }
@@ -215,21 +187,9 @@ public final class EncodeJob {
 
         private List<Row> encodeNextBatch() {
             batch.clear();
-            while (batch.size() < s.batch && rows.hasNext()) batch.add(rows.next());
-            int per = s.channels * s.size * s.size;
-            // MKL-DNN primitives are built for the first batch's shape: a short last batch is padded
-            int rows = s.mkldnn ? s.batch : batch.size();
-            float[] px = new float[rows * per];
-            for (int i = 0; i < batch.size(); i++) {
-                Row r = batch.get(i);
-                int height = r.getInt(5), width = r.getInt(6);
-                float[] one = ImageCodec.toTensorData(r.getString(4), (byte[]) r.get(3), height, width, r.getInt(7),
-                        s.size, s.channels, s.mean, s.std, ImageCodec.Region.centre(height, width, s.centreCrop));
-                System.arraycopy(one, 0, px, i * per, per);
-            }
-            Table codes = net.forward(BigDL.tensor(px, rows, s.channels, s.size, s.size)).toTable();
-            float[] flat = BigDL.toArray(BigDL.tensorAt(codes, s.outputIndex));
-            if (rows != batch.size()) flat = java.util.Arrays.copyOf(flat, batch.size() * s.bits); // drop the padding
+            while (batch.size() < inference.batch && rows.hasNext()) batch.add(rows.next());
+            Table codes = inference.forward(net, batch, 3); // id, split, labels, then the image columns
+            float[] flat = ExecutorInference.firstRows(BigDL.tensorAt(codes, s.outputIndex), batch.size());
             PackedCodes packed = PackedCodes.fromSigns(flat, batch.size(), s.bits);
             float[][] gateCentre = s.gates ? gateWeights(MixtureOfHashExperts.CENTRE) : null;
             float[][] gatePairwise = s.gates ? gateWeights(MixtureOfHashExperts.PAIRWISE) : null;

@@ -9,6 +9,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 
 /**
  * The driver's view of a data set: every record's path, labels, id and split, built from listings,
@@ -47,6 +49,43 @@ final class Catalogue {
         List<Record> placed = new ArrayList<>(y.length);
         for (int i = 0; i < y.length; i++) placed.add(records.get(i).placed(i, splits[i], train[i]));
         return placed;
+    }
+
+    /** Records whose image sizes estimate the mean for {@link #shardCount}. */
+    static final int SIZE_SAMPLE = 100;
+
+    /**
+     * How many shards the records are written as: {@code data.shards}, or with {@code data.shard-size} set,
+     * enough files for each to hold about that many bytes of images: records x their mean image size,
+     * estimated from {@link #SIZE_SAMPLE} records spread over the catalogue (file lengths; an IDX
+     * record's raw pixels). Records whose file is missing are left out of the estimate (reading rejects them).
+     */
+    static int shardCount(List<Record> records, JobSettings s, Configuration conf) throws IOException {
+        if (s.shardBytes == 0 || records.isEmpty()) return s.shards;
+        int step = Math.max(1, records.size() / SIZE_SAMPLE);
+        long bytes = 0;
+        int sampled = 0;
+        java.util.Map<String, Long> idxBytes = new java.util.HashMap<>();
+        for (int i = 0; i < records.size(); i += step) {
+            Record r = records.get(i);
+            Path p = new Path(r.path);
+            FileSystem fs = p.getFileSystem(conf);
+            if (r.index >= 0) {
+                Long b = idxBytes.get(r.path);
+                if (b == null) idxBytes.put(r.path, b = IdxCatalogue.imageBytes(fs, p));
+                bytes += b;
+            } else {
+                try {
+                    bytes += fs.getFileStatus(p).getLen();
+                } catch (java.io.FileNotFoundException missing) {
+                    continue;
+                }
+            }
+            sampled++;
+        }
+        if (sampled == 0) return s.shards;
+        double total = (double) bytes / sampled * records.size();
+        return (int) Math.max(1, Math.min(records.size(), Math.ceil(total / s.shardBytes)));
     }
 
     /**

@@ -63,6 +63,17 @@ final class IdxCatalogue {
 
     /** The image count from the header: magic, count, rows, cols (gzip or raw). */
     private static int imageCount(FileSystem fs, Path images) throws IOException {
+        return header(fs, images)[0];
+    }
+
+    /** Bytes a record of {@code images} takes in the shard table: rows x cols raw pixels. */
+    static long imageBytes(FileSystem fs, Path images) throws IOException {
+        int[] h = header(fs, images);
+        return (long) h[1] * h[2];
+    }
+
+    /** count, rows, cols from the header: magic, count, rows, cols (gzip or raw). */
+    private static int[] header(FileSystem fs, Path images) throws IOException {
         try (InputStream raw = fs.open(images)) {
             BufferedInputStream b = new BufferedInputStream(raw);
             b.mark(2);
@@ -72,7 +83,7 @@ final class IdxCatalogue {
             int magic = in.readInt(), count = in.readInt(), rows = in.readInt(), cols = in.readInt();
             if (magic != IdxFile.IMAGES_MAGIC) throw new IOException(String.format("bad IDX file %s: magic 0x%08x is not an IDX image file", images, magic));
             if (count < 0 || rows <= 0 || cols <= 0) throw new IOException("bad IDX file " + images + ": header gives " + count + " images of " + rows + "x" + cols);
-            return count;
+            return new int[] {count, rows, cols};
         } catch (EOFException e) {
             throw new IOException("bad IDX file " + images + ": it ends inside its header", e);
         }

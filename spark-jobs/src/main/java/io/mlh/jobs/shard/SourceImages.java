@@ -51,9 +51,11 @@ public final class SourceImages {
         List<Record> records = Catalogue.build(s, hadoop, bad);
         LOG.info("catalogue of " + s.source.name().toLowerCase() + " source " + s.root + ": " + records.size()
                 + " records, " + bad.rejected.size() + " rejected by their labels or paths");
+        int shards = Catalogue.shardCount(records, s, hadoop);
+        if (s.shardBytes > 0) LOG.info(shards + " shards of about " + s.shardBytes + " bytes of images each (data.shard-size)");
         CollectionAccumulator<Reject> readRejects = spark.sparkContext().collectionAccumulator("mlh-source-rejects");
         JavaRDD<Row> rows = new JavaSparkContext(spark.sparkContext())
-                .parallelize(Catalogue.deal(records, s.shards, s.model.seed()), s.shards) // one list, one partition, one file
+                .parallelize(Catalogue.deal(records, shards, s.model.seed()), shards) // one list, one partition, one file
                 .mapPartitions(new ShardReader(new HadoopConf(hadoop), s.onBadRecord, readRejects));
         return new SourceImages(spark, records, new ArrayList<>(bad.rejected), readRejects, rows);
     }

@@ -4,7 +4,7 @@ import com.intel.analytics.bigdl.dataset.Sample;
 import com.intel.analytics.bigdl.dataset.Sample$;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.jobs.common.JobSettings;
-import io.mlh.jobs.shard.ImageCodec;
+import io.mlh.jobs.shard.Framing;
 import io.mlh.jobs.shard.ShardTable;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -31,36 +31,31 @@ public final class ShardSamples {
 
     /** The samples of one epoch, augmented as drawn for that epoch. */
     public static JavaRDD<Sample<Float>> of(Dataset<Row> rows, JobSettings s, Augmentation augmentation) {
-        return rows.selectExpr(COLUMNS).toJavaRDD()
-                .map(new ToSample(s.model.inputSize(), s.model.inputChannels(), s.mean, s.std, s.centreCrop, augmentation));
+        return rows.selectExpr(COLUMNS).toJavaRDD().map(new ToSample(framing(s), augmentation));
+    }
+
+    /** How the job frames its images (training without augmentation, validation, encoding). */
+    static Framing framing(JobSettings s) {
+        return new Framing(s.model.inputSize(), s.model.inputChannels(), s.mean, s.std, s.centreCrop);
     }
 
     private static final class ToSample implements Function<Row, Sample<Float>> {
         private static final long serialVersionUID = 1L;
-        private final int size, channels;
-        private final float[] mean, std;
-        private final double centreCrop;
+        private final Framing framing;
         private final Augmentation augmentation;
 
-        ToSample(int size, int channels, float[] mean, float[] std, double centreCrop, Augmentation augmentation) {
-            this.size = size;
-            this.channels = channels;
-            this.mean = mean;
-            this.std = std;
-            this.centreCrop = centreCrop;
+        ToSample(Framing framing, Augmentation augmentation) {
+            this.framing = framing;
             this.augmentation = augmentation;
         }
 
         @Override
         public Sample<Float> call(Row r) {
-            int height = r.getInt(3), width = r.getInt(4);
-            ImageCodec.Region crop = augmentation.crop(height, width, r.getLong(0));
-            if (crop == null) crop = ImageCodec.Region.centre(height, width, centreCrop);
-            float[] px = ImageCodec.toTensorData(r.getString(2), (byte[]) r.get(1), height, width, r.getInt(5),
-                    size, channels, mean, std, crop);
-            px = augmentation.apply(px, channels, size, r.getLong(0));
+            float[] px = framing.pixels(r, 1, augmentation.crop(r.getInt(3), r.getInt(4), r.getLong(0)));
+            px = augmentation.apply(px, framing.channels, framing.size, r.getLong(0));
             List<Object> y = r.getList(6);
-            return Sample$.MODULE$.apply(BigDL.tensor(px, channels, size, size), BigDL.tensor(labels(y), y.size()), BigDL.FLOAT, BigDL.NUM);
+            int size = framing.size;
+            return Sample$.MODULE$.apply(BigDL.tensor(px, framing.channels, size, size), BigDL.tensor(labels(y), y.size()), BigDL.FLOAT, BigDL.NUM);
         }
     }
 

@@ -161,6 +161,39 @@ class ShardJobTest {
         }
     }
 
+    /** {@code data.shard-size}: as many files as the images' bytes need, estimated from a sample of them. */
+    @Test
+    void shardFilesSizedByBytes() throws Exception {
+        Path root = Fixtures.cifar(dir.resolve("sized"), "00[0-2]?.jpg"); // 300 real JPEGs of varying size
+        long bytes = 0;
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) bytes += Files.size(f);
+        }
+        long target = (long) (bytes / 2.5); // 2.5 files' worth: the sampled estimate rounds up to 3
+        String out = dir.resolve("sized-shards").toString();
+        ShardJob.run(spark, settings("data.source=folder", "data.root=" + root, "data.queries-per-class=5",
+                "data.train-per-class=10", "data.shards=8", "data.shard-size=" + target, "paths.shards=" + out));
+        List<Path> parts = parts(dir.resolve("sized-shards"));
+        assertEquals(3, parts.size(), "files for " + bytes + " bytes of images at " + target + " a file");
+        for (Path part : parts) {
+            long imageBytes = 0;
+            for (Row r : table(spark, part.toString()).select("image").collectAsList()) imageBytes += ((byte[]) r.get(0)).length;
+            assertTrue(imageBytes <= target * 1.1, part + " holds " + imageBytes + " bytes of images, the target is " + target);
+        }
+
+        // IDX records: rows x cols raw bytes each, from the header
+        Path idx = Files.createDirectories(dir.resolve("sized-idx"));
+        int[] labels = new int[20];
+        for (int i = 0; i < labels.length; i++) labels[i] = i % 10;
+        for (String part : new String[] {"train", "t10k"}) {
+            Fixtures.writeIdxImages(idx.resolve(part + "-images-idx3-ubyte"), 20, 4, 4, new byte[20 * 16]);
+            Fixtures.writeIdxLabels(idx.resolve(part + "-labels-idx1-ubyte"), labels);
+        }
+        ShardJob.run(spark, settings("data.source=idx", "data.root=" + idx, "data.queries-per-class=1", "data.train-per-class=1",
+                "data.shard-size=160", "paths.shards=" + dir.resolve("sized-idx-shards")));
+        assertEquals(4, parts(dir.resolve("sized-idx-shards")).size(), "40 records of 16 bytes at 160 bytes a file");
+    }
+
     /** {@code folder-split = "train,test"} pools both splits, class by class, as protocol cifar10-1 does. */
     @Test
     void severalFolderSplitsArePooled() throws Exception {

@@ -3,6 +3,7 @@ package io.mlh.jobs.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mlh.core.centres.HashCentres;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.shard.ShardTable;
@@ -18,7 +19,7 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 
 /** The validation rows spread over the table, whose ids come class by class for image folders. */
-class ValidationTest {
+class EpochReportTest {
     @Test
     void heldOutRowsSpanTheClassesOfAClassSortedTable() {
         JobSettings s = JobSettings.fromArgs(new String[] {"-", "spark.master=local[1]", "jobs.validation-queries=20",
@@ -38,13 +39,14 @@ class ValidationTest {
                 }
             }
             Dataset<Row> table = spark.createDataFrame(rows, ShardTable.SCHEMA);
-            Validation v = Validation.of(table, s);
+            HashCentres centres = HashCentres.generate(10, s.model.bits(), s.model.seed(), s.model.centreMinDistance());
+            EpochReport v = EpochReport.of(table, table.filter("train"), s, centres, 1);
             assertEquals(20, v.queries());
             assertEquals(50, v.database());
             Set<Integer> classes = new HashSet<>();
             for (float[] y : v.queryLabels()) for (int c = 0; c < y.length; c++) if (y[c] > 0) classes.add(c);
             assertTrue(classes.size() >= 5, "validation queries come from classes " + classes);
-            assertTrue(Arrays.deepEquals(v.queryLabels(), Validation.of(table, s).queryLabels()), "not the same rows each time");
+            assertTrue(Arrays.deepEquals(v.queryLabels(), EpochReport.of(table, table.filter("train"), s, centres, 1).queryLabels()), "not the same rows each time");
         } finally {
             spark.stop();
         }

@@ -1,0 +1,245 @@
+package io.mlh.jobs.train;
+
+import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
+import com.intel.analytics.bigdl.nn.abstractnn.Activity;
+import com.intel.analytics.bigdl.tensor.Tensor;
+import com.intel.analytics.bigdl.utils.Table;
+import io.mlh.core.bigdl.BigDL;
+import io.mlh.core.centres.HashCentres;
+import io.mlh.core.codes.PackedCodes;
+import io.mlh.core.config.MlhConfig;
+import io.mlh.core.eval.RetrievalMetrics;
+import io.mlh.core.loss.LossTerms;
+import io.mlh.core.loss.MlhCriterion;
+import io.mlh.core.model.MlhNet;
+import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.encode.ExecutorInference;
+import io.mlh.jobs.shard.ShardTable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.PairFlatMapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+/**
+ * What the train job measures after each epoch, in one forward pass on the executors (the encode job's
+ * {@link ExecutorInference}, so it scales with the cluster as training does): every loss term on a
+ * fixed probe batch of training images, and the validation mAP of each trained branch, the first
+ * {@code jobs.validation-queries} query rows (held out of training) ranked against the first
+ * {@code jobs.validation-database} database rows. The rows stay encoded (JPEG / raw bytes), cached on
+ * the executors; only their labels and, each epoch, their codes come to the driver.
+ */
+final class EpochReport {
+    /** Training images the loss terms are reported on. */
+    static final int PROBE = 256;
+
+    private final JavaPairRDD<Long, Row> rows; // position -> row: the probe, then the queries, then the database
+    private final int probe, queries, database;
+    private final float[][] labels;
+    private final JobSettings s;
+    private final HashCentres centres;
+    private final long stepsPerEpoch;
+
+    private EpochReport(JavaPairRDD<Long, Row> rows, int probe, int queries, int database, float[][] labels, JobSettings s,
+                        HashCentres centres, long stepsPerEpoch) {
+        this.rows = rows;
+        this.probe = probe;
+        this.queries = queries;
+        this.database = database;
+        this.labels = labels;
+        this.s = s;
+        this.centres = centres;
+        this.stepsPerEpoch = stepsPerEpoch;
+    }
+
+    /**
+     * The probe (the first {@link #PROBE} rows of {@code train}, in id order) and the held-out rows of
+     * {@code shards}; no validation when it is off or the table has no query or database rows.
+     */
+    static EpochReport of(Dataset<Row> shards, Dataset<Row> train, JobSettings s, HashCentres centres, long stepsPerEpoch) {
+        Dataset<Row> probe = train.orderBy("id").limit(PROBE).selectExpr(ShardSamples.COLUMNS);
+        Dataset<Row> all = probe;
+        int q = 0, d = 0;
+        if (s.validationQueries > 0 && s.validationDatabase > 0) {
+            Dataset<Row> qs = heldOut(shards, ShardTable.QUERY, s.validationQueries, s.model.seed());
+            Dataset<Row> ds = heldOut(shards, ShardTable.DATABASE, s.validationDatabase, s.model.seed());
+            long nq = qs.count(), nd = ds.count();
+            if (nq > 0 && nd > 0) {
+                all = all.union(qs).union(ds);
+                q = (int) nq;
+                d = (int) nd;
+            }
+        }
+        int partitions = shards.sparkSession().sparkContext().defaultParallelism();
+        JavaPairRDD<Long, Row> indexed = all.toJavaRDD().zipWithIndex().mapToPair(t -> new Tuple2<>(t._2(), t._1()))
+                .repartition(partitions).persist(StorageLevel.MEMORY_AND_DISK());
+        List<Tuple2<Long, float[]>> y = indexed.mapValues(r -> ShardSamples.labels(r.<Object>getList(6))).collect();
+        float[][] labels = new float[y.size()][];
+        for (Tuple2<Long, float[]> t : y) labels[(int) (long) t._1()] = t._2();
+        int p = labels.length - q - d;
+        return new EpochReport(indexed, p, q, d, labels, s, centres, stepsPerEpoch);
+    }
+
+    /**
+     * n rows of the split spread over the whole table, the same every epoch: image folders catalogue
+     * class by class, so the first n ids would all be one class (and every item relevant: mAP 1).
+     */
+    private static Dataset<Row> heldOut(Dataset<Row> shards, String split, int n, long seed) {
+        return shards.filter(shards.col("split").equalTo(split))
+                .orderBy(functions.hash(shards.col("id"), functions.lit(seed)), shards.col("id"))
+                .limit(n).selectExpr(ShardSamples.COLUMNS);
+    }
+
+    int queries() {
+        return queries;
+    }
+
+    int database() {
+        return database;
+    }
+
+    boolean validates() {
+        return queries > 0;
+    }
+
+    /** The held-out queries' label vectors. */
+    float[][] queryLabels() {
+        return java.util.Arrays.copyOfRange(labels, probe, probe + queries);
+    }
+
+    /** The probe's loss terms and the validation mAPs (null without validation) of one epoch. */
+    static final class Outcome {
+        final LossTerms terms;
+        final BranchMaps maps;
+
+        Outcome(LossTerms terms, BranchMaps maps) {
+            this.terms = terms;
+            this.maps = maps;
+        }
+    }
+
+    /** Forwards every row under {@code net} (left in training mode) on the executors and measures. */
+    Outcome measure(AbstractModule<Activity, Activity, Float> net, int epoch) {
+        MlhConfig c = s.model;
+        ExecutorInference inference = new ExecutorInference(rows.context(), net, ShardSamples.framing(s), MlhNet.inferenceBatch(c),
+                c.engine() == MlhConfig.Engine.MKLDNN);
+        net.training();
+        float[][] outputs = new float[labels.length][];
+        for (Tuple2<Long, float[]> t : rows.mapPartitionsToPair(new Forward(inference)).collect()) outputs[(int) (long) t._1()] = t._2();
+        return new Outcome(terms(outputs, epoch), validates() ? maps(outputs) : null);
+    }
+
+    /** The loss terms the schedule trains in this epoch (joint view for the alternate mode), on the probe. */
+    private LossTerms terms(float[][] outputs, int epoch) {
+        MlhConfig c = s.model;
+        int bits = c.bits();
+        Tensor<Float> uc = BigDL.tensor(probe, bits), up = BigDL.tensor(probe, bits), y = BigDL.tensor(probe, c.classes());
+        for (int i = 0; i < probe; i++) {
+            BigDL.write(uc, i * bits, outputs[i], 0, bits);
+            BigDL.write(up, i * bits, outputs[i], bits, bits);
+            BigDL.write(y, i * c.classes(), labels[i], 0, c.classes());
+        }
+        MlhConfig joint = c.mutualMode() == MlhConfig.MutualMode.ALTERNATE ? c.with("mutual.mode", "joint") : c;
+        MlhCriterion criterion = new MlhCriterion(joint, centres, stepsPerEpoch);
+        criterion.startAt((epoch - 1) * stepsPerEpoch);
+        criterion.forward(BigDL.table(uc, up), y);
+        return criterion.lastTerms();
+    }
+
+    /** mAP@all of the held-out queries against the database, for each branch the method trains. */
+    private BranchMaps maps(float[][] outputs) {
+        MlhConfig c = s.model;
+        PackedCodes[] q = codes(outputs, probe, queries), d = codes(outputs, probe + queries, database);
+        float[][] qy = java.util.Arrays.copyOfRange(labels, probe, probe + queries);
+        float[][] dy = java.util.Arrays.copyOfRange(labels, probe + queries, probe + queries + database);
+        double centre = c.usesCentreBranch() ? new RetrievalMetrics(q[0], qy, d[0], dy).meanAveragePrecision(0) : Double.NaN;
+        double pairwise = c.usesPairwiseBranch() ? new RetrievalMetrics(q[1], qy, d[1], dy).meanAveragePrecision(0) : Double.NaN;
+        return new BranchMaps(centre, pairwise, c.effectiveEncodeBranch() == MlhConfig.EncodeBranch.PAIRWISE);
+    }
+
+    /** Both branches' sign codes of rows [from, from + n): [0] centre, [1] pairwise. */
+    private PackedCodes[] codes(float[][] outputs, int from, int n) {
+        int bits = s.model.bits();
+        float[][] signs = new float[2][n * bits];
+        for (int i = 0; i < n; i++) {
+            for (int b = 0; b < 2; b++) System.arraycopy(outputs[from + i], b * bits, signs[b], i * bits, bits);
+        }
+        return new PackedCodes[] {PackedCodes.fromSigns(signs[0], n, bits), PackedCodes.fromSigns(signs[1], n, bits)};
+    }
+
+    /** The validation mAP of each branch (NaN for a branch the method does not train) and which one retrieval uses. */
+    static final class BranchMaps {
+        final double centre, pairwise;
+        private final boolean retrievalIsPairwise;
+
+        BranchMaps(double centre, double pairwise, boolean retrievalIsPairwise) {
+            this.centre = centre;
+            this.pairwise = pairwise;
+            this.retrievalIsPairwise = retrievalIsPairwise;
+        }
+
+        /** The mAP of the branch whose signs are the retrieval codes. */
+        double retrieval() {
+            return retrievalIsPairwise ? pairwise : centre;
+        }
+
+        /** The other trained branch's mAP, NaN when the method trains one branch. */
+        double other() {
+            return retrievalIsPairwise ? centre : pairwise;
+        }
+
+        String otherBranch() {
+            return retrievalIsPairwise ? "centre" : "pairwise";
+        }
+    }
+
+    /** Unpersists the cached rows. */
+    void release() {
+        rows.unpersist(false);
+    }
+
+    /** A partition's (position, row) pairs -> (position, u_c followed by u_p), a batch at a time. */
+    private static final class Forward implements PairFlatMapFunction<Iterator<Tuple2<Long, Row>>, Long, float[]> {
+        private static final long serialVersionUID = 1L;
+        private final ExecutorInference inference;
+
+        Forward(ExecutorInference inference) {
+            this.inference = inference;
+        }
+
+        @Override
+        public Iterator<Tuple2<Long, float[]>> call(Iterator<Tuple2<Long, Row>> part) {
+            List<Tuple2<Long, float[]>> out = new ArrayList<>();
+            if (!part.hasNext()) return out.iterator();
+            AbstractModule<Activity, Activity, Float> net = inference.net();
+            List<Long> at = new ArrayList<>();
+            List<Row> batch = new ArrayList<>();
+            while (part.hasNext()) {
+                Tuple2<Long, Row> t = part.next();
+                at.add(t._1());
+                batch.add(t._2());
+                if (batch.size() == inference.batch || !part.hasNext()) {
+                    Table o = inference.forward(net, batch, 1);
+                    float[] uc = ExecutorInference.firstRows(BigDL.tensorAt(o, 1), batch.size());
+                    float[] up = ExecutorInference.firstRows(BigDL.tensorAt(o, 2), batch.size());
+                    int bits = uc.length / batch.size();
+                    for (int i = 0; i < batch.size(); i++) {
+                        float[] both = new float[2 * bits];
+                        System.arraycopy(uc, i * bits, both, 0, bits);
+                        System.arraycopy(up, i * bits, both, bits, bits);
+                        out.add(new Tuple2<>(at.get(i), both));
+                    }
+                    at.clear();
+                    batch.clear();
+                }
+            }
+            return out.iterator();
+        }
+    }
+}
