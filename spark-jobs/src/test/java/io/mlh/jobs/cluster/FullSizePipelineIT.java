@@ -9,6 +9,7 @@ import com.intel.analytics.bigdl.tensor.Tensor;
 import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.codes.PackedCodes;
+import io.mlh.jobs.common.BigDLFiles;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
@@ -94,6 +95,13 @@ class FullSizePipelineIT {
             Tensor<Float>[] stats = bundle.net.getExtraParameter();
             assertEquals(2 * 20, stats.length, "resnet-18 has 20 batch norms, each with a running mean and variance");
             assertTrue(maxAbs(stats[0]) > 1e-3 && maxAbsFromOne(stats[1]) > 1e-3, "the first batch norm's statistics are the initial ones");
+            // and so does the last checkpoint, which a resumed run starts from
+            Path last = out.resolve("model-checkpoints").resolve("epoch-2");
+            String sha = Files.readAllLines(last.resolve("SHA256SUMS")).stream().filter(l -> l.endsWith("model.bigdl"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no checksum of the checkpoint's model")).split("\\s+")[0];
+            Tensor<Float>[] resumed = BigDLFiles.loadModule(spark.sparkContext().hadoopConfiguration(),
+                    new org.apache.hadoop.fs.Path(last.resolve("model.bigdl").toString()), sha).getExtraParameter();
+            for (int i = 0; i < stats.length; i++) assertEquals(stats[i], resumed[i], "batch-norm statistics " + i + " of the checkpoint");
 
             // the MKL-DNN codes of the queries equal the signs of the saved plain graph, run here on MKL BLAS
             List<Row> queries = new ArrayList<>();
