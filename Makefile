@@ -180,9 +180,10 @@ bench-accuracy: data bench-classes $(CIFAR_ROOT)
 	$(BENCH_JAVA) -Xmx1g -Daccuracy.results=$(ACCURACY_RESULTS) -Daccuracy.sets=$(ACCURACY_SETS) -Daccuracy.cells='$(ACCURACY_CELLS)' \
 	  -Daccuracy.budget-minutes=$(ACCURACY_BUDGET) -Daccuracy.cifar=$(CIFAR_ROOT) io.mlh.bench.accuracy.AccuracyBench
 
-## accuracy-summary: the summary tables and goal lines of ACCURACY_RESULTS, without running anything
+## accuracy-summary: docs/results/accuracy.md (the summary tables and goal lines of ACCURACY_RESULTS), without running anything
 accuracy-summary: bench-classes
-	@$(BENCH_JAVA) -Xmx1g io.mlh.bench.accuracy.AccuracySummary $(ACCURACY_RESULTS)
+	@$(BENCH_JAVA) -Xmx1g io.mlh.bench.accuracy.AccuracySummary $(ACCURACY_RESULTS) docs/results/accuracy.md
+	@echo "wrote docs/results/accuracy.md from $(ACCURACY_RESULTS)"
 
 clean:
 	$(MVN) -q clean
