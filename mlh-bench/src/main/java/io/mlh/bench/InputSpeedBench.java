@@ -3,6 +3,7 @@ package io.mlh.bench;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.shard.ShardJob;
+import io.mlh.jobs.shard.ShardTable;
 import io.mlh.jobs.train.Augmentation;
 import io.mlh.jobs.train.ShardSamples;
 import java.io.File;
@@ -46,7 +47,7 @@ public final class InputSpeedBench {
             double shardRate = sharded.rows() / ((System.nanoTime() - t0) / 1e9);
             System.out.printf("input-224 shard-job-list-files-2-cores %.1f%n", shardRate);
 
-            Dataset<Row> rows = ShardSamples.read(spark, s.shardsPath).coalesce(1).cache();
+            Dataset<Row> rows = ShardTable.read(spark, s.shardsPath).coalesce(1).cache();
             long n = rows.count();
             Augmentation train = new Augmentation(s.flip, s.cropPadding, s.cropScale, s.cropRatio, s.model.seed(), 1);
             double trainRate = perCore(rows, s, train, n), centreRate = perCore(rows, s, new Augmentation(false, 0, 0, 0), n);

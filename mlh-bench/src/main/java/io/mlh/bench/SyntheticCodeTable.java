@@ -1,6 +1,7 @@
 package io.mlh.bench;
 
 import io.mlh.jobs.common.CommittedOutput;
+import io.mlh.jobs.encode.CodeTable;
 import io.mlh.jobs.encode.EncodeJob;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -38,7 +39,7 @@ final class SyntheticCodeTable {
         for (int c = 0; c < chunks; c++) chunkIds.add(c);
         JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(chunkIds, chunks)
                 .flatMap(c -> chunk(c, queries, total, bits, seed));
-        spark.createDataFrame(rows, EncodeJob.schema(false)).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+        spark.createDataFrame(rows, CodeTable.schema(false, false)).write().mode(SaveMode.Overwrite).parquet(staging.toString());
         CommittedOutput.commit(hadoop, staging, path);
     }
 

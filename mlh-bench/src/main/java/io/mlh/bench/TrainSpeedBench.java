@@ -1,7 +1,6 @@
 package io.mlh.bench;
 
 import com.intel.analytics.bigdl.dataset.Sample;
-import com.intel.analytics.bigdl.dataset.Sample$;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.optim.Trigger;
 import com.intel.analytics.bigdl.utils.Table;
@@ -70,7 +69,7 @@ public final class TrainSpeedBench {
             for (int k = 0; k < px.length; k++) px[k] = (float) r.nextGaussian();
             float[] y = new float[c.classes()];
             y[r.nextInt(c.classes())] = 1;
-            samples.add(Sample$.MODULE$.apply(BigDL.tensor(px, ch, size, size), BigDL.tensor(y, y.length), BigDL.FLOAT, BigDL.NUM));
+            samples.add(BigDL.sample(BigDL.tensor(px, ch, size, size), BigDL.tensor(y, y.length)));
         }
         JavaRDD<Sample<Float>> rdd = new JavaSparkContext(spark.sparkContext()).parallelize(samples, 2);
         HashCentres centres = HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance());

@@ -32,8 +32,11 @@ import scala.reflect.ClassTag$;
 
 /**
  * The one place where Java meets BigDL's Scala API: class tags, the Float numeric, Scala default
- * arguments and graph plumbing. Model code builds layers through these helpers so it reads like
- * the paper rather than like Scala interop. All models here are Float models.
+ * arguments, the engine's settings, graph plumbing, samples, model files, the optimiser and model
+ * broadcast. Model and job code go through these helpers so they read like the method rather than
+ * like Scala interop. All models here are Float models. Two other classes call BigDL's Scala objects
+ * for one thing each: {@code ComputeEngine} (the MKL-DNN conversion) and {@code ResNetBackbone}
+ * (BigDL's own ResNet builder); the jobs' {@code ImageCodec} calls BigDL's OpenCV wrapper.
  */
 public final class BigDL {
     private BigDL() {}
@@ -79,6 +82,30 @@ public final class BigDL {
             System.setProperty("bigdl.coreNumber", Integer.toString(cores));
         }
         Engine$.MODULE$.init();
+    }
+
+    /** The SparkConf BigDL needs on top of {@code conf} (loads BigDL's engine). */
+    public static org.apache.spark.SparkConf sparkConf(org.apache.spark.SparkConf conf) {
+        return Engine$.MODULE$.createSparkConf(conf);
+    }
+
+    /** Initialises BigDL's engine on the running SparkContext's settings. */
+    public static void initEngine() {
+        Engine$.MODULE$.init();
+    }
+
+    /** The engine's node (executor) count and cores a node. */
+    public static int nodes() {
+        return Engine$.MODULE$.nodeNumber();
+    }
+
+    public static int cores() {
+        return Engine$.MODULE$.coreNumber();
+    }
+
+    /** Sets the engine's layout inside a task, as BigDL's own executor code does. */
+    public static void setNodesAndCores(int nodes, int cores) {
+        Engine$.MODULE$.setNodeAndCore(nodes, cores);
     }
 
     /**
@@ -212,5 +239,42 @@ public final class BigDL {
     @SuppressWarnings("unchecked")
     public static Tensor<Float> tensorAt(Table t, String key) {
         return (Tensor<Float>) t.apply(key);
+    }
+
+    // ---------------------------------------------------------------- samples, files, optimiser, broadcast
+
+    /** A training sample: an image tensor and its label vector. */
+    public static com.intel.analytics.bigdl.dataset.Sample<Float> sample(Tensor<Float> feature, Tensor<Float> label) {
+        return com.intel.analytics.bigdl.dataset.Sample$.MODULE$.apply(feature, label, FLOAT, NUM);
+    }
+
+    /** A model in BigDL's protobuf format from a local path or URI. */
+    public static AbstractModule<Activity, Activity, Float> loadModule(String path) {
+        return com.intel.analytics.bigdl.nn.Module$.MODULE$.loadModule(path, null, FLOAT, NUM);
+    }
+
+    /** An optimisation method (with its state) saved by {@code OptimMethod.save}. */
+    public static com.intel.analytics.bigdl.optim.OptimMethod<Float> loadOptimMethod(String path) {
+        return com.intel.analytics.bigdl.optim.OptimMethod$.MODULE$.load(path, FLOAT);
+    }
+
+    /** BigDL's distributed optimiser (DistriOptimizer on Spark) over a sample RDD. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static com.intel.analytics.bigdl.optim.Optimizer<Float, ?> optimizer(AbstractModule<Activity, Activity, Float> model,
+            org.apache.spark.rdd.RDD<com.intel.analytics.bigdl.dataset.Sample<Float>> data,
+            com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion<?, ?, Float> criterion, int batchSize) {
+        return com.intel.analytics.bigdl.optim.Optimizer$.MODULE$.apply(model, data, (com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion) criterion,
+                batchSize, null, null, FLOAT, NUM);
+    }
+
+    /** The end trigger that stops after epoch {@code epoch}. */
+    public static com.intel.analytics.bigdl.optim.Trigger maxEpoch(int epoch) {
+        return com.intel.analytics.bigdl.optim.Trigger$.MODULE$.maxEpoch(epoch);
+    }
+
+    /** Broadcasts a model to the executors, BigDL's way: the weights once, shared by the tasks of an executor. */
+    public static com.intel.analytics.bigdl.models.utils.ModelBroadcast<Float> broadcast(org.apache.spark.SparkContext sc,
+            AbstractModule<Activity, Activity, Float> net) {
+        return com.intel.analytics.bigdl.models.utils.ModelBroadcast$.MODULE$.apply(FLOAT, NUM).broadcast(sc, net);
     }
 }

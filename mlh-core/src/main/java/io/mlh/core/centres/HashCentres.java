@@ -1,12 +1,14 @@
 package io.mlh.core.centres;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -217,89 +219,53 @@ public final class HashCentres implements Serializable {
 
     // ------------------------------------------------------------------ JSON persistence
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     /**
      * {"classes":..,"bits":..,"seed":..,"target":..,"construction":"..","centres":["0110..",..],"tieBreaker":".."},
      * each centre a string of '1' (+1) and '0' (-1).
      */
     public String toJson() {
-        StringBuilder b = new StringBuilder();
-        b.append("{\"classes\":").append(centres.length).append(",\"bits\":").append(bits)
-                .append(",\"seed\":").append(seed).append(",\"target\":").append(target)
-                .append(",\"construction\":\"").append(construction).append("\",\"centres\":[");
-        for (int c = 0; c < centres.length; c++) b.append(c == 0 ? "\"" : ",\"").append(bitString(centres[c])).append('"');
-        return b.append("],\"tieBreaker\":\"").append(bitString(tieBreaker)).append("\"}").toString();
+        ObjectNode j = JSON.createObjectNode();
+        j.put("classes", centres.length);
+        j.put("bits", bits);
+        j.put("seed", seed);
+        j.put("target", target);
+        j.put("construction", construction);
+        ArrayNode rows = j.putArray("centres");
+        for (float[] c : centres) rows.add(bitString(c));
+        j.put("tieBreaker", bitString(tieBreaker));
+        return j.toString();
     }
 
-    /** Reads {@link #toJson()} output (whitespace and field order are free). */
+    /** Reads {@link #toJson()} output (or any JSON object with those fields), naming what is missing or malformed. */
     public static HashCentres fromJson(String json) {
-        MiniJson j = new MiniJson(json);
-        int classes = Integer.parseInt(j.scalar("classes"));
-        int bits = Integer.parseInt(j.scalar("bits"));
-        long seed = Long.parseLong(j.scalar("seed"));
-        int target = Integer.parseInt(j.scalar("target"));
-        String construction = j.string("construction");
+        JsonNode j;
+        try {
+            j = JSON.readTree(json);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("hash centres JSON does not parse: " + e.getMessage(), e);
+        }
+        if (j == null || !j.isObject()) throw new IllegalArgumentException("hash centres JSON is not an object");
+        int classes = field(j, "classes").asInt(), bits = field(j, "bits").asInt(), target = field(j, "target").asInt();
+        long seed = field(j, "seed").asLong();
+        String construction = field(j, "construction").asText();
         checkStored(classes, bits, construction);
-        List<String> rows = j.strings("centres");
+        JsonNode rows = field(j, "centres");
+        if (!rows.isArray()) throw new IllegalArgumentException("hash centres JSON: 'centres' is not an array");
         if (rows.size() != classes) {
             throw new IllegalArgumentException("hash centres JSON says " + classes + " classes but has " + rows.size() + " centres");
         }
         float[][] centres = new float[classes][];
-        for (int c = 0; c < classes; c++) centres[c] = signs(rows.get(c), bits, "centre " + c);
-        return new HashCentres(bits, seed, target, construction, centres, signs(j.string("tieBreaker"), bits, "tieBreaker"));
+        for (int c = 0; c < classes; c++) centres[c] = signs(rows.get(c).asText(), bits, "centre " + c);
+        return new HashCentres(bits, seed, target, construction, centres, signs(field(j, "tieBreaker").asText(), bits, "tieBreaker"));
     }
 
-    /** Just enough JSON for the flat object above: numbers, plain strings, arrays of plain strings. */
-    private static final class MiniJson {
-        private final String s;
-
-        MiniJson(String s) {
-            this.s = s;
-        }
-
-        /** The index just after "name": (and any whitespace). */
-        private int valueStart(String name) {
-            int at = s.indexOf("\"" + name + "\"");
-            if (at < 0) throw new IllegalArgumentException("hash centres JSON has no field '" + name + "'");
-            int i = skip(at + name.length() + 2);
-            if (i >= s.length() || s.charAt(i) != ':') throw new IllegalArgumentException("hash centres JSON: no ':' after '" + name + "'");
-            return skip(i + 1);
-        }
-
-        private int skip(int i) {
-            while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
-            return i;
-        }
-
-        String scalar(String name) {
-            int from = valueStart(name), to = from;
-            while (to < s.length() && ",}] \t\r\n".indexOf(s.charAt(to)) < 0) to++;
-            return s.substring(from, to);
-        }
-
-        String string(String name) {
-            return quoted(valueStart(name), name)[0];
-        }
-
-        List<String> strings(String name) {
-            int i = valueStart(name);
-            if (i >= s.length() || s.charAt(i) != '[') throw new IllegalArgumentException("hash centres JSON: '" + name + "' is not an array");
-            List<String> out = new ArrayList<>();
-            i = skip(i + 1);
-            while (i < s.length() && s.charAt(i) != ']') {
-                String[] q = quoted(i, name);
-                out.add(q[0]);
-                i = skip(Integer.parseInt(q[1]));
-                if (i < s.length() && s.charAt(i) == ',') i = skip(i + 1);
-            }
-            return out;
-        }
-
-        /** {text, index after the closing quote} of the string starting at i. */
-        private String[] quoted(int i, String name) {
-            int end = i < s.length() && s.charAt(i) == '"' ? s.indexOf('"', i + 1) : -1;
-            if (end < 0) throw new IllegalArgumentException("hash centres JSON: '" + name + "' holds no string");
-            return new String[] {s.substring(i + 1, end), Integer.toString(end + 1)};
-        }
+    private static JsonNode field(JsonNode j, String name) {
+        JsonNode v = j.get(name);
+        if (v == null || v.isNull()) throw new IllegalArgumentException("hash centres JSON has no field '" + name + "'");
+        if (!v.isValueNode() && !v.isArray()) throw new IllegalArgumentException("hash centres JSON: '" + name + "' is not a value");
+        return v;
     }
 
     private static String bitString(float[] v) {

@@ -7,6 +7,7 @@ import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.config.MlhConfig.EncodeBranch;
 import io.mlh.core.data.LabelledImages;
+import io.mlh.core.model.MlhNet;
 
 /** Runs a trained MLH network over images in batches and returns both branches' continuous codes. */
 public final class HashEncoder {
@@ -36,7 +37,7 @@ public final class HashEncoder {
             float[] px = new float[m * per];
             System.arraycopy(images.pixels, from * per, px, 0, m * per);
             Table out = net.forward(BigDL.tensor(px, m, images.channels, images.height, images.width)).toTable();
-            float[][] c = BigDL.toMatrix(BigDL.tensorAt(out, 1)), p = BigDL.toMatrix(BigDL.tensorAt(out, 2));
+            float[][] c = BigDL.toMatrix(MlhNet.centre(out)), p = BigDL.toMatrix(MlhNet.pairwise(out));
             System.arraycopy(c, 0, uc, from, m);
             System.arraycopy(p, 0, up, from, m);
         }

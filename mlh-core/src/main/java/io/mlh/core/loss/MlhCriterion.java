@@ -8,6 +8,7 @@ import io.mlh.core.centres.HashCentres;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.core.config.MlhConfig.MutualMode;
 import io.mlh.core.loss.MutualLoss.Direction;
+import io.mlh.core.model.MlhNet;
 
 /**
  * The MLH training objective as a BigDL criterion over the model's output table (u_c, u_p) and an
@@ -70,7 +71,7 @@ public final class MlhCriterion extends AbstractCriterion<Table, Tensor<Float>, 
 
     @Override
     public Float updateOutput(Table input, Tensor<Float> target) {
-        Tensor<Float> codesC = BigDL.tensorAt(input, 1), codesP = BigDL.tensorAt(input, 2);
+        Tensor<Float> codesC = MlhNet.centre(input), codesP = MlhNet.pairwise(input);
         float[][] uc = BigDL.toMatrix(codesC), up = BigDL.toMatrix(codesP);
         float[][] y = Labels.check(BigDL.toMatrix(target), centres.classes(), uc.length);
         step++;

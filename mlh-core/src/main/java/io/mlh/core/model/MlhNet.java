@@ -16,6 +16,19 @@ import io.mlh.core.config.MlhConfig;
 public final class MlhNet {
     private MlhNet() {}
 
+    /** Positions (1-based, as BigDL's tables count) of the two outputs in the graph's output table. */
+    public static final int CENTRE_OUTPUT = 1, PAIRWISE_OUTPUT = 2;
+
+    /** The centre branch's codes u_c (N x q) in an output table of the graph. */
+    public static Tensor<Float> centre(Table outputs) {
+        return BigDL.tensorAt(outputs, CENTRE_OUTPUT);
+    }
+
+    /** The pairwise branch's codes u_p (N x q) in an output table of the graph. */
+    public static Tensor<Float> pairwise(Table outputs) {
+        return BigDL.tensorAt(outputs, PAIRWISE_OUTPUT);
+    }
+
     /** A fresh network; its initial weights follow {@code mlh.seed} (runs differ by seed, not by chance). */
     public static Graph<Float> build(MlhConfig config) {
         BigDL.seedWeights(config.seed());
@@ -68,7 +81,7 @@ public final class MlhNet {
             int m = Math.min(chunk, n - from);
             // a copy: the graph's input layer hands this tensor on, and BigDL's clearState() empties it
             Table out = net.forward(images.narrow(1, from + 1, m).clone()).toTable();
-            Tensor<Float> uc = BigDL.tensorAt(out, 1), up = BigDL.tensorAt(out, 2);
+            Tensor<Float> uc = centre(out), up = pairwise(out);
             if (centre == null) {
                 centre = BigDL.tensor(n, uc.size(2));
                 pairwise = BigDL.tensor(n, up.size(2));

@@ -4,7 +4,6 @@ import com.intel.analytics.bigdl.models.resnet.ResNet$;
 import com.intel.analytics.bigdl.nn.Graph;
 import com.intel.analytics.bigdl.nn.Input;
 import com.intel.analytics.bigdl.nn.Linear;
-import com.intel.analytics.bigdl.nn.Module$;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
 import com.intel.analytics.bigdl.tensor.Tensor;
@@ -65,7 +64,7 @@ final class ResNetBackbone {
 
     @SuppressWarnings("unchecked")
     private static Graph<Float> load(String path, Graph<Float> reference, int depth) {
-        AbstractModule<Activity, Activity, Float> m = Module$.MODULE$.loadModule(path, null, BigDL.FLOAT, BigDL.NUM);
+        AbstractModule<Activity, Activity, Float> m = BigDL.loadModule(path);
         if (!(m instanceof Graph)) {
             throw new IllegalArgumentException("pretrained model " + path + " is a " + m.getClass().getSimpleName() + ", not a ResNet graph");
         }

@@ -1,10 +1,8 @@
 package io.mlh.jobs.common;
 
-import com.intel.analytics.bigdl.nn.Module$;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
 import com.intel.analytics.bigdl.optim.OptimMethod;
-import com.intel.analytics.bigdl.optim.OptimMethod$;
 import io.mlh.core.bigdl.BigDL;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -49,7 +47,7 @@ public final class BigDLFiles {
         try {
             requireSha256(source, download(conf, source, local), expectedSha256);
             try {
-                return Module$.MODULE$.loadModule(local.toUri().toString(), null, BigDL.FLOAT, BigDL.NUM);
+                return BigDL.loadModule(local.toUri().toString());
             } catch (Exception e) { // the protobuf parser's own exceptions, or a layer it cannot rebuild
                 throw new IOException("model " + source + " is not a model in BigDL's protobuf format: " + e, e);
             }
@@ -79,7 +77,7 @@ public final class BigDLFiles {
         java.nio.file.Path local = Files.createTempFile("mlh-optim-", ".state");
         try {
             requireSha256(source, download(conf, source, local), expectedSha256);
-            return OptimMethod$.MODULE$.load(local.toUri().toString(), BigDL.FLOAT);
+            return BigDL.loadOptimMethod(local.toUri().toString());
         } finally {
             Files.deleteIfExists(local);
         }

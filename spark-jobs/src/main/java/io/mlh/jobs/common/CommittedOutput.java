@@ -18,13 +18,55 @@ public final class CommittedOutput {
 
     private CommittedOutput() {}
 
-    /** A fresh staging directory beside {@code target}; refuses an existing target unless overwriting. */
-    public static Path stage(Configuration conf, String target, boolean overwrite) throws IOException {
+    /** What fills a staging directory; returns what its caller reports (e.g. the rows written). */
+    public interface Work<T> {
+        T write(Path staging) throws IOException;
+    }
+
+    /**
+     * Writes {@code target} whole or not at all: stages it (refusing an existing target unless
+     * overwriting), lets {@code work} fill the staging directory and commits it. On any failure the
+     * staging directory is removed and the failure rethrown.
+     */
+    public static <T> T write(Configuration conf, String target, boolean overwrite, Work<T> work) throws IOException {
+        return write(conf, target, overwrite, null, work);
+    }
+
+    /**
+     * The same for a Spark job's output: on failure it first waits until none of the job's tasks runs
+     * ({@link Spark#awaitNoRunningTasks}), since a failed Spark job returns while its other tasks may
+     * still create files in the staging directory.
+     */
+    public static <T> T write(org.apache.spark.sql.SparkSession spark, String target, boolean overwrite, Work<T> work) throws IOException {
+        return write(spark.sparkContext().hadoopConfiguration(), target, overwrite, () -> Spark.awaitNoRunningTasks(spark), work);
+    }
+
+    private static <T> T write(Configuration conf, String target, boolean overwrite, Runnable settle, Work<T> work) throws IOException {
+        Path staging = stage(conf, target, overwrite);
+        try {
+            T result = work.write(staging);
+            commit(conf, staging, target);
+            return result;
+        } catch (IOException | RuntimeException e) {
+            if (settle != null) settle.run();
+            abandon(conf, staging);
+            throw e;
+        }
+    }
+
+    /** Refuses an existing {@code target} unless overwriting: call it to fail before any work. */
+    public static void requireWritable(Configuration conf, String target, boolean overwrite) throws IOException {
         Path t = new Path(target);
-        FileSystem fs = t.getFileSystem(conf);
-        if (fs.exists(t) && !overwrite) {
+        if (!overwrite && t.getFileSystem(conf).exists(t)) {
             throw new IOException("output " + t + " already exists; set jobs.overwrite=true to replace it");
         }
+    }
+
+    /** A fresh staging directory beside {@code target}; refuses an existing target unless overwriting. */
+    public static Path stage(Configuration conf, String target, boolean overwrite) throws IOException {
+        requireWritable(conf, target, overwrite);
+        Path t = new Path(target);
+        FileSystem fs = t.getFileSystem(conf);
         Path staging = new Path(t.getParent(), "." + t.getName() + ".staging-" + UUID.randomUUID());
         fs.mkdirs(staging);
         return staging;

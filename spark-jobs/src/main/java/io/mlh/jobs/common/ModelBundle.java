@@ -45,8 +45,7 @@ public final class ModelBundle {
 
     /** Writes {@code dir} whole or not at all. */
     public void save(Configuration conf, String dir, boolean overwrite) throws IOException {
-        Path staging = CommittedOutput.stage(conf, dir, overwrite);
-        try {
+        CommittedOutput.write(conf, dir, overwrite, staging -> {
             FileSystem fs = staging.getFileSystem(conf);
             Path model = new Path(staging, MODEL);
             String sha256 = BigDLFiles.saveModule(conf, net, model);
@@ -68,11 +67,8 @@ public final class ModelBundle {
             try (OutputStream out = fs.create(new Path(staging, METADATA), true)) {
                 out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
             }
-            CommittedOutput.commit(conf, staging, dir);
-        } catch (IOException | RuntimeException e) {
-            CommittedOutput.abandon(conf, staging);
-            throw e;
-        }
+            return null;
+        });
     }
 
     public static ModelBundle load(Configuration conf, String dir) throws IOException {

@@ -1,6 +1,6 @@
 package io.mlh.jobs.common;
 
-import com.intel.analytics.bigdl.utils.Engine$;
+import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.bigdl.ComputeEngine;
 import io.mlh.core.config.MlhConfig;
 import org.apache.spark.SparkConf;
@@ -44,7 +44,7 @@ public final class Spark {
         System.clearProperty("bigdl.localMode"); // the engine runs on Spark here
         MlhConfig.Engine engine = settings.model.engine();
         ComputeEngine.select(engine); // JVM-wide: before BigDL's engine class loads (createSparkConf loads it)
-        SparkConf conf = Engine$.MODULE$.createSparkConf(new SparkConf()).setAppName(appName);
+        SparkConf conf = BigDL.sparkConf(new SparkConf()).setAppName(appName);
         // executors in their own JVMs read the engine type from a system property too
         String executorOpts = conf.get("spark.executor.extraJavaOptions", "");
         if (!executorOpts.contains("bigdl.engineType")) {
@@ -56,7 +56,7 @@ public final class Spark {
         if (!conf.contains("spark.ui.enabled")) conf.set("spark.ui.enabled", "false");
         SparkSession session = SparkSession.builder().config(conf).getOrCreate();
         RunningTasks.of(session.sparkContext()); // counts tasks from the first one on
-        Engine$.MODULE$.init();
+        BigDL.initEngine();
         return session;
     }
 

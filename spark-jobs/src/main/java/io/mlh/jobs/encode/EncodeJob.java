@@ -7,16 +7,17 @@ import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.config.ConfigError;
 import io.mlh.core.config.MlhConfig;
-import io.mlh.core.model.MixtureOfHashExperts;
 import io.mlh.core.config.MlhConfig.EncodeBranch;
+import io.mlh.core.model.MixtureOfHashExperts;
+import io.mlh.core.model.MlhNet;
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
-import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.common.ModelBundle;
+import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.shard.Framing;
+import io.mlh.jobs.shard.ShardTable;
 import io.mlh.jobs.shard.SourceImages;
-import io.mlh.jobs.train.ShardSamples;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -31,8 +32,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * {@code mlh-encode.jar}: a model bundle and a shard table (or the images themselves, {@code
@@ -42,30 +41,6 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class EncodeJob {
     private static final Logger LOG = Logger.getLogger(EncodeJob.class);
-
-    /** The code table's schema; {@code code} holds the PackedCodes words of one code. */
-    public static StructType schema(boolean continuous) {
-        return schema(continuous, false);
-    }
-
-    /** Gate weights of the MoH heads, one column per branch: K floats summing to 1 (jobs.gates). */
-    public static final String GATE_CENTRE = "gate_centre", GATE_PAIRWISE = "gate_pairwise";
-
-    /** The code table's schema, with the continuous code and the gate weights when asked for. */
-    public static StructType schema(boolean continuous, boolean gates) {
-        StructType t = new StructType()
-                .add("id", DataTypes.LongType, false)
-                .add("split", DataTypes.StringType, false)
-                .add("labels", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-                .add("bits", DataTypes.IntegerType, false)
-                .add("code", DataTypes.createArrayType(DataTypes.LongType, false), false);
-        if (continuous) t = t.add("continuous", DataTypes.createArrayType(DataTypes.FloatType, false), false);
-        if (gates) {
-            t = t.add(GATE_CENTRE, DataTypes.createArrayType(DataTypes.FloatType, false), false)
-                    .add(GATE_PAIRWISE, DataTypes.createArrayType(DataTypes.FloatType, false), false);
-        }
-        return t;
-    }
 
     private EncodeJob() {}
 
@@ -88,7 +63,7 @@ public final class EncodeJob {
                     + ", moh.mode " + MlhConfig.configName(m.effectiveMohMode()) + ")");
         }
         if (s.gates && mkldnn) throw new ConfigError("mlh.jobs.gates", "reads the gate layers of the plain graph: use train.engine = mklblas");
-        Settings job = new Settings(m.bits(), branch == EncodeBranch.PAIRWISE ? 2 : 1, s.continuous, s.gates);
+        Settings job = new Settings(m.bits(), branch == EncodeBranch.PAIRWISE ? MlhNet.PAIRWISE_OUTPUT : MlhNet.CENTRE_OUTPUT, s.continuous, s.gates);
         ExecutorInference inference = new ExecutorInference(spark.sparkContext(), bundle.net,
                 new Framing(m.inputSize(), m.inputChannels(), bundle.mean, bundle.std, bundle.centreCrop), s.encodeBatchSize, mkldnn);
         String what = m.bits() + " bits (" + MlhConfig.configName(branch) + " branch)";
@@ -101,18 +76,12 @@ public final class EncodeJob {
             return n;
         }
         CommittedOutput.requireCommitted(hadoop, s.shardsPath);
-        Path staging = CommittedOutput.stage(hadoop, s.codesPath, s.overwrite);
-        try {
-            Dataset<Row> shards = ShardSamples.read(spark, s.shardsPath);
-            long n = write(spark, shards, shards.count(), inference, job, staging, s);
-            CommittedOutput.commit(hadoop, staging, s.codesPath);
-            LOG.info(n + " codes of " + what + " written to " + s.codesPath);
-            return n;
-        } catch (IOException | RuntimeException e) {
-            Spark.awaitNoRunningTasks(spark);
-            CommittedOutput.abandon(hadoop, staging);
-            throw e;
-        }
+        long n = CommittedOutput.write(spark, s.codesPath, s.overwrite, staging -> {
+            Dataset<Row> shards = ShardTable.read(spark, s.shardsPath);
+            return write(spark, shards, shards.count(), inference, job, staging, s);
+        });
+        LOG.info(n + " codes of " + what + " written to " + s.codesPath);
+        return n;
     }
 
     /** Encodes shard-table rows into a staging directory; returns the codes written, counted from the files. */
@@ -121,9 +90,9 @@ public final class EncodeJob {
         try (Progress progress = Progress.start(spark.sparkContext(), "encode", "images", total, s)) {
             JavaRDD<Row> codes = progress.counted(images.selectExpr("id", "split", "labels", "image", "format", "height", "width", "channels")
                     .toJavaRDD()).mapPartitions(new EncodePartition(inference, job));
-            spark.createDataFrame(codes, schema(s.continuous, s.gates)).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+            spark.createDataFrame(codes, CodeTable.schema(s.continuous, s.gates)).write().mode(SaveMode.Overwrite).parquet(staging.toString());
         }
-        return spark.read().schema(schema(s.continuous, s.gates)).parquet(staging.toString()).count();
+        return spark.read().schema(CodeTable.schema(s.continuous, s.gates)).parquet(staging.toString()).count();
     }
 
     /** What the code rows hold, as plain serialisable values. */
@@ -188,7 +157,7 @@ public final class EncodeJob {
         private List<Row> encodeNextBatch() {
             batch.clear();
             while (batch.size() < inference.batch && rows.hasNext()) batch.add(rows.next());
-            Table codes = inference.forward(net, batch, 3); // id, split, labels, then the image columns
+            Table codes = inference.forward(net, batch);
             float[] flat = ExecutorInference.firstRows(BigDL.tensorAt(codes, s.outputIndex), batch.size());
             PackedCodes packed = PackedCodes.fromSigns(flat, batch.size(), s.bits);
             float[][] gateCentre = s.gates ? gateWeights(MixtureOfHashExperts.CENTRE) : null;
@@ -197,11 +166,11 @@ public final class EncodeJob {
             for (int i = 0; i < batch.size(); i++) {
                 Row r = batch.get(i);
                 // Spark 2.4 takes arrays back as Scala Seqs or Java arrays, not java.util.Lists
-                List<Integer> y = r.getList(2);
+                List<Integer> y = r.getList(r.fieldIndex("labels"));
                 int[] labels = new int[y.size()];
                 for (int k = 0; k < labels.length; k++) labels[k] = y.get(k);
                 long[] words = packed.code(i);
-                List<Object> values = new ArrayList<>(java.util.Arrays.<Object>asList(r.getLong(0), r.getString(1), labels, s.bits, words));
+                List<Object> values = new ArrayList<>(java.util.Arrays.<Object>asList(r.<Long>getAs("id"), r.<String>getAs("split"), labels, s.bits, words));
                 if (s.continuous) values.add(java.util.Arrays.copyOfRange(flat, i * s.bits, (i + 1) * s.bits));
                 if (s.gates) {
                     values.add(gateCentre[i]);

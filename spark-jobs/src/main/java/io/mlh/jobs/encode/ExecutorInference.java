@@ -1,12 +1,10 @@
 package io.mlh.jobs.encode;
 
 import com.intel.analytics.bigdl.models.utils.ModelBroadcast;
-import com.intel.analytics.bigdl.models.utils.ModelBroadcast$;
 import com.intel.analytics.bigdl.nn.Graph;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
 import com.intel.analytics.bigdl.tensor.Tensor;
-import com.intel.analytics.bigdl.utils.Engine$;
 import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.bigdl.ComputeEngine;
@@ -34,18 +32,18 @@ public final class ExecutorInference implements Serializable {
     /** Broadcasts {@code net} (BigDL swaps the driver's copy's weights for a copy of them, as its optimiser does). */
     public ExecutorInference(SparkContext sc, AbstractModule<Activity, Activity, Float> net, Framing framing, int batch, boolean mkldnn) {
         net.evaluate();
-        this.model = ModelBroadcast$.MODULE$.apply(BigDL.FLOAT, BigDL.NUM).broadcast(sc, net);
+        this.model = BigDL.broadcast(sc, net);
         this.framing = framing;
         this.batch = batch;
         this.mkldnn = mkldnn;
-        this.nodes = Engine$.MODULE$.nodeNumber();
-        this.cores = Engine$.MODULE$.coreNumber();
+        this.nodes = BigDL.nodes();
+        this.cores = BigDL.cores();
     }
 
     /** On an executor: this task's network, in inference mode. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public AbstractModule<Activity, Activity, Float> net() {
-        Engine$.MODULE$.setNodeAndCore(nodes, cores); // BigDL's layers parallelise over the engine's threads
+        BigDL.setNodesAndCores(nodes, cores); // BigDL's layers parallelise over the engine's threads
         AbstractModule<Activity, Activity, Float> net = model.value(false, true);
         if (mkldnn) net = ComputeEngine.toMklDnn(ComputeEngine.forMklDnn((Graph<Float>) (AbstractModule) net));
         net.evaluate();
@@ -53,14 +51,14 @@ public final class ExecutorInference implements Serializable {
     }
 
     /**
-     * The network's outputs for up to {@link #batch} rows whose image columns start at {@code image}.
+     * The network's outputs for up to {@link #batch} rows with the shard table's image columns.
      * On MKL-DNN, whose primitives are built for the first batch's shape, a short batch is padded: read
      * the first {@code rows.size()} rows of each output ({@link #firstRows}).
      */
-    public Table forward(AbstractModule<Activity, Activity, Float> net, List<Row> rows, int image) {
+    public Table forward(AbstractModule<Activity, Activity, Float> net, List<Row> rows) {
         int per = framing.values(), n = mkldnn ? batch : rows.size();
         float[] px = new float[n * per];
-        for (int i = 0; i < rows.size(); i++) System.arraycopy(framing.pixels(rows.get(i), image, null), 0, px, i * per, per);
+        for (int i = 0; i < rows.size(); i++) System.arraycopy(framing.pixels(rows.get(i), null), 0, px, i * per, per);
         return net.forward(BigDL.tensor(px, n, framing.channels, framing.size, framing.size)).toTable();
     }
 

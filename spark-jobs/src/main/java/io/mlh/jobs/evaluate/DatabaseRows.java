@@ -5,7 +5,7 @@ import java.util.List;
 import org.apache.spark.sql.Row;
 
 /**
- * One database partition's rows (id, packed labels, code: {@link CodeTable#packedRows}), decoded one at a time into reused arrays: both
+ * One database partition's rows (id, packed labels, code: {@link CodeSplit#packedRows}), decoded one at a time into reused arrays: both
  * evaluation passes walk a partition this way and hold nothing per row. Refuses rows out of
  * ascending id order, since every rank the passes compute assumes that order, and duplicate ids
  * (sorted rows put them side by side).
@@ -44,7 +44,7 @@ final class DatabaseRows {
         lastId = id;
         List<?> packed = r.getList(1);
         for (int k = 0; k < labels.length; k++) labels[k] = (Long) packed.get(k);
-        CodeTable.code(r.getList(2), code, 0, queries.bits, table, id);
+        CodeSplit.code(r.getList(2), code, 0, queries.bits, table, id);
         return true;
     }
 

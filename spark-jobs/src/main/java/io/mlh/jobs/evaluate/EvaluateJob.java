@@ -6,10 +6,10 @@ import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.encode.CodeTable;
 import java.io.IOException;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import org.apache.log4j.Logger;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -86,8 +86,8 @@ public final class EvaluateJob {
 
     public static Result run(SparkSession spark, JobSettings s) throws IOException {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        CodeTable queryTable = CodeTable.open(spark, s.queryCodesPath, CodeTable.QUERY);
-        CodeTable databaseTable = CodeTable.open(spark, s.databaseCodesPath, CodeTable.DATABASE);
+        CodeSplit queryTable = CodeSplit.open(spark, s.queryCodesPath, CodeTable.QUERY);
+        CodeSplit databaseTable = CodeSplit.open(spark, s.databaseCodesPath, CodeTable.DATABASE);
         if (databaseTable.bits != queryTable.bits) {
             throw new IllegalArgumentException(databaseTable.name + " has " + databaseTable.bits + "-bit codes but "
                     + queryTable.name + " has " + queryTable.bits + "-bit codes");
@@ -99,22 +99,18 @@ public final class EvaluateJob {
         if (databaseTable.count > Integer.MAX_VALUE) throw new IllegalArgumentException(databaseTable.name + " has more than 2^31 - 1 rows");
 
         List<HtmlReport.Point> compared = HtmlReport.read(hadoop, s.compareReports); // a missing report fails before the work too
-        Path staging = CommittedOutput.stage(hadoop, s.reportPath, s.overwrite); // an existing report fails before the work
-        try {
-            Result result = evaluate(spark, s, queryTable, databaseTable);
-            MetricsReport.write(hadoop, result, staging);
-            HtmlReport.write(hadoop, result, compared, staging);
-            CommittedOutput.commit(hadoop, staging, s.reportPath);
-            LOG.info("evaluation written to " + s.reportPath + "/" + METRICS + " and " + HtmlReport.PAGE);
-            return result;
-        } catch (IOException | RuntimeException e) {
-            Spark.awaitNoRunningTasks(spark);
-            CommittedOutput.abandon(hadoop, staging);
-            throw e;
-        }
+        CommittedOutput.requireWritable(hadoop, s.reportPath, s.overwrite); // an existing report fails before the work
+        Result result = CommittedOutput.write(spark, s.reportPath, s.overwrite, staging -> {
+            Result r = evaluate(spark, s, queryTable, databaseTable);
+            MetricsReport.write(hadoop, r, staging);
+            HtmlReport.write(hadoop, r, compared, staging);
+            return r;
+        });
+        LOG.info("evaluation written to " + s.reportPath + "/" + METRICS + " and " + HtmlReport.PAGE);
+        return result;
     }
 
-    private static Result evaluate(SparkSession spark, JobSettings s, CodeTable queryTable, CodeTable databaseTable) {
+    private static Result evaluate(SparkSession spark, JobSettings s, CodeSplit queryTable, CodeSplit databaseTable) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         QuerySet queries = QuerySet.collect(queryTable);
         Broadcast<QuerySet> sharedQueries = sc.broadcast(queries);

@@ -32,7 +32,7 @@ final class QuerySet implements Serializable {
         this.labels = new long[size * wordsPerLabel];
     }
 
-    static QuerySet collect(CodeTable table) {
+    static QuerySet collect(CodeSplit table) {
         return of(table.rows.collectAsList(), table.bits, table.labelWidth, table.name);
     }
 
@@ -45,8 +45,8 @@ final class QuerySet implements Serializable {
             Row r = rows.get(i);
             q.ids[i] = r.getLong(0);
             if (i > 0 && q.ids[i] == q.ids[i - 1]) throw new IllegalArgumentException(table + " has duplicate ids: " + q.ids[i] + " appears more than once");
-            CodeTable.labelMask(r.getList(1), q.labels, i * q.wordsPerLabel);
-            CodeTable.code(r.getList(2), q.codes, i * q.wordsPerCode, q.bits, table, q.ids[i]);
+            CodeSplit.labelMask(r.getList(1), q.labels, i * q.wordsPerLabel);
+            CodeSplit.code(r.getList(2), q.codes, i * q.wordsPerCode, q.bits, table, q.ids[i]);
         }
         return q;
     }

@@ -28,13 +28,13 @@ public final class Framing implements Serializable {
     }
 
     /**
-     * The input of the row whose image columns start at {@code image} (image, format, height, width,
-     * channels, as {@link ShardTable} orders them), cut to {@code crop}, or centre-framed when null.
+     * The input of a row with the shard table's image columns ({@code image}, {@code format}, {@code height},
+     * {@code width}, {@code channels}, read by name), cut to {@code crop}, or centre-framed when null.
      */
-    public float[] pixels(Row r, int image, ImageCodec.Region crop) {
-        int height = r.getInt(image + 2), width = r.getInt(image + 3);
+    public float[] pixels(Row r, ImageCodec.Region crop) {
+        int height = r.<Integer>getAs("height"), width = r.<Integer>getAs("width");
         ImageCodec.Region region = crop != null ? crop : ImageCodec.Region.centre(height, width, centreCrop);
-        return ImageCodec.toTensorData(r.getString(image + 1), (byte[]) r.get(image), height, width, r.getInt(image + 4),
+        return ImageCodec.toTensorData(r.<String>getAs("format"), r.<byte[]>getAs("image"), height, width, r.<Integer>getAs("channels"),
                 size, channels, mean, std, region);
     }
 }

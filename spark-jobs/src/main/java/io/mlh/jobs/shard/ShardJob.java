@@ -77,7 +77,7 @@ public final class ShardJob {
     /** Counts from the written files themselves. */
     private static Result count(SparkSession spark, Path table, JobSettings s, String rejectsPath, long rejects) {
         long queries = 0, database = 0, trainOnly = 0, flagged = 0;
-        for (Row r : spark.read().schema(ShardTable.SCHEMA).parquet(table.toString()).groupBy("split", "train").count().collectAsList()) {
+        for (Row r : ShardTable.read(spark, table.toString()).groupBy("split", "train").count().collectAsList()) {
             long n = r.getLong(2);
             if (r.getBoolean(1)) flagged += n;
             switch (r.getString(0)) {

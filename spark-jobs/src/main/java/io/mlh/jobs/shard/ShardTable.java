@@ -1,5 +1,8 @@
 package io.mlh.jobs.shard;
 
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -38,6 +41,11 @@ public final class ShardTable {
     private ShardTable() {}
 
     public static final String QUERY = "query", DATABASE = "database", TRAIN = "train";
+
+    /** The shard table at {@code path}, read with its declared schema. */
+    public static Dataset<Row> read(SparkSession spark, String path) {
+        return spark.read().schema(SCHEMA).parquet(path);
+    }
 
     public static final StructType SCHEMA = new StructType()
             .add("id", DataTypes.LongType, false)

@@ -106,11 +106,9 @@ public final class SourceImages {
      * @return what {@code write} returned: the number of rows written
      */
     public long writeWithRejects(SparkSession spark, String table, boolean overwrite, TableWriter write) throws IOException {
-        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         String rejectsPath = ShardTable.rejectsPath(table);
-        Path staging = CommittedOutput.stage(hadoop, table, overwrite), rejectsStaging = null;
-        try {
-            rejectsStaging = CommittedOutput.stage(hadoop, rejectsPath, overwrite);
+        CommittedOutput.requireWritable(spark.sparkContext().hadoopConfiguration(), rejectsPath, overwrite); // before the work
+        return CommittedOutput.write(spark, table, overwrite, staging -> {
             long written;
             try {
                 written = write.write(staging);
@@ -118,16 +116,12 @@ public final class SourceImages {
                 throw cause(e);
             }
             requireAccounted(written);
-            writeRejects(spark, rejectsStaging);
-            CommittedOutput.commit(hadoop, rejectsStaging, rejectsPath);
-            CommittedOutput.commit(hadoop, staging, table);
+            CommittedOutput.write(spark, rejectsPath, overwrite, rejects -> {
+                writeRejects(spark, rejects);
+                return null;
+            });
             return written;
-        } catch (IOException | RuntimeException e) {
-            Spark.awaitNoRunningTasks(spark);
-            CommittedOutput.abandon(hadoop, staging);
-            if (rejectsStaging != null) CommittedOutput.abandon(hadoop, rejectsStaging);
-            throw e;
-        }
+        });
     }
 
     /** Fills a staging directory; returns the rows it wrote (counted from the written files). */

@@ -48,18 +48,14 @@ final class Checkpoints {
 
     void save(int epoch, AbstractModule<Activity, Activity, Float> net, OptimMethod<Float> optim) throws IOException {
         String target = new Path(dir, "epoch-" + epoch).toString();
-        Path staging = CommittedOutput.stage(conf, target, true);
-        try {
+        CommittedOutput.write(conf, target, true, staging -> {
             String model = BigDLFiles.saveModule(conf, net, new Path(staging, MODEL));
             String state = BigDLFiles.saveOptimMethod(conf, optim, new Path(staging, OPTIM));
             try (OutputStream out = staging.getFileSystem(conf).create(new Path(staging, SUMS), true)) {
                 out.write((model + "  " + MODEL + "\n" + state + "  " + OPTIM + "\n").getBytes(StandardCharsets.US_ASCII));
             }
-            CommittedOutput.commit(conf, staging, target);
-        } catch (IOException | RuntimeException e) {
-            CommittedOutput.abandon(conf, staging);
-            throw e;
-        }
+            return null;
+        });
     }
 
     /** The newest committed checkpoint, or null when there is none. */

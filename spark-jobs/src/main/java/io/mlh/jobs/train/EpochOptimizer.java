@@ -2,14 +2,11 @@ package io.mlh.jobs.train;
 
 import com.intel.analytics.bigdl.dataset.Sample;
 import com.intel.analytics.bigdl.nn.Graph;
-import com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
 import com.intel.analytics.bigdl.optim.OptimMethod;
 import com.intel.analytics.bigdl.optim.Optimizer;
-import com.intel.analytics.bigdl.optim.Optimizer$;
 import com.intel.analytics.bigdl.optim.Trigger;
-import com.intel.analytics.bigdl.optim.Trigger$;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.bigdl.ComputeEngine;
 import io.mlh.core.config.MlhConfig;
@@ -66,8 +63,7 @@ public final class EpochOptimizer {
         if (optimizer == null) {
             AbstractModule<Activity, Activity, Float> trained = c.engine() == MlhConfig.Engine.MKLDNN
                     ? (AbstractModule) ComputeEngine.forMklDnn((Graph<Float>) (AbstractModule) net) : net;
-            optimizer = Optimizer$.MODULE$.apply(trained, data.rdd(), (AbstractCriterion) criterion, c.batchSize(), null, null,
-                    BigDL.FLOAT, BigDL.NUM);
+            optimizer = BigDL.optimizer(trained, data.rdd(), criterion, c.batchSize());
             optimizer.setOptimMethod(optim);
             optimizer.reserveOptim(true);
         } else if (fresh) { // BigDL caches the samples it is given and never releases a replaced training set
@@ -75,7 +71,7 @@ public final class EpochOptimizer {
             optimizer.setTrainData(data.rdd(), c.batchSize(), null);
         }
         criterion.startAt((epoch - 1) * stepsPerEpoch); // replicas clone the criterion at each call
-        optimizer.setEndWhen(end != null ? end : Trigger$.MODULE$.maxEpoch(epoch));
+        optimizer.setEndWhen(end != null ? end : BigDL.maxEpoch(epoch));
         RDD<?> stateBefore = ReservedOptimState.of(optimizer);
         AbstractModule<Activity, Activity, Float> trained = (AbstractModule) optimizer.optimize();
         // BigDL caches the replicas' optimiser state afresh after each call and keeps the old copy;

@@ -79,7 +79,7 @@ final class EpochReport {
         int partitions = shards.sparkSession().sparkContext().defaultParallelism();
         JavaPairRDD<Long, Row> indexed = all.toJavaRDD().zipWithIndex().mapToPair(t -> new Tuple2<>(t._2(), t._1()))
                 .repartition(partitions).persist(StorageLevel.MEMORY_AND_DISK());
-        List<Tuple2<Long, float[]>> y = indexed.mapValues(r -> ShardSamples.labels(r.<Object>getList(6))).collect();
+        List<Tuple2<Long, float[]>> y = indexed.mapValues(ShardSamples::labels).collect();
         float[][] labels = new float[y.size()][];
         for (Tuple2<Long, float[]> t : y) labels[(int) (long) t._1()] = t._2();
         int p = labels.length - q - d;
@@ -225,9 +225,9 @@ final class EpochReport {
                 at.add(t._1());
                 batch.add(t._2());
                 if (batch.size() == inference.batch || !part.hasNext()) {
-                    Table o = inference.forward(net, batch, 1);
-                    float[] uc = ExecutorInference.firstRows(BigDL.tensorAt(o, 1), batch.size());
-                    float[] up = ExecutorInference.firstRows(BigDL.tensorAt(o, 2), batch.size());
+                    Table o = inference.forward(net, batch);
+                    float[] uc = ExecutorInference.firstRows(MlhNet.centre(o), batch.size());
+                    float[] up = ExecutorInference.firstRows(MlhNet.pairwise(o), batch.size());
                     int bits = uc.length / batch.size();
                     for (int i = 0; i < batch.size(); i++) {
                         float[] both = new float[2 * bits];

@@ -1,11 +1,9 @@
 package io.mlh.jobs.train;
 
 import com.intel.analytics.bigdl.dataset.Sample;
-import com.intel.analytics.bigdl.dataset.Sample$;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.shard.Framing;
-import io.mlh.jobs.shard.ShardTable;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.Function;
@@ -19,11 +17,6 @@ public final class ShardSamples {
     private ShardSamples() {}
 
     static final String[] COLUMNS = {"id", "image", "format", "height", "width", "channels", "labels"};
-
-    /** The shard table, read with its declared schema. */
-    public static Dataset<Row> read(org.apache.spark.sql.SparkSession spark, String path) {
-        return spark.read().schema(ShardTable.SCHEMA).parquet(path);
-    }
 
     public static JavaRDD<Sample<Float>> of(Dataset<Row> rows, JobSettings s) {
         return of(rows, s, new Augmentation(false, 0, 0, 0));
@@ -51,15 +44,18 @@ public final class ShardSamples {
 
         @Override
         public Sample<Float> call(Row r) {
-            float[] px = framing.pixels(r, 1, augmentation.crop(r.getInt(3), r.getInt(4), r.getLong(0)));
-            px = augmentation.apply(px, framing.channels, framing.size, r.getLong(0));
-            List<Object> y = r.getList(6);
+            long id = r.<Long>getAs("id");
+            float[] px = framing.pixels(r, augmentation.crop(r.<Integer>getAs("height"), r.<Integer>getAs("width"), id));
+            px = augmentation.apply(px, framing.channels, framing.size, id);
+            float[] y = labels(r);
             int size = framing.size;
-            return Sample$.MODULE$.apply(BigDL.tensor(px, framing.channels, size, size), BigDL.tensor(labels(y), y.size()), BigDL.FLOAT, BigDL.NUM);
+            return BigDL.sample(BigDL.tensor(px, framing.channels, size, size), BigDL.tensor(y, y.length));
         }
     }
 
-    static float[] labels(List<Object> l) {
+    /** A row's multi-hot {@code labels} column as floats. */
+    static float[] labels(Row r) {
+        List<Object> l = r.getList(r.fieldIndex("labels"));
         float[] y = new float[l.size()];
         for (int i = 0; i < y.length; i++) y[i] = ((Number) l.get(i)).floatValue();
         return y;

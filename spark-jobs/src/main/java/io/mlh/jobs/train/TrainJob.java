@@ -15,6 +15,7 @@ import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.shard.ShardTable;
 import java.io.IOException;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
@@ -69,7 +70,7 @@ public final class TrainJob {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         MlhConfig c = s.model;
         CommittedOutput.requireCommitted(hadoop, s.shardsPath);
-        Dataset<Row> shards = ShardSamples.read(spark, s.shardsPath);
+        Dataset<Row> shards = ShardTable.read(spark, s.shardsPath);
         Dataset<Row> train = shards.filter("train").orderBy("id");
         JavaRDD<Sample<Float>> samples = ShardSamples.of(train, s).persist(StorageLevel.MEMORY_AND_DISK());
         long n = samples.count();

@@ -79,7 +79,7 @@ class FullSizePipelineIT {
             assertTrue(reasons.get(0).startsWith("truncated JPEG") && reasons.get(0).contains(DerivedListSet.TRUNCATED), reasons.toString());
             assertTrue(reasons.get(1).contains(DerivedListSet.NOISE), reasons.toString());
             Map<String, Row> shards = new HashMap<>();
-            for (Row r : spark.read().schema(ShardTable.SCHEMA).parquet(out.resolve("shards").toString()).collectAsList()) {
+            for (Row r : ShardTable.read(spark, out.resolve("shards").toString()).collectAsList()) {
                 shards.put(r.getAs("source").toString().replaceAll(".*/imagenet/", ""), r);
             }
             assertEquals("jpeg 240x300x1", shape(shards.get(DerivedListSet.GREY)));

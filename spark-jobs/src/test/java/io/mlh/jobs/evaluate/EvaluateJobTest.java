@@ -13,6 +13,7 @@ import io.mlh.core.eval.RetrievalMetrics;
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.encode.CodeTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,12 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EvaluateJobTest {
     private static final int[] NS = {1, 10, 100, 1000};
-    private static final StructType SCHEMA = new StructType()
-            .add("id", DataTypes.LongType, false)
-            .add("split", DataTypes.StringType, false)
-            .add("labels", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-            .add("bits", DataTypes.IntegerType, false)
-            .add("code", DataTypes.createArrayType(DataTypes.LongType, false), false);
+    private static final StructType SCHEMA = CodeTable.REQUIRED;
 
     private static SparkSession spark;
     private static Level sparkLogLevel;

@@ -157,9 +157,9 @@ class TwoPassRankingTest {
                 boolean query = r.getString(1).equals("query");
                 if (query) {
                     d.queries.add(row);
-                } else { // as CodeTable.packedRows gives them to the passes
+                } else { // as CodeSplit.packedRows gives them to the passes
                     List<Long> packed = new ArrayList<>();
-                    for (long word : (long[]) CodeTable.pack(row, PackedCodes.wordsFor(y.length)).get(1)) packed.add(word);
+                    for (long word : (long[]) CodeSplit.pack(row, PackedCodes.wordsFor(y.length)).get(1)) packed.add(word);
                     d.database.add(RowFactory.create(row.get(0), JavaConverters.asScalaBufferConverter(packed).asScala(), row.get(2)));
                 }
                 (query ? d.queryLabels : d.databaseLabels).add(y);

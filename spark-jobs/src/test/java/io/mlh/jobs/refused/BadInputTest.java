@@ -17,6 +17,7 @@ import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.encode.CodeTable;
 import io.mlh.jobs.encode.EncodeJob;
 import io.mlh.jobs.evaluate.EvaluateJob;
 import io.mlh.jobs.shard.ShardJob;
@@ -264,7 +265,7 @@ class BadInputTest {
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < 10; i++) rows.add(RowFactory.create((long) i, split, new int[] {i % 2, 1 - i % 2}, bits, new long[] {i}));
         org.apache.hadoop.fs.Path staging = CommittedOutput.stage(hadoop(), table.toString(), false);
-        spark.createDataFrame(rows, EncodeJob.schema(false)).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+        spark.createDataFrame(rows, CodeTable.schema(false, false)).write().mode(SaveMode.Overwrite).parquet(staging.toString());
         CommittedOutput.commit(hadoop(), staging, table.toString());
     }
 

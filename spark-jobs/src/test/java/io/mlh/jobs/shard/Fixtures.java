@@ -47,7 +47,7 @@ final class Fixtures {
     }
 
     static Dataset<Row> table(SparkSession spark, String path) {
-        return spark.read().schema(ShardTable.SCHEMA).parquet(path);
+        return ShardTable.read(spark, path);
     }
 
     static List<Row> rejects(SparkSession spark, String shardsPath) {

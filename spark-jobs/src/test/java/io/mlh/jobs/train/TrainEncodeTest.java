@@ -14,6 +14,7 @@ import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.encode.CodeTable;
 import io.mlh.jobs.encode.EncodeJob;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -85,7 +86,7 @@ class TrainEncodeTest {
         ModelBundle bundle = ModelBundle.load(hadoop, dir.resolve("model").toString());
         assertEquals(16, bundle.config.bits());
         // the table's codes are the signs of the model's centre branch on the same images
-        List<Row> rows = spark.read().schema(EncodeJob.schema(false)).parquet(dir.resolve("codes").toString())
+        List<Row> rows = CodeTable.read(spark, dir.resolve("codes").toString())
                 .orderBy("id").limit(50).collectAsList();
         PackedCodes local = HashEncoder.encode(bundle.net, images.select(range(50)), 25).binary(MlhConfig.EncodeBranch.CENTRE);
         for (int i = 0; i < 50; i++) {
@@ -157,7 +158,7 @@ class TrainEncodeTest {
         List<String> want = new ArrayList<>(), got = new ArrayList<>();
         for (int i = 0; i < picked.length; i++) want.add(label(picked[i]) + ":" + expected.code(i)[0]);
         int queries = 0;
-        for (Row r : spark.read().schema(EncodeJob.schema(false)).parquet(dir.resolve("folder-codes").toString()).collectAsList()) {
+        for (Row r : CodeTable.read(spark, dir.resolve("folder-codes").toString()).collectAsList()) {
             List<Integer> y = r.getList(2);
             got.add(y.indexOf(1) + ":" + r.<Long>getList(4).get(0));
             if (r.getString(1).equals("query")) queries++;

@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.size;
 
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.jobs.common.CommittedOutput;
+import io.mlh.jobs.encode.CodeTable;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
@@ -24,22 +25,15 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The rows of one split (query or database) of a committed code table, checked before any ranking
+ * The rows of one split (query or database) of a committed code table ({@link CodeTable}), checked before any ranking
  * work so that a bad input fails at once with a message naming the table and the problem: missing
  * marker, missing or mistyped column, nulls, mixed bit lengths or label widths, code arrays of the
  * wrong length, no rows at all. Duplicate ids are refused where the rows are sorted by id anyway
  * ({@link QuerySet}, and evaluation pass 1 for the database), which spares a shuffle of the database.
  */
-final class CodeTable {
-    static final String QUERY = "query", DATABASE = "database";
-
-    /** The columns evaluation reads; {@code continuous} and any other column are ignored. */
-    private static final StructType REQUIRED = new StructType()
-            .add("id", DataTypes.LongType)
-            .add("split", DataTypes.StringType)
-            .add("labels", DataTypes.createArrayType(DataTypes.IntegerType))
-            .add("bits", DataTypes.IntegerType)
-            .add("code", DataTypes.createArrayType(DataTypes.LongType));
+final class CodeSplit {
+    /** The columns evaluation reads ({@link CodeTable#REQUIRED}); {@code continuous} and any other column are ignored. */
+    private static final StructType REQUIRED = CodeTable.REQUIRED;
 
     /** How messages name the table, e.g. "database code table hdfs:///mlh/codes". */
     final String name;
@@ -48,7 +42,7 @@ final class CodeTable {
     final long count;
     final int bits, labelWidth;
 
-    private CodeTable(String name, Dataset<Row> rows, long count, int bits, int labelWidth) {
+    private CodeSplit(String name, Dataset<Row> rows, long count, int bits, int labelWidth) {
         this.name = name;
         this.rows = rows;
         this.count = count;
@@ -56,7 +50,7 @@ final class CodeTable {
         this.labelWidth = labelWidth;
     }
 
-    static CodeTable open(SparkSession spark, String path, String split) throws IOException {
+    static CodeSplit open(SparkSession spark, String path, String split) throws IOException {
         String name = split + " code table " + path;
         try {
             CommittedOutput.requireCommitted(spark.sparkContext().hadoopConfiguration(), path);
@@ -94,7 +88,7 @@ final class CodeTable {
             throw new IllegalArgumentException(name + " has code arrays of " + s.getInt(9) + " to " + s.getInt(10) + " words; "
                     + bits + " bits need " + words);
         }
-        return new CodeTable(name, rows.select("id", "labels", "code"), n, bits, width);
+        return new CodeSplit(name, rows.select("id", "labels", "code"), n, bits, width);
     }
 
     private static void checkColumns(StructType schema, String name) {
