@@ -81,7 +81,7 @@ NO_MKL_DEBUG := env -u MKL_DEBUG_CPU_TYPE
 TRAIN_224 ?= resnet-18:16 resnet-18:32 resnet-50:16 resnet-50:32
 TRAIN_224_ITERS ?= 3 12
 bench-train: bench-deps
-	@mkdir -p $(BENCH_OUT) && : > $(BENCH_OUT)/train.txt
+	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/train.txt
 	$(NO_MKL_DEBUG) $(BENCH_JAVA) io.mlh.bench.TrainSpeedBench mklblas $(TRAIN_ITERS) train.engine=mklblas | tee -a $(BENCH_OUT)/train.txt
 	MKL_DEBUG_CPU_TYPE=5 $(BENCH_JAVA) io.mlh.bench.TrainSpeedBench mklblas+MKL_DEBUG_CPU_TYPE=5 $(TRAIN_ITERS) train.engine=mklblas | tee -a $(BENCH_OUT)/train.txt
 	$(NO_MKL_DEBUG) $(BENCH_JAVA) io.mlh.bench.TrainSpeedBench mkldnn $(TRAIN_ITERS) train.engine=mkldnn | tee -a $(BENCH_OUT)/train.txt
@@ -98,18 +98,19 @@ bench-train: bench-deps
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable $(BENCH_OUT)/train.txt
 
 ## bench-train-job: the train job's own epoch throughput (its log's figure: probe, validation and
-## checkpoint included) on the demo's data and network against the training step's, same JVM, on each engine
+## checkpoint included) on the demo's data and network against the training step's, same JVM, on each engine;
+## writes its section of docs/results/speed.md
 bench-train-job: bench-classes data
-	@mkdir -p $(BENCH_OUT) && : > $(BENCH_OUT)/train-job.txt
+	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/train-job.txt
 	$(foreach e,mklblas mkldnn,$(BENCH_JAVA) io.mlh.bench.TrainJobSpeedBench $(BENCH_OUT)/train-job-$(e) conf/fashion-mnist.conf \
 	  train.engine=$(e) | tee -a $(BENCH_OUT)/train-job.txt;)
-	@$(BENCH_JAVA) io.mlh.bench.SpeedTable $(BENCH_OUT)/train-job.txt
+	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section train-job $(BENCH_OUT)/train-job.txt
 
 ## bench-encode: the encode job end to end (CIFAR-10 JPEG shards -> code table, local[2]) on mklblas
 ## and mkldnn against the PyTorch reference's inference (2 threads, batch 64); then ResNet-50 at 224 px on
 ## mkldnn from the derived list files' JPEGs (batch 16) against PyTorch's torchvision inference (batch 16)
 bench-encode: bench-deps $(CIFAR_ROOT) $(DERIVED_ROOT)
-	@mkdir -p $(BENCH_OUT) && : > $(BENCH_OUT)/encode.txt
+	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/encode.txt
 	$(BENCH_JAVA) io.mlh.bench.EncodeSpeedBench mklblas $(CIFAR_ROOT) $(BENCH_OUT)/encode-work train.engine=mklblas | tee -a $(BENCH_OUT)/encode.txt
 	$(BENCH_JAVA) io.mlh.bench.EncodeSpeedBench mkldnn $(CIFAR_ROOT) $(BENCH_OUT)/encode-work train.engine=mkldnn | tee -a $(BENCH_OUT)/encode.txt
 	$(BENCH_PY) --what encode | tee -a $(BENCH_OUT)/encode.txt

@@ -41,10 +41,27 @@ public final class SpeedTable {
         return 1.5;
     }
 
+    /**
+     * Arguments: [--page FILE --section NAME] result files. Prints the tables; with a page, also writes
+     * them as markdown between the page's {@code <!-- speed:NAME -->} and {@code <!-- /speed:NAME -->}
+     * markers, under the run's header line ({@link RunHeader}).
+     */
     public static void main(String[] args) throws IOException {
+        String page = null, section = null;
+        List<String> files = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--page")) page = args[++i];
+            else if (args[i].equals("--section")) section = args[++i];
+            else files.add(args[i]);
+        }
         Map<String, Map<String, Double>> byWhat = new LinkedHashMap<>();
-        for (String file : args) {
+        List<String> runs = new ArrayList<>();
+        for (String file : files) {
             for (String line : Files.readAllLines(Paths.get(file))) {
+                if (line.startsWith(RunHeader.PREFIX)) {
+                    runs.add(line.substring(RunHeader.PREFIX.length()).trim());
+                    continue;
+                }
                 String[] f = line.trim().split("\\s+");
                 if (f.length != 3 || line.startsWith("#")) continue;
                 try {
@@ -67,5 +84,36 @@ public final class SpeedTable {
                 System.out.printf("  %-28s %10.1f %10s%n", label, v, ratio);
             }
         }
+        if (page != null) writeSection(Paths.get(page), section, markdown(byWhat, runs));
+    }
+
+    /** The tables as markdown, under the runs' header lines. */
+    static String markdown(Map<String, Map<String, Double>> byWhat, List<String> runs) {
+        StringBuilder b = new StringBuilder();
+        for (String run : runs) b.append("Run: ").append(run).append(".\n");
+        for (Map.Entry<String, Map<String, Double>> e : byWhat.entrySet()) {
+            String reference = reference(e.getKey());
+            Double ref = e.getValue().get(reference);
+            double goal = goal(e.getKey());
+            b.append(String.format(java.util.Locale.ROOT, "%n| %s (img/s) | img/s | x %s | goal >= %.1fx |%n|---|---:|---:|---|%n",
+                    e.getKey(), reference, goal));
+            for (Map.Entry<String, Double> v : e.getValue().entrySet()) {
+                boolean isRef = ref == null || v.getKey().equals(reference);
+                double ratio = isRef ? 0 : v.getValue() / ref;
+                b.append(String.format(java.util.Locale.ROOT, "| %s | %.1f | %s | %s |%n", v.getKey(), v.getValue(),
+                        isRef ? "" : String.format(java.util.Locale.ROOT, "%.2f", ratio), isRef ? "" : ratio >= goal ? "met" : "not met"));
+            }
+        }
+        return b.toString();
+    }
+
+    /** Replaces what lies between the section's markers of {@code page}; fails if the page has no such markers. */
+    static void writeSection(java.nio.file.Path page, String section, String body) throws IOException {
+        String open = "<!-- speed:" + section + " -->", close = "<!-- /speed:" + section + " -->";
+        String s = new String(Files.readAllBytes(page), java.nio.charset.StandardCharsets.UTF_8);
+        int a = s.indexOf(open), z = s.indexOf(close);
+        if (a < 0 || z < a) throw new IOException(page + " has no " + open + " ... " + close + " section");
+        String out = s.substring(0, a + open.length()) + "\n" + body + s.substring(z);
+        Files.write(page, out.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 }
