@@ -2,7 +2,6 @@ package io.mlh.core.codes;
 
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
-import com.intel.analytics.bigdl.tensor.Tensor;
 import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.config.MlhConfig.EncodeBranch;
