@@ -44,7 +44,7 @@ public final class RunHeader {
                 Instant.now().truncatedTo(ChronoUnit.SECONDS), commit());
     }
 
-    /** {@code git describe}'s short hash of HEAD, with "+changes" when the work tree differs from it. */
+    /** The short hash of HEAD, with "+changes" when the work tree differs from it. */
     private static String commit() {
         String head = git("rev-parse", "--short", "HEAD");
         if (head == null) return "unknown";

@@ -62,27 +62,37 @@ final class EpochReport {
      * {@code shards}; no validation when it is off or the table has no query or database rows.
      */
     static EpochReport of(Dataset<Row> shards, Dataset<Row> train, JobSettings s, HashCentres centres, long stepsPerEpoch) {
-        Dataset<Row> probe = train.orderBy("id").limit(PROBE).selectExpr(ShardSamples.COLUMNS);
-        Dataset<Row> all = probe;
-        int q = 0, d = 0;
+        Dataset<Row> all = part(train.orderBy("id").limit(PROBE).selectExpr(ShardSamples.COLUMNS), PROBE_PART);
         if (s.validationQueries > 0 && s.validationDatabase > 0) {
-            Dataset<Row> qs = heldOut(shards, ShardTable.QUERY, s.validationQueries, s.model.seed());
-            Dataset<Row> ds = heldOut(shards, ShardTable.DATABASE, s.validationDatabase, s.model.seed());
-            long nq = qs.count(), nd = ds.count();
-            if (nq > 0 && nd > 0) {
-                all = all.union(qs).union(ds);
-                q = (int) nq;
-                d = (int) nd;
-            }
+            all = all.union(part(heldOut(shards, ShardTable.QUERY, s.validationQueries, s.model.seed()), QUERY_PART))
+                    .union(part(heldOut(shards, ShardTable.DATABASE, s.validationDatabase, s.model.seed()), DATABASE_PART));
         }
+        // the few selected rows cached before numbering: zipWithIndex runs a job of its own, so the
+        // shard table is scanned once for them, not once a job
+        all = all.persist(StorageLevel.MEMORY_AND_DISK());
         int partitions = shards.sparkSession().sparkContext().defaultParallelism();
         JavaPairRDD<Long, Row> indexed = all.toJavaRDD().zipWithIndex().mapToPair(t -> new Tuple2<>(t._2(), t._1()))
                 .repartition(partitions).persist(StorageLevel.MEMORY_AND_DISK());
-        List<Tuple2<Long, float[]>> y = indexed.mapValues(ShardSamples::labels).collect();
+        List<Tuple2<Long, Tuple2<Integer, float[]>>> y = indexed.mapValues(r -> new Tuple2<>(r.<Integer>getAs(PART), ShardSamples.labels(r)))
+                .collect();
+        all.unpersist(false);
         float[][] labels = new float[y.size()][];
-        for (Tuple2<Long, float[]> t : y) labels[(int) (long) t._1()] = t._2();
-        int p = labels.length - q - d;
-        return new EpochReport(indexed, p, q, d, labels, s, centres, stepsPerEpoch);
+        int[] counts = new int[3];
+        for (Tuple2<Long, Tuple2<Integer, float[]>> t : y) {
+            labels[(int) (long) t._1()] = t._2()._2();
+            counts[t._2()._1()]++;
+        }
+        boolean validates = counts[QUERY_PART] > 0 && counts[DATABASE_PART] > 0;
+        return new EpochReport(indexed, counts[PROBE_PART], validates ? counts[QUERY_PART] : 0, validates ? counts[DATABASE_PART] : 0,
+                labels, s, centres, stepsPerEpoch);
+    }
+
+    /** Which of the three row sets a row belongs to; the union keeps them in this order, so positions follow it. */
+    private static final String PART = "part";
+    private static final int PROBE_PART = 0, QUERY_PART = 1, DATABASE_PART = 2;
+
+    private static Dataset<Row> part(Dataset<Row> rows, int part) {
+        return rows.withColumn(PART, functions.lit(part));
     }
 
     /**
