@@ -116,7 +116,7 @@ bench-encode: bench-deps $(CIFAR_ROOT) $(DERIVED_ROOT)
 	$(BENCH_PY) --what encode | tee -a $(BENCH_OUT)/encode.txt
 	$(BENCH_JAVA) io.mlh.bench.EncodeSpeedBench mkldnn $(DERIVED_ROOT)/imagenet $(BENCH_OUT)/encode-224-work train.engine=mkldnn \
 	  classes=10 data.source=list model.backbone=resnet-50 model.input-size=224 data.centre-crop=0.875 \
-	  jobs.encode-batch-size=16 | tee -a $(BENCH_OUT)/encode.txt
+	  jobs.encode.batch-size=16 | tee -a $(BENCH_OUT)/encode.txt
 	$(BENCH_PY) --what encode --backbone resnet-50 --encode-batch 16 | tee -a $(BENCH_OUT)/encode.txt
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable $(BENCH_OUT)/encode.txt
 

@@ -105,7 +105,7 @@ def images_per_second(step, batch, warmup, seconds):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--encode-batch", type=int, default=64, help="the encode job's jobs.encode-batch-size")
+    ap.add_argument("--encode-batch", type=int, default=64, help="the encode job's jobs.encode.batch-size")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=20.0, help="measured time per figure")
     ap.add_argument("--warmup", type=int, default=5)

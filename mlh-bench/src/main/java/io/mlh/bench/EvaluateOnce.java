@@ -19,7 +19,7 @@ public final class EvaluateOnce {
 
     public static void main(String[] args) throws Exception {
         JobSettings s = JobSettings.fromArgs(new String[] {"-", "spark.master=local[2]", "paths.codes=" + args[0], "paths.report=" + args[1],
-            "jobs.overwrite=true", "jobs.top-k=0", "jobs.precision-at=[100, 1000]"});
+            "jobs.overwrite=true", "jobs.evaluate.top-k=0", "jobs.evaluate.precision-at=[100, 1000]"});
         SparkSession spark = Spark.start("bench-memory", s);
         try {
             long idle = HeapWatch.liveNow(); // Spark started, nothing evaluated yet

@@ -93,7 +93,7 @@ public final class AccuracyCell {
         List<String> a = new ArrayList<>();
         a.add(d.profile == null ? "-" : d.profile);
         a.addAll(Arrays.asList("spark.master=local[2]", "train.engine=mkldnn", "jobs.overwrite=true",
-                "train.epochs=" + d.epochs, "jobs.top-k=" + d.topK, "data.shards=8",
+                "train.epochs=" + d.epochs, "jobs.evaluate.top-k=" + d.topK, "data.shards=8",
                 "paths.shards=" + work.resolve(d.id).resolve("shards")));
         if (d == DataSet.CIFAR10) a.add("data.root=" + new File(cifarRoot).getAbsolutePath());
         if (d == DataSet.MOSAIC) {

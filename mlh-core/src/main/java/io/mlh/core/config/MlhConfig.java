@@ -10,11 +10,9 @@ import com.typesafe.config.ConfigValueFactory;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -35,7 +33,7 @@ public final class MlhConfig implements Serializable {
     // ------------------------------------------------------------------ enums
 
     /** The training recipes: MLH and its baselines, all run by the same model and loop. */
-    public enum Method {
+    public enum Method implements ConfigChoice {
         /** both branches, MoH, mutual loss */
         MLH(true, true, true),
         /** centre branch alone, CSQ's BCE-to-centre loss, plain hash layer */
@@ -61,82 +59,42 @@ public final class MlhConfig implements Serializable {
         public boolean usesPairwiseBranch() { return pairwise; }
         /** Whether L_M couples the branches (needs both). */
         public boolean usesMutual() { return mutual; }
-
-        public String configName() { return MlhConfig.configName(this); }
-        public static Method parse(String key, String value) { return parseEnum(values(), key, value); }
     }
 
-    public enum Backbone {
+    public enum Backbone implements ConfigChoice {
         VGG_SMALL, VGG_SMALL_BN, RESNET_18, RESNET_50;
 
         /** vgg-small and vgg-small-bn: the 28-32 px backbones trained from scratch. */
         public boolean isVggSmall() { return this == VGG_SMALL || this == VGG_SMALL_BN; }
-        public String configName() { return MlhConfig.configName(this); }
-        public static Backbone parse(String key, String value) { return parseEnum(values(), key, value); }
     }
 
-    public enum MohMode {
+    public enum MohMode implements ConfigChoice {
         SHARED, SEPARATE, NONE;
-
-        public String configName() { return MlhConfig.configName(this); }
-        public static MohMode parse(String key, String value) { return parseEnum(values(), key, value); }
     }
 
-    public enum CentreLoss {
+    public enum CentreLoss implements ConfigChoice {
         MLH, CSQ;
-
-        public String configName() { return MlhConfig.configName(this); }
-        public static CentreLoss parse(String key, String value) { return parseEnum(values(), key, value); }
     }
 
-    public enum MutualMode {
+    public enum MutualMode implements ConfigChoice {
         JOINT, ALTERNATE;
-
-        public String configName() { return MlhConfig.configName(this); }
-        public static MutualMode parse(String key, String value) { return parseEnum(values(), key, value); }
     }
 
-    public enum EncodeBranch {
+    public enum EncodeBranch implements ConfigChoice {
         AUTO, CENTRE, PAIRWISE;
-
-        public String configName() { return MlhConfig.configName(this); }
-        public static EncodeBranch parse(String key, String value) { return parseEnum(values(), key, value); }
     }
 
-    public enum LrPolicy {
+    public enum LrPolicy implements ConfigChoice {
         CONSTANT, STEP, COSINE;
-
-        public String configName() { return MlhConfig.configName(this); }
-        public static LrPolicy parse(String key, String value) { return parseEnum(values(), key, value); }
     }
 
-    public enum OptimizerKind {
+    public enum OptimizerKind implements ConfigChoice {
         ADAM, RMSPROP, SGD;
-
-        public String configName() { return MlhConfig.configName(this); }
-        public static OptimizerKind parse(String key, String value) { return parseEnum(values(), key, value); }
     }
 
     /** BigDL's compute engine (JVM-wide, chosen before BigDL starts): MKL BLAS layers or MKL-DNN primitives. */
-    public enum Engine {
+    public enum Engine implements ConfigChoice {
         MKLBLAS, MKLDNN;
-
-        public String configName() { return MlhConfig.configName(this); }
-        public static Engine parse(String key, String value) { return parseEnum(values(), key, value); }
-    }
-
-    /** The config spelling of an enum value: lower case with hyphens ("vgg-small", "resnet-18"). */
-    public static String configName(Enum<?> e) {
-        return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
-    }
-
-    /** The constant spelled {@code value} (case-insensitive); the error names key, value and the choices. */
-    static <E extends Enum<E>> E parseEnum(E[] constants, String key, String value) {
-        String wanted = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
-        for (E e : constants) if (configName(e).equals(wanted)) return e;
-        String[] allowed = new String[constants.length];
-        for (int i = 0; i < constants.length; i++) allowed[i] = configName(constants[i]);
-        throw new ConfigError(key, "unknown value '" + value + "', expected one of " + String.join(", ", allowed));
     }
 
     // ------------------------------------------------------------------ state
@@ -176,42 +134,42 @@ public final class MlhConfig implements Serializable {
         }
         rejectUnknownKeys(c);
         this.config = c.atKey(ROOT);
-        Reader r = new Reader(c);
+        ConfigReader r = new ConfigReader(c, ROOT);
 
-        method = Method.parse(full("method"), r.string("method"));
+        method = r.choice("method", Method.class);
         bits = r.integer("bits");
-        classes = r.integer("classes");
+        classes = r.integer("classes", 2);
         seed = r.longInteger("seed");
-        backbone = Backbone.parse(full("model.backbone"), r.string("model.backbone"));
-        inputChannels = r.integer("model.input-channels");
-        inputSize = r.integer("model.input-size");
+        backbone = r.choice("model.backbone", Backbone.class);
+        inputChannels = r.integer("model.input-channels", 1, 4);
+        inputSize = r.integer("model.input-size", 1);
         pretrained = r.string("model.pretrained");
-        mohMode = MohMode.parse(full("moh.mode"), r.string("moh.mode"));
-        experts = r.integer("moh.experts");
-        centreWeight = r.number("loss.centre-weight");
-        pairwiseWeight = r.number("loss.pairwise-weight");
-        pairwiseReferenceBits = r.integer("loss.pairwise-reference-bits");
-        mutualWeight = r.number("loss.mutual-weight");
-        centreQuantization = r.number("loss.centre-quantization");
-        pairwiseQuantization = r.number("loss.pairwise-quantization");
-        centreLoss = CentreLoss.parse(full("centre.loss"), r.string("centre.loss"));
-        centreMinDistance = r.integer("centre.min-distance");
-        centreScale = r.number("centre.scale");
-        mutualMode = MutualMode.parse(full("mutual.mode"), r.string("mutual.mode"));
-        mutualStartEpoch = r.integer("mutual.start-epoch");
-        encodeBranch = EncodeBranch.parse(full("encode.branch"), r.string("encode.branch"));
-        batchSize = r.integer("train.batch-size");
-        epochs = r.integer("train.epochs");
-        optimizer = OptimizerKind.parse(full("train.optimizer"), r.string("train.optimizer"));
+        mohMode = r.choice("moh.mode", MohMode.class);
+        experts = r.integer("moh.experts", 1);
+        centreWeight = r.number("loss.centre-weight", 0);
+        pairwiseWeight = r.number("loss.pairwise-weight", 0);
+        pairwiseReferenceBits = r.integer("loss.pairwise-reference-bits", 0);
+        mutualWeight = r.number("loss.mutual-weight", 0);
+        centreQuantization = r.number("loss.centre-quantization", 0);
+        pairwiseQuantization = r.number("loss.pairwise-quantization", 0);
+        centreLoss = r.choice("centre.loss", CentreLoss.class);
+        centreMinDistance = r.integer("centre.min-distance", 0);
+        centreScale = r.number("centre.scale", 0);
+        mutualMode = r.choice("mutual.mode", MutualMode.class);
+        mutualStartEpoch = r.integer("mutual.start-epoch", 0);
+        encodeBranch = r.choice("encode.branch", EncodeBranch.class);
+        batchSize = r.integer("train.batch-size", 2); // the pairwise loss needs pairs
+        epochs = r.integer("train.epochs", 1);
+        optimizer = r.choice("train.optimizer", OptimizerKind.class);
         learningRate = r.number("train.learning-rate");
-        backboneLrMultiplier = r.number("train.backbone-lr-multiplier");
-        weightDecay = r.number("train.weight-decay");
-        momentum = r.number("train.momentum");
-        lrPolicy = LrPolicy.parse(full("train.lr-schedule"), r.string("train.lr-schedule"));
-        lrStepEpochs = r.integer("train.lr-step-epochs");
+        backboneLrMultiplier = r.number("train.backbone-lr-multiplier", 0);
+        weightDecay = r.number("train.weight-decay", 0);
+        momentum = r.number("train.momentum", 0);
+        lrPolicy = r.choice("train.lr-schedule", LrPolicy.class);
+        lrStepEpochs = r.integer("train.lr-step-epochs", 1);
         lrGamma = r.number("train.lr-gamma");
-        lrWarmupEpochs = r.integer("train.lr-warmup-epochs");
-        engine = Engine.parse(full("train.engine"), r.string("train.engine"));
+        lrWarmupEpochs = r.integer("train.lr-warmup-epochs", 0);
+        engine = r.choice("train.engine", Engine.class);
         validate();
     }
 
@@ -293,7 +251,7 @@ public final class MlhConfig implements Serializable {
         Map<String, Object> full = new LinkedHashMap<>();
         for (Map.Entry<String, ?> e : changes.entrySet()) {
             String k = e.getKey();
-            Object v = e.getValue() instanceof Enum ? configName((Enum<?>) e.getValue()) : e.getValue();
+            Object v = e.getValue() instanceof ConfigChoice ? ((ConfigChoice) e.getValue()).configName() : e.getValue();
             full.put(k.equals(ROOT) || k.startsWith(ROOT + ".") ? k : ROOT + "." + k, v);
         }
         Config changed;
@@ -320,22 +278,15 @@ public final class MlhConfig implements Serializable {
         return render();
     }
 
+    /** Equal when every effective setting is (the trees compare numbers by value: 4 equals 4.0). */
     @Override
     public boolean equals(Object o) {
-        return o instanceof MlhConfig && values().equals(((MlhConfig) o).values());
+        return o instanceof MlhConfig && config.root().equals(((MlhConfig) o).config.root());
     }
 
     @Override
     public int hashCode() {
-        return values().hashCode();
-    }
-
-    private List<Object> values() {
-        return Arrays.asList(method, bits, classes, seed, backbone, inputChannels, inputSize, pretrained, mohMode,
-                experts, centreWeight, pairwiseWeight, pairwiseReferenceBits, mutualWeight, centreQuantization,
-                pairwiseQuantization, centreLoss, centreMinDistance, centreScale, mutualMode, mutualStartEpoch, encodeBranch, batchSize, epochs,
-                optimizer, learningRate, backboneLrMultiplier, weightDecay, momentum, lrPolicy, lrStepEpochs, lrGamma,
-                lrWarmupEpochs, engine);
+        return config.root().hashCode();
     }
 
     // ------------------------------------------------------------------ validation
@@ -397,11 +348,10 @@ public final class MlhConfig implements Serializable {
         return prev[b.length()];
     }
 
+    /** What one key's range cannot say: the checks that involve several settings. */
     private void validate() {
         if (bits < 8 || bits > 1024 || bits % 8 != 0) throw error("bits", "must be a multiple of 8 in 8..1024, got " + bits);
-        atLeast("classes", classes, 2);
-        if (inputChannels < 1 || inputChannels > 4) throw error("model.input-channels", "must be in 1..4, got " + inputChannels);
-        if (backbone.isVggSmall() && (inputSize < 4 || inputSize % 4 != 0)) {
+        if (backbone.isVggSmall() && inputSize % 4 != 0) {
             throw error("model.input-size", backbone.configName() + " needs a positive multiple of 4 (two 2x2 poolings), got " + inputSize);
         }
         if (!backbone.isVggSmall() && inputSize != 224) {
@@ -410,41 +360,17 @@ public final class MlhConfig implements Serializable {
         if (!pretrained.isEmpty() && backbone.isVggSmall()) {
             throw error("model.pretrained", "pretrained weights are for the resnet backbones, not " + backbone.configName());
         }
-        atLeast("moh.experts", experts, 1);
-        nonNegative("loss.centre-weight", centreWeight);
-        nonNegative("loss.pairwise-weight", pairwiseWeight);
-        atLeast("loss.pairwise-reference-bits", pairwiseReferenceBits, 0);
-        nonNegative("loss.mutual-weight", mutualWeight);
-        nonNegative("loss.centre-quantization", centreQuantization);
-        nonNegative("loss.pairwise-quantization", pairwiseQuantization);
-        atLeast("centre.min-distance", centreMinDistance, 0);
-        nonNegative("centre.scale", centreScale);
         if (centreMinDistance > bits) throw error("centre.min-distance", "cannot exceed bits (" + bits + "), got " + centreMinDistance);
-        atLeast("mutual.start-epoch", mutualStartEpoch, 0);
         if (encodeBranch == EncodeBranch.CENTRE && !method.usesCentreBranch()
                 || encodeBranch == EncodeBranch.PAIRWISE && !method.usesPairwiseBranch()) {
             throw error("encode.branch", method.configName() + " does not train the " + encodeBranch.configName() + " branch");
         }
-        atLeast("train.batch-size", batchSize, 2); // the pairwise loss needs pairs
-        atLeast("train.epochs", epochs, 1);
         if (!(learningRate > 0)) throw error("train.learning-rate", "must be > 0, got " + learningRate);
-        nonNegative("train.backbone-lr-multiplier", backboneLrMultiplier);
-        nonNegative("train.weight-decay", weightDecay);
-        if (!(momentum >= 0 && momentum < 1)) throw error("train.momentum", "must be in [0, 1), got " + momentum);
-        atLeast("train.lr-step-epochs", lrStepEpochs, 1);
+        if (!(momentum < 1)) throw error("train.momentum", "must be in [0, 1), got " + momentum);
         if (!(lrGamma > 0 && lrGamma <= 1)) throw error("train.lr-gamma", "must be in (0, 1], got " + lrGamma);
-        atLeast("train.lr-warmup-epochs", lrWarmupEpochs, 0);
         if (lrWarmupEpochs >= epochs) {
             throw error("train.lr-warmup-epochs", "must be below train.epochs (" + epochs + "), got " + lrWarmupEpochs);
         }
-    }
-
-    private static void atLeast(String key, int value, int min) {
-        if (value < min) throw error(key, "must be >= " + min + ", got " + value);
-    }
-
-    private static void nonNegative(String key, double value) {
-        if (!(value >= 0)) throw error(key, "must be >= 0, got " + value);
     }
 
     private static String full(String key) {
@@ -453,62 +379,6 @@ public final class MlhConfig implements Serializable {
 
     private static ConfigError error(String key, String problem) {
         return new ConfigError(full(key), problem);
-    }
-
-    /** Typed reads that turn Typesafe's type errors into errors naming the full key. */
-    private static final class Reader {
-        private final Config c;
-
-        Reader(Config c) {
-            this.c = c;
-        }
-
-        int integer(String key) {
-            try {
-                wholeNumber(key);
-                return c.getInt(key);
-            } catch (com.typesafe.config.ConfigException e) {
-                throw wrongType(key, "an integer", e);
-            }
-        }
-
-        long longInteger(String key) {
-            try {
-                wholeNumber(key);
-                return c.getLong(key);
-            } catch (com.typesafe.config.ConfigException e) {
-                throw wrongType(key, "an integer", e);
-            }
-        }
-
-        /** getInt would silently truncate 64.5 to 64. */
-        private void wholeNumber(String key) {
-            double v = c.getNumber(key).doubleValue();
-            if (v != Math.rint(v)) throw new com.typesafe.config.ConfigException.WrongType(c.origin(), key, "an integer", "a fraction");
-        }
-
-        double number(String key) {
-            try {
-                return c.getDouble(key);
-            } catch (com.typesafe.config.ConfigException e) {
-                throw wrongType(key, "a number", e);
-            }
-        }
-
-        String string(String key) {
-            try {
-                return c.getString(key);
-            } catch (com.typesafe.config.ConfigException e) {
-                throw wrongType(key, "a string", e);
-            }
-        }
-
-        private ConfigError wrongType(String key, String expected, com.typesafe.config.ConfigException e) {
-            String got = c.hasPathOrNull(key) && !c.getIsNull(key) ? c.getValue(key).render(ConfigRenderOptions.concise()) : "null";
-            ConfigError error = new ConfigError(full(key), "must be " + expected + ", got " + got);
-            error.initCause(e);
-            return error;
-        }
     }
 
     // ------------------------------------------------------------------ typed getters

@@ -33,7 +33,7 @@ public final class LocalDemo {
         RetrievalSplit split = RetrievalSplit.of(all.labels, 100, 500, config.seed());
         LabelledImages query = all.select(split.query), database = all.select(split.database), train = all.select(split.train);
         System.out.printf("Fashion-MNIST: %d queries, %d database, %d training images; %s, %d bits%n",
-                query.size(), database.size(), train.size(), MlhConfig.configName(config.method()), config.bits());
+                query.size(), database.size(), train.size(), config.method().configName(), config.bits());
 
         HashCentres centres = HashCentres.generate(config.classes(), config.bits(), config.seed(), config.centreMinDistance());
         Graph<Float> net = new LocalTrainer(config, centres).train(train, r -> System.out.println("  " + r));

@@ -30,7 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.BiFunction;
+import io.mlh.core.config.MlhConfig.LrPolicy;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -338,25 +338,27 @@ class MlhConfigTest {
         assertEquals("vgg-small", Backbone.VGG_SMALL.configName());
         assertEquals("resnet-18", Backbone.RESNET_18.configName());
         assertEquals("rmsprop", OptimizerKind.RMSPROP.configName());
-        assertEquals(Backbone.RESNET_50, Backbone.parse("k", "resnet-50"));
-        assertEquals(Backbone.RESNET_50, Backbone.parse("k", " ResNet-50 "));
-        roundTrip(Method.values(), Method::parse);
-        roundTrip(Backbone.values(), Backbone::parse);
-        roundTrip(MohMode.values(), MohMode::parse);
-        roundTrip(CentreLoss.values(), CentreLoss::parse);
-        roundTrip(MutualMode.values(), MutualMode::parse);
-        roundTrip(EncodeBranch.values(), EncodeBranch::parse);
-        roundTrip(OptimizerKind.values(), OptimizerKind::parse);
+        assertEquals(Backbone.RESNET_50, ConfigReader.choice(Backbone.class, "k", "resnet-50"));
+        assertEquals(Backbone.RESNET_50, ConfigReader.choice(Backbone.class, "k", " ResNet-50 "));
+        roundTrip(Method.class);
+        roundTrip(Backbone.class);
+        roundTrip(MohMode.class);
+        roundTrip(CentreLoss.class);
+        roundTrip(MutualMode.class);
+        roundTrip(EncodeBranch.class);
+        roundTrip(LrPolicy.class);
+        roundTrip(OptimizerKind.class);
+        roundTrip(MlhConfig.Engine.class);
     }
 
-    private static <E extends Enum<E>> void roundTrip(E[] values, BiFunction<String, String, E> parse) {
-        for (E e : values) assertEquals(e, parse.apply("mlh.x", MlhConfig.configName(e)));
+    private static <E extends Enum<E> & ConfigChoice> void roundTrip(Class<E> type) {
+        for (E e : type.getEnumConstants()) assertEquals(e, ConfigReader.choice(type, "mlh.x", e.configName()));
     }
 
     @Test
     void anUnknownEnumValueNamesKeyValueAndChoices() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Backbone.parse("mlh.model.backbone", "vgg_small"));
+                () -> ConfigReader.choice(Backbone.class, "mlh.model.backbone", "vgg_small"));
         assertTrue(e.getMessage().contains("'mlh.model.backbone'"), e.getMessage());
         assertTrue(e.getMessage().contains("'vgg_small'"), e.getMessage());
         assertTrue(e.getMessage().contains("vgg-small, vgg-small-bn, resnet-18, resnet-50"), e.getMessage());
@@ -375,7 +377,7 @@ class MlhConfigTest {
     void effectiveSemanticsOfEachMethod(String name, boolean centre, boolean pairwise, boolean mutual,
                                         CentreLoss withMlhLoss, CentreLoss withCsqLoss, MohMode moh, EncodeBranch encode) {
         MlhConfig c = MlhConfig.defaults().with("method", name);
-        Method m = Method.parse("mlh.method", name);
+        Method m = ConfigReader.choice(Method.class, "mlh.method", name);
         assertEquals(m, c.method());
         assertEquals(centre, c.usesCentreBranch());
         assertEquals(centre, m.usesCentreBranch());

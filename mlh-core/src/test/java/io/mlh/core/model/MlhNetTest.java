@@ -32,7 +32,7 @@ class MlhNetTest {
     @ParameterizedTest
     @EnumSource(MlhConfig.Method.class)
     void everyMethodBuildsOneStaticGraphWithTwoCodes(MlhConfig.Method method) {
-        MlhConfig c = MlhConfig.defaults().with("method", MlhConfig.configName(method)).with("bits", 24)
+        MlhConfig c = MlhConfig.defaults().with("method", method.configName()).with("bits", 24)
                 .with("model.input-channels", 1).with("model.input-size", 28);
         Graph<Float> net = MlhNet.build(c);
         assertTrue(net instanceof StaticGraph);

@@ -51,10 +51,10 @@ public final class ModelBundle {
             String sha256 = BigDLFiles.saveModule(conf, net, model);
             ObjectNode meta = JSON.createObjectNode();
             meta.put("format", "mlh-model-1");
-            meta.put("method", MlhConfig.configName(config.method()));
+            meta.put("method", config.method().configName());
             meta.put("bits", config.bits());
             meta.put("classes", config.classes());
-            meta.put("encode_branch", MlhConfig.configName(config.effectiveEncodeBranch()));
+            meta.put("encode_branch", config.effectiveEncodeBranch().configName());
             meta.put("input_channels", config.inputChannels());
             meta.put("input_size", config.inputSize());
             ArrayNode m = meta.putArray("mean"), s = meta.putArray("std");

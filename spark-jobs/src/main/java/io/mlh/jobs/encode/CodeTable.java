@@ -18,9 +18,9 @@ import org.apache.spark.sql.types.StructType;
  * labels         array&lt;int&gt;     multi-hot 0/1 vector of length mlh.classes
  * bits           int            code length q
  * code           array&lt;long&gt;    the sign code packed as PackedCodes words: bit i of the code in word i / 64, bit i % 64
- * continuous     array&lt;float&gt;   (jobs.continuous = true) the branch's tanh output u, q values
- * gate_centre    array&lt;float&gt;   (jobs.gates = true) the centre branch's softmax gate weights over the K experts
- * gate_pairwise  array&lt;float&gt;   (jobs.gates = true) the pairwise branch's
+ * continuous     array&lt;float&gt;   (jobs.encode.continuous = true) the branch's tanh output u, q values
+ * gate_centre    array&lt;float&gt;   (jobs.encode.gates = true) the centre branch's softmax gate weights over the K experts
+ * gate_pairwise  array&lt;float&gt;   (jobs.encode.gates = true) the pairwise branch's
  * </pre>
  *
  * <p>Files: one Parquet file per input partition, committed as a whole ({@code CommittedOutput}).

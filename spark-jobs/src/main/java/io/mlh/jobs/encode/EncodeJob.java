@@ -35,7 +35,7 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * {@code mlh-encode.jar}: a model bundle and a shard table (or the images themselves, {@code
- * jobs.encode-input = source}) -> distributed inference -> the Parquet hash-code table (id, split, labels, bits, packed code words, optionally the continuous code),
+ * jobs.encode.input = source}) -> distributed inference -> the Parquet hash-code table (id, split, labels, bits, packed code words, optionally the continuous code),
  * committed atomically. The model reaches the executors once through BigDL's weight-sharing
  * broadcast; each partition encodes in batches.
  */
@@ -49,7 +49,7 @@ public final class EncodeJob {
     }
 
     /**
-     * Encodes every row of the shard table, or with {@code jobs.encode-input = source} every image of the
+     * Encodes every row of the shard table, or with {@code jobs.encode.input = source} every image of the
      * source {@code data.*} describes; returns the number of codes written.
      */
     public static long run(SparkSession spark, JobSettings s) throws IOException {
@@ -59,14 +59,14 @@ public final class EncodeJob {
         EncodeBranch branch = s.model.encodeBranch() != EncodeBranch.AUTO ? s.model.encodeBranch() : m.effectiveEncodeBranch();
         boolean mkldnn = s.model.engine() == MlhConfig.Engine.MKLDNN;
         if (s.gates && m.effectiveMohMode() == MlhConfig.MohMode.NONE) {
-            throw new ConfigError("mlh.jobs.gates", "the model at " + s.modelPath + " has no MoH gates (method " + MlhConfig.configName(m.method())
-                    + ", moh.mode " + MlhConfig.configName(m.effectiveMohMode()) + ")");
+            throw new ConfigError("mlh.jobs.encode.gates", "the model at " + s.modelPath + " has no MoH gates (method " + m.method().configName()
+                    + ", moh.mode " + m.effectiveMohMode().configName() + ")");
         }
-        if (s.gates && mkldnn) throw new ConfigError("mlh.jobs.gates", "reads the gate layers of the plain graph: use train.engine = mklblas");
+        if (s.gates && mkldnn) throw new ConfigError("mlh.jobs.encode.gates", "reads the gate layers of the plain graph: use train.engine = mklblas");
         Settings job = new Settings(m.bits(), branch == EncodeBranch.PAIRWISE ? MlhNet.PAIRWISE_OUTPUT : MlhNet.CENTRE_OUTPUT, s.continuous, s.gates);
         ExecutorInference inference = new ExecutorInference(spark.sparkContext(), bundle.net,
                 new Framing(m.inputSize(), m.inputChannels(), bundle.mean, bundle.std, bundle.centreCrop), s.encodeBatchSize, mkldnn);
-        String what = m.bits() + " bits (" + MlhConfig.configName(branch) + " branch)";
+        String what = m.bits() + " bits (" + branch.configName() + " branch)";
 
         if (s.encodeInput == JobSettings.EncodeInput.SOURCE) {
             SourceImages images = SourceImages.read(spark, s);

@@ -18,8 +18,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Retrieval quality of a code table: the queries (split = query of {@code jobs.query-codes}) against
- * the database (split = database of {@code jobs.database-codes}), by the metrics of
+ * Retrieval quality of a code table: the queries (split = query of {@code jobs.evaluate.query-codes}) against
+ * the database (split = database of {@code jobs.evaluate.database-codes}), by the metrics of
  * {@link io.mlh.core.eval.RetrievalMetrics} and with exactly its numbers. Writes
  * {@code <paths.report>/metrics.json} and {@code report.html} with its plots ({@link HtmlReport}), committed
  * atomically, and prints a short table.
@@ -36,7 +36,7 @@ import org.apache.spark.sql.SparkSession;
  *       only the AP numerator within K and the relevant items within each cut ({@link CutSums}).
  * </ol>
  * The driver holds about queries x partitions x (bits + 1) counts (partitions = {@code
- * jobs.evaluate-partitions}, by default Spark's default parallelism), the same for any database
+ * jobs.evaluate.partitions}, by default Spark's default parallelism), the same for any database
  * size; each task holds the queries, the offsets and one row at a time (plus Spark's sort, which
  * spills). The price is a second pass over the database.
  */

@@ -28,7 +28,7 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /**
  * {@code report.html} beside {@code metrics.json}: the headline figures, the PR curve by Hamming radius,
- * precision@N and, when {@code jobs.compare-reports} names earlier reports, mAP against code length, as
+ * precision@N and, when {@code jobs.evaluate.compare-reports} names earlier reports, mAP against code length, as
  * PNG plots drawn by JFreeChart on a headless AWT. A plain page with relative links: it opens from a
  * local copy of the report directory, or from HDFS through any file browser.
  */

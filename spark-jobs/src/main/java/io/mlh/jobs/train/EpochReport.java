@@ -30,8 +30,8 @@ import scala.Tuple2;
  * What the train job measures after each epoch, in one forward pass on the executors (the encode job's
  * {@link ExecutorInference}, so it scales with the cluster as training does): every loss term on a
  * fixed probe batch of training images, and the validation mAP of each trained branch, the first
- * {@code jobs.validation-queries} query rows (held out of training) ranked against the first
- * {@code jobs.validation-database} database rows. The rows stay encoded (JPEG / raw bytes), cached on
+ * {@code jobs.train.validation-queries} query rows (held out of training) ranked against the first
+ * {@code jobs.train.validation-database} database rows. The rows stay encoded (JPEG / raw bytes), cached on
  * the executors; only their labels and, each epoch, their codes come to the driver.
  */
 final class EpochReport {

@@ -32,7 +32,7 @@ import org.apache.spark.storage.StorageLevel;
  * Trains one epoch per optimiser call so that after each epoch it logs every loss term (on a fixed
  * probe batch, {@link EpochReport}), throughput (of the whole epoch, and of its training alone), the validation mAP and ETA, writes them as TensorBoard
  * scalars ({@link TensorBoardLog}, step = epoch), and checkpoints model and optimiser state;
- * {@code jobs.resume} continues from the newest checkpoint.
+ * {@code jobs.train.resume} continues from the newest checkpoint.
  */
 public final class TrainJob {
     private static final Logger LOG = Logger.getLogger(TrainJob.class);
@@ -126,7 +126,7 @@ public final class TrainJob {
                     // silently rebuilds a lost one from the epoch's start: the epoch is redone from the last checkpoint
                     if (attempt > s.epochRetries) {
                         throw new IllegalStateException("epoch " + epoch + " lost executors " + lost + " in each of its "
-                                + attempt + " attempts (jobs.epoch-retries = " + s.epochRetries + ")", failure);
+                                + attempt + " attempts (jobs.train.epoch-retries = " + s.epochRetries + ")", failure);
                     }
                     LOG.warn(String.format("epoch %d/%d lost executor(s) %s%s: redoing it from the checkpoint of epoch %d (retry %d of %d)",
                             epoch, c.epochs(), lost, failure == null ? "" : " and failed (" + failure + ")", epoch - 1, attempt, s.epochRetries));

@@ -104,14 +104,14 @@ class AnalysisPipelineTest {
         spark.conf().set("spark.sql.shuffle.partitions", "4");
         shards = ShardJob.run(spark, settings());
         trained = TrainJob.run(spark, settings());
-        encoded = EncodeJob.run(spark, settings("jobs.gates=true"));
+        encoded = EncodeJob.run(spark, settings("jobs.encode.gates=true"));
         evaluated = EvaluateJob.run(spark, settings());
         // a 32-bit run's report beside this one (its figures by hand: a second real run would double the test's time)
         Path other = Files.createDirectories(dir.resolve("report-32"));
         Files.write(other.resolve("metrics.json"), "{\"bits\": 32, \"top_k\": 0, \"map\": 0.5}".getBytes(StandardCharsets.UTF_8));
         Files.createFile(other.resolve("_MLH_COMMITTED"));
         compared = EvaluateJob.run(spark, settings("paths.report=" + dir.resolve("report-compared"),
-                "jobs.compare-reports=[\"" + dir.resolve("report") + "\", \"" + other + "\"]"));
+                "jobs.evaluate.compare-reports=[\"" + dir.resolve("report") + "\", \"" + other + "\"]"));
     }
 
     @AfterAll
@@ -125,7 +125,7 @@ class AnalysisPipelineTest {
         List<String> args = new ArrayList<>(Arrays.asList("-", "spark.master=local[2]", "model.input-channels=1", "model.input-size=28",
                 "data.mean=[0.286]", "data.std=[0.353]", "bits=" + BITS, "train.batch-size=32", "train.epochs=" + EPOCHS,
                 "data.root=" + dir.resolve("idx"), "data.queries-per-class=5", "data.train-per-class=20", "data.shards=4",
-                "jobs.evaluate-partitions=3", "jobs.validation-queries=30", "jobs.validation-database=200", "jobs.progress-interval=0s",
+                "jobs.evaluate.partitions=3", "jobs.train.validation-queries=30", "jobs.train.validation-database=200", "jobs.progress-interval=0s",
                 "paths.shards=" + dir.resolve("shards"), "paths.model=" + dir.resolve("model"), "paths.codes=" + dir.resolve("codes"),
                 "paths.report=" + dir.resolve("report")));
         args.addAll(Arrays.asList(more));

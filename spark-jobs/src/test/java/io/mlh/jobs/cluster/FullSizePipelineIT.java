@@ -47,8 +47,8 @@ class FullSizePipelineIT {
                 "-", "classes=10", "bits=16", "model.backbone=resnet-18", "model.input-size=224", "train.engine=mkldnn",
                 "data.source=list", "data.root=" + images, "data.on-bad-record=skip", "data.shards=2",
                 "data.centre-crop=0.875", "data.augment.flip=true", "data.augment.resized-crop=true",
-                "train.epochs=2", "train.batch-size=16", "jobs.validation-queries=10", "jobs.validation-database=40",
-                "jobs.encode-batch-size=16",
+                "train.epochs=2", "train.batch-size=16", "jobs.train.validation-queries=10", "jobs.train.validation-database=40",
+                "jobs.encode.batch-size=16",
                 "paths.shards=" + out.resolve("shards"), "paths.model=" + out.resolve("model"),
                 "paths.codes=" + out.resolve("codes"), "paths.report=" + out.resolve("report"));
         Path jars = Paths.get("target").toAbsolutePath();

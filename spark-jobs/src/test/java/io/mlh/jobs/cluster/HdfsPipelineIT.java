@@ -39,7 +39,7 @@ class HdfsPipelineIT {
 
             submit(dir, "shard", "io.mlh.jobs.shard.ShardJob", "mlh-train.jar", conf);
             submit(dir, "train", null, "mlh-train.jar", with(conf, "train.epochs=1"));
-            submit(dir, "train-resumed", null, "mlh-train.jar", with(conf, "train.epochs=2", "jobs.resume=true"));
+            submit(dir, "train-resumed", null, "mlh-train.jar", with(conf, "train.epochs=2", "jobs.train.resume=true"));
             submit(dir, "encode", null, "mlh-encode.jar", conf);
             submit(dir, "evaluate", "io.mlh.jobs.evaluate.EvaluateJob", "mlh-encode.jar", conf);
 

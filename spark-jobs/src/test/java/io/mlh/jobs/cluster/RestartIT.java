@@ -64,7 +64,7 @@ class RestartIT {
         assertTrue(last >= KILL_AFTER && last < EPOCHS, "killed too late: checkpoints " + kept);
         assertFalse(Files.exists(model), "a killed run must not leave a model");
 
-        run("train-resume", null, "mlh-train.jar", with(resumed, "jobs.resume=true"));
+        run("train-resume", null, "mlh-train.jar", with(resumed, "jobs.train.resume=true"));
         Path resumeLog = dir.resolve("train-resume.log");
         assertTrue(Faults.read(resumeLog).contains("resuming after epoch " + last + " from "), Jvm.tail(resumeLog, 40));
         assertEquals(Faults.range(1, last), Faults.epochsLogged(killedLog).subList(0, last), "the killed run's epochs");
@@ -83,7 +83,7 @@ class RestartIT {
     void encodeKilledWhileWritingLeavesNoTableAndItsRerunOne() throws Exception {
         Path codes = out.resolve("codes-killed");
         // small batches: the write takes long enough to be caught in the middle
-        List<String> encode = with(conf, "paths.codes=" + codes, "jobs.encode-batch-size=2");
+        List<String> encode = with(conf, "paths.codes=" + codes, "jobs.encode.batch-size=2");
         Path log = dir.resolve("encode-killed.log");
         Process job = StandaloneCluster.start(LOCAL, log, submitArgs(null, "mlh-encode.jar", encode));
         Faults.await("a part file in the staging directory", job, log, 600, () -> !partFiles(codes).isEmpty());

@@ -1,5 +1,6 @@
 package io.mlh.jobs.common;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Every profile in conf/ loads and validates with the jobs' keys; job keys are checked like model keys. */
 class ProfilesTest {
@@ -50,5 +53,51 @@ class ProfilesTest {
         ConfigError ratio = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.augment.resized-crop=true",
                 "data.augment.crop-ratio=[0, 1]"}));
         assertTrue(ratio.getMessage().contains("mlh.data.augment.crop-ratio"), ratio.getMessage());
+    }
+
+    /** Every job key's value is read through ConfigReader: a wrong type names the key and the value. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "jobs.train.resume=maybe          | mlh.jobs.train.resume          | true or false",
+        "jobs.train.epoch-retries=two     | mlh.jobs.train.epoch-retries   | an integer",
+        "jobs.encode.batch-size=1.5       | mlh.jobs.encode.batch-size     | an integer",
+        "jobs.encode.batch-size=0         | mlh.jobs.encode.batch-size     | >= 1",
+        "jobs.encode.input=hdfs           | mlh.jobs.encode.input          | shards, source",
+        "jobs.evaluate.precision-at=[0]   | mlh.jobs.evaluate.precision-at | >= 1",
+        "jobs.evaluate.precision-at=100   | mlh.jobs.evaluate.precision-at | a list of integers",
+        "jobs.evaluate.compare-reports=3  | mlh.jobs.evaluate.compare-reports | a list of strings",
+        "jobs.progress-interval=soon      | mlh.jobs.progress-interval     | a duration",
+        "data.shard-size=big              | mlh.data.shard-size            | a size in bytes",
+        "data.augment.flip=1              | mlh.data.augment.flip          | true or false",
+        "data.augment.crop-padding=32     | mlh.data.augment.crop-padding  | in 0..31"})
+    void mistypedJobKeysAreConfigErrorsNamingTheKey(String override, String key, String expected) {
+        ConfigError e = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", override}));
+        assertTrue(e.getMessage().contains("'" + key + "'") && e.getMessage().contains(expected), e.getMessage());
+    }
+
+    /** The job keys before they had one section per job: each is refused, naming the key it became. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "jobs.resume=true,               jobs.train.resume",
+        "jobs.epoch-retries=1,           jobs.train.epoch-retries",
+        "jobs.tensorboard=false,         jobs.train.tensorboard",
+        "jobs.tensorboard-dir=/tmp/tb,   jobs.train.tensorboard-dir",
+        "jobs.validation-queries=10,     jobs.train.validation-queries",
+        "jobs.validation-database=10,    jobs.train.validation-database",
+        "jobs.continuous=true,           jobs.encode.continuous",
+        "jobs.gates=true,                jobs.encode.gates",
+        "jobs.encode-input=source,       jobs.encode.input",
+        "jobs.encode-batch-size=16,      jobs.encode.batch-size",
+        "jobs.query-codes=/tmp/q,        jobs.evaluate.query-codes",
+        "jobs.database-codes=/tmp/d,     jobs.evaluate.database-codes",
+        "jobs.top-k=100,                 jobs.evaluate.top-k",
+        "jobs.precision-at=[10],         jobs.evaluate.precision-at",
+        "jobs.evaluate-partitions=4,     jobs.evaluate.partitions",
+        "jobs.compare-reports=[],        jobs.evaluate.compare-reports"})
+    void flatJobKeysAreRefusedWithTheirNewName(String override, String renamed) {
+        ConfigError e = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", override}));
+        String old = "mlh." + override.substring(0, override.indexOf('='));
+        assertTrue(e.getMessage().contains("'" + old + "': unknown key; did you mean 'mlh." + renamed + "'?"), e.getMessage());
+        assertDoesNotThrow(() -> JobSettings.fromArgs(new String[] {"-", renamed + override.substring(override.indexOf('='))}));
     }
 }

@@ -73,7 +73,7 @@ class EvaluateJobTest {
         String codes = write("codes16", rows, 5);
         for (int k : new int[] {0, 1, 37, 100000}) {
             String report = dir.resolve("report16-" + k).toString();
-            EvaluateJob.Result r = EvaluateJob.run(spark, settings(codes, codes, report, "jobs.top-k=" + k));
+            EvaluateJob.Result r = EvaluateJob.run(spark, settings(codes, codes, report, "jobs.evaluate.top-k=" + k));
             assertMatchesReference(rows, rows, k, r);
             assertEquals(40, r.queries);
             assertEquals(700, r.database);
@@ -91,7 +91,7 @@ class EvaluateJobTest {
         }
         String q = write("q72", queryTable, 2), db = write("db72", databaseTable, 6);
         for (int k : new int[] {0, 25}) {
-            EvaluateJob.Result r = EvaluateJob.run(spark, settings(q, db, dir.resolve("report72-" + k).toString(), "jobs.top-k=" + k));
+            EvaluateJob.Result r = EvaluateJob.run(spark, settings(q, db, dir.resolve("report72-" + k).toString(), "jobs.evaluate.top-k=" + k));
             assertMatchesReference(queryTable, databaseTable, k, r);
             assertTrue(r.precisionWithinRadius2 > 0.2, "clustered codes must find neighbours within radius 2: " + r.precisionWithinRadius2);
         }
@@ -104,7 +104,7 @@ class EvaluateJobTest {
         String codes = write("codes-partitions", rows, 3);
         for (int partitions : new int[] {1, 16}) {
             String report = dir.resolve("report-partitions-" + partitions).toString();
-            EvaluateJob.Result r = EvaluateJob.run(spark, settings(codes, codes, report, "jobs.top-k=37", "jobs.evaluate-partitions=" + partitions));
+            EvaluateJob.Result r = EvaluateJob.run(spark, settings(codes, codes, report, "jobs.evaluate.top-k=37", "jobs.evaluate.partitions=" + partitions));
             assertMatchesReference(rows, rows, 37, r);
         }
     }
@@ -113,7 +113,7 @@ class EvaluateJobTest {
     void reportIsCommittedAndNotOverwrittenUnlessAsked() throws IOException {
         List<Row> rows = randomRows(new Random(3), 10, 120, 0, 24, 4, 0.1);
         String codes = write("codes-report", rows, 3), report = dir.resolve("report").toString();
-        EvaluateJob.Result r = EvaluateJob.run(spark, settings(codes, codes, report, "jobs.top-k=50"));
+        EvaluateJob.Result r = EvaluateJob.run(spark, settings(codes, codes, report, "jobs.evaluate.top-k=50"));
         assertTrue(Files.exists(dir.resolve("report").resolve(CommittedOutput.MARKER)));
         JsonNode json = new ObjectMapper().readTree(dir.resolve("report").resolve(EvaluateJob.METRICS).toFile());
         assertEquals(24, json.get("bits").asInt());
@@ -134,7 +134,7 @@ class EvaluateJobTest {
 
         IOException exists = assertThrows(IOException.class, () -> EvaluateJob.run(spark, settings(codes, codes, report)));
         assertTrue(exists.getMessage().contains("already exists"), exists.getMessage());
-        EvaluateJob.Result again = EvaluateJob.run(spark, settings(codes, codes, report, "jobs.top-k=50", "jobs.overwrite=true"));
+        EvaluateJob.Result again = EvaluateJob.run(spark, settings(codes, codes, report, "jobs.evaluate.top-k=50", "jobs.overwrite=true"));
         assertEquals(r.map, again.map, 0.0);
         try (java.util.stream.Stream<Path> left = Files.list(dir)) {
             assertFalse(left.anyMatch(p -> p.getFileName().toString().startsWith(".report.")), "staging or replaced directories left behind");
@@ -287,8 +287,8 @@ class EvaluateJobTest {
     }
 
     private static JobSettings settings(String queries, String database, String report, String... more) {
-        List<String> args = new ArrayList<>(Arrays.asList("-", "jobs.query-codes=" + queries, "jobs.database-codes=" + database,
-                "paths.report=" + report, "jobs.precision-at=[1, 10, 100, 1000]"));
+        List<String> args = new ArrayList<>(Arrays.asList("-", "jobs.evaluate.query-codes=" + queries, "jobs.evaluate.database-codes=" + database,
+                "paths.report=" + report, "jobs.evaluate.precision-at=[1, 10, 100, 1000]"));
         args.addAll(Arrays.asList(more));
         return JobSettings.fromArgs(args.toArray(new String[0]));
     }

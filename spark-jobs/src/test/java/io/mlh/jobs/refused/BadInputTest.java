@@ -160,7 +160,7 @@ class BadInputTest {
                 copyTree(cifar, in.resolve("images"));
                 Files.write(in.resolve("images/train/dog/0002.png"), "a text file named like an image".getBytes(StandardCharsets.UTF_8));
                 copyTree(model, in.resolve("model"));
-                conf.addAll(Arrays.asList("jobs.encode-input=source", "data.source=folder", "data.root=" + in.resolve("images"),
+                conf.addAll(Arrays.asList("jobs.encode.input=source", "data.source=folder", "data.root=" + in.resolve("images"),
                         "data.queries-per-class=1", "data.train-per-class=1"));
                 break;
             case ZERO_BYTE_IDX:
@@ -185,7 +185,7 @@ class BadInputTest {
             case QUERY_AND_DATABASE_BITS_DIFFER:
                 codes(in.resolve("q16"), 16, "query");
                 codes(in.resolve("db32"), 32, "database");
-                conf.addAll(Arrays.asList("jobs.query-codes=" + in.resolve("q16"), "jobs.database-codes=" + in.resolve("db32")));
+                conf.addAll(Arrays.asList("jobs.evaluate.query-codes=" + in.resolve("q16"), "jobs.evaluate.database-codes=" + in.resolve("db32")));
                 break;
             case MODEL_CHECKSUM_MISMATCH:
                 copyTree(model, in.resolve("model"));
@@ -208,7 +208,7 @@ class BadInputTest {
                 copyTree(shared.resolve("trained-checkpoints"), checkpoints);
                 if (bad == Bad.TAMPERED_CHECKPOINT_STATE) Files.write(checkpoints.resolve("epoch-1/optim.state"), Gadget.bytes());
                 else Files.delete(checkpoints.resolve("epoch-1/SHA256SUMS"));
-                conf.addAll(Arrays.asList("jobs.resume=true", "train.epochs=2"));
+                conf.addAll(Arrays.asList("jobs.train.resume=true", "train.epochs=2"));
                 break;
             case UNCOMMITTED_MODEL: // a train job killed before its commit
                 copyTree(model, in.resolve("model"));

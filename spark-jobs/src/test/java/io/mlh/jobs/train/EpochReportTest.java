@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 class EpochReportTest {
     @Test
     void heldOutRowsSpanTheClassesOfAClassSortedTable() {
-        JobSettings s = JobSettings.fromArgs(new String[] {"-", "spark.master=local[1]", "jobs.validation-queries=20",
-                "jobs.validation-database=50"});
+        JobSettings s = JobSettings.fromArgs(new String[] {"-", "spark.master=local[1]", "jobs.train.validation-queries=20",
+                "jobs.train.validation-database=50"});
         SparkSession spark = Spark.start("validation-test", s);
         try {
             List<Row> rows = new ArrayList<>();

@@ -72,7 +72,7 @@ class TrainEncodeTest {
         TrainJob.Result first = TrainJob.run(spark, settings(conf));
         assertEquals(1, first.lastEpoch);
         conf.set(conf.size() - 1, "train.epochs=2");
-        conf.add("jobs.resume=true");
+        conf.add("jobs.train.resume=true");
         TrainJob.Result resumed = TrainJob.run(spark, settings(conf));
         assertEquals(2, resumed.firstEpoch, "resume must continue after the checkpointed epoch");
         assertTrue(Files.exists(dir.resolve("model-checkpoints/epoch-2/_MLH_COMMITTED")));
@@ -126,7 +126,7 @@ class TrainEncodeTest {
     }
 
     /**
-     * {@code jobs.encode-input = source}: the same images as PNG files in class folders, plus one broken
+     * {@code jobs.encode.input = source}: the same images as PNG files in class folders, plus one broken
      * file, encoded without a shard table: the codes are the model's signs on those images, and the
      * broken file is the one reject.
      */
@@ -148,7 +148,7 @@ class TrainEncodeTest {
         Files.write(broken, Arrays.copyOf(Files.readAllBytes(root.resolve("train/class-3").resolve(firstOfClass(picked, 3) + ".png")), 40));
 
         List<String> source = new ArrayList<>(conf);
-        source.addAll(Arrays.asList("jobs.encode-input=source", "data.source=folder", "data.root=" + root, "data.folder-split=train",
+        source.addAll(Arrays.asList("jobs.encode.input=source", "data.source=folder", "data.root=" + root, "data.folder-split=train",
                 "data.queries-per-class=1", "data.train-per-class=0", "data.shards=2", "data.on-bad-record=skip",
                 "paths.codes=" + dir.resolve("folder-codes")));
         assertEquals(50, EncodeJob.run(spark, settings(source)));
@@ -227,7 +227,7 @@ class TrainEncodeTest {
     /** Trains a 16-bit model on {@code shards} for {@code epochs} epochs, into {@code dir}. */
     private static void trainSmall(Path dir, String shards, int epochs) throws IOException {
         TrainJob.run(spark, settings(Arrays.asList("model.input-channels=1", "model.input-size=28", "data.mean=[0.286]",
-                "data.std=[0.353]", "bits=16", "train.batch-size=32", "train.epochs=" + epochs, "jobs.tensorboard=false",
+                "data.std=[0.353]", "bits=16", "train.batch-size=32", "train.epochs=" + epochs, "jobs.train.tensorboard=false",
                 "paths.shards=" + shards, "paths.model=" + dir.resolve("model"))));
     }
 
