@@ -32,8 +32,15 @@ public final class CatalogueMemoryBench {
         int lines = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
         Path lists = work.toPath().resolve("lists-" + lines);
         if (!Files.exists(lists.resolve("train.txt"))) writeLists(lists, lines);
-        JobSettings s = JobSettings.fromArgs(new String[] {"-", "spark.master=local[2]", "classes=100", "data.source=list",
-                "data.root=" + work.toPath().resolve("images"), "data.list-dir=" + lists, "data.shards=64"});
+        JobSettings s = JobSettings.fromArgs(new String[] {
+            "-",
+            "spark.master=local[2]",
+            "classes=100",
+            "data.source=list",
+            "data.root=" + work.toPath().resolve("images"),
+            "data.list-dir=" + lists,
+            "data.shards=64"
+        });
         SparkSession spark = Spark.start("catalogue-memory", s);
         try {
             long before = HeapWatch.liveNow();
@@ -46,7 +53,8 @@ public final class CatalogueMemoryBench {
             long held = HeapWatch.liveNow() - before, above = Math.max(peak - before, held);
             double perLine = (double) held / images.catalogued();
             System.out.printf("catalogue %d %.1f %.0f %.1f%n", images.catalogued(), held / 1e6, perLine, above / 1e6);
-            System.out.printf("# %d list lines catalogued: %.1f MB live on the driver (%.0f bytes a line), peak %.1f MB above the baseline%n",
+            System.out.printf(
+                    "# %d list lines catalogued: %.1f MB live on the driver (%.0f bytes a line), peak %.1f MB above the baseline%n",
                     images.catalogued(), held / 1e6, perLine, above / 1e6);
         } finally {
             spark.stop();
@@ -58,13 +66,18 @@ public final class CatalogueMemoryBench {
         SplittableRandom rng = new SplittableRandom(42);
         int queries = lines / 100;
         try (BufferedWriter test = Files.newBufferedWriter(dir.resolve("test.txt"), StandardCharsets.UTF_8);
-             BufferedWriter db = Files.newBufferedWriter(dir.resolve("database.txt"), StandardCharsets.UTF_8);
-             BufferedWriter train = Files.newBufferedWriter(dir.resolve("train.txt"), StandardCharsets.UTF_8)) {
+                BufferedWriter db = Files.newBufferedWriter(dir.resolve("database.txt"), StandardCharsets.UTF_8);
+                BufferedWriter train = Files.newBufferedWriter(dir.resolve("train.txt"), StandardCharsets.UTF_8)) {
             for (int i = 0; i < lines; i++) {
                 int c = rng.nextInt(100);
                 String wnid = String.format("n%08d", 1440764 + c * 9973);
-                StringBuilder b = new StringBuilder(i < queries ? "val/" : "train/").append(wnid).append('/').append(wnid)
-                        .append('_').append(i).append(".JPEG");
+                StringBuilder b = new StringBuilder(i < queries ? "val/" : "train/")
+                        .append(wnid)
+                        .append('/')
+                        .append(wnid)
+                        .append('_')
+                        .append(i)
+                        .append(".JPEG");
                 for (int k = 0; k < 100; k++) b.append(k == c ? " 1" : " 0");
                 String line = b.append('\n').toString();
                 if (i < queries) {

@@ -36,35 +36,59 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class DriverMemoryBench {
     static final String OFF_HEAP = "2g";
-    private static final Pattern PASSES = Pattern.compile("pass 1 \\(counts\\) ([0-9.]+) s, pass 2 \\(sums\\) ([0-9.]+) s");
+    private static final Pattern PASSES =
+            Pattern.compile("pass 1 \\(counts\\) ([0-9.]+) s, pass 2 \\(sums\\) ([0-9.]+) s");
 
     private DriverMemoryBench() {}
 
     public static void main(String[] args) throws Exception {
-        String[] sizes = System.getProperty("bench.sizes", "100000,1000000,4000000").split(",");
+        String[] sizes =
+                System.getProperty("bench.sizes", "100000,1000000,4000000").split(",");
         int queries = Integer.getInteger("bench.queries", 1000), bits = Integer.getInteger("bench.bits", 64);
         String heap = System.getProperty("bench.heap", "768m"), baseline = System.getProperty("bench.baseline", "");
         File dir = new File(System.getProperty("bench.dir", "mlh-bench/target/bench-memory")).getAbsoluteFile();
         long timeout = Long.getLong("bench.timeout", 240);
 
         List<String> tables = new ArrayList<>();
-        for (String size : sizes) tables.add(new File(dir, "codes-" + queries + "q-" + size.trim() + "-" + bits + "b").getPath());
+        for (String size : sizes)
+            tables.add(new File(dir, "codes-" + queries + "q-" + size.trim() + "-" + bits + "b").getPath());
         writeMissing(tables, sizes, queries, bits);
 
-        System.out.printf(Locale.ROOT, "%nevaluate, %d queries, %d-bit codes, mAP@all, Spark local[2], each run its own JVM at -Xmx%s"
-                + " (Spark's sort and shuffle pages off the heap, up to %s)%n", queries, bits, heap, OFF_HEAP);
-        System.out.printf(Locale.ROOT, "%10s %-8s %-8s %8s %8s %13s %13s %8s %8s %11s%n", "database", "version", "result", "job s", "passes s",
-                "pairs/s job", "pairs/s pass", "idle MB", "live MB", "after-GC MB");
+        System.out.printf(
+                Locale.ROOT,
+                "%nevaluate, %d queries, %d-bit codes, mAP@all, Spark local[2], each run its own JVM at -Xmx%s"
+                        + " (Spark's sort and shuffle pages off the heap, up to %s)%n",
+                queries,
+                bits,
+                heap,
+                OFF_HEAP);
+        System.out.printf(
+                Locale.ROOT,
+                "%10s %-8s %-8s %8s %8s %13s %13s %8s %8s %11s%n",
+                "database",
+                "version",
+                "result",
+                "job s",
+                "passes s",
+                "pairs/s job",
+                "pairs/s pass",
+                "idle MB",
+                "live MB",
+                "after-GC MB");
         boolean oldFailed = false;
         for (int i = 0; i < sizes.length; i++) {
             Map<String, String> now = run("new", "", tables.get(i), dir, heap, timeout, sizes[i].trim());
             if (!baseline.isEmpty() && oldFailed) {
-                System.out.printf(Locale.ROOT, "%10s %-8s skipped (failed on a smaller database)%n", sizes[i].trim(), "old");
+                System.out.printf(
+                        Locale.ROOT, "%10s %-8s skipped (failed on a smaller database)%n", sizes[i].trim(), "old");
             } else if (!baseline.isEmpty()) {
                 Map<String, String> old = run("old", baseline, tables.get(i), dir, heap, timeout, sizes[i].trim());
                 oldFailed = old.isEmpty();
                 if (now.containsKey("peakLive") && old.containsKey("peakLive")) {
-                    System.out.printf(Locale.ROOT, "%10s old - new: %s MB peak live heap; mAP equal: %s%n", sizes[i].trim(),
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%10s old - new: %s MB peak live heap; mAP equal: %s%n",
+                            sizes[i].trim(),
                             HeapWatch.mb(Long.parseLong(old.get("peakLive")) - Long.parseLong(now.get("peakLive"))),
                             old.get("map").equals(now.get("map")));
                 }
@@ -78,9 +102,17 @@ public final class DriverMemoryBench {
         try {
             for (int i = 0; i < tables.size(); i++) {
                 if (new File(tables.get(i), CommittedOutput.MARKER).exists()) continue;
-                if (spark == null) spark = Spark.start("bench-memory-tables", JobSettings.fromArgs(new String[] {"-", "spark.master=local[2]"}));
+                if (spark == null)
+                    spark = Spark.start(
+                            "bench-memory-tables", JobSettings.fromArgs(new String[] {"-", "spark.master=local[2]"}));
                 long t0 = System.nanoTime();
-                SyntheticCodeTable.write(spark, new Path(tables.get(i)).toString(), queries, Long.parseLong(sizes[i].trim()), bits, 2024);
+                SyntheticCodeTable.write(
+                        spark,
+                        new Path(tables.get(i)).toString(),
+                        queries,
+                        Long.parseLong(sizes[i].trim()),
+                        bits,
+                        2024);
                 System.out.printf(Locale.ROOT, "wrote %s (%.1f s)%n", tables.get(i), (System.nanoTime() - t0) / 1e9);
             }
         } finally {
@@ -89,7 +121,8 @@ public final class DriverMemoryBench {
     }
 
     /** One evaluation in a fresh JVM; prints its row and returns its figures (none if it failed). */
-    private static Map<String, String> run(String version, String classesFirst, String table, File dir, String heap, long timeout, String size)
+    private static Map<String, String> run(
+            String version, String classesFirst, String table, File dir, String heap, long timeout, String size)
             throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
@@ -104,12 +137,16 @@ public final class DriverMemoryBench {
         cmd.add("-Dspark.memory.offHeap.enabled=true");
         cmd.add("-Dspark.memory.offHeap.size=" + OFF_HEAP);
         cmd.add("-cp");
-        cmd.add((classesFirst.isEmpty() ? "" : classesFirst + File.pathSeparator) + System.getProperty("java.class.path"));
+        cmd.add((classesFirst.isEmpty() ? "" : classesFirst + File.pathSeparator)
+                + System.getProperty("java.class.path"));
         cmd.add(EvaluateOnce.class.getName());
         cmd.add(table);
         cmd.add(new File(dir, "report-" + version + "-" + size).getPath());
         File log = new File(dir, "evaluate-" + version + "-" + size + ".log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log)
+                .start();
         String result;
         if (!p.waitFor(timeout, TimeUnit.SECONDS)) {
             p.destroyForcibly().waitFor();
@@ -120,9 +157,13 @@ public final class DriverMemoryBench {
         Map<String, String> figures = new HashMap<>();
         for (String line : Files.readAllLines(log.toPath(), StandardCharsets.UTF_8)) {
             Matcher passes = PASSES.matcher(line); // EvaluateJob's own log line (the two-pass job only)
-            if (passes.find()) figures.put("passes", Double.toString(Double.parseDouble(passes.group(1)) + Double.parseDouble(passes.group(2))));
+            if (passes.find())
+                figures.put(
+                        "passes",
+                        Double.toString(Double.parseDouble(passes.group(1)) + Double.parseDouble(passes.group(2))));
             if (!line.startsWith(EvaluateOnce.RESULT)) continue;
-            for (String kv : line.substring(EvaluateOnce.RESULT.length()).trim().split(" ")) figures.put(kv.split("=")[0], kv.split("=")[1]);
+            for (String kv : line.substring(EvaluateOnce.RESULT.length()).trim().split(" "))
+                figures.put(kv.split("=")[0], kv.split("=")[1]);
         }
         if (figures.isEmpty() || !result.equals("ok")) {
             if (result.equals("ok")) result = "no result";
@@ -132,10 +173,24 @@ public final class DriverMemoryBench {
         }
         double seconds = Double.parseDouble(figures.get("seconds"));
         double pairs = Double.parseDouble(figures.get("queries")) * Double.parseDouble(figures.get("database"));
-        String passes = figures.containsKey("passes") ? String.format(Locale.ROOT, "%.1f", Double.parseDouble(figures.get("passes"))) : "-";
-        String passRate = figures.containsKey("passes") ? String.format(Locale.ROOT, "%.3e", 2 * pairs / Double.parseDouble(figures.get("passes"))) : "-";
-        System.out.printf(Locale.ROOT, "%10s %-8s %-8s %8.1f %8s %13.3e %13s %8s %8s %11s%n", size, version, result, seconds, passes,
-                pairs / seconds, passRate, HeapWatch.mb(Long.parseLong(figures.get("idle"))), HeapWatch.mb(Long.parseLong(figures.get("peakLive"))),
+        String passes = figures.containsKey("passes")
+                ? String.format(Locale.ROOT, "%.1f", Double.parseDouble(figures.get("passes")))
+                : "-";
+        String passRate = figures.containsKey("passes")
+                ? String.format(Locale.ROOT, "%.3e", 2 * pairs / Double.parseDouble(figures.get("passes")))
+                : "-";
+        System.out.printf(
+                Locale.ROOT,
+                "%10s %-8s %-8s %8.1f %8s %13.3e %13s %8s %8s %11s%n",
+                size,
+                version,
+                result,
+                seconds,
+                passes,
+                pairs / seconds,
+                passRate,
+                HeapWatch.mb(Long.parseLong(figures.get("idle"))),
+                HeapWatch.mb(Long.parseLong(figures.get("peakLive"))),
                 HeapWatch.mb(Long.parseLong(figures.get("peakAfterGc"))));
         return figures;
     }

@@ -37,10 +37,18 @@ public final class EncodeSpeedBench {
     public static void main(String[] args) throws Exception {
         String label = args[0], root = args[1];
         File work = new File(args[2]).getAbsoluteFile();
-        List<String> a = new ArrayList<>(Arrays.asList("-", "spark.master=local[2]", "data.source=folder",
-                "data.root=" + root, "data.folder-split=test", "data.mean=[0.4914, 0.4822, 0.4465]",
-                "data.std=[0.2470, 0.2435, 0.2616]", "jobs.overwrite=true", "data.shards=4",
-                "paths.shards=" + new File(work, "shards"), "paths.model=" + new File(work, "model"),
+        List<String> a = new ArrayList<>(Arrays.asList(
+                "-",
+                "spark.master=local[2]",
+                "data.source=folder",
+                "data.root=" + root,
+                "data.folder-split=test",
+                "data.mean=[0.4914, 0.4822, 0.4465]",
+                "data.std=[0.2470, 0.2435, 0.2616]",
+                "jobs.overwrite=true",
+                "data.shards=4",
+                "paths.shards=" + new File(work, "shards"),
+                "paths.model=" + new File(work, "model"),
                 "paths.codes=" + new File(work, "codes")));
         a.addAll(Arrays.asList(args).subList(3, args.length));
         JobSettings s = JobSettings.fromArgs(a.toArray(new String[0]));
@@ -50,11 +58,17 @@ public final class EncodeSpeedBench {
             Configuration hadoop = spark.sparkContext().hadoopConfiguration();
             if (!new File(new File(work, "shards"), CommittedOutput.MARKER).exists()) ShardJob.run(spark, s);
             HashCentres centres = HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance());
-            new ModelBundle((AbstractModule) MlhNet.build(c), c, centres, s.mean, s.std, s.centreCrop).save(hadoop, s.modelPath, true);
+            new ModelBundle((AbstractModule) MlhNet.build(c), c, centres, s.mean, s.std, s.centreCrop)
+                    .save(hadoop, s.modelPath, true);
 
             String subset = new File(work, "warm-up-shards").toString();
             Path staging = CommittedOutput.stage(hadoop, subset, true);
-            spark.read().parquet(s.shardsPath).limit(c.inputSize() >= 224 ? 128 : 1280).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+            spark.read()
+                    .parquet(s.shardsPath)
+                    .limit(c.inputSize() >= 224 ? 128 : 1280)
+                    .write()
+                    .mode(SaveMode.Overwrite)
+                    .parquet(staging.toString());
             CommittedOutput.commit(hadoop, staging, subset);
             EncodeJob.run(spark, JobSettings.fromArgs(with(a, "paths.shards=" + subset)));
 

@@ -18,8 +18,15 @@ public final class EvaluateOnce {
     private EvaluateOnce() {}
 
     public static void main(String[] args) throws Exception {
-        JobSettings s = JobSettings.fromArgs(new String[] {"-", "spark.master=local[2]", "paths.codes=" + args[0], "paths.report=" + args[1],
-            "jobs.overwrite=true", "jobs.evaluate.top-k=0", "jobs.evaluate.precision-at=[100, 1000]"});
+        JobSettings s = JobSettings.fromArgs(new String[] {
+            "-",
+            "spark.master=local[2]",
+            "paths.codes=" + args[0],
+            "paths.report=" + args[1],
+            "jobs.overwrite=true",
+            "jobs.evaluate.top-k=0",
+            "jobs.evaluate.precision-at=[100, 1000]"
+        });
         SparkSession spark = Spark.start("bench-memory", s);
         try {
             long idle = HeapWatch.liveNow(); // Spark started, nothing evaluated yet
@@ -27,8 +34,17 @@ public final class EvaluateOnce {
                 long t0 = System.nanoTime();
                 EvaluateJob.Result r = EvaluateJob.run(spark, s);
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                System.out.println(String.format(Locale.ROOT, "%s database=%d queries=%d seconds=%.3f idle=%d peakLive=%d peakAfterGc=%d map=%.6f",
-                        RESULT, r.database, r.queries, seconds, idle, watch.peakLive(), watch.peakAfterGc(), r.map));
+                System.out.println(String.format(
+                        Locale.ROOT,
+                        "%s database=%d queries=%d seconds=%.3f idle=%d peakLive=%d peakAfterGc=%d map=%.6f",
+                        RESULT,
+                        r.database,
+                        r.queries,
+                        seconds,
+                        idle,
+                        watch.peakLive(),
+                        watch.peakAfterGc(),
+                        r.map));
             }
         } finally {
             spark.stop();

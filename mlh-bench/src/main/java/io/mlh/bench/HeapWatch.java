@@ -27,16 +27,18 @@ final class HeapWatch implements AutoCloseable {
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             ((NotificationEmitter) gc).addNotificationListener(listener, null, null);
         }
-        sampler = new Thread(() -> {
-            while (running) {
-                peakLive.accumulateAndGet(liveNow(), Math::max);
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "heap-live-sampler");
+        sampler = new Thread(
+                () -> {
+                    while (running) {
+                        peakLive.accumulateAndGet(liveNow(), Math::max);
+                        try {
+                            Thread.sleep(1000);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "heap-live-sampler");
         sampler.setDaemon(true);
         sampler.start();
     }
@@ -63,7 +65,8 @@ final class HeapWatch implements AutoCloseable {
         for (Object row : ((javax.management.openmbean.TabularData) info.get("memoryUsageAfterGc")).values()) {
             CompositeData entry = (CompositeData) row;
             String pool = (String) entry.get("key");
-            if (isHeap(pool)) used += MemoryUsage.from((CompositeData) entry.get("value")).getUsed();
+            if (isHeap(pool))
+                used += MemoryUsage.from((CompositeData) entry.get("value")).getUsed();
         }
         peakAfterGc.accumulateAndGet(used, Math::max);
     }

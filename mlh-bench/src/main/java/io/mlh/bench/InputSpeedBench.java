@@ -34,9 +34,19 @@ public final class InputSpeedBench {
         File work = new File(args[1]).getAbsoluteFile();
         double trainer = 0;
         for (String a : args) if (a.startsWith("trainer=")) trainer = Double.parseDouble(a.substring(8));
-        List<String> a = new ArrayList<>(Arrays.asList("-", "spark.master=local[2]", "classes=10", "model.backbone=resnet-50",
-                "model.input-size=224", "data.source=list", "data.root=" + root, "data.shards=4", "data.centre-crop=0.875",
-                "data.augment.flip=true", "data.augment.resized-crop=true", "jobs.overwrite=true",
+        List<String> a = new ArrayList<>(Arrays.asList(
+                "-",
+                "spark.master=local[2]",
+                "classes=10",
+                "model.backbone=resnet-50",
+                "model.input-size=224",
+                "data.source=list",
+                "data.root=" + root,
+                "data.shards=4",
+                "data.centre-crop=0.875",
+                "data.augment.flip=true",
+                "data.augment.resized-crop=true",
+                "jobs.overwrite=true",
                 "paths.shards=" + new File(work, "shards")));
         JobSettings s = JobSettings.fromArgs(a.toArray(new String[0]));
         SparkSession spark = Spark.start("input-speed", s);
@@ -50,11 +60,13 @@ public final class InputSpeedBench {
             Dataset<Row> rows = ShardTable.read(spark, s.shardsPath).coalesce(1).cache();
             long n = rows.count();
             Augmentation train = new Augmentation(s.flip, s.cropPadding, s.cropScale, s.cropRatio, s.model.seed(), 1);
-            double trainRate = perCore(rows, s, train, n), centreRate = perCore(rows, s, new Augmentation(false, 0, 0, 0), n);
+            double trainRate = perCore(rows, s, train, n),
+                    centreRate = perCore(rows, s, new Augmentation(false, 0, 0, 0), n);
             System.out.printf("input-224 decode-resized-crop-flip-1-core %.1f%n", trainRate);
             System.out.printf("input-224 decode-centre-crop-1-core %.1f%n", centreRate);
             if (trainer > 0) {
-                System.out.printf("# one core decodes and augments %.1f images/s; the trainer consumes %.1f img/s per core (%.1f on 2): %.1fx%n",
+                System.out.printf(
+                        "# one core decodes and augments %.1f images/s; the trainer consumes %.1f img/s per core (%.1f on 2): %.1fx%n",
                         trainRate, trainer / 2, trainer, trainRate / (trainer / 2));
             }
             System.out.printf("# %d images of %s, %d of them sharded%n", n, root, sharded.rows());

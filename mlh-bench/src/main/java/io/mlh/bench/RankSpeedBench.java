@@ -64,13 +64,24 @@ public final class RankSpeedBench {
     }
 
     private void run() throws Exception {
-        System.out.printf(Locale.ROOT, "Exact Hamming top-%d, random codes, %d queries (%d for %,d codes, to keep the run short); "
-                + "pairs = database codes x queries; per core = fastest run's wall time x threads; each side repeats "
-                + "runs for >= %.1fs%n", k, queries, bigQueries, BIG, minSeconds);
-        System.out.printf(Locale.ROOT, "cores: %d; java %s%n%n", Runtime.getRuntime().availableProcessors(),
+        System.out.printf(
+                Locale.ROOT,
+                "Exact Hamming top-%d, random codes, %d queries (%d for %,d codes, to keep the run short); "
+                        + "pairs = database codes x queries; per core = fastest run's wall time x threads; each side repeats "
+                        + "runs for >= %.1fs%n",
+                k,
+                queries,
+                bigQueries,
+                BIG,
+                minSeconds);
+        System.out.printf(
+                Locale.ROOT,
+                "cores: %d; java %s%n%n",
+                Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"));
-        System.out.println("| database | bits | queries | threads | mlh kernel | mlh pairs/s/core | faiss pairs/s/core | mlh / faiss "
-                + "| mlh pairs/CPU-s | faiss pairs/CPU-s | mlh / faiss (CPU) | SCALAR / SIMD kernel pairs/CPU-s | top-k distances equal to faiss |");
+        System.out.println(
+                "| database | bits | queries | threads | mlh kernel | mlh pairs/s/core | faiss pairs/s/core | mlh / faiss "
+                        + "| mlh pairs/CPU-s | faiss pairs/CPU-s | mlh / faiss (CPU) | SCALAR / SIMD kernel pairs/CPU-s | top-k distances equal to faiss |");
         System.out.println("|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|");
         try {
             // database size at 64 bits, then code width at 1e6
@@ -120,7 +131,8 @@ public final class RankSpeedBench {
         }
         // both kernels on one thread, so machines without vector popcount can read off what they would get
         Map<HammingRanker.Kernel, Timing> kernels = new HashMap<>();
-        for (HammingRanker.Kernel kernel : new HammingRanker.Kernel[] {HammingRanker.Kernel.SCALAR, HammingRanker.Kernel.SIMD}) {
+        for (HammingRanker.Kernel kernel :
+                new HammingRanker.Kernel[] {HammingRanker.Kernel.SCALAR, HammingRanker.Kernel.SIMD}) {
             if (kernel == auto) {
                 kernels.put(kernel, ours.get(1));
                 continue;
@@ -144,11 +156,26 @@ public final class RankSpeedBench {
         for (int t : THREADS) {
             Timing o = ours.get(t), f = faiss.get(t);
             double oWall = pairs / o.wall / t, oCpu = pairs / o.cpu;
-            String both = t != 1 ? "" : sci(pairs / kernels.get(HammingRanker.Kernel.SCALAR).cpu) + " / "
-                    + sci(pairs / kernels.get(HammingRanker.Kernel.SIMD).cpu);
-            System.out.printf(Locale.ROOT, "| %,d | %d | %d | %d | %s | %.2e | %s | %s | %.2e | %s | %s | %s | %s |%n", n, bits, nq, t,
-                    auto, oWall, f == null ? "n/a" : sci(pairs / f.wall / t), f == null ? "n/a" : ratio(oWall, pairs / f.wall / t),
-                    oCpu, f == null ? "n/a" : sci(pairs / f.cpu), f == null ? "n/a" : ratio(oCpu, pairs / f.cpu), both, agree);
+            String both = t != 1
+                    ? ""
+                    : sci(pairs / kernels.get(HammingRanker.Kernel.SCALAR).cpu) + " / "
+                            + sci(pairs / kernels.get(HammingRanker.Kernel.SIMD).cpu);
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %,d | %d | %d | %d | %s | %.2e | %s | %s | %.2e | %s | %s | %s | %s |%n",
+                    n,
+                    bits,
+                    nq,
+                    t,
+                    auto,
+                    oWall,
+                    f == null ? "n/a" : sci(pairs / f.wall / t),
+                    f == null ? "n/a" : ratio(oWall, pairs / f.wall / t),
+                    oCpu,
+                    f == null ? "n/a" : sci(pairs / f.cpu),
+                    f == null ? "n/a" : ratio(oCpu, pairs / f.cpu),
+                    both,
+                    agree);
         }
     }
 
@@ -161,23 +188,33 @@ public final class RankSpeedBench {
     }
 
     private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     /** Runs the faiss script on the same codes; returns its timing per thread count. */
     private Map<Integer, Timing> runFaiss(PackedCodes db, PackedCodes q, File distances) throws Exception {
-        File dbFile = tmp.resolve("db.u8").toFile(), queryFile = tmp.resolve("queries.u8").toFile();
+        File dbFile = tmp.resolve("db.u8").toFile(),
+                queryFile = tmp.resolve("queries.u8").toFile();
         writeBytes(db, dbFile);
         writeBytes(q, queryFile);
         StringBuilder threads = new StringBuilder();
         for (int t : THREADS) threads.append(threads.length() == 0 ? "" : ",").append(t);
-        ProcessBuilder pb = new ProcessBuilder(python, script, dbFile.getPath(), queryFile.getPath(),
-                String.valueOf(db.bits()), String.valueOf(k), threads.toString(), String.valueOf(minSeconds),
+        ProcessBuilder pb = new ProcessBuilder(
+                python,
+                script,
+                dbFile.getPath(),
+                queryFile.getPath(),
+                String.valueOf(db.bits()),
+                String.valueOf(k),
+                threads.toString(),
+                String.valueOf(minSeconds),
                 distances.getPath());
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
         Map<Integer, Timing> seconds = new HashMap<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = out.readLine()) != null; ) {
                 Map<String, String> kv = new HashMap<>();
                 for (String part : line.trim().split("\\s+")) {
@@ -192,7 +229,8 @@ public final class RankSpeedBench {
             }
         }
         if (p.waitFor() != 0) {
-            System.out.println("(faiss script failed, exit " + p.exitValue() + "; is python3-faiss installed? make bench-deps)");
+            System.out.println(
+                    "(faiss script failed, exit " + p.exitValue() + "; is python3-faiss installed? make bench-deps)");
             seconds.clear();
         }
         dbFile.delete();

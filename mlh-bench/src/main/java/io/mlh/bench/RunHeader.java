@@ -32,16 +32,23 @@ public final class RunHeader {
         List<String> flags = new ArrayList<>();
         if (Files.exists(Paths.get("/proc/cpuinfo"))) {
             for (String line : Files.readAllLines(Paths.get("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
-                if (line.startsWith("model name") && model.equals("unknown CPU")) model = line.substring(line.indexOf(':') + 1).trim();
+                if (line.startsWith("model name") && model.equals("unknown CPU"))
+                    model = line.substring(line.indexOf(':') + 1).trim();
                 if (line.startsWith("flags") && flags.isEmpty()) {
-                    List<String> have = java.util.Arrays.asList(line.substring(line.indexOf(':') + 1).trim().split("\\s+"));
+                    List<String> have = java.util.Arrays.asList(
+                            line.substring(line.indexOf(':') + 1).trim().split("\\s+"));
                     for (String f : FLAGS) if (have.contains(f)) flags.add(f);
                 }
             }
         }
-        return String.format("%s, %d cores (%s), JDK %s, %s, commit %s", model, Runtime.getRuntime().availableProcessors(),
-                flags.isEmpty() ? "no AVX2" : String.join(" ", flags), System.getProperty("java.version"),
-                Instant.now().truncatedTo(ChronoUnit.SECONDS), commit());
+        return String.format(
+                "%s, %d cores (%s), JDK %s, %s, commit %s",
+                model,
+                Runtime.getRuntime().availableProcessors(),
+                flags.isEmpty() ? "no AVX2" : String.join(" ", flags),
+                System.getProperty("java.version"),
+                Instant.now().truncatedTo(ChronoUnit.SECONDS),
+                commit());
     }
 
     /** The short hash of HEAD, with "+changes" when the work tree differs from it. */
@@ -59,8 +66,10 @@ public final class RunHeader {
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             StringBuilder out = new StringBuilder();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) out.append(line).append('\n');
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; )
+                    out.append(line).append('\n');
             }
             return p.waitFor() == 0 ? out.toString().trim() : null;
         } catch (IOException e) {

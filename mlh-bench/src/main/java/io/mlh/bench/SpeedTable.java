@@ -80,7 +80,9 @@ public final class SpeedTable {
             List<String> labels = new ArrayList<>(e.getValue().keySet());
             for (String label : labels) {
                 double v = e.getValue().get(label);
-                String ratio = ref == null || label.equals(reference) ? "" : String.format("%.2f%s", v / ref, v / ref >= goal ? " ok" : "");
+                String ratio = ref == null || label.equals(reference)
+                        ? ""
+                        : String.format("%.2f%s", v / ref, v / ref >= goal ? " ok" : "");
                 System.out.printf("  %-28s %10.1f %10s%n", label, v, ratio);
             }
         }
@@ -95,13 +97,22 @@ public final class SpeedTable {
             String reference = reference(e.getKey());
             Double ref = e.getValue().get(reference);
             double goal = goal(e.getKey());
-            b.append(String.format(java.util.Locale.ROOT, "%n| %s (img/s) | img/s | x %s | goal >= %.1fx |%n|---|---:|---:|---|%n",
-                    e.getKey(), reference, goal));
+            b.append(String.format(
+                    java.util.Locale.ROOT,
+                    "%n| %s (img/s) | img/s | x %s | goal >= %.1fx |%n|---|---:|---:|---|%n",
+                    e.getKey(),
+                    reference,
+                    goal));
             for (Map.Entry<String, Double> v : e.getValue().entrySet()) {
                 boolean isRef = ref == null || v.getKey().equals(reference);
                 double ratio = isRef ? 0 : v.getValue() / ref;
-                b.append(String.format(java.util.Locale.ROOT, "| %s | %.1f | %s | %s |%n", v.getKey(), v.getValue(),
-                        isRef ? "" : String.format(java.util.Locale.ROOT, "%.2f", ratio), isRef ? "" : ratio >= goal ? "met" : "not met"));
+                b.append(String.format(
+                        java.util.Locale.ROOT,
+                        "| %s | %.1f | %s | %s |%n",
+                        v.getKey(),
+                        v.getValue(),
+                        isRef ? "" : String.format(java.util.Locale.ROOT, "%.2f", ratio),
+                        isRef ? "" : ratio >= goal ? "met" : "not met"));
             }
         }
         return b.toString();

@@ -2,7 +2,6 @@ package io.mlh.bench;
 
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.encode.CodeTable;
-import io.mlh.jobs.encode.EncodeJob;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -30,16 +29,21 @@ final class SyntheticCodeTable {
     private SyntheticCodeTable() {}
 
     /** Writes {@code queries} query rows and {@code database} database rows of {@code bits}-bit codes; the same seed, the same table. */
-    static void write(SparkSession spark, String path, int queries, long database, int bits, long seed) throws IOException {
+    static void write(SparkSession spark, String path, int queries, long database, int bits, long seed)
+            throws IOException {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         Path staging = CommittedOutput.stage(hadoop, path, true);
         long total = queries + database;
         int chunks = (int) ((total + CHUNK - 1) / CHUNK);
         List<Integer> chunkIds = new ArrayList<>();
         for (int c = 0; c < chunks; c++) chunkIds.add(c);
-        JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(chunkIds, chunks)
+        JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .parallelize(chunkIds, chunks)
                 .flatMap(c -> chunk(c, queries, total, bits, seed));
-        spark.createDataFrame(rows, CodeTable.schema(false, false)).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+        spark.createDataFrame(rows, CodeTable.schema(false, false))
+                .write()
+                .mode(SaveMode.Overwrite)
+                .parquet(staging.toString());
         CommittedOutput.commit(hadoop, staging, path);
     }
 
@@ -67,7 +71,8 @@ final class SyntheticCodeTable {
                 if (first < 0) first = k;
             }
             long[] code = new long[words];
-            for (int k = 0; k < words; k++) code[k] = (centres[first][k] ^ (rnd.nextLong() & rnd.nextLong())) & mask(bits, k);
+            for (int k = 0; k < words; k++)
+                code[k] = (centres[first][k] ^ (rnd.nextLong() & rnd.nextLong())) & mask(bits, k);
             out.add(RowFactory.create(id, id < queries ? "query" : "database", labels, bits, code));
         }
         return out.iterator();

@@ -28,8 +28,13 @@ public final class TrainJobSpeedBench {
 
     public static void main(String[] args) throws Exception {
         File work = new File(args[0]).getAbsoluteFile();
-        List<String> a = new ArrayList<>(Arrays.asList(args[1], "spark.master=local[2]", "jobs.overwrite=true",
-                "train.epochs=3", "paths.shards=" + new File(work, "shards"), "paths.model=" + new File(work, "model")));
+        List<String> a = new ArrayList<>(Arrays.asList(
+                args[1],
+                "spark.master=local[2]",
+                "jobs.overwrite=true",
+                "train.epochs=3",
+                "paths.shards=" + new File(work, "shards"),
+                "paths.model=" + new File(work, "model")));
         a.addAll(Arrays.asList(args).subList(2, args.length));
         JobSettings s = JobSettings.fromArgs(a.toArray(new String[0]));
         SparkSession spark = Spark.start("train-job-speed", s);
@@ -40,7 +45,9 @@ public final class TrainJobSpeedBench {
             String group = "train-job-" + s.model.engine().configName();
             System.out.printf("%s job %.1f%n", group, job.imagesPerSecond);
             System.out.printf("%s step %.1f%n", group, step);
-            System.out.printf("# %s: %s; step on %s, batch %d%n", group, job, s.model.backbone().configName(), s.model.batchSize());
+            System.out.printf(
+                    "# %s: %s; step on %s, batch %d%n",
+                    group, job, s.model.backbone().configName(), s.model.batchSize());
         } finally {
             spark.stop();
         }

@@ -74,7 +74,8 @@ public final class TrainSpeedBench {
         JavaRDD<Sample<Float>> rdd = new JavaSparkContext(spark.sparkContext()).parallelize(samples, 2);
         HashCentres centres = HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance());
         MlhCriterion criterion = new MlhCriterion(c, centres, n / batch);
-        EpochOptimizer trainer = new EpochOptimizer(spark, (AbstractModule) MlhNet.build(c), Optimizers.create(c, n / batch), criterion, c, n / batch);
+        EpochOptimizer trainer = new EpochOptimizer(
+                spark, (AbstractModule) MlhNet.build(c), Optimizers.create(c, n / batch), criterion, c, n / batch);
         Clock clock = new Clock(warm, measured);
         trainer.train(rdd, false, 1, clock);
         trainer.close();

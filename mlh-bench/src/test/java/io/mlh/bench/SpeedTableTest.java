@@ -20,13 +20,31 @@ class SpeedTableTest {
     @Test
     void writesTheSectionBetweenItsMarkersOnly() throws IOException {
         Path results = dir.resolve("train-job.txt"), page = dir.resolve("speed.md");
-        Files.write(results, Arrays.asList(RunHeader.PREFIX + "Test CPU, 2 cores (avx2), JDK 17, 2026-12-02T00:00:00Z, commit abc1234",
-                "train-job-mkldnn job 180.0", "train-job-mkldnn step 200.0", "# a comment line 1 2", "some log line 3"));
-        Files.write(page, Arrays.asList("intro", "<!-- speed:train-job -->", "old table", "<!-- /speed:train-job -->", "outro",
-                "<!-- speed:encode -->", "kept", "<!-- /speed:encode -->"));
+        Files.write(
+                results,
+                Arrays.asList(
+                        RunHeader.PREFIX + "Test CPU, 2 cores (avx2), JDK 17, 2026-12-02T00:00:00Z, commit abc1234",
+                        "train-job-mkldnn job 180.0",
+                        "train-job-mkldnn step 200.0",
+                        "# a comment line 1 2",
+                        "some log line 3"));
+        Files.write(
+                page,
+                Arrays.asList(
+                        "intro",
+                        "<!-- speed:train-job -->",
+                        "old table",
+                        "<!-- /speed:train-job -->",
+                        "outro",
+                        "<!-- speed:encode -->",
+                        "kept",
+                        "<!-- /speed:encode -->"));
         SpeedTable.main(new String[] {"--page", page.toString(), "--section", "train-job", results.toString()});
         String s = new String(Files.readAllBytes(page), StandardCharsets.UTF_8);
-        assertTrue(s.startsWith("intro\n<!-- speed:train-job -->\nRun: Test CPU, 2 cores (avx2), JDK 17, 2026-12-02T00:00:00Z, commit abc1234.\n"), s);
+        assertTrue(
+                s.startsWith(
+                        "intro\n<!-- speed:train-job -->\nRun: Test CPU, 2 cores (avx2), JDK 17, 2026-12-02T00:00:00Z, commit abc1234.\n"),
+                s);
         assertTrue(s.contains("| train-job-mkldnn (img/s) | img/s | x step | goal >= 0.9x |"), s);
         assertTrue(s.contains("| job | 180.0 | 0.90 | met |"), s);
         assertTrue(s.contains("| step | 200.0 |  |  |"), s);
@@ -34,8 +52,10 @@ class SpeedTableTest {
 
         Path bare = dir.resolve("bare.md");
         Files.write(bare, Arrays.asList("no markers"));
-        IOException e = assertThrows(IOException.class,
-                () -> SpeedTable.main(new String[] {"--page", bare.toString(), "--section", "train-job", results.toString()}));
+        IOException e = assertThrows(
+                IOException.class,
+                () -> SpeedTable.main(
+                        new String[] {"--page", bare.toString(), "--section", "train-job", results.toString()}));
         assertTrue(e.getMessage().contains("<!-- speed:train-job -->"), e.getMessage());
         assertEquals("no markers\n", new String(Files.readAllBytes(bare), StandardCharsets.UTF_8));
     }

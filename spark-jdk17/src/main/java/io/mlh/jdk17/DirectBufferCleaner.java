@@ -63,7 +63,9 @@ public final class DirectBufferCleaner {
             Method invokeCleaner = unsafeClass.getMethod("invokeCleaner", ByteBuffer.class);
             Field theUnsafe = unsafeClass.getDeclaredField("theUnsafe");
             theUnsafe.setAccessible(true);
-            return MethodHandles.lookup().unreflect(invokeCleaner).bindTo(theUnsafe.get(null))
+            return MethodHandles.lookup()
+                    .unreflect(invokeCleaner)
+                    .bindTo(theUnsafe.get(null))
                     .asType(MethodType.methodType(void.class, ByteBuffer.class));
         } catch (NoSuchMethodException java8) {
             return null;

@@ -2,12 +2,12 @@ package io.mlh.jdk17;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import org.apache.xbean.asm6.ClassReader;
 import org.apache.xbean.asm6.ClassVisitor;
@@ -54,23 +54,26 @@ public final class PatchStorageUtils {
         if (new String(original, StandardCharsets.ISO_8859_1).contains(CLEANER)) return null;
         ClassWriter writer = new ClassWriter(reader, 0);
         boolean[] found = {false};
-        reader.accept(new ClassVisitor(Opcodes.ASM6, writer) {
-            @Override
-            public MethodVisitor visitMethod(int access, String name, String desc, String sig, String[] exceptions) {
-                MethodVisitor mv = super.visitMethod(access, name, desc, sig, exceptions);
-                if (!METHOD.equals(name) || !DESC.equals(desc)) return mv;
-                found[0] = true;
-                // this.cleanDirectBuffer(buffer) { DirectBufferCleaner.clean(buffer); }, straight-line
-                // code, so no stack map frames; the original body is dropped by returning no visitor
-                mv.visitCode();
-                mv.visitVarInsn(Opcodes.ALOAD, 1);
-                mv.visitMethodInsn(Opcodes.INVOKESTATIC, CLEANER, "clean", "(Ljava/lang/Object;)V", false);
-                mv.visitInsn(Opcodes.RETURN);
-                mv.visitMaxs(1, 2);
-                mv.visitEnd();
-                return null;
-            }
-        }, 0);
+        reader.accept(
+                new ClassVisitor(Opcodes.ASM6, writer) {
+                    @Override
+                    public MethodVisitor visitMethod(
+                            int access, String name, String desc, String sig, String[] exceptions) {
+                        MethodVisitor mv = super.visitMethod(access, name, desc, sig, exceptions);
+                        if (!METHOD.equals(name) || !DESC.equals(desc)) return mv;
+                        found[0] = true;
+                        // this.cleanDirectBuffer(buffer) { DirectBufferCleaner.clean(buffer); }, straight-line
+                        // code, so no stack map frames; the original body is dropped by returning no visitor
+                        mv.visitCode();
+                        mv.visitVarInsn(Opcodes.ALOAD, 1);
+                        mv.visitMethodInsn(Opcodes.INVOKESTATIC, CLEANER, "clean", "(Ljava/lang/Object;)V", false);
+                        mv.visitInsn(Opcodes.RETURN);
+                        mv.visitMaxs(1, 2);
+                        mv.visitEnd();
+                        return null;
+                    }
+                },
+                0);
         if (!found[0]) throw new IllegalStateException(ENTRY + ": no " + METHOD + DESC + " to patch");
         return writer.toByteArray();
     }

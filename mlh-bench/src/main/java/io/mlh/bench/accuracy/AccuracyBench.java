@@ -35,25 +35,31 @@ import java.util.stream.Collectors;
  * {@code accuracy.heap} (each cell's -Xmx).
  */
 public final class AccuracyBench {
-    static final String HEADER = "dataset,variant,bits,seed,map,top_k,p_h2,p_at_1000,queries,database,epochs,train_img_s,"
-            + "train_s,encode_s,evaluate_s,finished,commit";
+    static final String HEADER =
+            "dataset,variant,bits,seed,map,top_k,p_h2,p_at_1000,queries,database,epochs,train_img_s,"
+                    + "train_s,encode_s,evaluate_s,finished,commit";
 
     private AccuracyBench() {}
 
     public static void main(String[] args) throws Exception {
         Path results = Paths.get(System.getProperty("accuracy.results", "mlh-bench/results/accuracy.csv"));
-        Path work = Paths.get(System.getProperty("accuracy.work", "mlh-bench/target/accuracy")).toAbsolutePath();
+        Path work = Paths.get(System.getProperty("accuracy.work", "mlh-bench/target/accuracy"))
+                .toAbsolutePath();
         String cifar = System.getProperty("accuracy.cifar", "mlh-bench/target/data/cifar10");
         double budget = Double.parseDouble(System.getProperty("accuracy.budget-minutes", "0"));
         String heap = System.getProperty("accuracy.heap", "6g");
         List<DataSet> sets = new ArrayList<>();
-        for (String id : System.getProperty("accuracy.sets", "fashion-mnist,cifar10,mosaic").split(",")) sets.add(DataSet.of(id.trim()));
+        for (String id : System.getProperty("accuracy.sets", "fashion-mnist,cifar10,mosaic")
+                .split(",")) sets.add(DataSet.of(id.trim()));
 
-        Set<String> done = AccuracySummary.read(results).stream().map(AccuracySummary.Row::key).collect(Collectors.toSet());
+        Set<String> done = AccuracySummary.read(results).stream()
+                .map(AccuracySummary.Row::key)
+                .collect(Collectors.toSet());
         String pattern = System.getProperty("accuracy.cells", "").trim();
         List<Cell> grid = pattern.isEmpty() ? AccuracyGrid.cells(sets) : AccuracyGrid.cells(sets, pattern);
         List<Cell> todo = grid.stream().filter(c -> !done.contains(c.key())).collect(Collectors.toList());
-        System.out.printf(Locale.ROOT, "accuracy: %d cells to run (%d done) into %s%n", todo.size(), done.size(), results);
+        System.out.printf(
+                Locale.ROOT, "accuracy: %d cells to run (%d done) into %s%n", todo.size(), done.size(), results);
         long start = System.nanoTime();
         String commit = commit();
         Set<DataSet> prepared = new java.util.HashSet<>();
@@ -61,24 +67,46 @@ public final class AccuracyBench {
         for (Cell cell : todo) {
             double minutes = (System.nanoTime() - start) / 6e10;
             if (budget > 0 && minutes >= budget) {
-                System.out.printf(Locale.ROOT, "accuracy: time budget of %.0f min used; %d cells left for the next run%n", budget, todo.size() - ran);
+                System.out.printf(
+                        Locale.ROOT,
+                        "accuracy: time budget of %.0f min used; %d cells left for the next run%n",
+                        budget,
+                        todo.size() - ran);
                 break;
             }
-            if (prepared.add(cell.data) && !Files.exists(work.resolve(cell.data.id).resolve("shards").resolve("_MLH_COMMITTED"))) {
+            if (prepared.add(cell.data)
+                    && !Files.exists(
+                            work.resolve(cell.data.id).resolve("shards").resolve("_MLH_COMMITTED"))) {
                 child(work, heap, "prepare-" + cell.data.id, "prepare", cell.data.id, work.toString(), cifar);
             }
             System.out.printf(Locale.ROOT, "accuracy: [%d/%d] %s ...%n", ran + 1, todo.size(), cell);
-            Map<String, String> r = child(work, heap, cell.dirName(), "cell", cell.data.id, cell.variant.id,
-                    Integer.toString(cell.bits), Integer.toString(cell.seed), work.toString(), cifar);
+            Map<String, String> r = child(
+                    work,
+                    heap,
+                    cell.dirName(),
+                    "cell",
+                    cell.data.id,
+                    cell.variant.id,
+                    Integer.toString(cell.bits),
+                    Integer.toString(cell.seed),
+                    work.toString(),
+                    cifar);
             append(results, cell, r, commit);
-            System.out.printf(Locale.ROOT, "accuracy: %s: mAP %s (train %s s at %s img/s)%n", cell, r.get("map"), r.get("train_s"), r.get("train_img_s"));
+            System.out.printf(
+                    Locale.ROOT,
+                    "accuracy: %s: mAP %s (train %s s at %s img/s)%n",
+                    cell,
+                    r.get("map"),
+                    r.get("train_s"),
+                    r.get("train_img_s"));
             ran++;
         }
         AccuracySummary.print(AccuracySummary.read(results), System.out);
     }
 
     /** Runs {@link AccuracyCell} in a fresh JVM with its output in work/logs; returns its RESULT figures. */
-    private static Map<String, String> child(Path work, String heap, String name, String... args) throws IOException, InterruptedException {
+    private static Map<String, String> child(Path work, String heap, String name, String... args)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
         cmd.add("-Xmx" + heap);
@@ -91,7 +119,10 @@ public final class AccuracyBench {
         for (String a : args) cmd.add(a);
         Path log = work.resolve("logs").resolve(name + ".log");
         Files.createDirectories(log.getParent());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         // a benchmark stopped by a signal stops its cell too, rather than leave it training unseen
         Thread stopCell = new Thread(p::destroyForcibly, "accuracy-stop-cell");
         Runtime.getRuntime().addShutdownHook(stopCell);
@@ -123,12 +154,28 @@ public final class AccuracyBench {
         boolean fresh = !Files.exists(results) || Files.size(results) == 0;
         if (results.getParent() != null) Files.createDirectories(results.getParent());
         try (FileOutputStream out = new FileOutputStream(results.toFile(), true);
-             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8))) {
+                BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8))) {
             if (fresh) w.write(HEADER + "\n");
-            w.write(String.join(",", cell.data.id, cell.variant.id, Integer.toString(cell.bits), Integer.toString(cell.seed),
-                    r.get("map"), r.get("top_k"), r.get("p_h2"), r.get("p_at_1000"), r.get("queries"), r.get("database"),
-                    r.get("epochs"), r.get("train_img_s"), r.get("train_s"), r.get("encode_s"), r.get("evaluate_s"),
-                    Instant.now().toString().substring(0, 19) + "Z", commit) + "\n");
+            w.write(String.join(
+                            ",",
+                            cell.data.id,
+                            cell.variant.id,
+                            Integer.toString(cell.bits),
+                            Integer.toString(cell.seed),
+                            r.get("map"),
+                            r.get("top_k"),
+                            r.get("p_h2"),
+                            r.get("p_at_1000"),
+                            r.get("queries"),
+                            r.get("database"),
+                            r.get("epochs"),
+                            r.get("train_img_s"),
+                            r.get("train_s"),
+                            r.get("encode_s"),
+                            r.get("evaluate_s"),
+                            Instant.now().toString().substring(0, 19) + "Z",
+                            commit)
+                    + "\n");
             w.flush();
             out.getFD().sync();
         }
@@ -137,7 +184,9 @@ public final class AccuracyBench {
     /** The checkout's commit, so a row says which code produced it. */
     private static String commit() {
         try {
-            Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD")
+                    .redirectErrorStream(true)
+                    .start();
             String s = new String(readAll(p.getInputStream()), StandardCharsets.UTF_8).trim();
             return p.waitFor() == 0 ? s : "unknown";
         } catch (IOException | InterruptedException e) {

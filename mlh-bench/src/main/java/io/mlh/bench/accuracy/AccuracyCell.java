@@ -37,7 +37,8 @@ public final class AccuracyCell {
         if (args[0].equals("prepare")) {
             prepare(DataSet.of(args[1]), Paths.get(args[2]), args[3]);
         } else {
-            Cell cell = new Cell(DataSet.of(args[1]), Variant.of(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+            Cell cell = new Cell(
+                    DataSet.of(args[1]), Variant.of(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
             run(cell, Paths.get(args[5]), args[6]);
         }
     }
@@ -48,7 +49,9 @@ public final class AccuracyCell {
         SparkSession spark = Spark.start("accuracy-prepare-" + d.id, s);
         try {
             ShardJob.Result r = ShardJob.run(spark, s);
-            System.out.printf("PREPARED %s queries=%d database=%d train=%d rejects=%d%n", d.id, r.queries, r.database, r.trainFlagged + r.trainOnly, r.rejects);
+            System.out.printf(
+                    "PREPARED %s queries=%d database=%d train=%d rejects=%d%n",
+                    d.id, r.queries, r.database, r.trainFlagged + r.trainOnly, r.rejects);
         } finally {
             spark.stop();
         }
@@ -58,8 +61,12 @@ public final class AccuracyCell {
         Path out = work.resolve("cells").resolve(cell.dirName());
         List<String> a = settings(cell.data, work, cifarRoot);
         a.addAll(cell.variant.overrides);
-        a.addAll(Arrays.asList("bits=" + cell.bits, "seed=" + cell.seed,
-                "paths.model=" + out.resolve("model"), "paths.codes=" + out.resolve("codes"), "paths.report=" + out.resolve("report")));
+        a.addAll(Arrays.asList(
+                "bits=" + cell.bits,
+                "seed=" + cell.seed,
+                "paths.model=" + out.resolve("model"),
+                "paths.codes=" + out.resolve("codes"),
+                "paths.report=" + out.resolve("report")));
         JobSettings s = JobSettings.fromArgs(a.toArray(new String[0]));
         SparkSession spark = Spark.start("accuracy-" + cell.dirName(), s);
         try {
@@ -71,13 +78,24 @@ public final class AccuracyCell {
             EvaluateJob.Result r = EvaluateJob.run(spark, s);
             long t3 = System.nanoTime();
             // the model and its checkpoints are not kept (10 MB an epoch); the codes and the report are
-            FileSystem fs = new org.apache.hadoop.fs.Path(s.modelPath).getFileSystem(spark.sparkContext().hadoopConfiguration());
+            FileSystem fs = new org.apache.hadoop.fs.Path(s.modelPath)
+                    .getFileSystem(spark.sparkContext().hadoopConfiguration());
             fs.delete(new org.apache.hadoop.fs.Path(s.modelPath + "-checkpoints"), true);
             fs.delete(new org.apache.hadoop.fs.Path(s.modelPath), true);
-            System.out.println(String.format(Locale.ROOT,
+            System.out.println(String.format(
+                    Locale.ROOT,
                     "RESULT map=%.6f top_k=%d p_h2=%.6f p_at_1000=%.6f queries=%d database=%d epochs=%d train_img_s=%.1f train_s=%.0f encode_s=%.0f evaluate_s=%.0f",
-                    r.map, r.topK, r.precisionWithinRadius2, precisionAt(r, 1000), r.queries, r.database, s.model.epochs(),
-                    trained.imagesPerSecond, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9));
+                    r.map,
+                    r.topK,
+                    r.precisionWithinRadius2,
+                    precisionAt(r, 1000),
+                    r.queries,
+                    r.database,
+                    s.model.epochs(),
+                    trained.imagesPerSecond,
+                    (t1 - t0) / 1e9,
+                    (t2 - t1) / 1e9,
+                    (t3 - t2) / 1e9));
         } finally {
             spark.stop();
         }
@@ -92,13 +110,24 @@ public final class AccuracyCell {
     static List<String> settings(DataSet d, Path work, String cifarRoot) {
         List<String> a = new ArrayList<>();
         a.add(d.profile == null ? "-" : d.profile);
-        a.addAll(Arrays.asList("spark.master=local[2]", "train.engine=mkldnn", "jobs.overwrite=true",
-                "train.epochs=" + d.epochs, "jobs.evaluate.top-k=" + d.topK, "data.shards=8",
+        a.addAll(Arrays.asList(
+                "spark.master=local[2]",
+                "train.engine=mkldnn",
+                "jobs.overwrite=true",
+                "train.epochs=" + d.epochs,
+                "jobs.evaluate.top-k=" + d.topK,
+                "data.shards=8",
                 "paths.shards=" + work.resolve(d.id).resolve("shards")));
         if (d == DataSet.CIFAR10) a.add("data.root=" + new File(cifarRoot).getAbsolutePath());
         if (d == DataSet.MOSAIC) {
-            a.addAll(Arrays.asList("data.source=list", "data.root=" + mosaicImages(work), "classes=" + MosaicSet.CLASSES,
-                    "model.input-channels=1", "model.input-size=28", "data.mean=[0.2860]", "data.std=[0.3530]"));
+            a.addAll(Arrays.asList(
+                    "data.source=list",
+                    "data.root=" + mosaicImages(work),
+                    "classes=" + MosaicSet.CLASSES,
+                    "model.input-channels=1",
+                    "model.input-size=28",
+                    "data.mean=[0.2860]",
+                    "data.std=[0.3530]"));
         }
         return a;
     }

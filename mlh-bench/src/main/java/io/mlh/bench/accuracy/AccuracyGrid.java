@@ -27,7 +27,6 @@ public final class AccuracyGrid {
         CIFAR10("cifar10", "conf/cifar10.conf", 15, 0),
         /** The derived multi-label set ({@link MosaicSet}): 1,000 / 25,000 / 5,000; mAP@5000. */
         MOSAIC("mosaic", null, 10, 5000);
-
         public final String id, profile;
         public final int epochs, topK;
 
@@ -52,7 +51,11 @@ public final class AccuracyGrid {
     }
 
     /** What a variant is for: the method comparison, the ablations, or probes run on request. */
-    public enum Kind { METHOD, ABLATION, PROBE }
+    public enum Kind {
+        METHOD,
+        ABLATION,
+        PROBE
+    }
 
     /** Methods, MLH ablations and probes: a name and the config overrides that make it. */
     public enum Variant {
@@ -71,12 +74,25 @@ public final class AccuracyGrid {
         /** MLH before the defaults changed: the softmax-over-cosines L_C and an unscaled lambda2 = 1. */
         MLH_SOFTMAX("mlh:centre=mlh", Kind.PROBE, "centre.loss=mlh", "loss.pairwise-reference-bits=0"),
         DUAL_SOFTMAX("dual:centre=mlh", Kind.PROBE, "method=dual", "centre.loss=mlh", "loss.pairwise-reference-bits=0"),
-        MLH_SOFTMAX_SEPARATE("mlh:centre=mlh+moh=separate", Kind.PROBE, "centre.loss=mlh", "loss.pairwise-reference-bits=0",
+        MLH_SOFTMAX_SEPARATE(
+                "mlh:centre=mlh+moh=separate",
+                Kind.PROBE,
+                "centre.loss=mlh",
+                "loss.pairwise-reference-bits=0",
                 "moh.mode=separate"),
-        MLH_SOFTMAX_NO_MUTUAL("mlh:centre=mlh+mutual-weight=0", Kind.PROBE, "centre.loss=mlh", "loss.pairwise-reference-bits=0",
+        MLH_SOFTMAX_NO_MUTUAL(
+                "mlh:centre=mlh+mutual-weight=0",
+                Kind.PROBE,
+                "centre.loss=mlh",
+                "loss.pairwise-reference-bits=0",
                 "loss.mutual-weight=0"),
-        MLH_SOFTMAX_SCALED("mlh:centre=mlh+pairwise-16/q", Kind.PROBE, "centre.loss=mlh", "loss.pairwise-reference-bits=16"),
-        MLH_SOFTMAX_COSINE("mlh:centre=mlh+lr=cosine", Kind.PROBE, "centre.loss=mlh", "loss.pairwise-reference-bits=0",
+        MLH_SOFTMAX_SCALED(
+                "mlh:centre=mlh+pairwise-16/q", Kind.PROBE, "centre.loss=mlh", "loss.pairwise-reference-bits=16"),
+        MLH_SOFTMAX_COSINE(
+                "mlh:centre=mlh+lr=cosine",
+                Kind.PROBE,
+                "centre.loss=mlh",
+                "loss.pairwise-reference-bits=0",
                 "train.lr-schedule=cosine"),
         /**
          * The softmax L_C with its logit scale fixed at 4 (its value at 16 bits) instead of sqrt(q): mds falls
@@ -89,14 +105,18 @@ public final class AccuracyGrid {
          * products) while CSQ's averages over bits, so at 64 bits L_P outweighs the centre branch.
          */
         MLH_UNSCALED("mlh:pairwise-unscaled", Kind.PROBE, "loss.pairwise-reference-bits=0"),
-        MLH_QUARTER_UNSCALED("mlh:pairwise-weight=0.25-unscaled", Kind.PROBE, "loss.pairwise-weight=0.25",
+        MLH_QUARTER_UNSCALED(
+                "mlh:pairwise-weight=0.25-unscaled",
+                Kind.PROBE,
+                "loss.pairwise-weight=0.25",
                 "loss.pairwise-reference-bits=0"),
         /**
          * Where the centre branch loses to csq: with no L_P and no L_M MLH is csq's loss through the experts
          * and a gate (the pairwise branch idle); with l1 = 16 the same terms as MLH, the centre loss four
          * times heavier against them (Adam's steps do not scale with the loss, only the mix does).
          */
-        MLH_CENTRE_ONLY("mlh:pairwise-weight=0+mutual-weight=0", Kind.PROBE, "loss.pairwise-weight=0", "loss.mutual-weight=0"),
+        MLH_CENTRE_ONLY(
+                "mlh:pairwise-weight=0+mutual-weight=0", Kind.PROBE, "loss.pairwise-weight=0", "loss.mutual-weight=0"),
         MLH_CENTRE_16("mlh:centre-weight=16", Kind.PROBE, "loss.centre-weight=16"),
         /** What L_M adds: none, a quarter. */
         NO_MUTUAL("mlh:mutual-weight=0", Kind.PROBE, "loss.mutual-weight=0"),
@@ -113,8 +133,13 @@ public final class AccuracyGrid {
          * which the cosine-scored L_C is slow to leave. On mklblas: the MKL-DNN engine cannot train batch
          * norms here (see MlhConfig); the two engines compute the same.
          */
-        BN_MLH_SOFTMAX("mlh:centre=mlh+vgg-small-bn", Kind.PROBE, "centre.loss=mlh", "loss.pairwise-reference-bits=0",
-                "model.backbone=vgg-small-bn", "train.engine=mklblas"),
+        BN_MLH_SOFTMAX(
+                "mlh:centre=mlh+vgg-small-bn",
+                Kind.PROBE,
+                "centre.loss=mlh",
+                "loss.pairwise-reference-bits=0",
+                "model.backbone=vgg-small-bn",
+                "train.engine=mklblas"),
         BN_CSQ("csq:vgg-small-bn", Kind.PROBE, "method=csq", "model.backbone=vgg-small-bn", "train.engine=mklblas"),
         BN_MDS("mds:vgg-small-bn", Kind.PROBE, "method=mds", "model.backbone=vgg-small-bn", "train.engine=mklblas");
 

@@ -36,7 +36,8 @@ public final class MosaicSet {
 
     /** Writes a set of the given sizes ({@code train <= database}) under {@code dir} unless a complete one is there. */
     static Path write(Path dir, long seed, int queryCount, int databaseCount, int trainCount) throws IOException {
-        if (trainCount > databaseCount) throw new IllegalArgumentException("train " + trainCount + " > database " + databaseCount);
+        if (trainCount > databaseCount)
+            throw new IllegalArgumentException("train " + trainCount + " > database " + databaseCount);
         if (Files.exists(dir.resolve(COMPLETE))) return dir;
         Random r = new Random(seed);
         Tiles train = Tiles.load("train"), test = Tiles.load("t10k");
@@ -58,7 +59,8 @@ public final class MosaicSet {
         for (int i = 0; i < n; i++) {
             List<Integer> classes = distinctClasses(r);
             int[] tileClass = new int[4];
-            for (int t = 0; t < 4; t++) tileClass[t] = t < classes.size() ? classes.get(t) : classes.get(r.nextInt(classes.size()));
+            for (int t = 0; t < 4; t++)
+                tileClass[t] = t < classes.size() ? classes.get(t) : classes.get(r.nextInt(classes.size()));
             shuffle(tileClass, r);
             BufferedImage img = new BufferedImage(2 * TILE, 2 * TILE, BufferedImage.TYPE_BYTE_GRAY);
             for (int t = 0; t < 4; t++) tiles.draw(tileClass[t], r, img, (t % 2) * TILE, (t / 2) * TILE);
@@ -107,7 +109,8 @@ public final class MosaicSet {
             Path images = FashionMnist.DIR.resolve(prefix + "-images-idx3-ubyte.gz");
             Path labels = FashionMnist.DIR.resolve(prefix + "-labels-idx1-ubyte.gz");
             if (!Files.exists(images)) throw new IOException("Fashion-MNIST is not at " + FashionMnist.DIR);
-            try (InputStream i = Files.newInputStream(images); InputStream l = Files.newInputStream(labels)) {
+            try (InputStream i = Files.newInputStream(images);
+                    InputStream l = Files.newInputStream(labels)) {
                 return new Tiles(IdxFile.readImages(i, images.toString()), IdxFile.readLabels(l, labels.toString()));
             }
         }

@@ -33,7 +33,9 @@ class AccuracyGridTest {
             if (v.kind == Kind.PROBE) continue;
             for (int bits : AccuracyGrid.BITS) {
                 for (int seed = 1; seed <= 3; seed++) {
-                    assertTrue(keys.contains(new Cell(DataSet.FASHION, v, bits, seed).key()), v + " " + bits + " seed " + seed);
+                    assertTrue(
+                            keys.contains(new Cell(DataSet.FASHION, v, bits, seed).key()),
+                            v + " " + bits + " seed " + seed);
                 }
             }
         }
@@ -66,11 +68,16 @@ class AccuracyGridTest {
     void probesRunOnlyWhenAskedForByKey() {
         for (Cell c : ALL) assertTrue(c.variant.kind != Kind.PROBE, "a probe in the grid: " + c);
         List<Cell> picked = AccuracyGrid.cells(Arrays.asList(DataSet.values()), "cifar10,(mds|mlh:centre=mlh),64,1");
-        assertEquals(Arrays.asList("cifar10,mds,64,1", "cifar10,mlh:centre=mlh,64,1"),
+        assertEquals(
+                Arrays.asList("cifar10,mds,64,1", "cifar10,mlh:centre=mlh,64,1"),
                 picked.stream().map(Cell::key).collect(java.util.stream.Collectors.toList()));
         // a pattern matches whole keys, and only in the sets asked for
-        assertEquals(9, AccuracyGrid.cells(Arrays.asList(DataSet.FASHION), "fashion-mnist,mlh,.*").size()); // 3 bits x 3 seeds
-        assertTrue(AccuracyGrid.cells(Arrays.asList(DataSet.FASHION), "cifar10,.*").isEmpty());
+        assertEquals(
+                9,
+                AccuracyGrid.cells(Arrays.asList(DataSet.FASHION), "fashion-mnist,mlh,.*")
+                        .size()); // 3 bits x 3 seeds
+        assertTrue(
+                AccuracyGrid.cells(Arrays.asList(DataSet.FASHION), "cifar10,.*").isEmpty());
         assertTrue(AccuracyGrid.cells(Arrays.asList(DataSet.FASHION), "mlh").isEmpty());
     }
 
@@ -82,9 +89,13 @@ class AccuracyGridTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DataSet.of("mnist"));
         assertTrue(e.getMessage().contains("mnist"));
         // the single-branch baselines MLH is measured against
-        assertEquals(new HashSet<>(Arrays.asList(Variant.CSQ, Variant.MDS, Variant.DPSH)),
-                new HashSet<>(Arrays.asList(Arrays.stream(Variant.values()).filter(Variant::singleBranch).toArray(Variant[]::new))));
-        assertEquals("cifar10-mlh_moh=separate-32-s2", new Cell(DataSet.CIFAR10, Variant.MOH_SEPARATE, 32, 2).dirName());
+        assertEquals(
+                new HashSet<>(Arrays.asList(Variant.CSQ, Variant.MDS, Variant.DPSH)),
+                new HashSet<>(Arrays.asList(Arrays.stream(Variant.values())
+                        .filter(Variant::singleBranch)
+                        .toArray(Variant[]::new))));
+        assertEquals(
+                "cifar10-mlh_moh=separate-32-s2", new Cell(DataSet.CIFAR10, Variant.MOH_SEPARATE, 32, 2).dirName());
     }
 
     @Test

@@ -25,7 +25,9 @@ class AccuracySummaryTest {
     @Test
     void meansAndSpreadsOverSeeds() throws IOException {
         List<AccuracySummary.Row> rows = AccuracySummary.read(csv(
-                "fashion-mnist,mlh,64,1,0.80", "fashion-mnist,mlh,64,2,0.82", "fashion-mnist,mlh,64,3,0.84",
+                "fashion-mnist,mlh,64,1,0.80",
+                "fashion-mnist,mlh,64,2,0.82",
+                "fashion-mnist,mlh,64,3,0.84",
                 "fashion-mnist,csq,64,1,0.81"));
         double[] s = AccuracySummary.stats(AccuracySummary.select(rows, "fashion-mnist", "mlh", 64));
         assertEquals(0.82, s[0], 1e-12);
@@ -43,46 +45,78 @@ class AccuracySummaryTest {
     @Test
     void theGoalIsTheMeanAgainstTheBestSingleBranchBaseline() throws IOException {
         List<AccuracySummary.Row> rows = AccuracySummary.read(csv(
-                "cifar10,mlh,16,1,0.42", "cifar10,csq,16,1,0.43", "cifar10,mds,16,1,0.41", "cifar10,dpsh,16,1,0.30",
+                "cifar10,mlh,16,1,0.42",
+                "cifar10,csq,16,1,0.43",
+                "cifar10,mds,16,1,0.41",
+                "cifar10,dpsh,16,1,0.30",
                 "cifar10,dual,16,1,0.50", // two branches: not a baseline the goal names
-                "cifar10,mlh,32,1,0.44", "cifar10,mlh,32,2,0.47", "cifar10,csq,32,1,0.44", "cifar10,mds,32,1,0.45",
+                "cifar10,mlh,32,1,0.44",
+                "cifar10,mlh,32,2,0.47",
+                "cifar10,csq,32,1,0.44",
+                "cifar10,mds,32,1,0.45",
                 "cifar10,dpsh,32,1,0.20",
-                "cifar10,mlh,64,1,0.50", "cifar10,csq,64,1,0.40"));
-        assertEquals("goal cifar10 16 bits: mlh 0.4200 vs best single-branch csq 0.4300: NOT met (-0.0100; one seed on a side, no s.e.)",
+                "cifar10,mlh,64,1,0.50",
+                "cifar10,csq,64,1,0.40"));
+        assertEquals(
+                "goal cifar10 16 bits: mlh 0.4200 vs best single-branch csq 0.4300: NOT met (-0.0100; one seed on a side, no s.e.)",
                 AccuracySummary.goal(rows, DataSet.CIFAR10, 16));
-        assertEquals("goal cifar10 32 bits: mlh 0.4550 vs best single-branch mds 0.4500: met (+0.0050; one seed on a side, no s.e.)",
+        assertEquals(
+                "goal cifar10 32 bits: mlh 0.4550 vs best single-branch mds 0.4500: met (+0.0050; one seed on a side, no s.e.)",
                 AccuracySummary.goal(rows, DataSet.CIFAR10, 32));
-        assertEquals("goal cifar10 64 bits: incomplete (no rows yet for mds, dpsh)", AccuracySummary.goal(rows, DataSet.CIFAR10, 64));
-        assertEquals("goal mosaic 16 bits: incomplete (no rows yet for mlh, csq, mds, dpsh)", AccuracySummary.goal(rows, DataSet.MOSAIC, 16));
+        assertEquals(
+                "goal cifar10 64 bits: incomplete (no rows yet for mds, dpsh)",
+                AccuracySummary.goal(rows, DataSet.CIFAR10, 64));
+        assertEquals(
+                "goal mosaic 16 bits: incomplete (no rows yet for mlh, csq, mds, dpsh)",
+                AccuracySummary.goal(rows, DataSet.MOSAIC, 16));
     }
 
     @Test
     void theGoalLineGivesTheDifferencesStandardErrorWhenBothSidesHaveSeeds() throws IOException {
         // mlh 0.80 / 0.82 (mean 0.81, sd 0.01414); csq 0.79 / 0.79 / 0.82 (mean 0.80, sd 0.01732)
         List<AccuracySummary.Row> rows = AccuracySummary.read(csv(
-                "fashion-mnist,mlh,64,1,0.80", "fashion-mnist,mlh,64,2,0.82",
-                "fashion-mnist,csq,64,1,0.79", "fashion-mnist,csq,64,2,0.79", "fashion-mnist,csq,64,3,0.82",
-                "fashion-mnist,mds,64,1,0.70", "fashion-mnist,dpsh,64,1,0.60",
-                "fashion-mnist,mlh,16,1,0.70", "fashion-mnist,mlh,16,2,0.70",
-                "fashion-mnist,csq,16,1,0.75", "fashion-mnist,csq,16,2,0.75", "fashion-mnist,mds,16,1,0.1", "fashion-mnist,dpsh,16,1,0.1"));
+                "fashion-mnist,mlh,64,1,0.80",
+                "fashion-mnist,mlh,64,2,0.82",
+                "fashion-mnist,csq,64,1,0.79",
+                "fashion-mnist,csq,64,2,0.79",
+                "fashion-mnist,csq,64,3,0.82",
+                "fashion-mnist,mds,64,1,0.70",
+                "fashion-mnist,dpsh,64,1,0.60",
+                "fashion-mnist,mlh,16,1,0.70",
+                "fashion-mnist,mlh,16,2,0.70",
+                "fashion-mnist,csq,16,1,0.75",
+                "fashion-mnist,csq,16,2,0.75",
+                "fashion-mnist,mds,16,1,0.1",
+                "fashion-mnist,dpsh,16,1,0.1"));
         double se = Math.sqrt(0.0002 / 2 + 0.0003 / 3); // 0.01414
-        assertEquals(String.format(java.util.Locale.ROOT, "goal fashion-mnist 64 bits: mlh 0.8100 vs best single-branch csq 0.8000: met (+0.0100 ± %.4f s.e., within 2 s.e.)", se),
+        assertEquals(
+                String.format(
+                        java.util.Locale.ROOT,
+                        "goal fashion-mnist 64 bits: mlh 0.8100 vs best single-branch csq 0.8000: met (+0.0100 ± %.4f s.e., within 2 s.e.)",
+                        se),
                 AccuracySummary.goal(rows, DataSet.FASHION, 64));
         // no spread on either side: any difference is beyond it
-        assertEquals("goal fashion-mnist 16 bits: mlh 0.7000 vs best single-branch csq 0.7500: NOT met (-0.0500 ± 0.0000 s.e., beyond 2 s.e.)",
+        assertEquals(
+                "goal fashion-mnist 16 bits: mlh 0.7000 vs best single-branch csq 0.7500: NOT met (-0.0500 ± 0.0000 s.e., beyond 2 s.e.)",
                 AccuracySummary.goal(rows, DataSet.FASHION, 16));
     }
 
     @Test
     void eachAblationIsReadAgainstMlhAtTheSameLength() throws IOException {
         List<AccuracySummary.Row> rows = AccuracySummary.read(csv(
-                "fashion-mnist,mlh,64,1,0.80", "fashion-mnist,mlh,64,2,0.82",
-                "fashion-mnist,mlh:moh=separate,64,1,0.77", "fashion-mnist,mlh:moh=separate,64,2,0.79",
-                "fashion-mnist,dual,64,1,0.79", "fashion-mnist,mlh:K=2,32,1,0.75", "fashion-mnist,csq,64,1,0.81"));
+                "fashion-mnist,mlh,64,1,0.80",
+                "fashion-mnist,mlh,64,2,0.82",
+                "fashion-mnist,mlh:moh=separate,64,1,0.77",
+                "fashion-mnist,mlh:moh=separate,64,2,0.79",
+                "fashion-mnist,dual,64,1,0.79",
+                "fashion-mnist,mlh:K=2,32,1,0.75",
+                "fashion-mnist,csq,64,1,0.81"));
         // sd 0.01414 on both sides: s.e. of the difference sqrt(2 x 0.0002 / 2) = 0.01414
-        assertEquals("ablation fashion-mnist 64 bits: mlh:moh=separate 0.7800 vs mlh 0.8100 (-0.0300 ± 0.0141 s.e., beyond 2 s.e.)",
+        assertEquals(
+                "ablation fashion-mnist 64 bits: mlh:moh=separate 0.7800 vs mlh 0.8100 (-0.0300 ± 0.0141 s.e., beyond 2 s.e.)",
                 AccuracySummary.ablation(rows, DataSet.FASHION, AccuracyGrid.Variant.MOH_SEPARATE, 64));
-        assertEquals("ablation fashion-mnist 64 bits: dual (moh=none) 0.7900 vs mlh 0.8100 (-0.0200; one seed on a side, no s.e.)",
+        assertEquals(
+                "ablation fashion-mnist 64 bits: dual (moh=none) 0.7900 vs mlh 0.8100 (-0.0200; one seed on a side, no s.e.)",
                 AccuracySummary.ablation(rows, DataSet.FASHION, AccuracyGrid.Variant.DUAL, 64));
         // no mlh row at 32 bits, and csq is a method, not an ablation
         assertEquals(null, AccuracySummary.ablation(rows, DataSet.FASHION, AccuracyGrid.Variant.EXPERTS_2, 32));

@@ -46,7 +46,9 @@ class MosaicSetTest {
     @Test
     void listFilesAndLabelsMatchTheTilesDrawn() throws IOException {
         Path set = MosaicSet.write(dir.resolve("a"), 42, QUERIES, DATABASE, TRAIN);
-        List<String> queries = lines(set, "test.txt"), database = lines(set, "database.txt"), train = lines(set, "train.txt");
+        List<String> queries = lines(set, "test.txt"),
+                database = lines(set, "database.txt"),
+                train = lines(set, "train.txt");
         assertEquals(QUERIES, queries.size());
         assertEquals(DATABASE, database.size());
         assertEquals(TRAIN, train.size());
@@ -70,7 +72,8 @@ class MosaicSetTest {
             assertEquals(lines(a, list), lines(b, list));
             assertNotEquals(lines(a, list), lines(c, list));
         }
-        assertArrayEquals(Files.readAllBytes(a.resolve("query/00007.png")), Files.readAllBytes(b.resolve("query/00007.png")));
+        assertArrayEquals(
+                Files.readAllBytes(a.resolve("query/00007.png")), Files.readAllBytes(b.resolve("query/00007.png")));
     }
 
     @Test
@@ -105,14 +108,17 @@ class MosaicSetTest {
     private static ByteBuffer tile(Raster raster, int x, int y) {
         byte[] px = new byte[MosaicSet.TILE * MosaicSet.TILE];
         for (int row = 0; row < MosaicSet.TILE; row++) {
-            for (int col = 0; col < MosaicSet.TILE; col++) px[row * MosaicSet.TILE + col] = (byte) raster.getSample(x + col, y + row, 0);
+            for (int col = 0; col < MosaicSet.TILE; col++)
+                px[row * MosaicSet.TILE + col] = (byte) raster.getSample(x + col, y + row, 0);
         }
         return ByteBuffer.wrap(px);
     }
 
     private static Map<ByteBuffer, Integer> tiles(String prefix) throws IOException {
-        Path images = FashionMnist.DIR.resolve(prefix + "-images-idx3-ubyte.gz"), labels = FashionMnist.DIR.resolve(prefix + "-labels-idx1-ubyte.gz");
-        try (InputStream i = Files.newInputStream(images); InputStream l = Files.newInputStream(labels)) {
+        Path images = FashionMnist.DIR.resolve(prefix + "-images-idx3-ubyte.gz"),
+                labels = FashionMnist.DIR.resolve(prefix + "-labels-idx1-ubyte.gz");
+        try (InputStream i = Files.newInputStream(images);
+                InputStream l = Files.newInputStream(labels)) {
             IdxFile.Images imgs = IdxFile.readImages(i, images.toString());
             int[] classes = IdxFile.readLabels(l, labels.toString());
             int size = imgs.rows * imgs.cols;

@@ -41,7 +41,6 @@ import scala.reflect.ClassTag$;
 public final class BigDL {
     private BigDL() {}
 
-
     /** The Float class tag every BigDL call wants as its first implicit. */
     public static final ClassTag<Float> FLOAT = classTag(Float.TYPE);
 
@@ -56,9 +55,10 @@ public final class BigDL {
     @SuppressWarnings("unchecked")
     private static TensorNumeric<Float> floatNumeric() {
         try {
-            return (TensorNumeric<Float>) Class.forName(
-                    "com.intel.analytics.bigdl.tensor.TensorNumericMath$TensorNumeric$NumericFloat$")
-                    .getField("MODULE$").get(null);
+            return (TensorNumeric<Float>)
+                    Class.forName("com.intel.analytics.bigdl.tensor.TensorNumericMath$TensorNumeric$NumericFloat$")
+                            .getField("MODULE$")
+                            .get(null);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("BigDL's Float numeric is not reachable", e);
         }
@@ -68,7 +68,6 @@ public final class BigDL {
     private static <X> ClassTag<X> classTag(Class<?> c) {
         return (ClassTag<X>) ClassTag$.MODULE$.apply(c);
     }
-
 
     // ---------------------------------------------------------------- engine
 
@@ -144,13 +143,14 @@ public final class BigDL {
 
     /** 3x3 convolution, stride 1, padding 1, NCHW. */
     public static AbstractModule<?, ?, Float> conv3x3(int in, int out) {
-        return SpatialConvolution$.MODULE$.apply(in, out, 3, 3, 1, 1, 1, 1, 1, true,
-                null, null, null, null, null, null, true, NCHW, FLOAT, NUM);
+        return SpatialConvolution$.MODULE$.apply(
+                in, out, 3, 3, 1, 1, 1, 1, 1, true, null, null, null, null, null, null, true, NCHW, FLOAT, NUM);
     }
 
     /** Per-channel batch normalisation of an NCHW input (eps 1e-5, momentum 0.1, learned scale and shift). */
     public static AbstractModule<?, ?, Float> batchNorm2d(int channels) {
-        return SpatialBatchNormalization$.MODULE$.apply(channels, 1e-5, 0.1, true, null, null, null, null, NCHW, FLOAT, NUM);
+        return SpatialBatchNormalization$.MODULE$.apply(
+                channels, 1e-5, 0.1, true, null, null, null, null, NCHW, FLOAT, NUM);
     }
 
     public static AbstractModule<?, ?, Float> relu() {
@@ -208,7 +208,8 @@ public final class BigDL {
 
     /** Writes {@code n} values of {@code src} from {@code from} into a contiguous tensor, its values from {@code at} on. */
     public static void write(Tensor<Float> t, int at, float[] src, int from, int n) {
-        if (!t.isContiguous()) throw new IllegalArgumentException("not a contiguous tensor: " + Arrays.toString(t.size()));
+        if (!t.isContiguous())
+            throw new IllegalArgumentException("not a contiguous tensor: " + Arrays.toString(t.size()));
         System.arraycopy(src, from, (float[]) t.storage().array(), t.storageOffset() - 1 + at, n);
     }
 
@@ -260,11 +261,20 @@ public final class BigDL {
 
     /** BigDL's distributed optimiser (DistriOptimizer on Spark) over a sample RDD. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public static com.intel.analytics.bigdl.optim.Optimizer<Float, ?> optimizer(AbstractModule<Activity, Activity, Float> model,
+    public static com.intel.analytics.bigdl.optim.Optimizer<Float, ?> optimizer(
+            AbstractModule<Activity, Activity, Float> model,
             org.apache.spark.rdd.RDD<com.intel.analytics.bigdl.dataset.Sample<Float>> data,
-            com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion<?, ?, Float> criterion, int batchSize) {
-        return com.intel.analytics.bigdl.optim.Optimizer$.MODULE$.apply(model, data, (com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion) criterion,
-                batchSize, null, null, FLOAT, NUM);
+            com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion<?, ?, Float> criterion,
+            int batchSize) {
+        return com.intel.analytics.bigdl.optim.Optimizer$.MODULE$.apply(
+                model,
+                data,
+                (com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion) criterion,
+                batchSize,
+                null,
+                null,
+                FLOAT,
+                NUM);
     }
 
     /** The end trigger that stops after epoch {@code epoch}. */
@@ -273,8 +283,10 @@ public final class BigDL {
     }
 
     /** Broadcasts a model to the executors, BigDL's way: the weights once, shared by the tasks of an executor. */
-    public static com.intel.analytics.bigdl.models.utils.ModelBroadcast<Float> broadcast(org.apache.spark.SparkContext sc,
-            AbstractModule<Activity, Activity, Float> net) {
-        return com.intel.analytics.bigdl.models.utils.ModelBroadcast$.MODULE$.apply(FLOAT, NUM).broadcast(sc, net);
+    public static com.intel.analytics.bigdl.models.utils.ModelBroadcast<Float> broadcast(
+            org.apache.spark.SparkContext sc, AbstractModule<Activity, Activity, Float> net) {
+        return com.intel.analytics.bigdl.models.utils.ModelBroadcast$.MODULE$
+                .apply(FLOAT, NUM)
+                .broadcast(sc, net);
     }
 }

@@ -16,12 +16,12 @@ import com.intel.analytics.bigdl.utils.MklDnn$;
 import com.intel.analytics.bigdl.utils.Node;
 import com.intel.analytics.bigdl.utils.Shape;
 import com.intel.analytics.bigdl.utils.Shape$;
+import com.intel.analytics.bigdl.utils.Table;
+import io.mlh.core.config.MlhConfig.Engine;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import com.intel.analytics.bigdl.utils.Table;
-import io.mlh.core.config.MlhConfig.Engine;
 import scala.collection.JavaConverters;
 import scala.collection.Seq;
 
@@ -90,10 +90,13 @@ public final class ComputeEngine {
                 fanOutThroughIdentity(n);
             }
         }
-        List<Node<?>> in = JavaConverters.seqAsJavaListConverter((Seq<Node<?>>) (Seq) clone.inputs()).asJava();
-        List<Node<?>> out = JavaConverters.seqAsJavaListConverter((Seq<Node<?>>) (Seq) clone.outputs()).asJava();
+        List<Node<?>> in = JavaConverters.seqAsJavaListConverter((Seq<Node<?>>) (Seq) clone.inputs())
+                .asJava();
+        List<Node<?>> out = JavaConverters.seqAsJavaListConverter((Seq<Node<?>>) (Seq) clone.outputs())
+                .asJava();
         for (Node<?> o : out) o.removeNextEdges(); // the clone's own end marker
-        StaticGraph<Float> copy = (StaticGraph<Float>) BigDL.graph(in.toArray(new Node<?>[0]), out.toArray(new Node<?>[0]));
+        StaticGraph<Float> copy =
+                (StaticGraph<Float>) BigDL.graph(in.toArray(new Node<?>[0]), out.toArray(new Node<?>[0]));
         int outputs = copy.outputs().size();
         Integer[] formats = new Integer[outputs];
         Arrays.fill(formats, Memory.Format.nc);
@@ -110,10 +113,12 @@ public final class ComputeEngine {
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static void fanOutThroughIdentity(Node n) {
-        List<Node> next = new java.util.ArrayList<>(JavaConverters.seqAsJavaListConverter((Seq<Node>) n.nextNodes()).asJava());
+        List<Node> next = new java.util.ArrayList<>(
+                JavaConverters.seqAsJavaListConverter((Seq<Node>) n.nextNodes()).asJava());
         for (Node s : next) if (s.prevNodes().size() != 1) return; // only single-input successors are rewired
         n.removeNextEdges();
-        Node identity = new Node(Identity$.MODULE$.apply(BigDL.FLOAT, BigDL.NUM)
+        Node identity = new Node(Identity$.MODULE$
+                .apply(BigDL.FLOAT, BigDL.NUM)
                 .setName(((AbstractModule) n.element()).getName() + "-fanout"));
         n.add(identity, Edge$.MODULE$.apply());
         for (Node s : next) identity.add(s, Edge$.MODULE$.apply());
@@ -144,7 +149,10 @@ public final class ComputeEngine {
         for (Tensor<Float> t : src) {
             float[] values = BigDL.toArray(t);
             for (int done = 0; done < values.length; ) {
-                while (at == dst[j].nElement()) { j++; at = 0; }
+                while (at == dst[j].nElement()) {
+                    j++;
+                    at = 0;
+                }
                 int n = Math.min(values.length - done, dst[j].nElement() - at);
                 BigDL.write(dst[j], at, values, done, n);
                 done += n;
@@ -153,20 +161,23 @@ public final class ComputeEngine {
         }
         Map<String, Table> sent = layers(from), arrived = layers(to);
         if (!sent.keySet().equals(arrived.keySet())) {
-            throw new IllegalArgumentException("the graphs' weighted layers differ: " + sent.keySet() + " vs " + arrived.keySet());
+            throw new IllegalArgumentException(
+                    "the graphs' weighted layers differ: " + sent.keySet() + " vs " + arrived.keySet());
         }
         for (Map.Entry<String, Table> e : sent.entrySet()) {
             if (!Arrays.equals(weightThenBias(e.getValue()), weightThenBias(arrived.get(e.getKey())))) {
-                throw new IllegalArgumentException("layer " + e.getKey() + " sits elsewhere in the two graphs' weight vectors");
+                throw new IllegalArgumentException(
+                        "layer " + e.getKey() + " sits elsewhere in the two graphs' weight vectors");
             }
         }
         Tensor<Float>[] extra = from.getExtraParameter(), target = to.getExtraParameter();
         int n = extra == null ? 0 : extra.length, m = target == null ? 0 : target.length;
-        if (n != m) throw new IllegalArgumentException("the graphs have " + n + " and " + m + " extra parameter tensors");
+        if (n != m)
+            throw new IllegalArgumentException("the graphs have " + n + " and " + m + " extra parameter tensors");
         for (int i = 0; i < n; i++) {
             if (extra[i].nElement() != target[i].nElement()) {
-                throw new IllegalArgumentException("extra parameter " + i + " has " + extra[i].nElement() + " values there and "
-                        + target[i].nElement() + " here");
+                throw new IllegalArgumentException("extra parameter " + i + " has " + extra[i].nElement()
+                        + " values there and " + target[i].nElement() + " here");
             }
             target[i].copy(extra[i]);
         }
@@ -207,7 +218,8 @@ public final class ComputeEngine {
 
         @Override
         public Shape computeOutputShape(Shape inputShape) {
-            List<Shape> in = JavaConverters.seqAsJavaListConverter(inputShape.toMulti()).asJava();
+            List<Shape> in =
+                    JavaConverters.seqAsJavaListConverter(inputShape.toMulti()).asJava();
             int[] a = toInts(in.get(0)), b = toInts(in.get(1));
             int r = a.length;
             int rows = transA() ? a[r - 1] : a[r - 2];
@@ -219,7 +231,8 @@ public final class ComputeEngine {
         }
 
         private static int[] toInts(Shape s) {
-            List<Object> dims = JavaConverters.seqAsJavaListConverter(s.toSingle()).asJava();
+            List<Object> dims =
+                    JavaConverters.seqAsJavaListConverter(s.toSingle()).asJava();
             int[] d = new int[dims.size()];
             for (int i = 0; i < d.length; i++) d[i] = (Integer) dims.get(i);
             return d;

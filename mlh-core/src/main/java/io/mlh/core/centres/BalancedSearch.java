@@ -32,8 +32,8 @@ final class BalancedSearch {
     private final int n, bits, goal;
     private final long[][] rows;
     private final int[][] d, weight;
-    private final int[] close;          // per row: how many rows are nearer than the goal
-    private final int[] histogram;      // pair count per distance, for the running minimum
+    private final int[] close; // per row: how many rows are nearer than the goal
+    private final int[] histogram; // pair count per distance, for the running minimum
     private long[][] bestRows;
     private int bestMin;
 
@@ -66,7 +66,8 @@ final class BalancedSearch {
      * @param steps       local-search steps at most
      * @param samples     swaps tried per step
      */
-    static Result run(int classes, int bits, int goal, SplittableRandom random, int greedyTries, int steps, int samples) {
+    static Result run(
+            int classes, int bits, int goal, SplittableRandom random, int greedyTries, int steps, int samples) {
         BalancedSearch s = new BalancedSearch(greedy(classes, bits, goal, random, greedyTries), bits, goal);
         s.search(random, steps, samples);
         return new Result(s.bestRows, s.bestMin);

@@ -11,7 +11,8 @@ public final class GilbertVarshamov {
     private GilbertVarshamov() {}
 
     public static int distance(int bits, int classes) {
-        if (bits < 1 || classes < 2) throw new IllegalArgumentException("need bits >= 1 and classes >= 2, got " + bits + ", " + classes);
+        if (bits < 1 || classes < 2)
+            throw new IllegalArgumentException("need bits >= 1 and classes >= 2, got " + bits + ", " + classes);
         BigInteger space = BigInteger.ONE.shiftLeft(bits), c = BigInteger.valueOf(classes);
         BigInteger ball = BigInteger.ZERO, binomial = BigInteger.ONE; // C(q, 0)
         for (int m = 0; m <= bits; m++) {

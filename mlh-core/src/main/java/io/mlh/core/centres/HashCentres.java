@@ -72,7 +72,8 @@ public final class HashCentres implements Serializable {
         checkBits(bits);
         int target = targetDistance > 0 ? targetDistance : gilbertVarshamov(bits, classes);
         if (target > bits) {
-            throw new IllegalArgumentException("hash centre target distance " + target + " exceeds the code length " + bits);
+            throw new IllegalArgumentException(
+                    "hash centre target distance " + target + " exceeds the code length " + bits);
         }
         SplittableRandom random = new SplittableRandom(seed);
         // drawn first, so it depends on the seed alone and not on the construction
@@ -88,7 +89,11 @@ public final class HashCentres implements Serializable {
             throw new IllegalArgumentException(String.format(
                     "cannot place %d balanced %d-bit hash centres at minimum Hamming distance %d%s: the best "
                             + "minimum distance reached is %d; lower mlh.centre.min-distance or use more bits",
-                    classes, bits, target, goal == target ? "" : " (" + goal + ", distances are even)", found.minDistance));
+                    classes,
+                    bits,
+                    target,
+                    goal == target ? "" : " (" + goal + ", distances are even)",
+                    found.minDistance));
         }
         return new HashCentres(bits, seed, target, RANDOM, toSigns(found.rows, bits), tieBreaker);
     }
@@ -112,15 +117,29 @@ public final class HashCentres implements Serializable {
 
     // ------------------------------------------------------------------ accessors
 
-    public int classes() { return centres.length; }
-    public int bits() { return bits; }
-    public long seed() { return seed; }
+    public int classes() {
+        return centres.length;
+    }
+
+    public int bits() {
+        return bits;
+    }
+
+    public long seed() {
+        return seed;
+    }
     /** The requested minimum distance (the Gilbert–Varshamov value unless one was given). */
-    public int targetDistance() { return target; }
+    public int targetDistance() {
+        return target;
+    }
     /** The actual minimum pairwise Hamming distance (>= the target). */
-    public int minDistance() { return minDistance; }
+    public int minDistance() {
+        return minDistance;
+    }
     /** {@link #HADAMARD} or {@link #RANDOM}. */
-    public String construction() { return construction; }
+    public String construction() {
+        return construction;
+    }
 
     /** Class {@code c}'s centre (a copy). */
     public float[] centre(int c) {
@@ -179,9 +198,12 @@ public final class HashCentres implements Serializable {
 
     public static HashCentres readFrom(DataInput in) throws IOException {
         int magic = in.readInt();
-        if (magic != MAGIC) throw new IOException(String.format("not hash centres: magic 0x%08X, expected 0x%08X", magic, MAGIC));
+        if (magic != MAGIC)
+            throw new IOException(String.format("not hash centres: magic 0x%08X, expected 0x%08X", magic, MAGIC));
         int version = in.readInt();
-        if (version != VERSION) throw new IOException("hash centres format version " + version + " is not supported (expected " + VERSION + ")");
+        if (version != VERSION)
+            throw new IOException(
+                    "hash centres format version " + version + " is not supported (expected " + VERSION + ")");
         int classes = in.readInt(), bits = in.readInt();
         long seed = in.readLong();
         int target = in.readInt();
@@ -247,24 +269,35 @@ public final class HashCentres implements Serializable {
             throw new IllegalArgumentException("hash centres JSON does not parse: " + e.getMessage(), e);
         }
         if (j == null || !j.isObject()) throw new IllegalArgumentException("hash centres JSON is not an object");
-        int classes = field(j, "classes").asInt(), bits = field(j, "bits").asInt(), target = field(j, "target").asInt();
+        int classes = field(j, "classes").asInt(),
+                bits = field(j, "bits").asInt(),
+                target = field(j, "target").asInt();
         long seed = field(j, "seed").asLong();
         String construction = field(j, "construction").asText();
         checkStored(classes, bits, construction);
         JsonNode rows = field(j, "centres");
         if (!rows.isArray()) throw new IllegalArgumentException("hash centres JSON: 'centres' is not an array");
         if (rows.size() != classes) {
-            throw new IllegalArgumentException("hash centres JSON says " + classes + " classes but has " + rows.size() + " centres");
+            throw new IllegalArgumentException(
+                    "hash centres JSON says " + classes + " classes but has " + rows.size() + " centres");
         }
         float[][] centres = new float[classes][];
         for (int c = 0; c < classes; c++) centres[c] = signs(rows.get(c).asText(), bits, "centre " + c);
-        return new HashCentres(bits, seed, target, construction, centres, signs(field(j, "tieBreaker").asText(), bits, "tieBreaker"));
+        return new HashCentres(
+                bits,
+                seed,
+                target,
+                construction,
+                centres,
+                signs(field(j, "tieBreaker").asText(), bits, "tieBreaker"));
     }
 
     private static JsonNode field(JsonNode j, String name) {
         JsonNode v = j.get(name);
-        if (v == null || v.isNull()) throw new IllegalArgumentException("hash centres JSON has no field '" + name + "'");
-        if (!v.isValueNode() && !v.isArray()) throw new IllegalArgumentException("hash centres JSON: '" + name + "' is not a value");
+        if (v == null || v.isNull())
+            throw new IllegalArgumentException("hash centres JSON has no field '" + name + "'");
+        if (!v.isValueNode() && !v.isArray())
+            throw new IllegalArgumentException("hash centres JSON: '" + name + "' is not a value");
         return v;
     }
 
@@ -275,11 +308,14 @@ public final class HashCentres implements Serializable {
     }
 
     private static float[] signs(String ones, int bits, String what) {
-        if (ones.length() != bits) throw new IllegalArgumentException("hash centres JSON: " + what + " has " + ones.length() + " bits, expected " + bits);
+        if (ones.length() != bits)
+            throw new IllegalArgumentException(
+                    "hash centres JSON: " + what + " has " + ones.length() + " bits, expected " + bits);
         float[] v = new float[bits];
         for (int k = 0; k < bits; k++) {
             char ch = ones.charAt(k);
-            if (ch != '0' && ch != '1') throw new IllegalArgumentException("hash centres JSON: " + what + " has '" + ch + "', not 0 or 1");
+            if (ch != '0' && ch != '1')
+                throw new IllegalArgumentException("hash centres JSON: " + what + " has '" + ch + "', not 0 or 1");
             v[k] = ch == '1' ? 1 : -1;
         }
         return v;
@@ -309,8 +345,12 @@ public final class HashCentres implements Serializable {
     public boolean equals(Object o) {
         if (!(o instanceof HashCentres)) return false;
         HashCentres h = (HashCentres) o;
-        return bits == h.bits && seed == h.seed && target == h.target && construction.equals(h.construction)
-                && Arrays.deepEquals(centres, h.centres) && Arrays.equals(tieBreaker, h.tieBreaker);
+        return bits == h.bits
+                && seed == h.seed
+                && target == h.target
+                && construction.equals(h.construction)
+                && Arrays.deepEquals(centres, h.centres)
+                && Arrays.equals(tieBreaker, h.tieBreaker);
     }
 
     @Override
@@ -320,7 +360,8 @@ public final class HashCentres implements Serializable {
 
     @Override
     public String toString() {
-        return String.format("HashCentres[%d classes x %d bits, %s, min distance %d (target %d), seed %d]",
+        return String.format(
+                "HashCentres[%d classes x %d bits, %s, min distance %d (target %d), seed %d]",
                 centres.length, bits, construction, minDistance, target, seed);
     }
 }

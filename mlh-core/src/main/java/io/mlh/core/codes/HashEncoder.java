@@ -27,7 +27,8 @@ public final class HashEncoder {
         }
     }
 
-    public static BranchCodes encode(AbstractModule<Activity, Activity, Float> net, LabelledImages images, int batchSize) {
+    public static BranchCodes encode(
+            AbstractModule<Activity, Activity, Float> net, LabelledImages images, int batchSize) {
         net.evaluate();
         int n = images.size(), per = images.imageSize();
         float[][] uc = new float[n][], up = new float[n][];
@@ -35,7 +36,8 @@ public final class HashEncoder {
             int m = Math.min(batchSize, n - from);
             float[] px = new float[m * per];
             System.arraycopy(images.pixels, from * per, px, 0, m * per);
-            Table out = net.forward(BigDL.tensor(px, m, images.channels, images.height, images.width)).toTable();
+            Table out = net.forward(BigDL.tensor(px, m, images.channels, images.height, images.width))
+                    .toTable();
             float[][] c = BigDL.toMatrix(MlhNet.centre(out)), p = BigDL.toMatrix(MlhNet.pairwise(out));
             System.arraycopy(c, 0, uc, from, m);
             System.arraycopy(p, 0, up, from, m);

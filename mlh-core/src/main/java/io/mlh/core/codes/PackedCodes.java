@@ -46,7 +46,8 @@ public final class PackedCodes implements Serializable {
         long[] words = new long[checkedWords(real.length, w)];
         for (int i = 0; i < real.length; i++) {
             if (real[i].length != bits) {
-                throw new IllegalArgumentException("row " + i + " has " + real[i].length + " values, row 0 has " + bits);
+                throw new IllegalArgumentException(
+                        "row " + i + " has " + real[i].length + " values, row 0 has " + bits);
             }
             packRow(real[i], 0, bits, words, i * w, i);
         }
@@ -85,8 +86,8 @@ public final class PackedCodes implements Serializable {
         if (n < 0) throw new IllegalArgumentException("n must be >= 0, got " + n);
         int w = wordsFor(bits);
         if (words.length != (long) n * w) {
-            throw new IllegalArgumentException(words.length + " words are not " + n + " codes of " + bits + " bits ("
-                    + w + " words each)");
+            throw new IllegalArgumentException(
+                    words.length + " words are not " + n + " codes of " + bits + " bits (" + w + " words each)");
         }
         // a stray high bit would add to every Hamming distance, so refuse it here once
         long unused = bits % 64 == 0 ? 0 : -1L << (bits % 64);
@@ -100,7 +101,8 @@ public final class PackedCodes implements Serializable {
 
     private static int checkedWords(int n, int w) {
         long total = (long) n * w;
-        if (total > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(n + " codes of " + w + " words do not fit one array");
+        if (total > Integer.MAX_VALUE - 8)
+            throw new IllegalArgumentException(n + " codes of " + w + " words do not fit one array");
         return (int) total;
     }
 
@@ -142,7 +144,8 @@ public final class PackedCodes implements Serializable {
 
     /** Codes {@code [from, to)} as a new batch (the words are copied). */
     public PackedCodes slice(int from, int to) {
-        if (from < 0 || to > n || from > to) throw new IndexOutOfBoundsException("slice [" + from + ", " + to + ") of " + n + " codes");
+        if (from < 0 || to > n || from > to)
+            throw new IndexOutOfBoundsException("slice [" + from + ", " + to + ") of " + n + " codes");
         return new PackedCodes(Arrays.copyOfRange(words, from * wordsPerCode, to * wordsPerCode), to - from, bits);
     }
 

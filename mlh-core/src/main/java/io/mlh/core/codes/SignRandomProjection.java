@@ -14,7 +14,8 @@ public final class SignRandomProjection {
     public SignRandomProjection(LabelledImages fitOn, int bits, long seed) {
         int d = fitOn.imageSize();
         mean = new float[d];
-        for (int i = 0; i < fitOn.size(); i++) for (int k = 0; k < d; k++) mean[k] += fitOn.pixels[i * d + k] / fitOn.size();
+        for (int i = 0; i < fitOn.size(); i++)
+            for (int k = 0; k < d; k++) mean[k] += fitOn.pixels[i * d + k] / fitOn.size();
         Random r = new Random(seed);
         w = new float[bits][d];
         for (float[] row : w) for (int k = 0; k < d; k++) row[k] = (float) r.nextGaussian();

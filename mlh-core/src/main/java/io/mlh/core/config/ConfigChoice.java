@@ -7,11 +7,11 @@ import java.util.Locale;
  * RESNET_50} is "resnet-50"). {@link ConfigReader#choice} reads one; {@link #configName} writes it.
  */
 public interface ConfigChoice {
-  /** Implemented by every enum. */
-  String name();
+    /** Implemented by every enum. */
+    String name();
 
-  /** The config spelling of this constant. */
-  default String configName() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
-  }
+    /** The config spelling of this constant. */
+    default String configName() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
 }

@@ -44,7 +44,6 @@ public final class MlhConfig implements Serializable {
         DPSH(false, true, false),
         /** both branches and the mutual loss, MoH off (dual hash layers) */
         DUAL(true, true, true);
-
         private final boolean centre, pairwise, mutual;
 
         Method(boolean centre, boolean pairwise, boolean mutual) {
@@ -54,47 +53,69 @@ public final class MlhConfig implements Serializable {
         }
 
         /** Whether L_C (or CSQ's loss) trains the centre branch. */
-        public boolean usesCentreBranch() { return centre; }
+        public boolean usesCentreBranch() {
+            return centre;
+        }
         /** Whether L_P trains the pairwise branch. */
-        public boolean usesPairwiseBranch() { return pairwise; }
+        public boolean usesPairwiseBranch() {
+            return pairwise;
+        }
         /** Whether L_M couples the branches (needs both). */
-        public boolean usesMutual() { return mutual; }
+        public boolean usesMutual() {
+            return mutual;
+        }
     }
 
     public enum Backbone implements ConfigChoice {
-        VGG_SMALL, VGG_SMALL_BN, RESNET_18, RESNET_50;
+        VGG_SMALL,
+        VGG_SMALL_BN,
+        RESNET_18,
+        RESNET_50;
 
         /** vgg-small and vgg-small-bn: the 28-32 px backbones trained from scratch. */
-        public boolean isVggSmall() { return this == VGG_SMALL || this == VGG_SMALL_BN; }
+        public boolean isVggSmall() {
+            return this == VGG_SMALL || this == VGG_SMALL_BN;
+        }
     }
 
     public enum MohMode implements ConfigChoice {
-        SHARED, SEPARATE, NONE;
+        SHARED,
+        SEPARATE,
+        NONE;
     }
 
     public enum CentreLoss implements ConfigChoice {
-        MLH, CSQ;
+        MLH,
+        CSQ;
     }
 
     public enum MutualMode implements ConfigChoice {
-        JOINT, ALTERNATE;
+        JOINT,
+        ALTERNATE;
     }
 
     public enum EncodeBranch implements ConfigChoice {
-        AUTO, CENTRE, PAIRWISE;
+        AUTO,
+        CENTRE,
+        PAIRWISE;
     }
 
     public enum LrPolicy implements ConfigChoice {
-        CONSTANT, STEP, COSINE;
+        CONSTANT,
+        STEP,
+        COSINE;
     }
 
     public enum OptimizerKind implements ConfigChoice {
-        ADAM, RMSPROP, SGD;
+        ADAM,
+        RMSPROP,
+        SGD;
     }
 
     /** BigDL's compute engine (JVM-wide, chosen before BigDL starts): MKL BLAS layers or MKL-DNN primitives. */
     public enum Engine implements ConfigChoice {
-        MKLBLAS, MKLDNN;
+        MKLBLAS,
+        MKLDNN;
     }
 
     // ------------------------------------------------------------------ state
@@ -203,11 +224,14 @@ public final class MlhConfig implements Serializable {
     public static MlhConfig load(Path hoconFile, List<String> overrides) {
         Config user = ConfigFactory.empty();
         if (hoconFile != null) {
-            if (!Files.isRegularFile(hoconFile)) throw new IllegalArgumentException("config file " + hoconFile + " does not exist");
+            if (!Files.isRegularFile(hoconFile))
+                throw new IllegalArgumentException("config file " + hoconFile + " does not exist");
             try {
-                user = ConfigFactory.parseFile(hoconFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+                user = ConfigFactory.parseFile(
+                        hoconFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
             } catch (com.typesafe.config.ConfigException e) {
-                throw new IllegalArgumentException("config file " + hoconFile + " does not parse: " + e.getMessage(), e);
+                throw new IllegalArgumentException(
+                        "config file " + hoconFile + " does not parse: " + e.getMessage(), e);
             }
         }
         Config over = ConfigFactory.empty();
@@ -220,13 +244,15 @@ public final class MlhConfig implements Serializable {
         int eq = override.indexOf('=');
         String key = eq < 0 ? "" : override.substring(0, eq).trim();
         if (key.isEmpty()) {
-            throw new IllegalArgumentException("malformed override '" + override + "': expected key=value, e.g. bits=32 or mlh.train.epochs=5");
+            throw new IllegalArgumentException(
+                    "malformed override '" + override + "': expected key=value, e.g. bits=32 or mlh.train.epochs=5");
         }
         String path = key.equals(ROOT) || key.startsWith(ROOT + ".") ? key : ROOT + "." + key;
         try {
             ConfigUtil.splitPath(path);
         } catch (com.typesafe.config.ConfigException e) {
-            throw new IllegalArgumentException("malformed override '" + override + "': '" + key + "' is not a config key", e);
+            throw new IllegalArgumentException(
+                    "malformed override '" + override + "': '" + key + "' is not a config key", e);
         }
         String value = override.substring(eq + 1).trim();
         boolean structured = value.startsWith("{") || value.startsWith("[") || value.startsWith("\"");
@@ -235,7 +261,8 @@ public final class MlhConfig implements Serializable {
             try {
                 return ConfigFactory.parseString(path + " = " + value);
             } catch (com.typesafe.config.ConfigException e) {
-                if (structured) throw new IllegalArgumentException("malformed override '" + override + "': " + e.getMessage(), e);
+                if (structured)
+                    throw new IllegalArgumentException("malformed override '" + override + "': " + e.getMessage(), e);
             }
         }
         return ConfigFactory.empty().withValue(path, ConfigValueFactory.fromAnyRef(value));
@@ -270,7 +297,8 @@ public final class MlhConfig implements Serializable {
 
     /** The effective {@code mlh} tree as concise HOCON, to save with a model and reload with {@link #load(Config)}. */
     public String render() {
-        return config.root().render(ConfigRenderOptions.concise().setFormatted(true).setJson(false));
+        return config.root()
+                .render(ConfigRenderOptions.concise().setFormatted(true).setJson(false));
     }
 
     @Override
@@ -294,7 +322,8 @@ public final class MlhConfig implements Serializable {
     private static final Set<String> KNOWN = new TreeSet<>(), SECTIONS = new TreeSet<>();
 
     static {
-        for (Map.Entry<String, ConfigValue> e : ConfigFactory.defaultReference().getConfig(ROOT).entrySet()) {
+        for (Map.Entry<String, ConfigValue> e :
+                ConfigFactory.defaultReference().getConfig(ROOT).entrySet()) {
             KNOWN.add(e.getKey());
             List<String> parts = ConfigUtil.splitPath(e.getKey());
             for (int i = 1; i < parts.size(); i++) SECTIONS.add(ConfigUtil.joinPath(parts.subList(0, i)));
@@ -307,13 +336,18 @@ public final class MlhConfig implements Serializable {
             String key = e.getKey();
             if (KNOWN.contains(key)) continue;
             if (SECTIONS.contains(key)) {
-                throw new ConfigError(full(key), "must be an object (a section of settings), got " + e.getValue().render());
+                throw new ConfigError(
+                        full(key),
+                        "must be an object (a section of settings), got "
+                                + e.getValue().render());
             }
             for (String known : KNOWN) {
-                if (key.startsWith(known + ".")) throw new ConfigError(full(known), "must be a single value, not an object");
+                if (key.startsWith(known + "."))
+                    throw new ConfigError(full(known), "must be a single value, not an object");
             }
             String near = nearest(key);
-            throw new ConfigError(full(key), "unknown key" + (near == null ? "" : "; did you mean '" + full(near) + "'?"));
+            throw new ConfigError(
+                    full(key), "unknown key" + (near == null ? "" : "; did you mean '" + full(near) + "'?"));
         }
     }
 
@@ -339,7 +373,8 @@ public final class MlhConfig implements Serializable {
         for (int i = 1; i <= a.length(); i++) {
             cur[0] = i;
             for (int j = 1; j <= b.length(); j++) {
-                cur[j] = Math.min(Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+                cur[j] = Math.min(
+                        Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
             }
             int[] t = prev;
             prev = cur;
@@ -350,20 +385,28 @@ public final class MlhConfig implements Serializable {
 
     /** What one key's range cannot say: the checks that involve several settings. */
     private void validate() {
-        if (bits < 8 || bits > 1024 || bits % 8 != 0) throw error("bits", "must be a multiple of 8 in 8..1024, got " + bits);
+        if (bits < 8 || bits > 1024 || bits % 8 != 0)
+            throw error("bits", "must be a multiple of 8 in 8..1024, got " + bits);
         if (backbone.isVggSmall() && inputSize % 4 != 0) {
-            throw error("model.input-size", backbone.configName() + " needs a positive multiple of 4 (two 2x2 poolings), got " + inputSize);
+            throw error(
+                    "model.input-size",
+                    backbone.configName() + " needs a positive multiple of 4 (two 2x2 poolings), got " + inputSize);
         }
         if (!backbone.isVggSmall() && inputSize != 224) {
             throw error("model.input-size", backbone.configName() + " needs exactly 224, got " + inputSize);
         }
         if (!pretrained.isEmpty() && backbone.isVggSmall()) {
-            throw error("model.pretrained", "pretrained weights are for the resnet backbones, not " + backbone.configName());
+            throw error(
+                    "model.pretrained",
+                    "pretrained weights are for the resnet backbones, not " + backbone.configName());
         }
-        if (centreMinDistance > bits) throw error("centre.min-distance", "cannot exceed bits (" + bits + "), got " + centreMinDistance);
+        if (centreMinDistance > bits)
+            throw error("centre.min-distance", "cannot exceed bits (" + bits + "), got " + centreMinDistance);
         if (encodeBranch == EncodeBranch.CENTRE && !method.usesCentreBranch()
                 || encodeBranch == EncodeBranch.PAIRWISE && !method.usesPairwiseBranch()) {
-            throw error("encode.branch", method.configName() + " does not train the " + encodeBranch.configName() + " branch");
+            throw error(
+                    "encode.branch",
+                    method.configName() + " does not train the " + encodeBranch.configName() + " branch");
         }
         if (!(learningRate > 0)) throw error("train.learning-rate", "must be > 0, got " + learningRate);
         if (!(momentum < 1)) throw error("train.momentum", "must be in [0, 1), got " + momentum);
@@ -383,23 +426,57 @@ public final class MlhConfig implements Serializable {
 
     // ------------------------------------------------------------------ typed getters
 
-    public Method method() { return method; }
-    public int bits() { return bits; }
-    public int classes() { return classes; }
-    public long seed() { return seed; }
-    public Backbone backbone() { return backbone; }
-    public int inputChannels() { return inputChannels; }
-    public int inputSize() { return inputSize; }
+    public Method method() {
+        return method;
+    }
+
+    public int bits() {
+        return bits;
+    }
+
+    public int classes() {
+        return classes;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public Backbone backbone() {
+        return backbone;
+    }
+
+    public int inputChannels() {
+        return inputChannels;
+    }
+
+    public int inputSize() {
+        return inputSize;
+    }
     /** BigDL model file with ResNet weights; empty for random initialisation. */
-    public String pretrained() { return pretrained; }
-    public MohMode mohMode() { return mohMode; }
-    public int experts() { return experts; }
+    public String pretrained() {
+        return pretrained;
+    }
+
+    public MohMode mohMode() {
+        return mohMode;
+    }
+
+    public int experts() {
+        return experts;
+    }
     /** lambda1 */
-    public double centreWeight() { return centreWeight; }
+    public double centreWeight() {
+        return centreWeight;
+    }
     /** lambda2 */
-    public double pairwiseWeight() { return pairwiseWeight; }
+    public double pairwiseWeight() {
+        return pairwiseWeight;
+    }
     /** 0 = off; else the code length at which {@link #pairwiseWeight()} applies as given. */
-    public int pairwiseReferenceBits() { return pairwiseReferenceBits; }
+    public int pairwiseReferenceBits() {
+        return pairwiseReferenceBits;
+    }
 
     /**
      * The weight L_P trains with: lambda2, times reference-bits / q when a reference is set. L_P's
@@ -410,33 +487,93 @@ public final class MlhConfig implements Serializable {
         return pairwiseReferenceBits == 0 ? pairwiseWeight : pairwiseWeight * pairwiseReferenceBits / bits;
     }
     /** lambda3 */
-    public double mutualWeight() { return mutualWeight; }
+    public double mutualWeight() {
+        return mutualWeight;
+    }
     /** beta */
-    public double centreQuantization() { return centreQuantization; }
+    public double centreQuantization() {
+        return centreQuantization;
+    }
     /** alpha */
-    public double pairwiseQuantization() { return pairwiseQuantization; }
-    public CentreLoss centreLoss() { return centreLoss; }
+    public double pairwiseQuantization() {
+        return pairwiseQuantization;
+    }
+
+    public CentreLoss centreLoss() {
+        return centreLoss;
+    }
     /** 0 means the Gilbert–Varshamov value. */
-    public int centreMinDistance() { return centreMinDistance; }
+    public int centreMinDistance() {
+        return centreMinDistance;
+    }
     /** The softmax L_C's logit scale s as configured (0 = sqrt(bits)). */
-    public double centreScale() { return centreScale; }
+    public double centreScale() {
+        return centreScale;
+    }
     /** The softmax L_C's logit scale s: {@code centre.scale}, or sqrt(bits) when that is 0. */
-    public double effectiveCentreScale() { return centreScale > 0 ? centreScale : Math.sqrt(bits); }
-    public MutualMode mutualMode() { return mutualMode; }
-    public int mutualStartEpoch() { return mutualStartEpoch; }
-    public EncodeBranch encodeBranch() { return encodeBranch; }
-    public int batchSize() { return batchSize; }
-    public int epochs() { return epochs; }
-    public OptimizerKind optimizer() { return optimizer; }
-    public double learningRate() { return learningRate; }
-    public double backboneLrMultiplier() { return backboneLrMultiplier; }
-    public double weightDecay() { return weightDecay; }
-    public double momentum() { return momentum; }
-    public LrPolicy lrPolicy() { return lrPolicy; }
-    public int lrStepEpochs() { return lrStepEpochs; }
-    public double lrGamma() { return lrGamma; }
-    public int lrWarmupEpochs() { return lrWarmupEpochs; }
-    public Engine engine() { return engine; }
+    public double effectiveCentreScale() {
+        return centreScale > 0 ? centreScale : Math.sqrt(bits);
+    }
+
+    public MutualMode mutualMode() {
+        return mutualMode;
+    }
+
+    public int mutualStartEpoch() {
+        return mutualStartEpoch;
+    }
+
+    public EncodeBranch encodeBranch() {
+        return encodeBranch;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public int epochs() {
+        return epochs;
+    }
+
+    public OptimizerKind optimizer() {
+        return optimizer;
+    }
+
+    public double learningRate() {
+        return learningRate;
+    }
+
+    public double backboneLrMultiplier() {
+        return backboneLrMultiplier;
+    }
+
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    public double momentum() {
+        return momentum;
+    }
+
+    public LrPolicy lrPolicy() {
+        return lrPolicy;
+    }
+
+    public int lrStepEpochs() {
+        return lrStepEpochs;
+    }
+
+    public double lrGamma() {
+        return lrGamma;
+    }
+
+    public int lrWarmupEpochs() {
+        return lrWarmupEpochs;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
 
     // ------------------------------------------------------------------ what the method means
 
@@ -458,9 +595,12 @@ public final class MlhConfig implements Serializable {
     /** csq trains with CSQ's loss, mds with the softmax L_C; the others use {@code centre.loss}. */
     public CentreLoss effectiveCentreLoss() {
         switch (method) {
-            case CSQ: return CentreLoss.CSQ;
-            case MDS: return CentreLoss.MLH;
-            default: return centreLoss;
+            case CSQ:
+                return CentreLoss.CSQ;
+            case MDS:
+                return CentreLoss.MLH;
+            default:
+                return centreLoss;
         }
     }
 

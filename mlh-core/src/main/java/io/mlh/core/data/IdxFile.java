@@ -34,11 +34,14 @@ public final class IdxFile {
     public static Images readImages(InputStream raw, String name) throws IOException {
         try (DataInputStream in = open(raw, name)) {
             int magic = headerInt(in, name);
-            if (magic != IMAGES_MAGIC) throw bad(name, String.format("magic 0x%08x is not an IDX image file (0x%08x)", magic, IMAGES_MAGIC));
+            if (magic != IMAGES_MAGIC)
+                throw bad(name, String.format("magic 0x%08x is not an IDX image file (0x%08x)", magic, IMAGES_MAGIC));
             int count = headerInt(in, name), rows = headerInt(in, name), cols = headerInt(in, name);
-            if (count < 0 || rows <= 0 || cols <= 0) throw bad(name, "header gives " + count + " images of " + rows + "x" + cols);
+            if (count < 0 || rows <= 0 || cols <= 0)
+                throw bad(name, "header gives " + count + " images of " + rows + "x" + cols);
             long size = (long) count * rows * cols;
-            if (size > Integer.MAX_VALUE - 8) throw bad(name, "header gives " + size + " bytes of pixels, more than one array holds");
+            if (size > Integer.MAX_VALUE - 8)
+                throw bad(name, "header gives " + size + " bytes of pixels, more than one array holds");
             byte[] pixels = readExactly(in, (int) size, name, count + " images of " + rows + "x" + cols);
             return new Images(count, rows, cols, pixels);
         }
@@ -48,7 +51,8 @@ public final class IdxFile {
     public static int[] readLabels(InputStream raw, String name) throws IOException {
         try (DataInputStream in = open(raw, name)) {
             int magic = headerInt(in, name);
-            if (magic != LABELS_MAGIC) throw bad(name, String.format("magic 0x%08x is not an IDX label file (0x%08x)", magic, LABELS_MAGIC));
+            if (magic != LABELS_MAGIC)
+                throw bad(name, String.format("magic 0x%08x is not an IDX label file (0x%08x)", magic, LABELS_MAGIC));
             int count = headerInt(in, name);
             if (count < 0) throw bad(name, "header gives " + count + " labels");
             byte[] b = readExactly(in, count, name, count + " labels");

@@ -14,7 +14,8 @@ public final class LabelledImages {
     public LabelledImages(int channels, int height, int width, float[] pixels, float[][] labels) {
         int per = channels * height * width;
         if (pixels.length != labels.length * per) {
-            throw new IllegalArgumentException(pixels.length + " pixels do not make " + labels.length + " images of " + channels + "x" + height + "x" + width);
+            throw new IllegalArgumentException(pixels.length + " pixels do not make " + labels.length + " images of "
+                    + channels + "x" + height + "x" + width);
         }
         this.channels = channels;
         this.height = height;
@@ -60,7 +61,8 @@ public final class LabelledImages {
         float[][] y = new float[classLabels.length][classes];
         for (int i = 0; i < classLabels.length; i++) {
             if (classLabels[i] < 0 || classLabels[i] >= classes) {
-                throw new IllegalArgumentException("record " + i + ": label " + classLabels[i] + " outside 0.." + (classes - 1));
+                throw new IllegalArgumentException(
+                        "record " + i + ": label " + classLabels[i] + " outside 0.." + (classes - 1));
             }
             y[i][classLabels[i]] = 1;
         }

@@ -23,7 +23,8 @@ public final class RetrievalSplit {
         int classes = labels.length == 0 ? 0 : labels[0].length;
         List<List<Integer>> byClass = new ArrayList<>();
         for (int c = 0; c < classes; c++) byClass.add(new ArrayList<>());
-        for (int i = 0; i < labels.length; i++) byClass.get(firstPositive(labels[i], i)).add(i);
+        for (int i = 0; i < labels.length; i++)
+            byClass.get(firstPositive(labels[i], i)).add(i);
         Random r = new Random(seed);
         boolean[] isQuery = new boolean[labels.length], isTrain = new boolean[labels.length];
         for (int c = 0; c < classes; c++) {

@@ -43,21 +43,27 @@ public final class RetrievalMetrics {
      * @throws IllegalArgumentException if the two code sets differ in bits, a label array's length is not
      *     its code count, or label rows differ in length (the message says which)
      */
-    public RetrievalMetrics(PackedCodes queries, float[][] queryLabels, PackedCodes database, float[][] databaseLabels) {
+    public RetrievalMetrics(
+            PackedCodes queries, float[][] queryLabels, PackedCodes database, float[][] databaseLabels) {
         Objects.requireNonNull(queries, "queries");
         Objects.requireNonNull(database, "database");
         Objects.requireNonNull(queryLabels, "queryLabels");
         Objects.requireNonNull(databaseLabels, "databaseLabels");
         if (queries.bits() != database.bits()) {
-            throw new IllegalArgumentException("query codes have " + queries.bits() + " bits, database codes " + database.bits());
+            throw new IllegalArgumentException(
+                    "query codes have " + queries.bits() + " bits, database codes " + database.bits());
         }
         if (queryLabels.length != queries.size()) {
-            throw new IllegalArgumentException(queryLabels.length + " query label rows for " + queries.size() + " query codes");
+            throw new IllegalArgumentException(
+                    queryLabels.length + " query label rows for " + queries.size() + " query codes");
         }
         if (databaseLabels.length != database.size()) {
-            throw new IllegalArgumentException(databaseLabels.length + " database label rows for " + database.size() + " database codes");
+            throw new IllegalArgumentException(
+                    databaseLabels.length + " database label rows for " + database.size() + " database codes");
         }
-        int classes = queryLabels.length > 0 ? queryLabels[0].length : databaseLabels.length > 0 ? databaseLabels[0].length : 0;
+        int classes = queryLabels.length > 0
+                ? queryLabels[0].length
+                : databaseLabels.length > 0 ? databaseLabels[0].length : 0;
         this.labelWords = PackedCodes.wordsFor(classes);
         this.queryLabels = packLabels(queryLabels, classes, "query");
         this.databaseLabels = packLabels(databaseLabels, classes, "database");
@@ -69,7 +75,8 @@ public final class RetrievalMetrics {
         long[] packed = new long[labels.length * labelWords];
         for (int i = 0; i < labels.length; i++) {
             if (labels[i].length != classes) {
-                throw new IllegalArgumentException(what + " label row " + i + " has " + labels[i].length + " classes, expected " + classes);
+                throw new IllegalArgumentException(
+                        what + " label row " + i + " has " + labels[i].length + " classes, expected " + classes);
             }
             for (int c = 0; c < classes; c++) {
                 if (labels[i][c] > 0) packed[i * labelWords + (c >>> 6)] |= 1L << (c & 63);
@@ -112,6 +119,7 @@ public final class RetrievalMetrics {
         public final int topK, bits;
         /** mAP@topK. */
         public final double map;
+
         public final PrCurve curve;
         /** The same arrays as {@code curve.precision} and {@code curve.recall}. Read only. */
         public final double[] precisionByRadius, recallByRadius;
@@ -119,6 +127,7 @@ public final class RetrievalMetrics {
         public final double precisionWithinRadius2;
         /** The N values asked for, and precision@N for each, in the same order. */
         public final int[] precisionAtN;
+
         public final double[] precisionAtNValues;
 
         Report(int topK, double map, PrCurve curve, int[] ns, double[] pn) {
@@ -207,7 +216,8 @@ public final class RetrievalMetrics {
                 start += atDistance[d];
             }
             for (int i = 0; i < m; i++) order[next[dist[i]]++] = i;
-            for (int rank = 1; rank <= m; rank++) hitsUpTo[rank] = hitsUpTo[rank - 1] + (relevant[order[rank - 1]] ? 1 : 0);
+            for (int rank = 1; rank <= m; rank++)
+                hitsUpTo[rank] = hitsUpTo[rank - 1] + (relevant[order[rank - 1]] ? 1 : 0);
 
             // 4. AP@K over the relevant items in the top K. If none are there, AP is 0 and the query still counts.
             double ap = 0;

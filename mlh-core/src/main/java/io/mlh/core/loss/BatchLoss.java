@@ -30,7 +30,8 @@ public final class BatchLoss {
         int q = u[0].length;
         for (int j = 0; j < u.length; j++) {
             if (u[j].length != q) {
-                throw new IllegalArgumentException(what + ": row " + j + " has " + u[j].length + " bits, expected " + q);
+                throw new IllegalArgumentException(
+                        what + ": row " + j + " has " + u[j].length + " bits, expected " + q);
             }
         }
         return q;

@@ -24,14 +24,16 @@ public final class CentreLoss {
         int q = BatchLoss.checkCodes(u, "centre loss codes");
         double f = scale / Math.sqrt(q); // s_ji = f u_j . h_i / |u_j|
         int n = u.length, c = centres.length;
-        if (labels.length != n) throw new IllegalArgumentException("centre loss: " + labels.length + " label rows for " + n + " codes");
+        if (labels.length != n)
+            throw new IllegalArgumentException("centre loss: " + labels.length + " label rows for " + n + " codes");
         double[] sq = BatchLoss.sumsOfSquares(u);
         double[][] grad = new double[n][q];
         double total = 0;
         double[] s = new double[c], a = new double[c], g = new double[c];
         for (int j = 0; j < n; j++) {
             if (labels[j].length != c) {
-                throw new IllegalArgumentException("centre loss: label row " + j + " has " + labels[j].length + " classes, expected " + c);
+                throw new IllegalArgumentException(
+                        "centre loss: label row " + j + " has " + labels[j].length + " classes, expected " + c);
             }
             double norm = Math.sqrt(sq[j] + 1e-12);
             int top = 0;

@@ -9,12 +9,15 @@ public final class Labels {
         if (y.length != n) throw new IllegalArgumentException("labels: " + y.length + " rows for " + n + " samples");
         for (int j = 0; j < y.length; j++) {
             if (y[j].length != classes) {
-                throw new IllegalArgumentException("labels: row " + j + " has " + y[j].length + " entries, expected " + classes);
+                throw new IllegalArgumentException(
+                        "labels: row " + j + " has " + y[j].length + " entries, expected " + classes);
             }
             boolean any = false;
             for (int i = 0; i < classes; i++) {
                 float v = y[j][i];
-                if (v != 0 && v != 1) throw new IllegalArgumentException("labels: row " + j + " entry " + i + " is " + v + ", expected 0 or 1");
+                if (v != 0 && v != 1)
+                    throw new IllegalArgumentException(
+                            "labels: row " + j + " entry " + i + " is " + v + ", expected 0 or 1");
                 any |= v == 1;
             }
             if (!any) throw new IllegalArgumentException("labels: row " + j + " has no positive class");

@@ -80,7 +80,9 @@ public final class MlhCriterion extends AbstractCriterion<Table, Tensor<Float>, 
         double[][] gc = new double[uc.length][uc[0].length], gp = new double[up.length][up[0].length];
         double lc = Double.NaN, lp = Double.NaN, lm = Double.NaN, total = 0;
         if (phase.centre) {
-            BatchLoss l = csqCentre ? CsqCentreLoss.compute(uc, csqTargets(y), beta) : CentreLoss.compute(uc, y, centreMatrix, beta, centreScale);
+            BatchLoss l = csqCentre
+                    ? CsqCentreLoss.compute(uc, csqTargets(y), beta)
+                    : CentreLoss.compute(uc, y, centreMatrix, beta, centreScale);
             lc = l.value;
             total += centreWeight * lc;
             addInto(gc, l.gradCentre, centreWeight);
@@ -146,7 +148,6 @@ public final class MlhCriterion extends AbstractCriterion<Table, Tensor<Float>, 
         JOINT(true, true, Direction.JOINT),
         CENTRE_TOWARD_PAIRWISE(true, false, Direction.TOWARD_PAIRWISE),
         PAIRWISE_TOWARD_CENTRE(false, true, Direction.TOWARD_CENTRE);
-
         final boolean centre, pairwise;
         final Direction mutual;
 

@@ -14,7 +14,11 @@ package io.mlh.core.loss;
 public final class MutualLoss {
     private MutualLoss() {}
 
-    public enum Direction { JOINT, TOWARD_PAIRWISE, TOWARD_CENTRE }
+    public enum Direction {
+        JOINT,
+        TOWARD_PAIRWISE,
+        TOWARD_CENTRE
+    }
 
     public static BatchLoss compute(float[][] uc, float[][] up, Direction direction) {
         int q = BatchLoss.checkCodes(uc, "mutual loss centre codes");
@@ -22,7 +26,8 @@ public final class MutualLoss {
             throw new IllegalArgumentException("mutual loss: branch codes differ in shape");
         }
         int n = uc.length;
-        boolean moveCentre = direction != Direction.TOWARD_CENTRE, movePairwise = direction != Direction.TOWARD_PAIRWISE;
+        boolean moveCentre = direction != Direction.TOWARD_CENTRE,
+                movePairwise = direction != Direction.TOWARD_PAIRWISE;
         double w = (direction == Direction.JOINT ? 0.5 : 1.0) / n;
         double[][] gc = moveCentre ? new double[n][q] : null, gp = movePairwise ? new double[n][q] : null;
         double total = 0;

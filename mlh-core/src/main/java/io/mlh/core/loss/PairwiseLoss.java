@@ -17,7 +17,8 @@ public final class PairwiseLoss {
         int q = BatchLoss.checkCodes(u, "pairwise loss codes");
         int n = u.length;
         if (n < 2) throw new IllegalArgumentException("pairwise loss needs at least 2 samples in a batch, got " + n);
-        if (labels.length != n) throw new IllegalArgumentException("pairwise loss: " + labels.length + " label rows for " + n + " codes");
+        if (labels.length != n)
+            throw new IllegalArgumentException("pairwise loss: " + labels.length + " label rows for " + n + " codes");
         double[][] grad = new double[n][q];
         double pairs = (double) n * (n - 1), total = 0;
         for (int i = 0; i < n; i++) {

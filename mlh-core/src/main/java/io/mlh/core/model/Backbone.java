@@ -10,8 +10,10 @@ public final class Backbone {
     final Node<AbstractModule<Activity, Activity, Float>> features;
     final int featureDim;
 
-    Backbone(Node<AbstractModule<Activity, Activity, Float>> input,
-             Node<AbstractModule<Activity, Activity, Float>> features, int featureDim) {
+    Backbone(
+            Node<AbstractModule<Activity, Activity, Float>> input,
+            Node<AbstractModule<Activity, Activity, Float>> features,
+            int featureDim) {
         this.input = input;
         this.features = features;
         this.featureDim = featureDim;
@@ -30,7 +32,8 @@ public final class Backbone {
         while (!todo.isEmpty()) {
             Node<AbstractModule<Activity, Activity, Float>> n = todo.pop();
             if (seen.add(n.element())) {
-                scala.collection.Iterator<Node<AbstractModule<Activity, Activity, Float>>> it = n.prevNodes().iterator();
+                scala.collection.Iterator<Node<AbstractModule<Activity, Activity, Float>>> it =
+                        n.prevNodes().iterator();
                 while (it.hasNext()) todo.push(it.next());
             }
         }

@@ -44,8 +44,15 @@ public final class MixtureOfHashExperts {
                 return new Node[] {plainHead(features, d, q, CENTRE), plainHead(features, d, q, PAIRWISE)};
             case SEPARATE:
                 return new Node[] {
-                    gatedHead(features, expertBank(features, d, q, experts, CENTRE + "-experts"), d, q, experts, CENTRE),
-                    gatedHead(features, expertBank(features, d, q, experts, PAIRWISE + "-experts"), d, q, experts, PAIRWISE)
+                    gatedHead(
+                            features, expertBank(features, d, q, experts, CENTRE + "-experts"), d, q, experts, CENTRE),
+                    gatedHead(
+                            features,
+                            expertBank(features, d, q, experts, PAIRWISE + "-experts"),
+                            d,
+                            q,
+                            experts,
+                            PAIRWISE)
                 };
             case SHARED:
                 Node<AbstractModule<Activity, Activity, Float>> bank = expertBank(features, d, q, experts, "experts");
@@ -76,8 +83,12 @@ public final class MixtureOfHashExperts {
 
     /** u = tanh(g E) with g = softmax(Linear(d -> K) f) as N x 1 x K and E the N x K x q experts. */
     private static Node<AbstractModule<Activity, Activity, Float>> gatedHead(
-            Node<AbstractModule<Activity, Activity, Float>> f, Node<AbstractModule<Activity, Activity, Float>> bank,
-            int d, int q, int k, String branch) {
+            Node<AbstractModule<Activity, Activity, Float>> f,
+            Node<AbstractModule<Activity, Activity, Float>> bank,
+            int d,
+            int q,
+            int k,
+            String branch) {
         Node<AbstractModule<Activity, Activity, Float>> gate =
                 node(named(softmax(), branch + GATE_WEIGHTS), node(named(linear(d, k), branch + "-gate"), f));
         Node<AbstractModule<Activity, Activity, Float>> mixed = node(batchMatMul(), node(reshape(1, k), gate), bank);

@@ -53,7 +53,8 @@ public final class MlhNet {
      * carry a random suffix. Layers are matched by name when trained state is copied between graphs.
      */
     private static void nameLayers(Graph<Float> net) {
-        scala.collection.Iterator<AbstractModule<Activity, Activity, Float>> layers = net.modules().iterator();
+        scala.collection.Iterator<AbstractModule<Activity, Activity, Float>> layers =
+                net.modules().iterator();
         for (int i = 0; layers.hasNext(); i++) {
             AbstractModule<Activity, Activity, Float> layer = layers.next();
             if (!layer.hasName()) layer.setName(layer.getClass().getSimpleName() + "-" + i);
@@ -74,7 +75,8 @@ public final class MlhNet {
      * The graph's outputs (u_c, u_p) for an N x C x H x W batch, computed {@code chunk} images at a time
      * and concatenated; the layers' buffers are dropped afterwards.
      */
-    public static Table forwardInChunks(AbstractModule<Activity, Activity, Float> net, Tensor<Float> images, int chunk) {
+    public static Table forwardInChunks(
+            AbstractModule<Activity, Activity, Float> net, Tensor<Float> images, int chunk) {
         int n = images.size(1);
         Tensor<Float> centre = null, pairwise = null;
         for (int from = 0; from < n; from += chunk) {

@@ -28,7 +28,8 @@ final class ResNetBackbone {
 
     static Backbone build(int depth, int channels, int size, String pretrained) {
         if (size != 224) throw new IllegalArgumentException("resnet-" + depth + " needs 224 px inputs, got " + size);
-        if (channels != 3) throw new IllegalArgumentException("resnet-" + depth + " needs 3 input channels, got " + channels);
+        if (channels != 3)
+            throw new IllegalArgumentException("resnet-" + depth + " needs 3 input channels, got " + channels);
         Graph<Float> classifier = fresh(depth);
         if (!pretrained.isEmpty()) classifier = load(pretrained, classifier, depth);
 
@@ -41,10 +42,12 @@ final class ResNetBackbone {
                 linears++;
             }
         }
-        if (in == null || linears != 1) throw new IllegalArgumentException("not a ResNet classifier graph: no input or not one final Linear");
+        if (in == null || linears != 1)
+            throw new IllegalArgumentException("not a ResNet classifier graph: no input or not one final Linear");
         // Detach the classifier and its flatten at the global pooling, then flatten again with our own
         // View: a View read back from a model file forgets its input dims and drops a batch of one.
-        Node<AbstractModule<Activity, Activity, Float>> pool = fc.prevNodes().head().prevNodes().head();
+        Node<AbstractModule<Activity, Activity, Float>> pool =
+                fc.prevNodes().head().prevNodes().head();
         pool.removeNextEdges();
         @SuppressWarnings("unchecked")
         int d = ((Linear<Float>) (Object) fc.element()).inputSize();
@@ -66,14 +69,15 @@ final class ResNetBackbone {
     private static Graph<Float> load(String path, Graph<Float> reference, int depth) {
         AbstractModule<Activity, Activity, Float> m = BigDL.loadModule(path);
         if (!(m instanceof Graph)) {
-            throw new IllegalArgumentException("pretrained model " + path + " is a " + m.getClass().getSimpleName() + ", not a ResNet graph");
+            throw new IllegalArgumentException(
+                    "pretrained model " + path + " is a " + m.getClass().getSimpleName() + ", not a ResNet graph");
         }
         Graph<Float> g = (Graph<Float>) (Object) m;
         // the classifier's class count may differ; everything before it must be this ResNet
         List<String> expected = shapes(reference), actual = shapes(g);
         if (!expected.subList(0, expected.size() - 2).equals(actual.subList(0, Math.max(0, actual.size() - 2)))) {
-            throw new IllegalArgumentException("pretrained model " + path + " is not a BigDL ResNet-" + depth
-                    + ": its " + actual.size() + " weight tensors do not have the shapes of one");
+            throw new IllegalArgumentException("pretrained model " + path + " is not a BigDL ResNet-" + depth + ": its "
+                    + actual.size() + " weight tensors do not have the shapes of one");
         }
         return g;
     }
@@ -83,7 +87,8 @@ final class ResNetBackbone {
         List<String> s = new ArrayList<>();
         Tensor<Float>[] w = g.parameters()._1();
         for (Tensor<Float> t : w) s.add(Arrays.toString(t.size()));
-        String classifierWeight = Arrays.toString(w[w.length - 2].size()), classifierBias = Arrays.toString(w[w.length - 1].size());
+        String classifierWeight = Arrays.toString(w[w.length - 2].size()),
+                classifierBias = Arrays.toString(w[w.length - 1].size());
         s.remove(classifierWeight);
         s.remove(classifierBias);
         s.sort(null);

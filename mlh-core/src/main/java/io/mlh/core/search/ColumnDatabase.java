@@ -23,7 +23,8 @@ final class ColumnDatabase {
         chunks = new int[(n + CHUNK - 1) / CHUNK][columns][CHUNK];
         for (int i = 0; i < n; i++) {
             int[][] chunk = chunks[i / CHUNK];
-            for (int j = 0; j < columns && j / 2 < w; j++) chunk[j][i % CHUNK] = (int) (words[i * w + j / 2] >>> (32 * (j % 2)));
+            for (int j = 0; j < columns && j / 2 < w; j++)
+                chunk[j][i % CHUNK] = (int) (words[i * w + j / 2] >>> (32 * (j % 2)));
         }
     }
 
@@ -33,7 +34,8 @@ final class ColumnDatabase {
         long[] words = queries.words();
         int[] a = new int[queries.size() * columns];
         for (int q = 0; q < queries.size(); q++) {
-            for (int j = 0; j < columns && j / 2 < w; j++) a[q * columns + j] = (int) (words[q * w + j / 2] >>> (32 * (j % 2)));
+            for (int j = 0; j < columns && j / 2 < w; j++)
+                a[q * columns + j] = (int) (words[q * w + j / 2] >>> (32 * (j % 2)));
         }
         return a;
     }

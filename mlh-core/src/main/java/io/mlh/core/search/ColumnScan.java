@@ -29,7 +29,18 @@ final class ColumnScan {
                 flag2(cols[0], cols[1], a[from], a[from + 1], threshold, first, flags);
                 break;
             case 4:
-                flag4(cols[0], cols[1], cols[2], cols[3], a[from], a[from + 1], a[from + 2], a[from + 3], threshold, first, flags);
+                flag4(
+                        cols[0],
+                        cols[1],
+                        cols[2],
+                        cols[3],
+                        a[from],
+                        a[from + 1],
+                        a[from + 2],
+                        a[from + 3],
+                        threshold,
+                        first,
+                        flags);
                 break;
             default:
                 flagN(cols, a, from, threshold, first, flags, scratch);
@@ -52,17 +63,23 @@ final class ColumnScan {
         }
     }
 
-    private static void flag4(int[] c0, int[] c1, int[] c2, int[] c3, int a0, int a1, int a2, int a3, int t, boolean first,
-            int[] f) {
+    private static void flag4(
+            int[] c0, int[] c1, int[] c2, int[] c3, int a0, int a1, int a2, int a3, int t, boolean first, int[] f) {
         if (first) {
             for (int i = 0; i < f.length; i++) {
-                f[i] = Integer.bitCount(c0[i] ^ a0) + Integer.bitCount(c1[i] ^ a1) + Integer.bitCount(c2[i] ^ a2)
-                        + Integer.bitCount(c3[i] ^ a3) - t;
+                f[i] = Integer.bitCount(c0[i] ^ a0)
+                        + Integer.bitCount(c1[i] ^ a1)
+                        + Integer.bitCount(c2[i] ^ a2)
+                        + Integer.bitCount(c3[i] ^ a3)
+                        - t;
             }
         } else {
             for (int i = 0; i < f.length; i++) {
-                f[i] |= Integer.bitCount(c0[i] ^ a0) + Integer.bitCount(c1[i] ^ a1) + Integer.bitCount(c2[i] ^ a2)
-                        + Integer.bitCount(c3[i] ^ a3) - t;
+                f[i] |= Integer.bitCount(c0[i] ^ a0)
+                        + Integer.bitCount(c1[i] ^ a1)
+                        + Integer.bitCount(c2[i] ^ a2)
+                        + Integer.bitCount(c3[i] ^ a3)
+                        - t;
             }
         }
     }

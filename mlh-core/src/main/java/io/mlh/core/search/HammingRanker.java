@@ -99,12 +99,14 @@ public final class HammingRanker {
         Objects.requireNonNull(queries, "queries");
         Objects.requireNonNull(database, "database");
         if (queries.bits() != database.bits()) {
-            throw new IllegalArgumentException("query codes have " + queries.bits() + " bits, database codes " + database.bits());
+            throw new IllegalArgumentException(
+                    "query codes have " + queries.bits() + " bits, database codes " + database.bits());
         }
         if (k < 0) throw new IllegalArgumentException("k must be >= 0, got " + k);
         int nq = queries.size(), kk = Math.min(k, database.size());
         int[] indices = new int[nq * kk], distances = new int[nq * kk];
-        if (kk > 0 && nq > 0) new Search(queries, database, kk, threads, kernelFor(nq, database.size()), indices, distances).run(threads);
+        if (kk > 0 && nq > 0)
+            new Search(queries, database, kk, threads, kernelFor(nq, database.size()), indices, distances).run(threads);
         return new RankedLists(nq, kk, indices, distances);
     }
 
@@ -127,7 +129,14 @@ public final class HammingRanker {
         final ColumnDatabase columns; // the SIMD kernel's layout, or null
         final int[] queryColumns;
 
-        Search(PackedCodes queries, PackedCodes database, int k, int threads, Kernel kernel, int[] indices, int[] distances) {
+        Search(
+                PackedCodes queries,
+                PackedCodes database,
+                int k,
+                int threads,
+                Kernel kernel,
+                int[] indices,
+                int[] distances) {
             this.columns = kernel == Kernel.SIMD ? new ColumnDatabase(database) : null;
             this.queryColumns = columns == null ? null : columns.queryColumns(queries);
             this.queries = queries;
@@ -151,15 +160,17 @@ public final class HammingRanker {
             List<Thread> started = new ArrayList<>();
             final Throwable[] failure = new Throwable[1];
             for (int t = 0; t < helpers; t++) {
-                Thread th = new Thread(() -> {
-                    try {
-                        work();
-                    } catch (Throwable e) {
-                        synchronized (failure) {
-                            if (failure[0] == null) failure[0] = e;
-                        }
-                    }
-                }, "hamming-ranker-" + t);
+                Thread th = new Thread(
+                        () -> {
+                            try {
+                                work();
+                            } catch (Throwable e) {
+                                synchronized (failure) {
+                                    if (failure[0] == null) failure[0] = e;
+                                }
+                            }
+                        },
+                        "hamming-ranker-" + t);
                 th.setDaemon(true);
                 th.start();
                 started.add(th);
@@ -191,7 +202,13 @@ public final class HammingRanker {
             }
         }
 
-        private void rankBlock(int from, int to, TopKCollector[] collectors, TopKCollector pad, int[] histogram, long[] hits,
+        private void rankBlock(
+                int from,
+                int to,
+                TopKCollector[] collectors,
+                TopKCollector pad,
+                int[] histogram,
+                long[] hits,
                 int[][] scratch) {
             for (int q = from; q < to; q++) collectors[q - from].reset(startBound(q, histogram));
             scan(from, to, collectors, pad, hits, scratch);
@@ -205,7 +222,8 @@ public final class HammingRanker {
             }
         }
 
-        private void scan(int from, int to, TopKCollector[] collectors, TopKCollector pad, long[] hits, int[][] scratch) {
+        private void scan(
+                int from, int to, TopKCollector[] collectors, TopKCollector pad, long[] hits, int[][] scratch) {
             if (columns != null) {
                 columns.scan(queries, queryColumns, from, to, collectors, scratch);
             } else {
@@ -227,7 +245,9 @@ public final class HammingRanker {
                     TopKCollector c2 = q + 2 < to ? collectors[q + 2 - from] : pad;
                     TopKCollector c3 = q + 3 < to ? collectors[q + 3 - from] : pad;
                     int o0 = q * w;
-                    int o1 = q + 1 < to ? o0 + w : o0, o2 = q + 2 < to ? o0 + 2 * w : o0, o3 = q + 3 < to ? o0 + 3 * w : o0;
+                    int o1 = q + 1 < to ? o0 + w : o0,
+                            o2 = q + 2 < to ? o0 + 2 * w : o0,
+                            o3 = q + 3 < to ? o0 + 3 * w : o0;
                     TileScan.scan(db, w, start, end, qw, o0, o1, o2, o3, c0, c1, c2, c3, hits);
                 }
             }
@@ -244,7 +264,8 @@ public final class HammingRanker {
             if (need > s) return bits;
             long[] db = database.words(), qw = queries.words();
             Arrays.fill(histogram, 0);
-            for (int j = 0, stride = n / s; j < s; j++) histogram[PackedCodes.hamming(qw, q * w, db, j * stride * w, w)]++;
+            for (int j = 0, stride = n / s; j < s; j++)
+                histogram[PackedCodes.hamming(qw, q * w, db, j * stride * w, w)]++;
             int cumulative = 0;
             for (int d = 0; d < bits; d++) {
                 cumulative += histogram[d];

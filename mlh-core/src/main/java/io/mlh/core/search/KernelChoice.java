@@ -43,7 +43,8 @@ final class KernelChoice {
             if (!flags.contains("avx512_vpopcntdq")) return false;
             com.sun.management.HotSpotDiagnosticMXBean hotspot =
                     ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
-            return hotspot != null && Integer.parseInt(hotspot.getVMOption("UseAVX").getValue()) >= 3;
+            return hotspot != null
+                    && Integer.parseInt(hotspot.getVMOption("UseAVX").getValue()) >= 3;
         } catch (IOException | RuntimeException | LinkageError e) {
             return false;
         }

@@ -22,8 +22,21 @@ final class TileScan {
      * Offers database codes {@code [from, to)} of {@code db} ({@code w} words each) to the four collectors,
      * whose queries' words start at {@code qw[o0]} .. {@code qw[o3]}. {@code hits} holds 4 x {@link #SPAN}.
      */
-    static void scan(long[] db, int w, int from, int to, long[] qw, int o0, int o1, int o2, int o3,
-            TopKCollector c0, TopKCollector c1, TopKCollector c2, TopKCollector c3, long[] hits) {
+    static void scan(
+            long[] db,
+            int w,
+            int from,
+            int to,
+            long[] qw,
+            int o0,
+            int o1,
+            int o2,
+            int o3,
+            TopKCollector c0,
+            TopKCollector c1,
+            TopKCollector c2,
+            TopKCollector c3,
+            long[] hits) {
         for (int start = from; start < to; start += SPAN) {
             int end = Math.min(to, start + SPAN), b0 = c0.bound(), b1 = c1.bound(), b2 = c2.bound(), b3 = c3.bound();
             int nh;
@@ -55,8 +68,19 @@ final class TileScan {
         return ((long) i << 32) | (d << 2) | slot;
     }
 
-    private static int words1(long[] db, int from, int to, long q0, long q1, long q2, long q3,
-            int b0, int b1, int b2, int b3, long[] hits) {
+    private static int words1(
+            long[] db,
+            int from,
+            int to,
+            long q0,
+            long q1,
+            long q2,
+            long q3,
+            int b0,
+            int b1,
+            int b2,
+            int b3,
+            long[] hits) {
         int nh = 0;
         for (int i = from; i < to; i++) {
             long x = db[i];
@@ -70,8 +94,20 @@ final class TileScan {
         return nh;
     }
 
-    private static int words2(long[] db, int from, int to, long[] qw, int o0, int o1, int o2, int o3,
-            int b0, int b1, int b2, int b3, long[] hits) {
+    private static int words2(
+            long[] db,
+            int from,
+            int to,
+            long[] qw,
+            int o0,
+            int o1,
+            int o2,
+            int o3,
+            int b0,
+            int b1,
+            int b2,
+            int b3,
+            long[] hits) {
         long q0a = qw[o0], q0b = qw[o0 + 1], q1a = qw[o1], q1b = qw[o1 + 1];
         long q2a = qw[o2], q2b = qw[o2 + 1], q3a = qw[o3], q3b = qw[o3 + 1];
         int nh = 0;
@@ -89,8 +125,20 @@ final class TileScan {
         return nh;
     }
 
-    private static int words4(long[] db, int from, int to, long[] qw, int o0, int o1, int o2, int o3,
-            int b0, int b1, int b2, int b3, long[] hits) {
+    private static int words4(
+            long[] db,
+            int from,
+            int to,
+            long[] qw,
+            int o0,
+            int o1,
+            int o2,
+            int o3,
+            int b0,
+            int b1,
+            int b2,
+            int b3,
+            long[] hits) {
         long q0a = qw[o0], q0b = qw[o0 + 1], q0c = qw[o0 + 2], q0d = qw[o0 + 3];
         long q1a = qw[o1], q1b = qw[o1 + 1], q1c = qw[o1 + 2], q1d = qw[o1 + 3];
         long q2a = qw[o2], q2b = qw[o2 + 1], q2c = qw[o2 + 2], q2d = qw[o2 + 3];
@@ -111,8 +159,21 @@ final class TileScan {
         return nh;
     }
 
-    private static int wordsN(long[] db, int w, int from, int to, long[] qw, int o0, int o1, int o2, int o3,
-            int b0, int b1, int b2, int b3, long[] hits) {
+    private static int wordsN(
+            long[] db,
+            int w,
+            int from,
+            int to,
+            long[] qw,
+            int o0,
+            int o1,
+            int o2,
+            int o3,
+            int b0,
+            int b1,
+            int b2,
+            int b3,
+            long[] hits) {
         int nh = 0;
         for (int i = from; i < to; i++) {
             int base = w * i, d0 = 0, d1 = 0, d2 = 0, d3 = 0;

@@ -17,7 +17,8 @@ public final class LearningRateSchedule implements Serializable {
     private final double base, gamma;
     private final int epochs, stepEpochs, warmupEpochs;
 
-    public LearningRateSchedule(LrPolicy policy, double base, int epochs, int stepEpochs, double gamma, int warmupEpochs) {
+    public LearningRateSchedule(
+            LrPolicy policy, double base, int epochs, int stepEpochs, double gamma, int warmupEpochs) {
         this.policy = policy;
         this.base = base;
         this.epochs = epochs;
@@ -27,7 +28,8 @@ public final class LearningRateSchedule implements Serializable {
     }
 
     public static LearningRateSchedule of(MlhConfig c) {
-        return new LearningRateSchedule(c.lrPolicy(), c.learningRate(), c.epochs(), c.lrStepEpochs(), c.lrGamma(), c.lrWarmupEpochs());
+        return new LearningRateSchedule(
+                c.lrPolicy(), c.learningRate(), c.epochs(), c.lrStepEpochs(), c.lrGamma(), c.lrWarmupEpochs());
     }
 
     /** The rate for a step taken after {@code epochsDone} epochs (>= 0) of training. */

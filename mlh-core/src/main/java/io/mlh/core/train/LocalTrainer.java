@@ -51,7 +51,8 @@ public final class LocalTrainer {
 
         @Override
         public String toString() {
-            return String.format("epoch %d: L=%.4f L_C=%.4f L_P=%.4f L_M=%.4f, %.1f img/s",
+            return String.format(
+                    "epoch %d: L=%.4f L_C=%.4f L_P=%.4f L_M=%.4f, %.1f img/s",
                     epoch, total, centre, pairwise, mutual, imagesPerSecond);
         }
     }
@@ -68,17 +69,19 @@ public final class LocalTrainer {
      */
     public void train(Graph<Float> net, LabelledImages data, Consumer<EpochReport> onEpoch) {
         ComputeEngine.select(config.engine());
-        AbstractModule<Activity, Activity, Float> model = config.engine() == MlhConfig.Engine.MKLDNN
-                ? ComputeEngine.toMklDnn(ComputeEngine.forMklDnn(net)) : net;
+        AbstractModule<Activity, Activity, Float> model =
+                config.engine() == MlhConfig.Engine.MKLDNN ? ComputeEngine.toMklDnn(ComputeEngine.forMklDnn(net)) : net;
         trainModel(model, data, onEpoch);
         if (model != net) ComputeEngine.copyTrainedState(model, net);
         net.evaluate();
     }
 
-    private void trainModel(AbstractModule<Activity, Activity, Float> net, LabelledImages data, Consumer<EpochReport> onEpoch) {
+    private void trainModel(
+            AbstractModule<Activity, Activity, Float> net, LabelledImages data, Consumer<EpochReport> onEpoch) {
         int batch = Math.min(config.batchSize(), data.size());
         int steps = data.size() / batch; // the ragged tail is left out of each epoch, as BigDL's samplers do
-        if (steps == 0 || batch < 2) throw new IllegalArgumentException("need at least 2 training images, got " + data.size());
+        if (steps == 0 || batch < 2)
+            throw new IllegalArgumentException("need at least 2 training images, got " + data.size());
         MlhCriterion criterion = new MlhCriterion(config, centres, steps);
         OptimMethod<Float> optim = Optimizers.create(config, steps);
         Tuple2<Tensor<Float>, Tensor<Float>> params = net.getParameters();
@@ -106,8 +109,13 @@ public final class LocalTrainer {
                 accumulate(criterion.lastTerms(), sums, counts);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            EpochReport r = new EpochReport(epoch + 1, mean(sums, counts, 0), mean(sums, counts, 1),
-                    mean(sums, counts, 2), mean(sums, counts, 3), steps * batch / seconds);
+            EpochReport r = new EpochReport(
+                    epoch + 1,
+                    mean(sums, counts, 0),
+                    mean(sums, counts, 1),
+                    mean(sums, counts, 2),
+                    mean(sums, counts, 3),
+                    steps * batch / seconds);
             LOG.info(r);
             if (onEpoch != null) onEpoch.accept(r);
         }

@@ -63,7 +63,8 @@ public final class Optimizers {
         }
 
         /** {@code feval} with {@code decay x w} added to its gradient. */
-        Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> decayed(Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> feval) {
+        Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> decayed(
+                Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> feval) {
             if (decay == 0f) return feval;
             return new AbstractFunction1<Tensor<Float>, Tuple2<Float, Tensor<Float>>>() {
                 @Override
@@ -94,7 +95,8 @@ public final class Optimizers {
         }
 
         @Override
-        public Tuple2<Tensor<Float>, Object> optimize(Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> feval, Tensor<Float> w) {
+        public Tuple2<Tensor<Float>, Object> optimize(
+                Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> feval, Tensor<Float> w) {
             learningRate_$eq(schedule.rate(state()));
             Tuple2<Float, Tensor<Float>> fx = feval.apply(w);
             Tensor<Float> g = fx._2();
@@ -136,7 +138,8 @@ public final class Optimizers {
             return (float[]) t.storage().array();
         }
 
-        private static Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> constant(Tuple2<Float, Tensor<Float>> fx) {
+        private static Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> constant(
+                Tuple2<Float, Tensor<Float>> fx) {
             return new AbstractFunction1<Tensor<Float>, Tuple2<Float, Tensor<Float>>>() {
                 @Override
                 public Tuple2<Float, Tensor<Float>> apply(Tensor<Float> ignored) {
@@ -156,7 +159,8 @@ public final class Optimizers {
         }
 
         @Override
-        public Tuple2<Tensor<Float>, Object> optimize(Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> feval, Tensor<Float> w) {
+        public Tuple2<Tensor<Float>, Object> optimize(
+                Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> feval, Tensor<Float> w) {
             learningRate_$eq(schedule.rate(state()));
             return super.optimize(schedule.decayed(feval), w);
         }
@@ -168,12 +172,24 @@ public final class Optimizers {
         private final Schedule schedule;
 
         ScheduledSgd(double lr, double weightDecay, double momentum, Schedule schedule) {
-            super(lr, 0.0, weightDecay, momentum, 0.0, momentum > 0, new SGD.Default(), null, null, BigDL.FLOAT, BigDL.NUM);
+            super(
+                    lr,
+                    0.0,
+                    weightDecay,
+                    momentum,
+                    0.0,
+                    momentum > 0,
+                    new SGD.Default(),
+                    null,
+                    null,
+                    BigDL.FLOAT,
+                    BigDL.NUM);
             this.schedule = schedule;
         }
 
         @Override
-        public Tuple2<Tensor<Float>, Object> optimize(Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> feval, Tensor<Float> w) {
+        public Tuple2<Tensor<Float>, Object> optimize(
+                Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> feval, Tensor<Float> w) {
             learningRate_$eq(schedule.rate(state()));
             return super.optimize(feval, w);
         }

@@ -14,15 +14,15 @@ import io.mlh.core.centres.HashCentres;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.core.loss.MlhCriterion;
 import io.mlh.core.model.MlhNet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The MKL-DNN form of an MLH graph computes what the plain graph computes, forward and backward, and
@@ -44,8 +44,11 @@ class MklDnnGraphTest {
 
     /** The MoH modes on vgg-small, and the batch-norm backbones (MoH shared): 32 px vgg-small-bn, 224 px resnet-18. */
     static Stream<Arguments> graphs() {
-        return Stream.of(Arguments.of("vgg-small", "shared", 32, 16), Arguments.of("vgg-small", "separate", 32, 16),
-                Arguments.of("vgg-small", "none", 32, 16), Arguments.of("vgg-small-bn", "shared", 32, 16),
+        return Stream.of(
+                Arguments.of("vgg-small", "shared", 32, 16),
+                Arguments.of("vgg-small", "separate", 32, 16),
+                Arguments.of("vgg-small", "none", 32, 16),
+                Arguments.of("vgg-small-bn", "shared", 32, 16),
                 Arguments.of("resnet-18", "shared", 224, 4));
     }
 
@@ -60,7 +63,10 @@ class MklDnnGraphTest {
         dnn.training();
         // the same weights in the same order: what DistriOptimizer's flat weight vector relies on
         // (MKL-DNN's batch norm holds the plain layer's weight and bias as one tensor)
-        assertArrayEquals(BigDL.toArray(net.getParameters()._1()), BigDL.toArray(dnn.getParameters()._1()), 0f);
+        assertArrayEquals(
+                BigDL.toArray(net.getParameters()._1()),
+                BigDL.toArray(dnn.getParameters()._1()),
+                0f);
 
         Tensor<Float> x = images(n, size), labels = labels(n);
         HashCentres centres = HashCentres.generate(10, 64, 42, 0);
@@ -68,15 +74,26 @@ class MklDnnGraphTest {
         Table outPlain = step(net, x, labels, new MlhCriterion(c, centres, 1), lossPlain);
         Table outDnn = step(dnn, x, labels, new MlhCriterion(c, centres, 1), lossDnn);
         for (int b = 1; b <= 2; b++) {
-            assertClose(BigDL.toArray(BigDL.tensorAt(outPlain, b)), BigDL.toArray(BigDL.tensorAt(outDnn, b)), 1e-5, "u" + b);
+            assertClose(
+                    BigDL.toArray(BigDL.tensorAt(outPlain, b)),
+                    BigDL.toArray(BigDL.tensorAt(outDnn, b)),
+                    1e-5,
+                    "u" + b);
         }
         assertEquals(lossPlain[0], lossDnn[0], 1e-5 * Math.abs(lossPlain[0]));
-        assertRelativeL2(BigDL.toArray(net.getParameters()._2()), BigDL.toArray(dnn.getParameters()._2()), 1e-2, "gradient");
+        assertRelativeL2(
+                BigDL.toArray(net.getParameters()._2()),
+                BigDL.toArray(dnn.getParameters()._2()),
+                1e-2,
+                "gradient");
 
         // weights come back into a plain graph with the same layout
         Graph<Float> other = MlhNet.build(c.with("seed", 7));
         ComputeEngine.copyTrainedState(dnn, other);
-        assertArrayEquals(BigDL.toArray(net.getParameters()._1()), BigDL.toArray(other.getParameters()._1()), 0f);
+        assertArrayEquals(
+                BigDL.toArray(net.getParameters()._1()),
+                BigDL.toArray(other.getParameters()._1()),
+                0f);
     }
 
     /**
@@ -106,11 +123,13 @@ class MklDnnGraphTest {
         ComputeEngine.copyTrainedState(dnn, net);
         Tensor<Float>[] trained = dnn.getExtraParameter(), copied = net.getExtraParameter();
         assertEquals(trained.length, copied.length);
-        for (int i = 0; i < trained.length; i++) assertArrayEquals(BigDL.toArray(trained[i]), BigDL.toArray(copied[i]), 0f, "statistic " + i);
+        for (int i = 0; i < trained.length; i++)
+            assertArrayEquals(BigDL.toArray(trained[i]), BigDL.toArray(copied[i]), 0f, "statistic " + i);
         assertArrayEquals(BigDL.toArray(w), BigDL.toArray(net.getParameters()._1()), 0f);
 
         net.evaluate();
-        float[] plain = BigDL.toArray(BigDL.tensorAt(net.forward(x.clone()).toTable(), 1)).clone();
+        float[] plain = BigDL.toArray(BigDL.tensorAt(net.forward(x.clone()).toTable(), 1))
+                .clone();
         AbstractModule<Activity, Activity, Float> encoder = ComputeEngine.toMklDnn(ComputeEngine.forMklDnn(net));
         encoder.evaluate();
         float[] mkldnn = BigDL.toArray(BigDL.tensorAt(encoder.forward(x.clone()).toTable(), 1));
@@ -140,8 +159,12 @@ class MklDnnGraphTest {
         return BigDL.tensor(y, n, 10);
     }
 
-    private static Table step(AbstractModule<Activity, Activity, Float> m, Tensor<Float> x, Tensor<Float> labels,
-                              MlhCriterion criterion, double[] loss) {
+    private static Table step(
+            AbstractModule<Activity, Activity, Float> m,
+            Tensor<Float> x,
+            Tensor<Float> labels,
+            MlhCriterion criterion,
+            double[] loss) {
         m.zeroGradParameters();
         Table out = m.forward(x.clone()).toTable();
         loss[0] = criterion.forward(out, labels);

@@ -30,7 +30,8 @@ class HashCentresTest {
     @CsvSource({
         "10, 16, 6", "10, 32, 13", "10, 64, 28",
         "80, 16, 5", "80, 32, 11", "80, 64, 24",
-        "100, 16, 4", "100, 32, 10", "100, 64, 24"})
+        "100, 16, 4", "100, 32, 10", "100, 64, 24"
+    })
     void gilbertVarshamovMatchesThePaperTargets(int classes, int bits, int expected) {
         assertEquals(expected, HashCentres.gilbertVarshamov(bits, classes));
         assertEquals(expected, GilbertVarshamov.distance(bits, classes));
@@ -50,7 +51,8 @@ class HashCentresTest {
         BigInteger sum = BigInteger.ZERO;
         for (int i = 0; i <= radius; i++) {
             BigInteger binomial = BigInteger.ONE;
-            for (int j = 0; j < i; j++) binomial = binomial.multiply(BigInteger.valueOf(q - j)).divide(BigInteger.valueOf(j + 1));
+            for (int j = 0; j < i; j++)
+                binomial = binomial.multiply(BigInteger.valueOf(q - j)).divide(BigInteger.valueOf(j + 1));
             sum = sum.add(binomial);
         }
         return sum;
@@ -60,10 +62,20 @@ class HashCentresTest {
 
     @ParameterizedTest(name = "{0} classes x {1} bits: {2}")
     @CsvSource({
-        "10, 16, hadamard", "10, 32, hadamard", "10, 64, hadamard",
-        "80, 16, random", "80, 32, random", "80, 64, hadamard",
-        "100, 16, random", "100, 32, random", "100, 64, hadamard",
-        "10, 1024, hadamard", "100, 1024, hadamard", "100, 48, random", "1000, 64, random"})
+        "10, 16, hadamard",
+        "10, 32, hadamard",
+        "10, 64, hadamard",
+        "80, 16, random",
+        "80, 32, random",
+        "80, 64, hadamard",
+        "100, 16, random",
+        "100, 32, random",
+        "100, 64, hadamard",
+        "10, 1024, hadamard",
+        "100, 1024, hadamard",
+        "100, 48, random",
+        "1000, 64, random"
+    })
     void theGilbertVarshamovTargetIsReached(int classes, int bits, String construction) {
         HashCentres h = HashCentres.generate(classes, bits, 42, 0);
         assertEquals(construction, h.construction());
@@ -100,11 +112,13 @@ class HashCentresTest {
     @Test
     void anUnreachableTargetFailsNamingClassesBitsTargetAndTheBestReached() {
         // Johnson bound: at most 5 balanced 16-bit words are 10 apart
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HashCentres.generate(10, 16, 42, 10));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> HashCentres.generate(10, 16, 42, 10));
         String msg = e.getMessage();
         assertTrue(msg.contains("10 balanced 16-bit hash centres"), msg);
         assertTrue(msg.contains("minimum Hamming distance 10"), msg);
-        Matcher best = Pattern.compile("best minimum distance reached is (\\d+)").matcher(msg);
+        Matcher best =
+                Pattern.compile("best minimum distance reached is (\\d+)").matcher(msg);
         assertTrue(best.find(), msg);
         int reached = Integer.parseInt(best.group(1));
         assertTrue(reached >= 4 && reached < 10, msg); // at least what a greedy draw gives
@@ -112,7 +126,8 @@ class HashCentresTest {
 
     @Test
     void aTargetLongerThanTheCodeIsRejectedAtOnce() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HashCentres.generate(10, 16, 42, 17));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> HashCentres.generate(10, 16, 42, 17));
         assertTrue(e.getMessage().contains("17") && e.getMessage().contains("16"), e.getMessage());
     }
 
@@ -224,10 +239,14 @@ class HashCentresTest {
     @Test
     void badLabelVectorsAreRejected() {
         HashCentres h = HashCentres.generate(10, 16, 1, 0);
-        IllegalArgumentException wrongLength = assertThrows(IllegalArgumentException.class, () -> h.targetCentre(new float[9]));
-        assertTrue(wrongLength.getMessage().contains("9 entries") && wrongLength.getMessage().contains("10 classes"),
+        IllegalArgumentException wrongLength =
+                assertThrows(IllegalArgumentException.class, () -> h.targetCentre(new float[9]));
+        assertTrue(
+                wrongLength.getMessage().contains("9 entries")
+                        && wrongLength.getMessage().contains("10 classes"),
                 wrongLength.getMessage());
-        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> h.targetCentre(new float[10]));
+        IllegalArgumentException none =
+                assertThrows(IllegalArgumentException.class, () -> h.targetCentre(new float[10]));
         assertTrue(none.getMessage().contains("no positive"), none.getMessage());
     }
 
@@ -265,16 +284,23 @@ class HashCentresTest {
 
     @Test
     void corruptInputIsRejected() {
-        assertThrows(IOException.class, () -> HashCentres.readFrom(new DataInputStream(new ByteArrayInputStream(new byte[16]))));
+        assertThrows(
+                IOException.class,
+                () -> HashCentres.readFrom(new DataInputStream(new ByteArrayInputStream(new byte[16]))));
         String json = HashCentres.generate(3, 8, 1, 0).toJson();
-        IllegalArgumentException shortRow = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException shortRow = assertThrows(
+                IllegalArgumentException.class,
                 () -> HashCentres.fromJson(json.replace("\"10101010\"", "\"1010101\"")));
         assertTrue(shortRow.getMessage().contains("centre 1"), shortRow.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> HashCentres.fromJson(json.replace("\"10101010\"", "\"1010x010\"")));
-        assertThrows(IllegalArgumentException.class, () -> HashCentres.fromJson(json.replace("\"classes\":3", "\"classes\":4")));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> HashCentres.fromJson(json.replace("\"10101010\"", "\"1010x010\"")));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> HashCentres.fromJson(json.replace("\"classes\":3", "\"classes\":4")));
         assertThrows(IllegalArgumentException.class, () -> HashCentres.fromJson(json.replace("hadamard", "magic")));
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
-                () -> HashCentres.fromJson(json.replace("\"seed\"", "\"sead\"")));
+        IllegalArgumentException missing = assertThrows(
+                IllegalArgumentException.class, () -> HashCentres.fromJson(json.replace("\"seed\"", "\"sead\"")));
         assertTrue(missing.getMessage().contains("seed"), missing.getMessage());
     }
 
@@ -293,7 +319,8 @@ class HashCentresTest {
     @ParameterizedTest(name = "{0} classes x {1} bits")
     @CsvSource({"1, 64, classes", "0, 64, classes", "10, 12, bits", "10, 0, bits", "10, 1032, bits", "10, 4, bits"})
     void badSizesAreRejected(int classes, int bits, String named) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HashCentres.generate(classes, bits, 1, 0));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> HashCentres.generate(classes, bits, 1, 0));
         assertTrue(e.getMessage().contains(named), e.getMessage());
     }
 
@@ -307,7 +334,8 @@ class HashCentresTest {
 
     private static int minPairwiseDistance(float[][] m) {
         int best = Integer.MAX_VALUE;
-        for (int i = 0; i < m.length; i++) for (int j = i + 1; j < m.length; j++) best = Math.min(best, distance(m[i], m[j]));
+        for (int i = 0; i < m.length; i++)
+            for (int j = i + 1; j < m.length; j++) best = Math.min(best, distance(m[i], m[j]));
         return best;
     }
 }

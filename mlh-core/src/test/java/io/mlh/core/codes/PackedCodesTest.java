@@ -66,12 +66,17 @@ class PackedCodesTest {
         float[] code = new float[64];
         Arrays.fill(code, -1f);
         code[0] = 1; // [+1, -1, -1, ...]
-        assertArrayEquals(new long[] {1L}, PackedCodes.fromSigns(new float[][] {code}).code(0));
+        assertArrayEquals(
+                new long[] {1L}, PackedCodes.fromSigns(new float[][] {code}).code(0));
         code[0] = -1;
         code[63] = 0; // sign(0) = +1
-        assertArrayEquals(new long[] {Long.MIN_VALUE}, PackedCodes.fromSigns(new float[][] {code}).code(0));
+        assertArrayEquals(
+                new long[] {Long.MIN_VALUE},
+                PackedCodes.fromSigns(new float[][] {code}).code(0));
         code[63] = -0.0f; // -0.0 >= 0 too
-        assertArrayEquals(new long[] {Long.MIN_VALUE}, PackedCodes.fromSigns(new float[][] {code}).code(0));
+        assertArrayEquals(
+                new long[] {Long.MIN_VALUE},
+                PackedCodes.fromSigns(new float[][] {code}).code(0));
 
         float[] wide = new float[72];
         Arrays.fill(wide, -1f);
@@ -89,7 +94,10 @@ class PackedCodesTest {
         assertEquals(1, s[71]);
 
         // all +1 at 8 bits: the low byte only, high bits stay zero
-        assertArrayEquals(new long[] {0xFFL}, PackedCodes.fromSigns(new float[] {0, 0, 0, 0, 0, 0, 0, 0}, 1, 8).code(0));
+        assertArrayEquals(
+                new long[] {0xFFL},
+                PackedCodes.fromSigns(new float[] {0, 0, 0, 0, 0, 0, 0, 0}, 1, 8)
+                        .code(0));
     }
 
     @Test
@@ -104,7 +112,8 @@ class PackedCodesTest {
 
     @Test
     void nanIsRejectedNamingRowAndColumn() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> PackedCodes.fromSigns(new float[][] {{1, 2, 3}, {1, -2, Float.NaN}}));
         assertEquals("NaN at row 1, column 2", e.getMessage());
         float[] flat = {1, 2, 3, Float.NaN, 5, 6};
@@ -114,7 +123,8 @@ class PackedCodesTest {
 
     @Test
     void badShapesAreRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PackedCodes.fromSigns(new float[][] {{1, 1}, {1}}));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> PackedCodes.fromSigns(new float[][] {{1, 1}, {1}}));
         assertTrue(e.getMessage().contains("row 1"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PackedCodes.fromSigns(new float[5], 2, 3));
         assertThrows(IllegalArgumentException.class, () -> PackedCodes.fromSigns(new float[0], -1, 3));

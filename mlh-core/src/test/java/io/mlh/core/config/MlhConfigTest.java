@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigFactory;
 import io.mlh.core.config.MlhConfig.Backbone;
 import io.mlh.core.config.MlhConfig.CentreLoss;
 import io.mlh.core.config.MlhConfig.EncodeBranch;
+import io.mlh.core.config.MlhConfig.LrPolicy;
 import io.mlh.core.config.MlhConfig.Method;
 import io.mlh.core.config.MlhConfig.MohMode;
 import io.mlh.core.config.MlhConfig.MutualMode;
@@ -22,7 +23,6 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import io.mlh.core.config.MlhConfig.LrPolicy;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,15 +87,43 @@ class MlhConfigTest {
     void theReferenceHoldsExactlyTheDocumentedKeys() {
         Set<String> keys = new TreeSet<>();
         ConfigFactory.defaultReference().getConfig("mlh").entrySet().forEach(e -> keys.add(e.getKey()));
-        assertEquals(new TreeSet<>(Arrays.asList("method", "bits", "classes", "seed",
-                "model.backbone", "model.input-channels", "model.input-size", "model.pretrained",
-                "moh.mode", "moh.experts",
-                "loss.centre-weight", "loss.pairwise-weight", "loss.pairwise-reference-bits", "loss.mutual-weight",
-                "loss.centre-quantization", "loss.pairwise-quantization",
-                "centre.loss", "centre.min-distance", "centre.scale", "mutual.mode", "mutual.start-epoch", "encode.branch",
-                "train.batch-size", "train.epochs", "train.optimizer", "train.learning-rate",
-                "train.backbone-lr-multiplier", "train.weight-decay", "train.momentum", "train.lr-schedule",
-                "train.lr-step-epochs", "train.lr-gamma", "train.lr-warmup-epochs", "train.engine")), keys);
+        assertEquals(
+                new TreeSet<>(Arrays.asList(
+                        "method",
+                        "bits",
+                        "classes",
+                        "seed",
+                        "model.backbone",
+                        "model.input-channels",
+                        "model.input-size",
+                        "model.pretrained",
+                        "moh.mode",
+                        "moh.experts",
+                        "loss.centre-weight",
+                        "loss.pairwise-weight",
+                        "loss.pairwise-reference-bits",
+                        "loss.mutual-weight",
+                        "loss.centre-quantization",
+                        "loss.pairwise-quantization",
+                        "centre.loss",
+                        "centre.min-distance",
+                        "centre.scale",
+                        "mutual.mode",
+                        "mutual.start-epoch",
+                        "encode.branch",
+                        "train.batch-size",
+                        "train.epochs",
+                        "train.optimizer",
+                        "train.learning-rate",
+                        "train.backbone-lr-multiplier",
+                        "train.weight-decay",
+                        "train.momentum",
+                        "train.lr-schedule",
+                        "train.lr-step-epochs",
+                        "train.lr-gamma",
+                        "train.lr-warmup-epochs",
+                        "train.engine")),
+                keys);
     }
 
     @Test
@@ -156,7 +183,10 @@ class MlhConfigTest {
                 bad("mlh { method = csq, encode.branch = pairwise }", "mlh.encode.branch", "csq"),
                 // enums
                 bad("mlh.method = hashnet", "mlh.method", "mlh, csq, mds, dpsh, dual"),
-                bad("mlh.model.backbone = vgg16", "mlh.model.backbone", "vgg-small, vgg-small-bn, resnet-18, resnet-50"),
+                bad(
+                        "mlh.model.backbone = vgg16",
+                        "mlh.model.backbone",
+                        "vgg-small, vgg-small-bn, resnet-18, resnet-50"),
                 bad("mlh.moh.mode = all", "mlh.moh.mode", "shared, separate, none"),
                 bad("mlh.centre.loss = bce", "mlh.centre.loss", "mlh, csq"),
                 bad("mlh.mutual.mode = both", "mlh.mutual.mode", "joint, alternate"),
@@ -167,7 +197,10 @@ class MlhConfigTest {
                 bad("mlh.train.lr-gamma = 1.5", "mlh.train.lr-gamma", "(0, 1]"),
                 bad("mlh.train.lr-gamma = 0", "mlh.train.lr-gamma", "(0, 1]"),
                 bad("mlh.train.lr-warmup-epochs = -1", "mlh.train.lr-warmup-epochs", ">= 0"),
-                bad("mlh.train { epochs = 3, lr-warmup-epochs = 3 }", "mlh.train.lr-warmup-epochs", "below train.epochs"),
+                bad(
+                        "mlh.train { epochs = 3, lr-warmup-epochs = 3 }",
+                        "mlh.train.lr-warmup-epochs",
+                        "below train.epochs"),
                 bad("mlh.train.engine = cuda", "mlh.train.engine", "mklblas, mkldnn"));
     }
 
@@ -178,8 +211,8 @@ class MlhConfigTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalid")
     void invalidSettingsFailNamingTheKey(String hocon, String key, String fragment) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> MlhConfig.load(ConfigFactory.parseString(hocon)));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> MlhConfig.load(ConfigFactory.parseString(hocon)));
         assertTrue(e.getMessage().contains("'" + key + "'"), e.getMessage());
         assertTrue(e.getMessage().contains(fragment), e.getMessage());
     }
@@ -194,15 +227,24 @@ class MlhConfigTest {
         assertEquals(1024, MlhConfig.defaults().with("bits", 1024).bits());
         assertEquals(4, MlhConfig.defaults().with("model.input-size", 4).inputSize());
         // numbers written as strings are fine, as HOCON allows
-        assertEquals(32, MlhConfig.load(ConfigFactory.parseString("mlh.bits = \"32\"")).bits());
+        assertEquals(
+                32,
+                MlhConfig.load(ConfigFactory.parseString("mlh.bits = \"32\"")).bits());
     }
 
     // ------------------------------------------------------------------ file and overrides
 
     @Test
     void overridesWorkWithAndWithoutThePrefix() {
-        MlhConfig c = MlhConfig.load(null, Arrays.asList("bits=32", "mlh.classes = 80", "model.backbone=resnet-50",
-                "mlh.model.input-size=224", "train.learning-rate=5e-4", "method=dual"));
+        MlhConfig c = MlhConfig.load(
+                null,
+                Arrays.asList(
+                        "bits=32",
+                        "mlh.classes = 80",
+                        "model.backbone=resnet-50",
+                        "mlh.model.input-size=224",
+                        "train.learning-rate=5e-4",
+                        "method=dual"));
         assertEquals(32, c.bits());
         assertEquals(80, c.classes());
         assertEquals(Backbone.RESNET_50, c.backbone());
@@ -213,59 +255,72 @@ class MlhConfigTest {
 
     @Test
     void laterOverridesWin() {
-        assertEquals(16, MlhConfig.load(null, Arrays.asList("bits=32", "mlh.bits=16")).bits());
+        assertEquals(
+                16,
+                MlhConfig.load(null, Arrays.asList("bits=32", "mlh.bits=16")).bits());
     }
 
     @Test
     void overrideValuesWithCommentMarkersAreLiteralStrings() {
         String url = "hdfs://namenode:8020/models/resnet-50#v2.bigdl";
-        MlhConfig c = MlhConfig.load(null, Arrays.asList("model.backbone=resnet-50", "model.input-size=224",
-                "model.pretrained=" + url));
+        MlhConfig c = MlhConfig.load(
+                null, Arrays.asList("model.backbone=resnet-50", "model.input-size=224", "model.pretrained=" + url));
         assertEquals(url, c.pretrained());
-        assertEquals("/data/r 50.bigdl", MlhConfig.load(null, Arrays.asList("model.backbone=resnet-18",
-                "model.input-size=224", "model.pretrained=\"/data/r 50.bigdl\"")).pretrained());
+        assertEquals(
+                "/data/r 50.bigdl",
+                MlhConfig.load(
+                                null,
+                                Arrays.asList(
+                                        "model.backbone=resnet-18",
+                                        "model.input-size=224",
+                                        "model.pretrained=\"/data/r 50.bigdl\""))
+                        .pretrained());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"bits", "=32", " = 32", "mlh.bits={", "bits=[1,", "a..b=3"})
     void malformedOverridesFailNamingThem(String override) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> MlhConfig.load(null, Collections.singletonList(override)));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> MlhConfig.load(null, Collections.singletonList(override)));
         assertTrue(e.getMessage().contains("malformed override '" + override + "'"), e.getMessage());
     }
 
     @Test
     void anOverrideOfAnUnknownKeyFailsNamingIt() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> MlhConfig.load(null, Collections.singletonList("train.epoch=3")));
-        assertTrue(e.getMessage().contains("'mlh.train.epoch'") && e.getMessage().contains("mlh.train.epochs"), e.getMessage());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> MlhConfig.load(null, Collections.singletonList("train.epoch=3")));
+        assertTrue(
+                e.getMessage().contains("'mlh.train.epoch'") && e.getMessage().contains("mlh.train.epochs"),
+                e.getMessage());
     }
 
     @Test
     void overridesBeatTheFileWhichBeatsTheDefaults(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("run.conf");
-        Files.write(file, Arrays.asList(
-                "# a profile",
-                "mlh {",
-                "  bits = 32",
-                "  classes = 80",
-                "  train { epochs = 3, optimizer = sgd }",
-                "}"));
+        Files.write(
+                file,
+                Arrays.asList(
+                        "# a profile",
+                        "mlh {",
+                        "  bits = 32",
+                        "  classes = 80",
+                        "  train { epochs = 3, optimizer = sgd }",
+                        "}"));
         MlhConfig c = MlhConfig.load(file, Arrays.asList("train.epochs=7", "mlh.seed=1"));
-        assertEquals(32, c.bits());                      // file
-        assertEquals(80, c.classes());                   // file
-        assertEquals(OptimizerKind.SGD, c.optimizer());  // file
-        assertEquals(7, c.epochs());                     // override over file
-        assertEquals(1L, c.seed());                      // override over default
-        assertEquals(64, c.batchSize());                 // default
+        assertEquals(32, c.bits()); // file
+        assertEquals(80, c.classes()); // file
+        assertEquals(OptimizerKind.SGD, c.optimizer()); // file
+        assertEquals(7, c.epochs()); // override over file
+        assertEquals(1L, c.seed()); // override over default
+        assertEquals(64, c.batchSize()); // default
         assertEquals(3, MlhConfig.load(file, Collections.emptyList()).epochs());
     }
 
     @Test
     void aMissingOrBrokenFileIsReported(@TempDir Path dir) throws IOException {
         Path missing = dir.resolve("nope.conf");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> MlhConfig.load(missing, Collections.emptyList()));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> MlhConfig.load(missing, Collections.emptyList()));
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
         Path broken = dir.resolve("broken.conf");
         Files.write(broken, Collections.singletonList("mlh { bits = "));
@@ -274,7 +329,9 @@ class MlhConfigTest {
         Path typo = dir.resolve("typo.conf");
         Files.write(typo, Collections.singletonList("mlh.moh.expert = 2"));
         e = assertThrows(IllegalArgumentException.class, () -> MlhConfig.load(typo, Collections.emptyList()));
-        assertTrue(e.getMessage().contains("'mlh.moh.expert'") && e.getMessage().contains("mlh.moh.experts"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("'mlh.moh.expert'") && e.getMessage().contains("mlh.moh.experts"),
+                e.getMessage());
     }
 
     // ------------------------------------------------------------------ copies
@@ -282,7 +339,9 @@ class MlhConfigTest {
     @Test
     void withMakesAValidatedCopy() {
         MlhConfig base = MlhConfig.defaults();
-        MlhConfig changed = base.with("bits", 32).with("mlh.train.optimizer", OptimizerKind.RMSPROP).with("method", "csq");
+        MlhConfig changed = base.with("bits", 32)
+                .with("mlh.train.optimizer", OptimizerKind.RMSPROP)
+                .with("method", "csq");
         assertEquals(32, changed.bits());
         assertEquals(OptimizerKind.RMSPROP, changed.optimizer());
         assertEquals(Method.CSQ, changed.method());
@@ -299,15 +358,22 @@ class MlhConfigTest {
 
     @Test
     void renderRoundTripsThroughLoad() {
-        MlhConfig c = MlhConfig.defaults().with("bits", 48).with("classes", 100).with("method", "dpsh")
-                .with("loss.centre-quantization", 2.5e-5).with("seed", -7L).with("encode.branch", "pairwise");
+        MlhConfig c = MlhConfig.defaults()
+                .with("bits", 48)
+                .with("classes", 100)
+                .with("method", "dpsh")
+                .with("loss.centre-quantization", 2.5e-5)
+                .with("seed", -7L)
+                .with("encode.branch", "pairwise");
         String rendered = c.render();
         assertTrue(rendered.contains("mlh"), rendered);
         MlhConfig back = MlhConfig.load(ConfigFactory.parseString(rendered));
         assertEquals(c, back);
         assertEquals(c.hashCode(), back.hashCode());
         assertEquals(2.5e-5, back.centreQuantization());
-        assertEquals(MlhConfig.defaults(), MlhConfig.load(ConfigFactory.parseString(MlhConfig.defaults().render())));
+        assertEquals(
+                MlhConfig.defaults(),
+                MlhConfig.load(ConfigFactory.parseString(MlhConfig.defaults().render())));
     }
 
     @Test
@@ -357,7 +423,8 @@ class MlhConfigTest {
 
     @Test
     void anUnknownEnumValueNamesKeyValueAndChoices() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> ConfigReader.choice(Backbone.class, "mlh.model.backbone", "vgg_small"));
         assertTrue(e.getMessage().contains("'mlh.model.backbone'"), e.getMessage());
         assertTrue(e.getMessage().contains("'vgg_small'"), e.getMessage());
@@ -373,9 +440,17 @@ class MlhConfigTest {
         "csq,  true,  false, false, CSQ, CSQ, NONE,   CENTRE",
         "mds,  true,  false, false, MLH, MLH, NONE,   CENTRE",
         "dpsh, false, true,  false, MLH, CSQ, NONE,   PAIRWISE",
-        "dual, true,  true,  true,  MLH, CSQ, NONE,   CENTRE"})
-    void effectiveSemanticsOfEachMethod(String name, boolean centre, boolean pairwise, boolean mutual,
-                                        CentreLoss withMlhLoss, CentreLoss withCsqLoss, MohMode moh, EncodeBranch encode) {
+        "dual, true,  true,  true,  MLH, CSQ, NONE,   CENTRE"
+    })
+    void effectiveSemanticsOfEachMethod(
+            String name,
+            boolean centre,
+            boolean pairwise,
+            boolean mutual,
+            CentreLoss withMlhLoss,
+            CentreLoss withCsqLoss,
+            MohMode moh,
+            EncodeBranch encode) {
         MlhConfig c = MlhConfig.defaults().with("method", name);
         Method m = ConfigReader.choice(Method.class, "mlh.method", name);
         assertEquals(m, c.method());
@@ -389,20 +464,31 @@ class MlhConfigTest {
         assertEquals(withCsqLoss, c.with("centre.loss", "csq").effectiveCentreLoss());
         assertEquals(withCsqLoss, c.effectiveCentreLoss()); // csq is the default centre.loss
         assertEquals(moh, c.effectiveMohMode());
-        assertEquals(moh == MohMode.NONE ? MohMode.NONE : MohMode.SEPARATE,
+        assertEquals(
+                moh == MohMode.NONE ? MohMode.NONE : MohMode.SEPARATE,
                 c.with("moh.mode", "separate").effectiveMohMode());
         assertEquals(encode, c.effectiveEncodeBranch());
     }
 
     @Test
     void anExplicitEncodeBranchOverridesAuto() {
-        assertEquals(EncodeBranch.PAIRWISE, MlhConfig.defaults().with("encode.branch", "pairwise").effectiveEncodeBranch());
-        assertEquals(EncodeBranch.CENTRE, MlhConfig.defaults().with("method", "dual").with("encode.branch", "centre")
-                .effectiveEncodeBranch());
+        assertEquals(
+                EncodeBranch.PAIRWISE,
+                MlhConfig.defaults().with("encode.branch", "pairwise").effectiveEncodeBranch());
+        assertEquals(
+                EncodeBranch.CENTRE,
+                MlhConfig.defaults()
+                        .with("method", "dual")
+                        .with("encode.branch", "centre")
+                        .effectiveEncodeBranch());
         List<String> both = Arrays.asList("mlh", "dual");
         for (String m : both) {
-            assertEquals(EncodeBranch.PAIRWISE, MlhConfig.defaults().with("method", m).with("encode.branch", "pairwise")
-                    .effectiveEncodeBranch());
+            assertEquals(
+                    EncodeBranch.PAIRWISE,
+                    MlhConfig.defaults()
+                            .with("method", m)
+                            .with("encode.branch", "pairwise")
+                            .effectiveEncodeBranch());
         }
     }
 }

@@ -24,18 +24,23 @@ class IdxFileTest {
             assertEquals(3, im.cols);
             assertEquals((byte) 11, im.pixels[11]);
         }
-        assertArrayEquals(new int[] {0, 9, 255}, IdxFile.readLabels(new ByteArrayInputStream(gzip(labels(3, 0, 9, 255))), "y"));
+        assertArrayEquals(
+                new int[] {0, 9, 255}, IdxFile.readLabels(new ByteArrayInputStream(gzip(labels(3, 0, 9, 255))), "y"));
     }
 
     @Test
     void headerAndSizeMustAgree() {
-        IOException shortFile = assertThrows(IOException.class,
-                () -> IdxFile.readImages(new ByteArrayInputStream(images(3, 2, 2, 8)), "short.idx"));
-        assertTrue(shortFile.getMessage().contains("short.idx") && shortFile.getMessage().contains("ends early"), shortFile.getMessage());
-        IOException longFile = assertThrows(IOException.class,
-                () -> IdxFile.readLabels(new ByteArrayInputStream(labels(1, 4, 5)), "long.idx"));
+        IOException shortFile = assertThrows(
+                IOException.class, () -> IdxFile.readImages(new ByteArrayInputStream(images(3, 2, 2, 8)), "short.idx"));
+        assertTrue(
+                shortFile.getMessage().contains("short.idx")
+                        && shortFile.getMessage().contains("ends early"),
+                shortFile.getMessage());
+        IOException longFile = assertThrows(
+                IOException.class, () -> IdxFile.readLabels(new ByteArrayInputStream(labels(1, 4, 5)), "long.idx"));
         assertTrue(longFile.getMessage().contains("more data follows"), longFile.getMessage());
-        IOException magic = assertThrows(IOException.class,
+        IOException magic = assertThrows(
+                IOException.class,
                 () -> IdxFile.readImages(new ByteArrayInputStream(labels(1, 4)), "labels-as-images.idx"));
         assertTrue(magic.getMessage().contains("magic"), magic.getMessage());
     }

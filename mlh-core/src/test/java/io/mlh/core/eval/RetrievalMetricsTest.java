@@ -74,7 +74,10 @@ class RetrievalMetricsTest {
         RetrievalMetrics m = oneQuery();
         RetrievalMetrics.PrCurve pr = m.prCurve();
         assertEquals(8, pr.bits);
-        assertArrayEquals(new double[] {1, 2.0 / 3, 2.0 / 3, 2.0 / 4, 2.0 / 4, 3.0 / 5, 3.0 / 5, 3.0 / 5, 3.0 / 5}, pr.precision, EXACT);
+        assertArrayEquals(
+                new double[] {1, 2.0 / 3, 2.0 / 3, 2.0 / 4, 2.0 / 4, 3.0 / 5, 3.0 / 5, 3.0 / 5, 3.0 / 5},
+                pr.precision,
+                EXACT);
         assertArrayEquals(new double[] {1.0 / 3, 2.0 / 3, 2.0 / 3, 2.0 / 3, 2.0 / 3, 1, 1, 1, 1}, pr.recall, EXACT);
         assertEquals(2.0 / 3, pr.precisionAtRadius(2), EXACT);
         assertEquals(3.0 / 5, pr.precisionAtRadius(100), EXACT); // beyond `bits`: the whole database
@@ -129,12 +132,17 @@ class RetrievalMetricsTest {
      */
     @Test
     void aQueryWithNothingRelevantInItsTopKScoresZeroAndStillCounts() {
-        RetrievalMetrics m = new RetrievalMetrics(codes(0, 4), labels(A, C), codes(3, 1, 1, 0, 5), labels(B, A, C, AB, A));
+        RetrievalMetrics m =
+                new RetrievalMetrics(codes(0, 4), labels(A, C), codes(3, 1, 1, 0, 5), labels(B, A, C, AB, A));
         assertEquals(1.0 / 2, m.meanAveragePrecision(2), EXACT);
         assertEquals(67.0 / 120, m.meanAveragePrecision(0), EXACT);
         RetrievalMetrics.Report r = m.evaluate(0, new int[] {1});
-        assertArrayEquals(new double[] {1.0 / 2, 1.0 / 3, 1.0 / 3, 3.0 / 8, 7.0 / 20, 2.0 / 5, 2.0 / 5, 2.0 / 5, 2.0 / 5}, r.precisionByRadius, EXACT);
-        assertArrayEquals(new double[] {1.0 / 6, 1.0 / 3, 1.0 / 3, 5.0 / 6, 5.0 / 6, 1, 1, 1, 1}, r.recallByRadius, EXACT);
+        assertArrayEquals(
+                new double[] {1.0 / 2, 1.0 / 3, 1.0 / 3, 3.0 / 8, 7.0 / 20, 2.0 / 5, 2.0 / 5, 2.0 / 5, 2.0 / 5},
+                r.precisionByRadius,
+                EXACT);
+        assertArrayEquals(
+                new double[] {1.0 / 6, 1.0 / 3, 1.0 / 3, 5.0 / 6, 5.0 / 6, 1, 1, 1, 1}, r.recallByRadius, EXACT);
         assertEquals(1.0 / 3, r.precisionWithinRadius2, EXACT);
         assertEquals(1.0 / 2, r.precisionAtNValues[0], EXACT);
     }
@@ -142,7 +150,8 @@ class RetrievalMetricsTest {
     /** K <= 0, K = database size and K above it all mean the whole database: 67/120 as above. */
     @Test
     void kAtOrBelowZeroOrBeyondTheDatabaseMeansAll() {
-        RetrievalMetrics m = new RetrievalMetrics(codes(0, 4), labels(A, C), codes(3, 1, 1, 0, 5), labels(B, A, C, AB, A));
+        RetrievalMetrics m =
+                new RetrievalMetrics(codes(0, 4), labels(A, C), codes(3, 1, 1, 0, 5), labels(B, A, C, AB, A));
         for (int k : new int[] {0, -1, Integer.MIN_VALUE, 5, 6, Integer.MAX_VALUE}) {
             assertEquals(67.0 / 120, m.meanAveragePrecision(k), EXACT, "K = " + k);
         }
@@ -155,7 +164,8 @@ class RetrievalMetricsTest {
      */
     @Test
     void aQueryWithNoRelevantItemAtAllCountsAsZero() {
-        RetrievalMetrics m = new RetrievalMetrics(codes(0, 0), labels(A, NONE), codes(3, 1, 1, 0, 5), labels(B, A, C, AB, A));
+        RetrievalMetrics m =
+                new RetrievalMetrics(codes(0, 0), labels(A, NONE), codes(3, 1, 1, 0, 5), labels(B, A, C, AB, A));
         RetrievalMetrics.Report r = m.evaluate(0, new int[] {5});
         assertEquals(13.0 / 30, r.map, EXACT);
         assertEquals(1.0 / 2, r.curve.recallAtRadius(8), EXACT);
@@ -190,11 +200,13 @@ class RetrievalMetricsTest {
     @Test
     void emptyDatabaseOrNoQueriesGiveZeros() {
         PackedCodes none = PackedCodes.of(new long[0], 0, 8);
-        RetrievalMetrics.Report r = new RetrievalMetrics(codes(0), labels(A), none, new float[0][]).evaluate(0, new int[] {10});
+        RetrievalMetrics.Report r =
+                new RetrievalMetrics(codes(0), labels(A), none, new float[0][]).evaluate(0, new int[] {10});
         assertEquals(0, r.map, 0);
         assertEquals(0, r.precisionAtNValues[0], 0);
         assertArrayEquals(new double[9], r.precisionByRadius, 0);
-        RetrievalMetrics.Report s = new RetrievalMetrics(none, new float[0][], codes(1, 2), labels(A, B)).evaluate(0, new int[] {1});
+        RetrievalMetrics.Report s =
+                new RetrievalMetrics(none, new float[0][], codes(1, 2), labels(A, B)).evaluate(0, new int[] {1});
         assertEquals(0, s.map, 0);
         assertArrayEquals(new double[9], s.recallByRadius, 0);
     }
@@ -202,15 +214,22 @@ class RetrievalMetricsTest {
     @Test
     void mismatchedInputsAreRefusedWithAClearMessage() {
         PackedCodes q8 = codes(0), db16 = PackedCodes.fromSigns(new float[][] {new float[16]});
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new RetrievalMetrics(q8, labels(A), db16, labels(A)));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> new RetrievalMetrics(q8, labels(A), db16, labels(A)));
         assertEquals("query codes have 8 bits, database codes 16", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new RetrievalMetrics(q8, labels(A, B), codes(1), labels(A)));
+        e = assertThrows(
+                IllegalArgumentException.class, () -> new RetrievalMetrics(q8, labels(A, B), codes(1), labels(A)));
         assertEquals("2 query label rows for 1 query codes", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new RetrievalMetrics(q8, labels(A), codes(1, 2), labels(A)));
+        e = assertThrows(
+                IllegalArgumentException.class, () -> new RetrievalMetrics(q8, labels(A), codes(1, 2), labels(A)));
         assertEquals("1 database label rows for 2 database codes", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new RetrievalMetrics(q8, labels(A), codes(1, 2), labels(A, new float[] {1, 0})));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new RetrievalMetrics(q8, labels(A), codes(1, 2), labels(A, new float[] {1, 0})));
         assertEquals("database label row 1 has 2 classes, expected 3", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new RetrievalMetrics(codes(0, 1), labels(A, new float[4]), codes(1), labels(A)));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new RetrievalMetrics(codes(0, 1), labels(A, new float[4]), codes(1), labels(A)));
         assertTrue(e.getMessage().startsWith("query label row 1"), e.getMessage());
         RetrievalMetrics m = oneQuery();
         assertThrows(IllegalArgumentException.class, () -> m.precisionAtN(new int[] {5, 0}));
@@ -219,7 +238,8 @@ class RetrievalMetricsTest {
 
     static Stream<Arguments> randomCases() {
         Stream.Builder<Arguments> s = Stream.builder();
-        for (int bits : new int[] {16, 32, 64, 96}) for (long seed : new long[] {1, 2, 3}) s.add(Arguments.of(bits, seed * 1000 + bits));
+        for (int bits : new int[] {16, 32, 64, 96})
+            for (long seed : new long[] {1, 2, 3}) s.add(Arguments.of(bits, seed * 1000 + bits));
         return s.build();
     }
 
@@ -255,7 +275,9 @@ class RetrievalMetricsTest {
                     if (rel[j]) totalRel++;
                     order[j] = j;
                 }
-                Arrays.sort(order, (x, y) -> dist[x] != dist[y] ? Integer.compare(dist[x], dist[y]) : Integer.compare(x, y));
+                Arrays.sort(
+                        order,
+                        (x, y) -> dist[x] != dist[y] ? Integer.compare(dist[x], dist[y]) : Integer.compare(x, y));
 
                 int topK = k <= 0 || k > nd ? nd : k, hits = 0;
                 double ap = 0;
@@ -292,7 +314,8 @@ class RetrievalMetricsTest {
                 assertEquals(rec[radius] / nq, rep.recallByRadius[radius], 1e-12, "recall at radius " + radius);
             }
             assertEquals(p[2] / nq, rep.precisionWithinRadius2, 1e-12, "P@H<=2");
-            for (int t = 0; t < ns.length; t++) assertEquals(pn[t] / nq, rep.precisionAtNValues[t], 1e-12, "P@" + ns[t]);
+            for (int t = 0; t < ns.length; t++)
+                assertEquals(pn[t] / nq, rep.precisionAtNValues[t], 1e-12, "P@" + ns[t]);
         }
 
         // the thin wrappers and a second run give bit-identical figures

@@ -34,8 +34,11 @@ final class FiniteDifferences {
         for (int j = 0; j < numeric.length; j++) {
             for (int k = 0; k < numeric[j].length; k++) {
                 double err = Math.abs(analytic[j][k] - numeric[j][k]);
-                assertTrue(err <= tol * scale, String.format("%s: gradient [%d][%d] analytic %.6g vs numeric %.6g (max |g| %.3g)",
-                        what, j, k, analytic[j][k], numeric[j][k], scale));
+                assertTrue(
+                        err <= tol * scale,
+                        String.format(
+                                "%s: gradient [%d][%d] analytic %.6g vs numeric %.6g (max |g| %.3g)",
+                                what, j, k, analytic[j][k], numeric[j][k], scale));
             }
         }
     }

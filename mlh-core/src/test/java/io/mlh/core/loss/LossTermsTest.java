@@ -12,9 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mlh.core.loss.MutualLoss.Direction;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** Values against literal formulas, gradients against finite differences, for L_C, CSQ, L_P, L_M. */
 class LossTermsTest {
@@ -41,7 +41,11 @@ class LossTermsTest {
         float[][] u = codes(r, n, q), y = labels(r, n, c, 1), h = signs(r, c, q);
         BatchLoss l = CentreLoss.compute(u, y, h, 0.05, scale);
         assertEquals(literalCentreLoss(u, y, h, 0.05, scale), l.value, 1e-8);
-        assertClose(l.gradCentre, gradient(x -> CentreLoss.compute(x, y, h, 0.05, scale).value, u, EPS), TOL, "L_C, scale " + scale);
+        assertClose(
+                l.gradCentre,
+                gradient(x -> CentreLoss.compute(x, y, h, 0.05, scale).value, u, EPS),
+                TOL,
+                "L_C, scale " + scale);
         // scale sqrt(q) is the default
         assertEquals(CentreLoss.compute(u, y, h, 0.05).value, CentreLoss.compute(u, y, h, 0.05, 4).value, 1e-12);
     }
@@ -72,7 +76,8 @@ class LossTermsTest {
         for (int j = 0; j < 5; j++) {
             for (int k = 0; k < 24; k++) {
                 double p = 0.5 * (u[j][k] + 1), tt = 0.5 * (t[j][k] + 1);
-                literal += -(tt * Math.log(p) + (1 - tt) * Math.log(1 - p)) / 120 + 0.05 * Math.pow(Math.abs(u[j][k]) - 1, 2) / 120;
+                literal += -(tt * Math.log(p) + (1 - tt) * Math.log(1 - p)) / 120
+                        + 0.05 * Math.pow(Math.abs(u[j][k]) - 1, 2) / 120;
             }
         }
         assertEquals(literal, l.value, 1e-8);
@@ -139,7 +144,8 @@ class LossTermsTest {
 
         double literal = 0;
         for (int j = 0; j < 4; j++) {
-            double cos = CentreLoss.dot(uc[j], up[j]) / Math.sqrt(CentreLoss.dot(uc[j], uc[j]) * CentreLoss.dot(up[j], up[j]));
+            double cos = CentreLoss.dot(uc[j], up[j])
+                    / Math.sqrt(CentreLoss.dot(uc[j], uc[j]) * CentreLoss.dot(up[j], up[j]));
             literal += (1 - cos) / 4;
         }
         assertEquals(literal, joint.value, 1e-9);
@@ -157,7 +163,8 @@ class LossTermsTest {
             double[] p = new double[c];
             double z = 0;
             for (int i = 0; i < c; i++) {
-                double cos = CentreLoss.dot(u[j], h[i]) / Math.sqrt(CentreLoss.dot(u[j], u[j]) * CentreLoss.dot(h[i], h[i]));
+                double cos =
+                        CentreLoss.dot(u[j], h[i]) / Math.sqrt(CentreLoss.dot(u[j], u[j]) * CentreLoss.dot(h[i], h[i]));
                 p[i] = Math.exp(scale * cos);
                 z += p[i];
             }

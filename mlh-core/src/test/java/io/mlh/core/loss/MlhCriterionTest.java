@@ -25,8 +25,11 @@ class MlhCriterionTest {
 
     /** Defaults at Q bits with the softmax L_C and an unscaled lambda2, so each term's weight is the key's value. */
     private MlhConfig config(String... kv) {
-        MlhConfig c = MlhConfig.defaults().with("bits", Q).with("classes", C)
-                .with("centre.loss", "mlh").with("loss.pairwise-reference-bits", 0);
+        MlhConfig c = MlhConfig.defaults()
+                .with("bits", Q)
+                .with("classes", C)
+                .with("centre.loss", "mlh")
+                .with("loss.pairwise-reference-bits", 0);
         for (int i = 0; i < kv.length; i += 2) c = c.with(kv[i], kv[i + 1]);
         return c;
     }
@@ -41,7 +44,8 @@ class MlhCriterionTest {
         HashCentres h = centres(c);
         MlhCriterion crit = new MlhCriterion(c, h, 10);
         float loss = forward(crit);
-        BatchLoss lc = CentreLoss.compute(uc, y, h.asMatrix(), 1e-4), lp = PairwiseLoss.compute(up, y, 0.1),
+        BatchLoss lc = CentreLoss.compute(uc, y, h.asMatrix(), 1e-4),
+                lp = PairwiseLoss.compute(up, y, 0.1),
                 lm = MutualLoss.compute(uc, up, Direction.JOINT);
         assertEquals(4 * lc.value + 1.5 * lp.value + 0.5 * lm.value, loss, 1e-5);
         assertGrad(crit, 1, combine(4, lc.gradCentre, 0.5, lm.gradCentre));
@@ -55,7 +59,8 @@ class MlhCriterionTest {
         HashCentres h = centres(c);
         MlhCriterion crit = new MlhCriterion(c, h, 10);
         float loss = forward(crit);
-        BatchLoss lc = CentreLoss.compute(uc, y, h.asMatrix(), 1e-4), lp = PairwiseLoss.compute(up, y, 0.1),
+        BatchLoss lc = CentreLoss.compute(uc, y, h.asMatrix(), 1e-4),
+                lp = PairwiseLoss.compute(up, y, 0.1),
                 lm = MutualLoss.compute(uc, up, Direction.JOINT);
         assertEquals(4 * lc.value + 0.375 * lp.value + lm.value, loss, 1e-5);
         assertGrad(crit, 2, combine(0.375, lp.gradPairwise, 1, lm.gradPairwise));
@@ -74,7 +79,8 @@ class MlhCriterionTest {
         float loss = crit.forward(in, BigDL.tensor(flat(y), N, C));
         float[][] targets = new float[N][];
         for (int j = 0; j < N; j++) targets[j] = h.targetCentre(y[j]);
-        double expected = 4 * CsqCentreLoss.compute(a, targets, 1e-4).value + 0.25 * PairwiseLoss.compute(b, y, 0.1).value
+        double expected = 4 * CsqCentreLoss.compute(a, targets, 1e-4).value
+                + 0.25 * PairwiseLoss.compute(b, y, 0.1).value
                 + MutualLoss.compute(a, b, Direction.JOINT).value;
         assertEquals(expected, loss, 1e-5);
     }
@@ -85,7 +91,8 @@ class MlhCriterionTest {
         HashCentres h = centres(c);
         MlhCriterion crit = new MlhCriterion(c, h, 10);
         forward(crit); // step 1 (odd): centre + mutual toward pairwise, the pairwise branch is still
-        BatchLoss lc = CentreLoss.compute(uc, y, h.asMatrix(), 1e-4), toP = MutualLoss.compute(uc, up, Direction.TOWARD_PAIRWISE);
+        BatchLoss lc = CentreLoss.compute(uc, y, h.asMatrix(), 1e-4),
+                toP = MutualLoss.compute(uc, up, Direction.TOWARD_PAIRWISE);
         assertGrad(crit, 1, combine(4, lc.gradCentre, 1, toP.gradCentre));
         assertGrad(crit, 2, new double[N][Q]);
         assertTrue(Double.isNaN(crit.lastTerms().pairwise));
@@ -102,10 +109,14 @@ class MlhCriterionTest {
         MlhCriterion crit = new MlhCriterion(c, centres(c), 2); // 2 steps an epoch
         forward(crit);
         forward(crit);
-        assertTrue(Double.isNaN(crit.lastTerms().pairwise) && Double.isNaN(crit.lastTerms().mutual), crit.lastTerms().toString());
+        assertTrue(
+                Double.isNaN(crit.lastTerms().pairwise) && Double.isNaN(crit.lastTerms().mutual),
+                crit.lastTerms().toString());
         assertGrad(crit, 2, new double[N][Q]);
         forward(crit); // epoch 1 begins
-        assertTrue(!Double.isNaN(crit.lastTerms().pairwise) && !Double.isNaN(crit.lastTerms().mutual), crit.lastTerms().toString());
+        assertTrue(
+                !Double.isNaN(crit.lastTerms().pairwise) && !Double.isNaN(crit.lastTerms().mutual),
+                crit.lastTerms().toString());
         assertThrows(IllegalArgumentException.class, () -> new MlhCriterion(c, centres(c), 0));
     }
 
@@ -128,7 +139,8 @@ class MlhCriterionTest {
         assertGrad(pairwise, 1, new double[N][Q]);
 
         MlhConfig mds = config("method", "mds");
-        assertEquals(4 * CentreLoss.compute(uc, y, h.asMatrix(), 1e-4).value, forward(new MlhCriterion(mds, h, 10)), 1e-5);
+        assertEquals(
+                4 * CentreLoss.compute(uc, y, h.asMatrix(), 1e-4).value, forward(new MlhCriterion(mds, h, 10)), 1e-5);
     }
 
     @Test
@@ -138,10 +150,12 @@ class MlhCriterionTest {
         float[][] bad = new float[N][C];
         for (int j = 0; j < N; j++) bad[j][0] = 1;
         bad[3][0] = 0; // row 3 has no class
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> crit.forward(input(), BigDL.tensor(flat(bad), N, C)));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> crit.forward(input(), BigDL.tensor(flat(bad), N, C)));
         assertTrue(e.getMessage().contains("row 3"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> crit.forward(input(), BigDL.tensor(new float[N * (C + 1)], N, C + 1)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> crit.forward(input(), BigDL.tensor(new float[N * (C + 1)], N, C + 1)));
         assertThrows(IllegalArgumentException.class, () -> new MlhCriterion(c, HashCentres.generate(C, 32, 1, 0), 10));
     }
 
@@ -161,7 +175,11 @@ class MlhCriterionTest {
         float[] g = BigDL.toArray(BigDL.tensorAt(crit.gradInput(), branch));
         for (int j = 0; j < N; j++) {
             for (int k = 0; k < Q; k++) {
-                assertEquals(expected[j][k], g[j * Q + k], 1e-6 + 1e-5 * Math.abs(expected[j][k]), "branch " + branch + " [" + j + "][" + k + "]");
+                assertEquals(
+                        expected[j][k],
+                        g[j * Q + k],
+                        1e-6 + 1e-5 * Math.abs(expected[j][k]),
+                        "branch " + branch + " [" + j + "][" + k + "]");
             }
         }
     }

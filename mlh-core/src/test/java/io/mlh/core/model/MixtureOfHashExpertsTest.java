@@ -41,7 +41,9 @@ class MixtureOfHashExpertsTest {
         Tensor<Float> in = BigDL.tensor(x.clone(), N, D);
         net.zeroGradParameters();
         net.forward(in);
-        Tensor<Float> gradIn = (Tensor<Float>) net.backward(in, BigDL.table(BigDL.tensor(wc, N, Q), BigDL.tensor(wp, N, Q))).toTensor(BigDL.NUM);
+        Tensor<Float> gradIn =
+                (Tensor<Float>) net.backward(in, BigDL.table(BigDL.tensor(wc, N, Q), BigDL.tensor(wp, N, Q)))
+                        .toTensor(BigDL.NUM);
         float[] analyticInput = BigDL.toArray(gradIn);
         scala.Tuple2<Tensor<Float>, Tensor<Float>> p = net.getParameters();
         float[] weights = BigDL.toArray(p._1()), analyticParams = BigDL.toArray(p._2());
@@ -75,7 +77,10 @@ class MixtureOfHashExpertsTest {
         Tensor<Float> in = BigDL.tensor(gaussian(new Random(3), N * D, 1.0), N, D);
         net.zeroGradParameters();
         net.forward(in);
-        net.backward(in, BigDL.table(BigDL.tensor(gaussian(new Random(4), N * Q, 1.0), N, Q), BigDL.tensor(new float[N * Q], N, Q)));
+        net.backward(
+                in,
+                BigDL.table(
+                        BigDL.tensor(gaussian(new Random(4), N * Q, 1.0), N, Q), BigDL.tensor(new float[N * Q], N, Q)));
         assertTrue(maxAbs(gradOf(net, "pairwise-gate")) == 0, "pairwise gate got a gradient from the centre branch");
         assertTrue(maxAbs(gradOf(net, "centre-gate")) > 0);
         assertTrue(maxAbs(gradOf(net, "experts")) > 0);
@@ -87,7 +92,7 @@ class MixtureOfHashExpertsTest {
         float[] x = gaussian(new Random(9), N * D, 1.0);
         Table out = net.forward(BigDL.tensor(x, N, D)).toTable();
         float[][] uc = BigDL.toMatrix(BigDL.tensorAt(out, 1));
-        float[] e = weightsOf(net, "experts", 0), eb = weightsOf(net, "experts", 1);   // (K*Q) x D, K*Q
+        float[] e = weightsOf(net, "experts", 0), eb = weightsOf(net, "experts", 1); // (K*Q) x D, K*Q
         float[] g = weightsOf(net, "centre-gate", 0), gb = weightsOf(net, "centre-gate", 1); // K x D, K
         for (int n = 0; n < N; n++) {
             double[] gate = new double[K];

@@ -32,8 +32,11 @@ class MlhNetTest {
     @ParameterizedTest
     @EnumSource(MlhConfig.Method.class)
     void everyMethodBuildsOneStaticGraphWithTwoCodes(MlhConfig.Method method) {
-        MlhConfig c = MlhConfig.defaults().with("method", method.configName()).with("bits", 24)
-                .with("model.input-channels", 1).with("model.input-size", 28);
+        MlhConfig c = MlhConfig.defaults()
+                .with("method", method.configName())
+                .with("bits", 24)
+                .with("model.input-channels", 1)
+                .with("model.input-size", 28);
         Graph<Float> net = MlhNet.build(c);
         assertTrue(net instanceof StaticGraph);
         Tensor<Float> x = BigDL.tensor(3, 1, 28, 28);
@@ -83,7 +86,8 @@ class MlhNetTest {
         Tensor<Float> x = BigDL.tensor(2, 3, 224, 224);
         x.randn();
         net.evaluate();
-        assertArrayEquals(new int[] {2, 64}, BigDL.tensorAt(net.forward(x).toTable(), 2).size());
+        assertArrayEquals(
+                new int[] {2, 64}, BigDL.tensorAt(net.forward(x).toTable(), 2).size());
     }
 
     /**
@@ -111,7 +115,8 @@ class MlhNetTest {
         net.forward(x); // moves the running statistics off their initial values
         net.evaluate();
         float[] together = BigDL.toMatrix(BigDL.tensorAt(net.forward(x).toTable(), 1))[0];
-        float[] alone = BigDL.toMatrix(BigDL.tensorAt(net.forward(x.narrow(1, 1, 1).contiguous()).toTable(), 1))[0];
+        float[] alone = BigDL.toMatrix(
+                BigDL.tensorAt(net.forward(x.narrow(1, 1, 1).contiguous()).toTable(), 1))[0];
         assertArrayEquals(together, alone, 1e-5f);
     }
 
@@ -140,9 +145,12 @@ class MlhNetTest {
         MlhConfig c = MlhConfig.defaults().with("train.backbone-lr-multiplier", 0.1);
         Graph<Float> net = MlhNet.build(c);
         int scaled = 0;
-        for (com.intel.analytics.bigdl.utils.Node<AbstractModule<Activity, Activity, Float>> n : net.getForwardExecutions()) {
+        for (com.intel.analytics.bigdl.utils.Node<AbstractModule<Activity, Activity, Float>> n :
+                net.getForwardExecutions()) {
             AbstractModule<Activity, Activity, Float> m = n.element();
-            if (m.getName().startsWith("centre") || m.getName().startsWith("pairwise") || m.getName().equals("experts")) {
+            if (m.getName().startsWith("centre")
+                    || m.getName().startsWith("pairwise")
+                    || m.getName().equals("experts")) {
                 assertEquals(1.0, m.getScaleW(), m.getName());
             } else if (m.parameters() != null) {
                 assertEquals(0.1, m.getScaleW(), 1e-12, m.getName());
@@ -159,7 +167,8 @@ class MlhNetTest {
         opt.update("depth", 18);
         opt.update("dataset", com.intel.analytics.bigdl.models.resnet.ResNet$DatasetType$ImageNet$.MODULE$);
         @SuppressWarnings("unchecked")
-        AbstractModule<Activity, Activity, Float> source = (AbstractModule<Activity, Activity, Float>) (Object) ResNet$.MODULE$.graph(1000, opt);
+        AbstractModule<Activity, Activity, Float> source =
+                (AbstractModule<Activity, Activity, Float>) (Object) ResNet$.MODULE$.graph(1000, opt);
         String file = dir.resolve("resnet18.bigdl").toString();
         source.saveModule(file, null, true);
 
@@ -175,19 +184,24 @@ class MlhNetTest {
         java.util.Set<Integer> ours = new java.util.HashSet<>();
         for (Tensor<Float> t : to) ours.add(Arrays.hashCode(BigDL.toArray(t)));
         for (int i = 0; i < from.length - 2; i++) {
-            assertTrue(ours.contains(Arrays.hashCode(BigDL.toArray(from[i]))), "pretrained weight tensor " + i + " was not loaded");
+            assertTrue(
+                    ours.contains(Arrays.hashCode(BigDL.toArray(from[i]))),
+                    "pretrained weight tensor " + i + " was not loaded");
         }
         assertEquals(from.length - 2 + 6, to.length); // plus the shared experts and the two gates (weight, bias each)
         Tensor<Float> x = BigDL.tensor(1, 3, 224, 224); // a batch of one keeps its batch dimension
         x.randn();
         net.evaluate();
-        assertArrayEquals(new int[] {1, 32}, BigDL.tensorAt(net.forward(x).toTable(), 1).size());
+        assertArrayEquals(
+                new int[] {1, 32}, BigDL.tensorAt(net.forward(x).toTable(), 1).size());
 
-        MlhConfig missing = c.with("model.pretrained", dir.resolve("missing.bigdl").toString());
+        MlhConfig missing =
+                c.with("model.pretrained", dir.resolve("missing.bigdl").toString());
         assertThrows(RuntimeException.class, () -> MlhNet.build(missing));
         String notResnet = dir.resolve("moh.bigdl").toString();
         MixtureOfHashExperts.standalone(8, 8, MlhConfig.MohMode.SHARED, 2).saveModule(notResnet, null, true);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MlhNet.build(c.with("model.pretrained", notResnet)));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> MlhNet.build(c.with("model.pretrained", notResnet)));
         assertTrue(e.getMessage().contains("not a BigDL ResNet-18"), e.getMessage());
     }
 }

@@ -52,10 +52,15 @@ class HammingRankerTest {
         assertEquals(expectedK, got.k());
         for (int q = 0; q < queries.size(); q++) {
             final int query = q;
-            int[] d = IntStream.range(0, database.size()).map(i -> queries.hamming(query, database, i)).toArray();
-            int[] order = IntStream.range(0, database.size()).boxed()
+            int[] d = IntStream.range(0, database.size())
+                    .map(i -> queries.hamming(query, database, i))
+                    .toArray();
+            int[] order = IntStream.range(0, database.size())
+                    .boxed()
                     .sorted(Comparator.<Integer>comparingInt(i -> d[i]).thenComparingInt(i -> i))
-                    .mapToInt(Integer::intValue).limit(expectedK).toArray();
+                    .mapToInt(Integer::intValue)
+                    .limit(expectedK)
+                    .toArray();
             int[] orderDistances = Arrays.stream(order).map(i -> d[i]).toArray();
             assertArrayEquals(order, got.indices(q), "positions of query " + q);
             assertArrayEquals(orderDistances, got.distances(q), "distances of query " + q);
@@ -156,8 +161,10 @@ class HammingRankerTest {
             for (int threads : new int[] {1, 2, 3, 8}) {
                 RankedLists many = new HammingRanker(threads, kernel).topK(q, db, 100);
                 for (int i = 0; i < queries; i++) {
-                    assertArrayEquals(one.indices(i), many.indices(i), kernel + ", " + threads + " threads, query " + i);
-                    assertArrayEquals(one.distances(i), many.distances(i), kernel + ", " + threads + " threads, query " + i);
+                    assertArrayEquals(
+                            one.indices(i), many.indices(i), kernel + ", " + threads + " threads, query " + i);
+                    assertArrayEquals(
+                            one.distances(i), many.distances(i), kernel + ", " + threads + " threads, query " + i);
                 }
             }
         }
@@ -174,8 +181,10 @@ class HammingRankerTest {
     @Test
     void rejectsMismatchedWidthsNegativeKAndNoThreads() {
         Random r = new Random(5);
-        assertThrows(IllegalArgumentException.class, () -> new HammingRanker().topK(random(r, 2, 64), random(r, 2, 128), 1));
-        assertThrows(IllegalArgumentException.class, () -> new HammingRanker().topK(random(r, 2, 64), random(r, 2, 64), -1));
+        assertThrows(
+                IllegalArgumentException.class, () -> new HammingRanker().topK(random(r, 2, 64), random(r, 2, 128), 1));
+        assertThrows(
+                IllegalArgumentException.class, () -> new HammingRanker().topK(random(r, 2, 64), random(r, 2, 64), -1));
         assertThrows(IllegalArgumentException.class, () -> new HammingRanker(0));
         RankedLists lists = new HammingRanker().topK(random(r, 2, 64), random(r, 5, 64), 3);
         assertThrows(IndexOutOfBoundsException.class, () -> lists.index(0, 3));

@@ -28,14 +28,17 @@ class MlhTrainingTest {
         BigDL.initLocal(Runtime.getRuntime().availableProcessors());
         LabelledImages all = FashionMnist.testSet();
         RetrievalSplit split = RetrievalSplit.of(all.labels, 100, 300, 7);
-        LabelledImages query = all.select(split.query), database = all.select(split.database), train = all.select(split.train);
+        LabelledImages query = all.select(split.query),
+                database = all.select(split.database),
+                train = all.select(split.train);
 
         MlhConfig config = MlhConfig.defaults()
                 .with("mlh.model.input-channels", 1)
                 .with("mlh.model.input-size", 28)
                 .with("mlh.bits", 64)
                 .with("mlh.train.epochs", 4);
-        HashCentres centres = HashCentres.generate(config.classes(), config.bits(), config.seed(), config.centreMinDistance());
+        HashCentres centres =
+                HashCentres.generate(config.classes(), config.bits(), config.seed(), config.centreMinDistance());
         List<LocalTrainer.EpochReport> epochs = new ArrayList<>();
         Graph<Float> net = new LocalTrainer(config, centres).train(train, epochs::add);
 
@@ -47,7 +50,8 @@ class MlhTrainingTest {
         double baseline = new RetrievalMetrics(srp.encode(query), query.labels, srp.encode(database), database.labels)
                 .meanAveragePrecision(0);
 
-        System.out.printf("Fashion-MNIST 64 bits, mAP@all: MLH %.4f, sign random projection %.4f; %s%n", mlh, baseline, epochs);
+        System.out.printf(
+                "Fashion-MNIST 64 bits, mAP@all: MLH %.4f, sign random projection %.4f; %s%n", mlh, baseline, epochs);
         assertTrue(epochs.get(epochs.size() - 1).total < epochs.get(0).total, "training loss did not fall: " + epochs);
         assertTrue(baseline > 0.2 && baseline < 0.6, "random projection mAP " + baseline + " is off its usual 0.4");
         assertTrue(mlh > baseline + 0.2, "MLH mAP " + mlh + " does not clearly beat random projection " + baseline);

@@ -93,12 +93,14 @@ class OptimizersTest {
             for (int i = 0; i < n; i++) grad[i] = (float) (r.nextGaussian() * (1 + i % 7));
             Tensor<Float> g = BigDL.tensor(grad, n);
             for (OptimMethod<Float> m : java.util.Arrays.asList(ours, theirs)) {
-                m.optimize(new AbstractFunction1<Tensor<Float>, Tuple2<Float, Tensor<Float>>>() {
-                    @Override
-                    public Tuple2<Float, Tensor<Float>> apply(Tensor<Float> x) {
-                        return new Tuple2<>(1f, g.clone());
-                    }
-                }, m == ours ? wOurs : wTheirs);
+                m.optimize(
+                        new AbstractFunction1<Tensor<Float>, Tuple2<Float, Tensor<Float>>>() {
+                            @Override
+                            public Tuple2<Float, Tensor<Float>> apply(Tensor<Float> x) {
+                                return new Tuple2<>(1f, g.clone());
+                            }
+                        },
+                        m == ours ? wOurs : wTheirs);
             }
         }
         float[] a = BigDL.toArray(wOurs), b = BigDL.toArray(wTheirs);
@@ -124,9 +126,12 @@ class OptimizersTest {
 
     private static OptimMethod<Float> plain(String kind, double lr, double decay) {
         switch (kind) {
-            case "adam": return new Adam<>(lr, 0.0, 0.9, 0.999, 1e-8, BigDL.FLOAT, BigDL.NUM);
-            case "rmsprop": return new RMSprop<>(lr, 0.0, 0.99, 1e-8, BigDL.FLOAT, BigDL.NUM);
-            default: return new SGD<>(lr, 0.0, decay, 0.9, 0.0, true, new SGD.Default(), null, null, BigDL.FLOAT, BigDL.NUM);
+            case "adam":
+                return new Adam<>(lr, 0.0, 0.9, 0.999, 1e-8, BigDL.FLOAT, BigDL.NUM);
+            case "rmsprop":
+                return new RMSprop<>(lr, 0.0, 0.99, 1e-8, BigDL.FLOAT, BigDL.NUM);
+            default:
+                return new SGD<>(lr, 0.0, decay, 0.9, 0.0, true, new SGD.Default(), null, null, BigDL.FLOAT, BigDL.NUM);
         }
     }
 
@@ -140,12 +145,14 @@ class OptimizersTest {
         Tensor<Float> g = BigDL.tensor(new float[] {0.5f + decay, 0.25f - 2 * decay, -1f + 3 * decay}, 3);
         m.state().update("epoch", epoch);
         m.state().update("neval", neval);
-        m.optimize(new AbstractFunction1<Tensor<Float>, Tuple2<Float, Tensor<Float>>>() {
-            @Override
-            public Tuple2<Float, Tensor<Float>> apply(Tensor<Float> x) {
-                return new Tuple2<>(1f, g.clone());
-            }
-        }, w);
+        m.optimize(
+                new AbstractFunction1<Tensor<Float>, Tuple2<Float, Tensor<Float>>>() {
+                    @Override
+                    public Tuple2<Float, Tensor<Float>> apply(Tensor<Float> x) {
+                        return new Tuple2<>(1f, g.clone());
+                    }
+                },
+                w);
         return BigDL.toArray(w);
     }
 }

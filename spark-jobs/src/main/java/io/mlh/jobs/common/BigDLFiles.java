@@ -26,7 +26,8 @@ public final class BigDLFiles {
     private BigDLFiles() {}
 
     /** Writes {@code net} in BigDL's protobuf format to {@code target}; returns the file's SHA-256 (hex). */
-    public static String saveModule(Configuration conf, AbstractModule<Activity, Activity, Float> net, Path target) throws IOException {
+    public static String saveModule(Configuration conf, AbstractModule<Activity, Activity, Float> net, Path target)
+            throws IOException {
         java.nio.file.Path local = Files.createTempFile("mlh-model-", ".bigdl");
         try {
             net.saveModule(local.toUri().toString(), null, true);
@@ -41,8 +42,8 @@ public final class BigDLFiles {
      * from {@code source}, refusing it unless its bytes have the SHA-256 {@code expectedSha256} (hex;
      * null: no check). The bytes checked are the bytes loaded.
      */
-    public static AbstractModule<Activity, Activity, Float> loadModule(Configuration conf, Path source, String expectedSha256)
-            throws IOException {
+    public static AbstractModule<Activity, Activity, Float> loadModule(
+            Configuration conf, Path source, String expectedSha256) throws IOException {
         java.nio.file.Path local = Files.createTempFile("mlh-model-", ".bigdl");
         try {
             requireSha256(source, download(conf, source, local), expectedSha256);
@@ -72,8 +73,10 @@ public final class BigDLFiles {
      * file: so only a file whose SHA-256 is {@code expectedSha256} (recorded by the job that wrote it) is
      * deserialised.
      */
-    public static OptimMethod<Float> loadOptimMethod(Configuration conf, Path source, String expectedSha256) throws IOException {
-        if (expectedSha256 == null) throw new IllegalArgumentException("an optimiser state is only read against its checksum");
+    public static OptimMethod<Float> loadOptimMethod(Configuration conf, Path source, String expectedSha256)
+            throws IOException {
+        if (expectedSha256 == null)
+            throw new IllegalArgumentException("an optimiser state is only read against its checksum");
         java.nio.file.Path local = Files.createTempFile("mlh-optim-", ".state");
         try {
             requireSha256(source, download(conf, source, local), expectedSha256);
@@ -94,7 +97,7 @@ public final class BigDLFiles {
     private static String upload(Configuration conf, java.nio.file.Path local, Path target) throws IOException {
         FileSystem fs = target.getFileSystem(conf);
         try (DigestInputStream in = new DigestInputStream(Files.newInputStream(local), sha256());
-             OutputStream out = fs.create(target, true)) {
+                OutputStream out = fs.create(target, true)) {
             IOUtils.copyBytes(in, out, 1 << 16, false);
             return hex(in.getMessageDigest());
         }
@@ -103,7 +106,8 @@ public final class BigDLFiles {
     /** Copies a Hadoop file to a local one; returns the SHA-256 of the bytes copied. */
     private static String download(Configuration conf, Path source, java.nio.file.Path local) throws IOException {
         FileSystem fs = source.getFileSystem(conf);
-        try (DigestInputStream in = new DigestInputStream(fs.open(source), sha256()); OutputStream out = Files.newOutputStream(local)) {
+        try (DigestInputStream in = new DigestInputStream(fs.open(source), sha256());
+                OutputStream out = Files.newOutputStream(local)) {
             IOUtils.copyBytes(in, out, 1 << 16, false);
             return hex(in.getMessageDigest());
         } catch (ChecksumException e) {

@@ -37,11 +37,18 @@ public final class CommittedOutput {
      * ({@link Spark#awaitNoRunningTasks}), since a failed Spark job returns while its other tasks may
      * still create files in the staging directory.
      */
-    public static <T> T write(org.apache.spark.sql.SparkSession spark, String target, boolean overwrite, Work<T> work) throws IOException {
-        return write(spark.sparkContext().hadoopConfiguration(), target, overwrite, () -> Spark.awaitNoRunningTasks(spark), work);
+    public static <T> T write(org.apache.spark.sql.SparkSession spark, String target, boolean overwrite, Work<T> work)
+            throws IOException {
+        return write(
+                spark.sparkContext().hadoopConfiguration(),
+                target,
+                overwrite,
+                () -> Spark.awaitNoRunningTasks(spark),
+                work);
     }
 
-    private static <T> T write(Configuration conf, String target, boolean overwrite, Runnable settle, Work<T> work) throws IOException {
+    private static <T> T write(Configuration conf, String target, boolean overwrite, Runnable settle, Work<T> work)
+            throws IOException {
         Path staging = stage(conf, target, overwrite);
         try {
             T result = work.write(staging);
@@ -112,7 +119,8 @@ public final class CommittedOutput {
         FileSystem fs = p.getFileSystem(conf);
         if (!fs.exists(p)) throw new IOException("input " + p + " does not exist");
         if (!fs.exists(new Path(p, MARKER))) {
-            throw new IOException("input " + p + " has no " + MARKER + " marker: it is incomplete or not written by an MLH job");
+            throw new IOException(
+                    "input " + p + " has no " + MARKER + " marker: it is incomplete or not written by an MLH job");
         }
         return p;
     }

@@ -18,28 +18,41 @@ import java.util.List;
 public final class JobSettings implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    public enum Source implements ConfigChoice { IDX, FOLDER, LIST }
+    public enum Source implements ConfigChoice {
+        IDX,
+        FOLDER,
+        LIST
+    }
 
-    public enum BadRecordPolicy implements ConfigChoice { FAIL, SKIP }
+    public enum BadRecordPolicy implements ConfigChoice {
+        FAIL,
+        SKIP
+    }
 
     /** What the encode job reads: the shard table, or the images of {@code data.*} directly. */
-    public enum EncodeInput implements ConfigChoice { SHARDS, SOURCE }
+    public enum EncodeInput implements ConfigChoice {
+        SHARDS,
+        SOURCE
+    }
 
     public final MlhConfig model;
     public final Source source;
     public final String root, folderSplit, listDir;
     /** {@code data.folder-split} split at commas: the sub-directories of root whose images are pooled. */
     public final List<String> folderSplits;
+
     public final int queriesPerClass, trainPerClass, shards;
     /** data.shard-size: target bytes of images a shard file; 0 = {@link #shards} files. */
     public final long shardBytes;
     /** Training-time augmentation: random horizontal flips; random shifts of up to this many pixels. */
     public final boolean flip;
+
     public final int cropPadding;
     /** Training: the random resized crop's [min, max] area fraction and aspect ratio; both null when off. */
     public final double[] cropScale, cropRatio;
     /** The input square's side as a fraction of the image's shorter side, centred; 0: the whole image. */
     public final double centreCrop;
+
     public final BadRecordPolicy onBadRecord;
     public final float[] mean, std;
     public final String shardsPath, modelPath, codesPath, reportPath, master, queryCodesPath, databaseCodesPath;
@@ -48,11 +61,13 @@ public final class JobSettings implements Serializable {
     public final int encodeBatchSize, topK, evaluatePartitions;
     /** Train: how many times an epoch that lost an executor is redone from the last checkpoint. */
     public final int epochRetries;
+
     public final int[] precisionAt;
     /** Evaluate: other report directories whose metrics.json join this report's mAP-by-bits plot. */
     public final List<String> compareReports;
     /** Train: where TensorBoard event files go; held-out queries and database rows for the per-epoch validation mAP. */
     public final String tensorboardDir;
+
     public final int validationQueries, validationDatabase;
     /** Shard, encode, evaluate: at most one progress line this often. */
     public final long progressIntervalMillis;
@@ -65,7 +80,8 @@ public final class JobSettings implements Serializable {
         this.folderSplit = r.string("data.folder-split");
         List<String> splits = new ArrayList<>();
         for (String part : folderSplit.split(",")) {
-            if (part.trim().isEmpty()) throw r.error("data.folder-split", "has an empty entry: \"" + folderSplit + "\"");
+            if (part.trim().isEmpty())
+                throw r.error("data.folder-split", "has an empty entry: \"" + folderSplit + "\"");
             splits.add(part.trim());
         }
         this.folderSplits = Collections.unmodifiableList(splits);
@@ -106,11 +122,14 @@ public final class JobSettings implements Serializable {
         this.continuous = r.bool("jobs.encode.continuous");
         this.gates = r.bool("jobs.encode.gates");
 
-        String queryCodes = r.string("jobs.evaluate.query-codes"), databaseCodes = r.string("jobs.evaluate.database-codes");
+        String queryCodes = r.string("jobs.evaluate.query-codes"),
+                databaseCodes = r.string("jobs.evaluate.database-codes");
         this.queryCodesPath = queryCodes.isEmpty() ? codesPath : queryCodes;
         this.databaseCodesPath = databaseCodes.isEmpty() ? codesPath : databaseCodes;
         this.topK = r.integer("jobs.evaluate.top-k", 0);
-        this.precisionAt = r.integers("jobs.evaluate.precision-at", 1).stream().mapToInt(Integer::intValue).toArray();
+        this.precisionAt = r.integers("jobs.evaluate.precision-at", 1).stream()
+                .mapToInt(Integer::intValue)
+                .toArray();
         this.evaluatePartitions = r.integer("jobs.evaluate.partitions", 0);
         this.compareReports = r.strings("jobs.evaluate.compare-reports");
     }
@@ -119,8 +138,8 @@ public final class JobSettings implements Serializable {
     public static JobSettings fromArgs(String[] args) {
         List<String> all = Arrays.asList(args);
         boolean file = !all.isEmpty() && !all.get(0).contains("=");
-        MlhConfig config = MlhConfig.load(file && !all.get(0).equals("-") ? Paths.get(all.get(0)) : null,
-                all.subList(file ? 1 : 0, all.size()));
+        MlhConfig config = MlhConfig.load(
+                file && !all.get(0).equals("-") ? Paths.get(all.get(0)) : null, all.subList(file ? 1 : 0, all.size()));
         return new JobSettings(config);
     }
 
@@ -128,8 +147,10 @@ public final class JobSettings implements Serializable {
     private static double[] range(ConfigReader r, String key, double limit) {
         List<Double> d = r.numbers(key);
         if (d.size() != 2 || !(d.get(0) > 0) || d.get(0) > d.get(1) || d.get(1) > limit) {
-            throw r.error(key, "needs [min, max] with 0 < min <= max" + (Double.isInfinite(limit) ? "" : " <= " + limit)
-                    + ", got " + d);
+            throw r.error(
+                    key,
+                    "needs [min, max] with 0 < min <= max" + (Double.isInfinite(limit) ? "" : " <= " + limit) + ", got "
+                            + d);
         }
         return new double[] {d.get(0), d.get(1)};
     }

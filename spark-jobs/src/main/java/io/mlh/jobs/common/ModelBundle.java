@@ -33,8 +33,13 @@ public final class ModelBundle {
     /** The input square as the model was trained to see it: {@code data.centre-crop} (0: the whole image). */
     public final double centreCrop;
 
-    public ModelBundle(AbstractModule<Activity, Activity, Float> net, MlhConfig config, HashCentres centres, float[] mean, float[] std,
-                       double centreCrop) {
+    public ModelBundle(
+            AbstractModule<Activity, Activity, Float> net,
+            MlhConfig config,
+            HashCentres centres,
+            float[] mean,
+            float[] std,
+            double centreCrop) {
         this.net = net;
         this.config = config;
         this.centres = centres;
@@ -78,10 +83,17 @@ public final class ModelBundle {
         try (InputStream in = fs.open(new Path(root, METADATA))) {
             meta = JSON.readTree(in);
         }
-        MlhConfig config = MlhConfig.load(ConfigFactory.parseString(meta.path("config").asText()));
+        MlhConfig config =
+                MlhConfig.load(ConfigFactory.parseString(meta.path("config").asText()));
         HashCentres centres = HashCentres.fromJson(JSON.writeValueAsString(meta.path("centres")));
-        AbstractModule<Activity, Activity, Float> net = BigDLFiles.loadModule(conf, new Path(root, MODEL), meta.path("model_sha256").asText());
-        return new ModelBundle(net, config, centres, floats(meta.path("mean")), floats(meta.path("std")),
+        AbstractModule<Activity, Activity, Float> net = BigDLFiles.loadModule(
+                conf, new Path(root, MODEL), meta.path("model_sha256").asText());
+        return new ModelBundle(
+                net,
+                config,
+                centres,
+                floats(meta.path("mean")),
+                floats(meta.path("std")),
                 meta.path("centre_crop").asDouble(0));
     }
 

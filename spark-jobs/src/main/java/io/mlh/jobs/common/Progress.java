@@ -32,6 +32,7 @@ public final class Progress extends SparkListener implements AutoCloseable {
     private final LongAccumulator counter;
     /** Counts of running tasks from their executors' heartbeats, by task id. */
     private final Map<Long, Long> running = new ConcurrentHashMap<>();
+
     private final Thread timer;
     private long lastLine = System.nanoTime();
     private long lastLogged = -1;
@@ -106,9 +107,10 @@ public final class Progress extends SparkListener implements AutoCloseable {
 
     @Override
     public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
-        for (Tuple4<Object, Object, Object, scala.collection.Seq<AccumulableInfo>> task
-                : JavaConverters.seqAsJavaListConverter(update.accumUpdates()).asJava()) {
-            for (AccumulableInfo info : JavaConverters.seqAsJavaListConverter(task._4()).asJava()) {
+        for (Tuple4<Object, Object, Object, scala.collection.Seq<AccumulableInfo>> task :
+                JavaConverters.seqAsJavaListConverter(update.accumUpdates()).asJava()) {
+            for (AccumulableInfo info :
+                    JavaConverters.seqAsJavaListConverter(task._4()).asJava()) {
                 if (info.id() == counter.id() && info.update().isDefined()) {
                     running.put((Long) task._1(), ((Number) info.update().get()).longValue());
                 }
@@ -152,7 +154,15 @@ public final class Progress extends SparkListener implements AutoCloseable {
         sc.removeSparkListener(this);
         double seconds = (System.nanoTime() - started) / 1e9;
         long d = counter.value();
-        LOG.info(String.format(Locale.ROOT, "%s: %,d %s in %s, %.1f %s/s", what, d, unit, duration(seconds), d / Math.max(seconds, 1e-9), unit));
+        LOG.info(String.format(
+                Locale.ROOT,
+                "%s: %,d %s in %s, %.1f %s/s",
+                what,
+                d,
+                unit,
+                duration(seconds),
+                d / Math.max(seconds, 1e-9),
+                unit));
     }
 
     static String duration(double seconds) {

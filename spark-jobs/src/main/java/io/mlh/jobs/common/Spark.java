@@ -48,7 +48,8 @@ public final class Spark {
         // executors in their own JVMs read the engine type from a system property too
         String executorOpts = conf.get("spark.executor.extraJavaOptions", "");
         if (!executorOpts.contains("bigdl.engineType")) {
-            conf.set("spark.executor.extraJavaOptions",
+            conf.set(
+                    "spark.executor.extraJavaOptions",
                     (executorOpts + " -Dbigdl.engineType=" + engine.configName()).trim());
         }
         if (!settings.master.isEmpty()) conf.setMaster(settings.master);
@@ -66,6 +67,8 @@ public final class Spark {
      * replica a core on that half; on a 2-core machine it trains on one core.
      */
     static String withExplicitThreads(String master) {
-        return "local[*]".equals(master.trim()) ? "local[" + Runtime.getRuntime().availableProcessors() + "]" : master;
+        return "local[*]".equals(master.trim())
+                ? "local[" + Runtime.getRuntime().availableProcessors() + "]"
+                : master;
     }
 }

@@ -56,23 +56,41 @@ public final class EncodeJob {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         ModelBundle bundle = ModelBundle.load(hadoop, s.modelPath);
         MlhConfig m = bundle.config;
-        EncodeBranch branch = s.model.encodeBranch() != EncodeBranch.AUTO ? s.model.encodeBranch() : m.effectiveEncodeBranch();
+        EncodeBranch branch =
+                s.model.encodeBranch() != EncodeBranch.AUTO ? s.model.encodeBranch() : m.effectiveEncodeBranch();
         boolean mkldnn = s.model.engine() == MlhConfig.Engine.MKLDNN;
         if (s.gates && m.effectiveMohMode() == MlhConfig.MohMode.NONE) {
-            throw new ConfigError("mlh.jobs.encode.gates", "the model at " + s.modelPath + " has no MoH gates (method " + m.method().configName()
-                    + ", moh.mode " + m.effectiveMohMode().configName() + ")");
+            throw new ConfigError(
+                    "mlh.jobs.encode.gates",
+                    "the model at " + s.modelPath + " has no MoH gates (method "
+                            + m.method().configName() + ", moh.mode "
+                            + m.effectiveMohMode().configName() + ")");
         }
-        if (s.gates && mkldnn) throw new ConfigError("mlh.jobs.encode.gates", "reads the gate layers of the plain graph: use train.engine = mklblas");
-        Settings job = new Settings(m.bits(), branch == EncodeBranch.PAIRWISE ? MlhNet.PAIRWISE_OUTPUT : MlhNet.CENTRE_OUTPUT, s.continuous, s.gates);
-        ExecutorInference inference = new ExecutorInference(spark.sparkContext(), bundle.net,
-                new Framing(m.inputSize(), m.inputChannels(), bundle.mean, bundle.std, bundle.centreCrop), s.encodeBatchSize, mkldnn);
+        if (s.gates && mkldnn)
+            throw new ConfigError(
+                    "mlh.jobs.encode.gates", "reads the gate layers of the plain graph: use train.engine = mklblas");
+        Settings job = new Settings(
+                m.bits(),
+                branch == EncodeBranch.PAIRWISE ? MlhNet.PAIRWISE_OUTPUT : MlhNet.CENTRE_OUTPUT,
+                s.continuous,
+                s.gates);
+        ExecutorInference inference = new ExecutorInference(
+                spark.sparkContext(),
+                bundle.net,
+                new Framing(m.inputSize(), m.inputChannels(), bundle.mean, bundle.std, bundle.centreCrop),
+                s.encodeBatchSize,
+                mkldnn);
         String what = m.bits() + " bits (" + branch.configName() + " branch)";
 
         if (s.encodeInput == JobSettings.EncodeInput.SOURCE) {
             SourceImages images = SourceImages.read(spark, s);
-            long n = images.writeWithRejects(spark, s.codesPath, s.overwrite,
+            long n = images.writeWithRejects(
+                    spark,
+                    s.codesPath,
+                    s.overwrite,
                     staging -> write(spark, images.rows(), images.catalogued(), inference, job, staging, s));
-            LOG.info(n + " codes of " + what + " from " + s.root + " written to " + s.codesPath + ", " + images.rejects().size() + " rejected");
+            LOG.info(n + " codes of " + what + " from " + s.root + " written to " + s.codesPath + ", "
+                    + images.rejects().size() + " rejected");
             return n;
         }
         CommittedOutput.requireCommitted(hadoop, s.shardsPath);
@@ -85,14 +103,28 @@ public final class EncodeJob {
     }
 
     /** Encodes shard-table rows into a staging directory; returns the codes written, counted from the files. */
-    private static long write(SparkSession spark, Dataset<Row> images, long total, ExecutorInference inference, Settings job, Path staging,
-                              JobSettings s) {
+    private static long write(
+            SparkSession spark,
+            Dataset<Row> images,
+            long total,
+            ExecutorInference inference,
+            Settings job,
+            Path staging,
+            JobSettings s) {
         try (Progress progress = Progress.start(spark.sparkContext(), "encode", "images", total, s)) {
-            JavaRDD<Row> codes = progress.counted(images.selectExpr("id", "split", "labels", "image", "format", "height", "width", "channels")
-                    .toJavaRDD()).mapPartitions(new EncodePartition(inference, job));
-            spark.createDataFrame(codes, CodeTable.schema(s.continuous, s.gates)).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+            JavaRDD<Row> codes = progress.counted(
+                            images.selectExpr("id", "split", "labels", "image", "format", "height", "width", "channels")
+                                    .toJavaRDD())
+                    .mapPartitions(new EncodePartition(inference, job));
+            spark.createDataFrame(codes, CodeTable.schema(s.continuous, s.gates))
+                    .write()
+                    .mode(SaveMode.Overwrite)
+                    .parquet(staging.toString());
         }
-        return spark.read().schema(CodeTable.schema(s.continuous, s.gates)).parquet(staging.toString()).count();
+        return spark.read()
+                .schema(CodeTable.schema(s.continuous, s.gates))
+                .parquet(staging.toString())
+                .count();
     }
 
     /** What the code rows hold, as plain serialisable values. */
@@ -135,7 +167,11 @@ public final class EncodeJob {
         private final List<Row> batch = new ArrayList<>();
         private Iterator<Row> ready = java.util.Collections.emptyIterator();
 
-        BatchedCodes(Iterator<Row> rows, ExecutorInference inference, AbstractModule<Activity, Activity, Float> net, Settings s) {
+        BatchedCodes(
+                Iterator<Row> rows,
+                ExecutorInference inference,
+                AbstractModule<Activity, Activity, Float> net,
+                Settings s) {
             this.rows = rows;
             this.inference = inference;
             this.net = net;
@@ -170,7 +206,8 @@ public final class EncodeJob {
                 int[] labels = new int[y.size()];
                 for (int k = 0; k < labels.length; k++) labels[k] = y.get(k);
                 long[] words = packed.code(i);
-                List<Object> values = new ArrayList<>(java.util.Arrays.<Object>asList(r.<Long>getAs("id"), r.<String>getAs("split"), labels, s.bits, words));
+                List<Object> values = new ArrayList<>(java.util.Arrays.<Object>asList(
+                        r.<Long>getAs("id"), r.<String>getAs("split"), labels, s.bits, words));
                 if (s.continuous) values.add(java.util.Arrays.copyOfRange(flat, i * s.bits, (i + 1) * s.bits));
                 if (s.gates) {
                     values.add(gateCentre[i]);
@@ -186,7 +223,8 @@ public final class EncodeJob {
             String layer = branch + MixtureOfHashExperts.GATE_WEIGHTS;
             scala.Option<AbstractModule<Activity, Activity, Float>> gate = net.apply(layer);
             if (gate.isEmpty()) throw new IllegalStateException("the model has no layer " + layer);
-            float[][] g = BigDL.toMatrix((com.intel.analytics.bigdl.tensor.Tensor<Float>) gate.get().output());
+            float[][] g = BigDL.toMatrix(
+                    (com.intel.analytics.bigdl.tensor.Tensor<Float>) gate.get().output());
             return g.length == batch.size() ? g : java.util.Arrays.copyOf(g, batch.size());
         }
     }

@@ -26,11 +26,17 @@ public final class ExecutorInference implements Serializable {
     private final Framing framing;
     /** Images a forward pass. */
     public final int batch;
+
     private final int nodes, cores;
     private final boolean mkldnn;
 
     /** Broadcasts {@code net} (BigDL swaps the driver's copy's weights for a copy of them, as its optimiser does). */
-    public ExecutorInference(SparkContext sc, AbstractModule<Activity, Activity, Float> net, Framing framing, int batch, boolean mkldnn) {
+    public ExecutorInference(
+            SparkContext sc,
+            AbstractModule<Activity, Activity, Float> net,
+            Framing framing,
+            int batch,
+            boolean mkldnn) {
         net.evaluate();
         this.model = BigDL.broadcast(sc, net);
         this.framing = framing;
@@ -59,7 +65,8 @@ public final class ExecutorInference implements Serializable {
         int per = framing.values(), n = mkldnn ? batch : rows.size();
         float[] px = new float[n * per];
         for (int i = 0; i < rows.size(); i++) System.arraycopy(framing.pixels(rows.get(i), null), 0, px, i * per, per);
-        return net.forward(BigDL.tensor(px, n, framing.channels, framing.size, framing.size)).toTable();
+        return net.forward(BigDL.tensor(px, n, framing.channels, framing.size, framing.size))
+                .toTable();
     }
 
     /** The first {@code n} rows of a batch output, row-major. */

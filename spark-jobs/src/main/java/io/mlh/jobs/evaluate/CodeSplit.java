@@ -39,6 +39,7 @@ final class CodeSplit {
     final String name;
     /** id, labels, code of this split's rows (columns 0, 1, 2). */
     final Dataset<Row> rows;
+
     final long count;
     final int bits, labelWidth;
 
@@ -61,32 +62,49 @@ final class CodeSplit {
         try {
             all = spark.read().parquet(path);
         } catch (Exception e) { // Scala declares nothing: AnalysisException (checked in Java) arrives undeclared
-            if (e instanceof AnalysisException) throw new IllegalArgumentException(name + " is not a Parquet table: " + e.getMessage(), e);
+            if (e instanceof AnalysisException)
+                throw new IllegalArgumentException(name + " is not a Parquet table: " + e.getMessage(), e);
             throw e;
         }
         checkColumns(all.schema(), name);
         Dataset<Row> rows = all.filter(col("split").equalTo(split)).select("id", "labels", "code", "bits");
 
         // one aggregation pass answers every content check
-        Row s = rows.agg(count(lit(1)), count(col("id")), count(col("labels")), count(col("code")), count(col("bits")),
-                min("bits"), max("bits"), min(size(col("labels"))), max(size(col("labels"))),
-                min(size(col("code"))), max(size(col("code")))).first();
+        Row s = rows.agg(
+                        count(lit(1)),
+                        count(col("id")),
+                        count(col("labels")),
+                        count(col("code")),
+                        count(col("bits")),
+                        min("bits"),
+                        max("bits"),
+                        min(size(col("labels"))),
+                        max(size(col("labels"))),
+                        min(size(col("code"))),
+                        max(size(col("code"))))
+                .first();
         long n = s.getLong(0);
         if (n == 0) throw new IllegalArgumentException(name + " has no rows with split = " + split);
         String[] nullable = {"id", "labels", "code", "bits"};
         for (int c = 0; c < nullable.length; c++) {
-            if (s.getLong(1 + c) != n) throw new IllegalArgumentException(name + " has " + (n - s.getLong(1 + c)) + " null values in column " + nullable[c]);
+            if (s.getLong(1 + c) != n)
+                throw new IllegalArgumentException(
+                        name + " has " + (n - s.getLong(1 + c)) + " null values in column " + nullable[c]);
         }
         int bits = s.getInt(5);
-        if (bits != s.getInt(6)) throw new IllegalArgumentException(name + " mixes bit lengths: from " + bits + " to " + s.getInt(6) + " bits");
+        if (bits != s.getInt(6))
+            throw new IllegalArgumentException(
+                    name + " mixes bit lengths: from " + bits + " to " + s.getInt(6) + " bits");
         if (bits < 1) throw new IllegalArgumentException(name + " has codes of " + bits + " bits");
         int width = s.getInt(7);
-        if (width != s.getInt(8)) throw new IllegalArgumentException(name + " mixes label widths: from " + width + " to " + s.getInt(8) + " classes");
+        if (width != s.getInt(8))
+            throw new IllegalArgumentException(
+                    name + " mixes label widths: from " + width + " to " + s.getInt(8) + " classes");
         if (width < 1) throw new IllegalArgumentException(name + " has empty label vectors");
         int words = PackedCodes.wordsFor(bits);
         if (s.getInt(9) != words || s.getInt(10) != words) {
-            throw new IllegalArgumentException(name + " has code arrays of " + s.getInt(9) + " to " + s.getInt(10) + " words; "
-                    + bits + " bits need " + words);
+            throw new IllegalArgumentException(name + " has code arrays of " + s.getInt(9) + " to " + s.getInt(10)
+                    + " words; " + bits + " bits need " + words);
         }
         return new CodeSplit(name, rows.select("id", "labels", "code"), n, bits, width);
     }
@@ -95,20 +113,21 @@ final class CodeSplit {
         List<String> have = Arrays.asList(schema.fieldNames());
         for (StructField want : REQUIRED.fields()) {
             if (!have.contains(want.name())) {
-                throw new IllegalArgumentException(name + " has no column " + want.name() + " (" + want.dataType().simpleString()
-                        + "); its columns: " + String.join(", ", have));
+                throw new IllegalArgumentException(name + " has no column " + want.name() + " ("
+                        + want.dataType().simpleString() + "); its columns: " + String.join(", ", have));
             }
             DataType got = schema.apply(want.name()).dataType();
             if (!sameType(got, want.dataType())) {
-                throw new IllegalArgumentException(name + ": column " + want.name() + " is " + got.simpleString() + ", expected "
-                        + want.dataType().simpleString());
+                throw new IllegalArgumentException(name + ": column " + want.name() + " is " + got.simpleString()
+                        + ", expected " + want.dataType().simpleString());
             }
         }
     }
 
     /** Equal types, ignoring whether arrays may hold nulls (Parquet round trips do not keep that flag reliably). */
     private static boolean sameType(DataType a, DataType b) {
-        if (a instanceof ArrayType && b instanceof ArrayType) return ((ArrayType) a).elementType().equals(((ArrayType) b).elementType());
+        if (a instanceof ArrayType && b instanceof ArrayType)
+            return ((ArrayType) a).elementType().equals(((ArrayType) b).elementType());
         return a.equals(b);
     }
 
@@ -119,7 +138,8 @@ final class CodeSplit {
      */
     Dataset<Row> packedRows(SparkSession spark) {
         int labelWords = PackedCodes.wordsFor(labelWidth);
-        StructType schema = new StructType().add("id", DataTypes.LongType, false)
+        StructType schema = new StructType()
+                .add("id", DataTypes.LongType, false)
                 .add("labels", DataTypes.createArrayType(DataTypes.LongType, false), false)
                 .add("code", DataTypes.createArrayType(DataTypes.LongType, false), false);
         return spark.createDataFrame(rows.toJavaRDD().map(r -> pack(r, labelWords)), schema);

@@ -29,7 +29,10 @@ final class CutSums implements Serializable {
 
     static CutSums sum(int partition, Iterator<Row> rows, QuerySet q, RankOffsets o, String table) {
         int nq = q.size, span = o.span, nc = o.cuts.length, k = o.cuts[0];
-        int[] cuts = o.cuts, reach = o.reach, itemsBefore = o.itemsBefore[partition], relevantBefore = o.relevantBefore[partition];
+        int[] cuts = o.cuts,
+                reach = o.reach,
+                itemsBefore = o.itemsBefore[partition],
+                relevantBefore = o.relevantBefore[partition];
         double[] sums = new double[nq];
         int[] within = new int[nq * nc];
         // items and relevant items of this partition seen so far in each cell: their indices within the cell
@@ -48,10 +51,14 @@ final class CutSums implements Serializable {
                 for (int c = 0; c < nc; c++) if (rank <= cuts[c]) within[i * nc + c]++;
             }
         }
-        if (db.count != o.rows[partition] || db.count > 0 && (db.firstId != o.firstIds[partition] || db.lastId != o.lastIds[partition])) {
-            throw new IllegalStateException(table + " changed between the evaluation's passes: partition " + partition + " held "
-                    + o.rows[partition] + " rows (ids " + o.firstIds[partition] + " to " + o.lastIds[partition] + "), now "
-                    + (itemsBefore == null ? "at least " : "") + db.count + " (ids " + db.firstId + " to " + db.lastId + ")");
+        if (db.count != o.rows[partition]
+                || db.count > 0 && (db.firstId != o.firstIds[partition] || db.lastId != o.lastIds[partition])) {
+            throw new IllegalStateException(
+                    table + " changed between the evaluation's passes: partition " + partition + " held "
+                            + o.rows[partition] + " rows (ids " + o.firstIds[partition] + " to " + o.lastIds[partition]
+                            + "), now "
+                            + (itemsBefore == null ? "at least " : "") + db.count + " (ids " + db.firstId + " to "
+                            + db.lastId + ")");
         }
         return new CutSums(partition, sums, within);
     }
@@ -71,7 +78,8 @@ final class CutSums implements Serializable {
 
         @Override
         public Iterator<CutSums> call(Integer partition, Iterator<Row> rows) {
-            return Collections.singletonList(sum(partition, rows, queries.value(), offsets.value(), table)).iterator();
+            return Collections.singletonList(sum(partition, rows, queries.value(), offsets.value(), table))
+                    .iterator();
         }
     }
 }

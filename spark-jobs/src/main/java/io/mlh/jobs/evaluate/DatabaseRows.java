@@ -19,6 +19,7 @@ final class DatabaseRows {
     private final int codeWords, labelWords;
     /** The current row's code words and positive classes (bit set), valid after {@link #next()}. */
     final long[] code, labels;
+
     long id, count, firstId, lastId;
 
     DatabaseRows(Iterator<Row> rows, QuerySet queries, String table) {
@@ -38,8 +39,11 @@ final class DatabaseRows {
         if (!rows.hasNext()) return false;
         Row r = rows.next();
         id = r.getLong(0);
-        if (count > 0 && id == lastId) throw new IllegalArgumentException(table + " has duplicate ids: " + id + " appears more than once");
-        if (count > 0 && id < lastId) throw new IllegalStateException(table + ": partition rows out of id order (" + lastId + " then " + id + ")");
+        if (count > 0 && id == lastId)
+            throw new IllegalArgumentException(table + " has duplicate ids: " + id + " appears more than once");
+        if (count > 0 && id < lastId)
+            throw new IllegalStateException(
+                    table + ": partition rows out of id order (" + lastId + " then " + id + ")");
         if (count++ == 0) firstId = id;
         lastId = id;
         List<?> packed = r.getList(1);
@@ -50,7 +54,8 @@ final class DatabaseRows {
 
     /** Hamming distance from query q to the current row. */
     int distance(int q) {
-        if (codeWords == 1) return Long.bitCount(queryCodes[q] ^ code[0]); // up to 64 bits: the common case, twice as fast
+        if (codeWords == 1)
+            return Long.bitCount(queryCodes[q] ^ code[0]); // up to 64 bits: the common case, twice as fast
         int d = 0;
         for (int k = 0, at = q * codeWords; k < codeWords; k++) d += Long.bitCount(queryCodes[at + k] ^ code[k]);
         return d;
@@ -59,7 +64,8 @@ final class DatabaseRows {
     /** Whether query q and the current row share a positive class. */
     boolean relevant(int q) {
         if (labelWords == 1) return (queryLabels[q] & labels[0]) != 0;
-        for (int k = 0, at = q * labelWords; k < labelWords; k++) if ((queryLabels[at + k] & labels[k]) != 0) return true;
+        for (int k = 0, at = q * labelWords; k < labelWords; k++)
+            if ((queryLabels[at + k] & labels[k]) != 0) return true;
         return false;
     }
 }

@@ -18,6 +18,7 @@ final class DistanceCounts implements Serializable {
 
     /** The partition's index in the RDD; pass 2 finds its offsets by it. */
     final int partition;
+
     final long rows, firstId, lastId;
     /** Items and relevant items of query q at distance d, at q * (bits + 1) + d. */
     final int[] items, relevant;
@@ -58,7 +59,8 @@ final class DistanceCounts implements Serializable {
 
         @Override
         public Iterator<DistanceCounts> call(Integer partition, Iterator<Row> rows) {
-            return Collections.singletonList(count(partition, rows, queries.value(), table)).iterator();
+            return Collections.singletonList(count(partition, rows, queries.value(), table))
+                    .iterator();
         }
     }
 }

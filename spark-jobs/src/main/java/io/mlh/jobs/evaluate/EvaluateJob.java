@@ -57,12 +57,21 @@ public final class EvaluateJob {
         public final double map, precisionWithinRadius2;
         /** precision@N for N = precisionAt[j] (N capped at the database size). */
         public final int[] precisionAt;
+
         public final double[] precisionAtN;
         /** Mean precision and recall within Hamming radius r, r = 0..bits. */
         public final double[] precisionByRadius, recallByRadius;
 
-        Result(JobSettings s, int bits, int queries, int database, double map, int[] precisionAt, double[] precisionAtN,
-               double[] precisionByRadius, double[] recallByRadius) {
+        Result(
+                JobSettings s,
+                int bits,
+                int queries,
+                int database,
+                double map,
+                int[] precisionAt,
+                double[] precisionAtN,
+                double[] precisionByRadius,
+                double[] recallByRadius) {
             this.queryCodes = s.queryCodesPath;
             this.databaseCodes = s.databaseCodesPath;
             this.report = s.reportPath;
@@ -93,12 +102,14 @@ public final class EvaluateJob {
                     + queryTable.name + " has " + queryTable.bits + "-bit codes");
         }
         if (databaseTable.labelWidth != queryTable.labelWidth) {
-            throw new IllegalArgumentException(databaseTable.name + " has labels of " + databaseTable.labelWidth + " classes but "
-                    + queryTable.name + " has " + queryTable.labelWidth);
+            throw new IllegalArgumentException(databaseTable.name + " has labels of " + databaseTable.labelWidth
+                    + " classes but " + queryTable.name + " has " + queryTable.labelWidth);
         }
-        if (databaseTable.count > Integer.MAX_VALUE) throw new IllegalArgumentException(databaseTable.name + " has more than 2^31 - 1 rows");
+        if (databaseTable.count > Integer.MAX_VALUE)
+            throw new IllegalArgumentException(databaseTable.name + " has more than 2^31 - 1 rows");
 
-        List<HtmlReport.Point> compared = HtmlReport.read(hadoop, s.compareReports); // a missing report fails before the work too
+        List<HtmlReport.Point> compared =
+                HtmlReport.read(hadoop, s.compareReports); // a missing report fails before the work too
         CommittedOutput.requireWritable(hadoop, s.reportPath, s.overwrite); // an existing report fails before the work
         Result result = CommittedOutput.write(spark, s.reportPath, s.overwrite, staging -> {
             Result r = evaluate(spark, s, queryTable, databaseTable);
@@ -118,13 +129,21 @@ public final class EvaluateJob {
         try {
             // id ranges, each sorted: the order the rank arithmetic needs. Both passes run this one RDD, so they
             // share its shuffle (pass 2 re-reads the shuffle files) and see the same partitions.
-            int partitions = s.evaluatePartitions > 0 ? s.evaluatePartitions : spark.sparkContext().defaultParallelism();
-            JavaRDD<Row> database = databaseTable.packedRows(spark).repartitionByRange(partitions, col("id")).sortWithinPartitions("id").toJavaRDD();
+            int partitions = s.evaluatePartitions > 0
+                    ? s.evaluatePartitions
+                    : spark.sparkContext().defaultParallelism();
+            JavaRDD<Row> database = databaseTable
+                    .packedRows(spark)
+                    .repartitionByRange(partitions, col("id"))
+                    .sortWithinPartitions("id")
+                    .toJavaRDD();
             long t0 = System.nanoTime();
             List<DistanceCounts> counts;
-            try (Progress p = Progress.start(spark.sparkContext(), "evaluate pass 1", "items", databaseTable.count, s)) {
-                counts = refusalOf(() -> p.counted(database).mapPartitionsWithIndex(
-                        new DistanceCounts.Count(sharedQueries, databaseTable.name), false).collect());
+            try (Progress p =
+                    Progress.start(spark.sparkContext(), "evaluate pass 1", "items", databaseTable.count, s)) {
+                counts = refusalOf(() -> p.counted(database)
+                        .mapPartitionsWithIndex(new DistanceCounts.Count(sharedQueries, databaseTable.name), false)
+                        .collect());
             }
             long t1 = System.nanoTime();
             Ranking ranking = Ranking.of(counts, queries.size, queries.bits);
@@ -133,19 +152,36 @@ public final class EvaluateJob {
                         + " rows counted, " + ranking.database + " ranked");
             }
             sharedOffsets = sc.broadcast(ranking.offsets(s.topK, s.precisionAt, database.getNumPartitions()));
-            try (Progress p = Progress.start(spark.sparkContext(), "evaluate pass 2", "items", databaseTable.count, s)) {
+            try (Progress p =
+                    Progress.start(spark.sparkContext(), "evaluate pass 2", "items", databaseTable.count, s)) {
                 // p.counted keeps the partitions and their indexes, which the offsets are per
-                ranking.add(p.counted(database).mapPartitionsWithIndex(new CutSums.Sum(sharedQueries, sharedOffsets, databaseTable.name), false)
+                ranking.add(p.counted(database)
+                        .mapPartitionsWithIndex(
+                                new CutSums.Sum(sharedQueries, sharedOffsets, databaseTable.name), false)
                         .collect());
             }
-            LOG.info(String.format(java.util.Locale.ROOT, "%d queries x %d database items in %d partitions: pass 1 (counts) %.1f s, pass 2 (sums) %.1f s",
-                    queries.size, ranking.database, database.getNumPartitions(), (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9));
+            LOG.info(String.format(
+                    java.util.Locale.ROOT,
+                    "%d queries x %d database items in %d partitions: pass 1 (counts) %.1f s, pass 2 (sums) %.1f s",
+                    queries.size,
+                    ranking.database,
+                    database.getNumPartitions(),
+                    (t1 - t0) / 1e9,
+                    (System.nanoTime() - t1) / 1e9));
 
             double[] pn = new double[s.precisionAt.length];
             for (int j = 0; j < pn.length; j++) pn[j] = ranking.precisionAt(j);
             double[][] pr = ranking.precisionRecallByRadius();
-            return new Result(s, queries.bits, queries.size, ranking.database, ranking.meanAveragePrecision(), s.precisionAt.clone(), pn,
-                    pr[0], pr[1]);
+            return new Result(
+                    s,
+                    queries.bits,
+                    queries.size,
+                    ranking.database,
+                    ranking.meanAveragePrecision(),
+                    s.precisionAt.clone(),
+                    pn,
+                    pr[0],
+                    pr[1]);
         } finally {
             sharedQueries.destroy();
             if (sharedOffsets != null) sharedOffsets.destroy();

@@ -33,7 +33,9 @@ import org.jfree.data.xy.XYSeriesCollection;
  * local copy of the report directory, or from HDFS through any file browser.
  */
 final class HtmlReport {
-    static final String PAGE = "report.html", PR_CURVE = "pr-curve.png", PRECISION_AT_N = "precision-at-n.png",
+    static final String PAGE = "report.html",
+            PR_CURVE = "pr-curve.png",
+            PRECISION_AT_N = "precision-at-n.png",
             MAP_BY_BITS = "map-by-bits.png";
     static final int WIDTH = 800, HEIGHT = 500;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,7 +63,11 @@ final class HtmlReport {
             Path file = new Path(CommittedOutput.requireCommitted(hadoop, report), EvaluateJob.METRICS);
             try (InputStream in = file.getFileSystem(hadoop).open(file)) {
                 JsonNode m = JSON.readTree(in);
-                points.add(new Point(report, m.get("bits").asInt(), m.get("top_k").asInt(), m.get("map").asDouble()));
+                points.add(new Point(
+                        report,
+                        m.get("bits").asInt(),
+                        m.get("top_k").asInt(),
+                        m.get("map").asDouble()));
             }
         }
         return points;
@@ -86,8 +92,15 @@ final class HtmlReport {
     static JFreeChart prCurve(EvaluateJob.Result r) {
         XYSeries s = new XYSeries("Hamming radius 0.." + r.bits, false, true);
         for (int d = 0; d <= r.bits; d++) s.add(r.recallByRadius[d], r.precisionByRadius[d]);
-        JFreeChart chart = ChartFactory.createXYLineChart("Precision-recall by Hamming radius (" + r.bits + " bits)",
-                "recall", "precision", new XYSeriesCollection(s), PlotOrientation.VERTICAL, true, false, false);
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                "Precision-recall by Hamming radius (" + r.bits + " bits)",
+                "recall",
+                "precision",
+                new XYSeriesCollection(s),
+                PlotOrientation.VERTICAL,
+                true,
+                false,
+                false);
         style(chart, true);
         unitRange(chart.getXYPlot().getDomainAxis());
         unitRange(chart.getXYPlot().getRangeAxis());
@@ -100,8 +113,15 @@ final class HtmlReport {
             int n = Math.min(r.precisionAt[j], r.database); // N beyond the database is the whole database: one point
             if (s.indexOf(n) < 0) s.add(n, r.precisionAtN[j]);
         }
-        JFreeChart chart = ChartFactory.createXYLineChart("Precision of the top N (" + r.bits + " bits, " + r.queries + " queries)",
-                "N (top-ranked database items)", "precision", new XYSeriesCollection(s), PlotOrientation.VERTICAL, true, false, false);
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                "Precision of the top N (" + r.bits + " bits, " + r.queries + " queries)",
+                "N (top-ranked database items)",
+                "precision",
+                new XYSeriesCollection(s),
+                PlotOrientation.VERTICAL,
+                true,
+                false,
+                false);
         style(chart, true);
         unitRange(chart.getXYPlot().getRangeAxis());
         return chart;
@@ -116,15 +136,17 @@ final class HtmlReport {
             sum[1]++;
         }
         XYSeries mean = new XYSeries("mean mAP over the reports", true, false);
-        for (Map.Entry<Integer, double[]> e : byBits.entrySet()) mean.add(e.getKey().intValue(), e.getValue()[0] / e.getValue()[1]);
+        for (Map.Entry<Integer, double[]> e : byBits.entrySet())
+            mean.add(e.getKey().intValue(), e.getValue()[0] / e.getValue()[1]);
         XYSeries each = new XYSeries("each report", false, true);
         for (Point p : points) each.add(p.bits, p.map);
         XYSeriesCollection data = new XYSeriesCollection(mean);
         data.addSeries(each);
-        JFreeChart chart = ChartFactory.createXYLineChart("mAP by code length", "bits", "mAP", data, PlotOrientation.VERTICAL,
-                true, false, false);
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                "mAP by code length", "bits", "mAP", data, PlotOrientation.VERTICAL, true, false, false);
         style(chart, true);
-        XYLineAndShapeRenderer renderer = (XYLineAndShapeRenderer) chart.getXYPlot().getRenderer();
+        XYLineAndShapeRenderer renderer =
+                (XYLineAndShapeRenderer) chart.getXYPlot().getRenderer();
         renderer.setSeriesLinesVisible(1, false); // single runs as dots around the mean line
         renderer.setSeriesPaint(1, new Color(0xD62728));
         NumberAxis bits = (NumberAxis) chart.getXYPlot().getDomainAxis();
@@ -157,14 +179,26 @@ final class HtmlReport {
     static String html(EvaluateJob.Result r, List<Point> compared) {
         StringBuilder h = new StringBuilder();
         String mapLabel = "mAP@" + (r.topK == 0 ? "all" : Integer.toString(r.topK));
-        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>MLH evaluation: ").append(r.bits)
-                .append(" bits</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:60em}"
-                        + "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}"
-                        + "th{background:#f4f6f8}td.l{text-align:left}img{display:block;margin:1em 0}</style></head><body>\n");
+        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>MLH evaluation: ")
+                .append(r.bits)
+                .append(
+                        " bits</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:60em}"
+                                + "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}"
+                                + "th{background:#f4f6f8}td.l{text-align:left}img{display:block;margin:1em 0}</style></head><body>\n");
         h.append("<h1>MLH evaluation: ").append(r.bits).append(" bits</h1>\n");
-        h.append("<p>").append(r.queries).append(" queries (").append(esc(r.queryCodes)).append(") against ").append(r.database)
-                .append(" database items (").append(esc(r.databaseCodes)).append("); every figure is also in <a href=\"")
-                .append(EvaluateJob.METRICS).append("\">").append(EvaluateJob.METRICS).append("</a>.</p>\n");
+        h.append("<p>")
+                .append(r.queries)
+                .append(" queries (")
+                .append(esc(r.queryCodes))
+                .append(") against ")
+                .append(r.database)
+                .append(" database items (")
+                .append(esc(r.databaseCodes))
+                .append("); every figure is also in <a href=\"")
+                .append(EvaluateJob.METRICS)
+                .append("\">")
+                .append(EvaluateJob.METRICS)
+                .append("</a>.</p>\n");
         h.append("<table id=\"headline\"><tr><th>metric</th><th>value</th></tr>\n");
         row(h, mapLabel, r.map);
         row(h, "P@H&lt;=2", r.precisionWithinRadius2);
@@ -176,27 +210,52 @@ final class HtmlReport {
             figure(h, MAP_BY_BITS, "mAP of this and the compared reports by code length");
             h.append("<table id=\"compared\"><tr><th>report</th><th>bits</th><th>top K</th><th>mAP</th></tr>\n");
             for (Point p : compared) {
-                h.append("<tr><td class=\"l\">").append(esc(p.report)).append("</td><td>").append(p.bits).append("</td><td>")
-                        .append(p.topK == 0 ? "all" : Integer.toString(p.topK)).append("</td><td>").append(fmt(p.map)).append("</td></tr>\n");
+                h.append("<tr><td class=\"l\">")
+                        .append(esc(p.report))
+                        .append("</td><td>")
+                        .append(p.bits)
+                        .append("</td><td>")
+                        .append(p.topK == 0 ? "all" : Integer.toString(p.topK))
+                        .append("</td><td>")
+                        .append(fmt(p.map))
+                        .append("</td></tr>\n");
             }
             h.append("</table>\n");
         }
         h.append("<h2>PR curve</h2>\n<table id=\"pr\"><tr><th>radius</th><th>precision</th><th>recall</th></tr>\n");
         for (int d = 0; d <= r.bits; d++) {
-            h.append("<tr><td>").append(d).append("</td><td>").append(fmt(r.precisionByRadius[d])).append("</td><td>")
-                    .append(fmt(r.recallByRadius[d])).append("</td></tr>\n");
+            h.append("<tr><td>")
+                    .append(d)
+                    .append("</td><td>")
+                    .append(fmt(r.precisionByRadius[d]))
+                    .append("</td><td>")
+                    .append(fmt(r.recallByRadius[d]))
+                    .append("</td></tr>\n");
         }
         h.append("</table>\n</body></html>\n");
         return h.toString();
     }
 
     private static void row(StringBuilder h, String name, double value) {
-        h.append("<tr><td class=\"l\">").append(name).append("</td><td>").append(fmt(value)).append("</td></tr>\n");
+        h.append("<tr><td class=\"l\">")
+                .append(name)
+                .append("</td><td>")
+                .append(fmt(value))
+                .append("</td></tr>\n");
     }
 
     private static void figure(StringBuilder h, String png, String caption) {
-        h.append("<figure><img src=\"").append(png).append("\" width=\"").append(WIDTH).append("\" height=\"").append(HEIGHT)
-                .append("\" alt=\"").append(caption).append("\"><figcaption>").append(caption).append("</figcaption></figure>\n");
+        h.append("<figure><img src=\"")
+                .append(png)
+                .append("\" width=\"")
+                .append(WIDTH)
+                .append("\" height=\"")
+                .append(HEIGHT)
+                .append("\" alt=\"")
+                .append(caption)
+                .append("\"><figcaption>")
+                .append(caption)
+                .append("</figcaption></figure>\n");
     }
 
     static String fmt(double v) {

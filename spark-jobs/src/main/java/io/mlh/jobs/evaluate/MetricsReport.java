@@ -27,7 +27,10 @@ final class MetricsReport {
         for (int j = 0; j < r.precisionAt.length; j++) pn.put(Integer.toString(r.precisionAt[j]), r.precisionAtN[j]);
         ArrayNode pr = o.putArray("pr_curve");
         for (int d = 0; d <= r.bits; d++) {
-            pr.addObject().put("radius", d).put("precision", r.precisionByRadius[d]).put("recall", r.recallByRadius[d]);
+            pr.addObject()
+                    .put("radius", d)
+                    .put("precision", r.precisionByRadius[d])
+                    .put("recall", r.recallByRadius[d]);
         }
         o.put("query_codes", r.queryCodes);
         o.put("database_codes", r.databaseCodes);
@@ -45,9 +48,16 @@ final class MetricsReport {
     /** The headline figures and the PR curve at radii 0..4 and every eighth of the code length. */
     static String table(EvaluateJob.Result r) {
         StringBuilder t = new StringBuilder();
-        t.append(String.format(Locale.ROOT, "%d queries x %d database items, %d bits (%s against %s)%n",
-                r.queries, r.database, r.bits, r.queryCodes, r.databaseCodes));
-        t.append(String.format(Locale.ROOT, "  %-10s %.4f%n", "mAP@" + (r.topK == 0 ? "all" : Integer.toString(r.topK)), r.map));
+        t.append(String.format(
+                Locale.ROOT,
+                "%d queries x %d database items, %d bits (%s against %s)%n",
+                r.queries,
+                r.database,
+                r.bits,
+                r.queryCodes,
+                r.databaseCodes));
+        t.append(String.format(
+                Locale.ROOT, "  %-10s %.4f%n", "mAP@" + (r.topK == 0 ? "all" : Integer.toString(r.topK)), r.map));
         t.append(String.format(Locale.ROOT, "  %-10s %.4f%n", "P@H<=2", r.precisionWithinRadius2));
         for (int j = 0; j < r.precisionAt.length; j++) {
             t.append(String.format(Locale.ROOT, "  %-10s %.4f%n", "P@" + r.precisionAt[j], r.precisionAtN[j]));
@@ -56,7 +66,8 @@ final class MetricsReport {
         int step = Math.max(1, r.bits / 8);
         for (int d = 0; d <= r.bits; d++) {
             if (d <= 4 || d % step == 0) {
-                t.append(String.format(Locale.ROOT, "  %6d %9.4f %9.4f%n", d, r.precisionByRadius[d], r.recallByRadius[d]));
+                t.append(String.format(
+                        Locale.ROOT, "  %6d %9.4f %9.4f%n", d, r.precisionByRadius[d], r.recallByRadius[d]));
             }
         }
         return t.toString();

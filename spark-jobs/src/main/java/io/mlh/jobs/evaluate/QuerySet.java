@@ -44,7 +44,9 @@ final class QuerySet implements Serializable {
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
             q.ids[i] = r.getLong(0);
-            if (i > 0 && q.ids[i] == q.ids[i - 1]) throw new IllegalArgumentException(table + " has duplicate ids: " + q.ids[i] + " appears more than once");
+            if (i > 0 && q.ids[i] == q.ids[i - 1])
+                throw new IllegalArgumentException(
+                        table + " has duplicate ids: " + q.ids[i] + " appears more than once");
             CodeSplit.labelMask(r.getList(1), q.labels, i * q.wordsPerLabel);
             CodeSplit.code(r.getList(2), q.codes, i * q.wordsPerCode, q.bits, table, q.ids[i]);
         }

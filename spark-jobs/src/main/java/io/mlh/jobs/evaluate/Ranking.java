@@ -19,10 +19,12 @@ final class Ranking {
     final int[] items, relevant;
     /** RDD partition indices of the non-empty partitions, in id order: the ranking's order. */
     private final int[] order;
+
     private final List<DistanceCounts> parts;
     private int[] cuts;
     /** Per query, from pass 2: the AP numerator, and at q * cuts + c its relevant items within cut c. */
     private double[] precisionSums;
+
     private int[] within;
 
     private Ranking(int queries, int bits, int database, int[] items, int[] relevant, List<DistanceCounts> parts) {
@@ -45,12 +47,14 @@ final class Ranking {
         for (int p = 0; p < parts.size(); p++) {
             // the offsets rely on partitions being disjoint id ranges
             if (p > 0 && parts.get(p).firstId <= parts.get(p - 1).lastId) {
-                throw new IllegalStateException("database partitions overlap in ids: [" + parts.get(p - 1).firstId + ", "
-                        + parts.get(p - 1).lastId + "] and [" + parts.get(p).firstId + ", " + parts.get(p).lastId + "]");
+                throw new IllegalStateException("database partitions overlap in ids: [" + parts.get(p - 1).firstId
+                        + ", " + parts.get(p - 1).lastId + "] and [" + parts.get(p).firstId + ", " + parts.get(p).lastId
+                        + "]");
             }
             database += parts.get(p).rows;
         }
-        if (database > Integer.MAX_VALUE) throw new IllegalArgumentException("the database has more than 2^31 - 1 rows");
+        if (database > Integer.MAX_VALUE)
+            throw new IllegalArgumentException("the database has more than 2^31 - 1 rows");
         int span = bits + 1;
         int[] items = new int[queries * span], relevant = new int[queries * span];
         for (DistanceCounts p : parts) {

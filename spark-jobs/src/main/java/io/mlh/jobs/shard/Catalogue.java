@@ -39,7 +39,8 @@ final class Catalogue {
         float[][] oneHot = new float[classes][classes];
         for (int c = 0; c < classes; c++) oneHot[c][c] = 1;
         float[][] y = new float[records.size()][];
-        for (int i = 0; i < y.length; i++) y[i] = oneHot[firstPositive(records.get(i).labels)]; // shared rows: ImageNet-sized sets fit
+        for (int i = 0; i < y.length; i++)
+            y[i] = oneHot[firstPositive(records.get(i).labels)]; // shared rows: ImageNet-sized sets fit
         RetrievalSplit split = RetrievalSplit.of(y, s.queriesPerClass, s.trainPerClass, s.model.seed());
         String[] splits = new String[y.length];
         Arrays.fill(splits, ShardTable.DATABASE);

@@ -43,11 +43,17 @@ import javax.imageio.stream.ImageOutputStream;
  * <pre>java -cp mlh-train.jar io.mlh.jobs.shard.DerivedListSet &lt;cifar10 dir&gt; &lt;out dir&gt; [queries=10] [database=100] [train=50] [seed=42] [oddities=false]</pre>
  */
 public final class DerivedListSet {
-    public static final String[] CLASSES = {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
+    public static final String[] CLASSES = {
+        "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"
+    };
     static final int MIN_SIDE = 160, MAX_SIDE = 500;
     /** The odd records of {@code oddities}, each named by what it is. */
-    public static final String GREY = "odd/grey.jpg", CMYK = "odd/cmyk.jpg", PNG = "odd/colour.png", TINY = "odd/tiny.jpg",
-            TRUNCATED = "odd/truncated.jpg", NOISE = "odd/noise.jpg";
+    public static final String GREY = "odd/grey.jpg",
+            CMYK = "odd/cmyk.jpg",
+            PNG = "odd/colour.png",
+            TINY = "odd/tiny.jpg",
+            TRUNCATED = "odd/truncated.jpg",
+            NOISE = "odd/noise.jpg";
 
     private final Path cifar, out;
     private final int queries, database, train;
@@ -68,7 +74,8 @@ public final class DerivedListSet {
 
     public static void main(String[] args) throws IOException {
         if (args.length < 2) {
-            System.err.println("usage: DerivedListSet <cifar10 dir> <out dir> [queries=10] [database=100] [train=50] [seed=42] [oddities=false]");
+            System.err.println(
+                    "usage: DerivedListSet <cifar10 dir> <out dir> [queries=10] [database=100] [train=50] [seed=42] [oddities=false]");
             System.exit(2);
         }
         java.util.Map<String, String> o = new java.util.HashMap<>();
@@ -77,8 +84,12 @@ public final class DerivedListSet {
             if (kv.length != 2) throw new IllegalArgumentException("not key=value: " + args[i]);
             o.put(kv[0], kv[1]);
         }
-        DerivedListSet set = new DerivedListSet(Paths.get(args[0]), Paths.get(args[1]), Integer.parseInt(o.getOrDefault("queries", "10")),
-                Integer.parseInt(o.getOrDefault("database", "100")), Integer.parseInt(o.getOrDefault("train", "50")),
+        DerivedListSet set = new DerivedListSet(
+                Paths.get(args[0]),
+                Paths.get(args[1]),
+                Integer.parseInt(o.getOrDefault("queries", "10")),
+                Integer.parseInt(o.getOrDefault("database", "100")),
+                Integer.parseInt(o.getOrDefault("train", "50")),
                 Long.parseLong(o.getOrDefault("seed", "42")));
         set.writeImageNetStyle(Boolean.parseBoolean(o.getOrDefault("oddities", "false")));
         set.writeCocoStyle();
@@ -124,8 +135,13 @@ public final class DerivedListSet {
                 List<Path> files = pool.get(c);
                 present[c] = true;
                 int x0 = (t % 2) * size[0] / 2, y0 = (t / 2) * size[1] / 2;
-                g.drawImage(ImageIO.read(files.get(rng.nextInt(files.size())).toFile()), x0, y0,
-                        (t % 2 + 1) * size[0] / 2 - x0, (t / 2 + 1) * size[1] / 2 - y0, null);
+                g.drawImage(
+                        ImageIO.read(files.get(rng.nextInt(files.size())).toFile()),
+                        x0,
+                        y0,
+                        (t % 2 + 1) * size[0] / 2 - x0,
+                        (t / 2 + 1) * size[1] / 2 - y0,
+                        null);
             }
             g.dispose();
             String name = String.format("mosaic/%05d.jpg", i), line = name + labels(present);
@@ -167,10 +183,14 @@ public final class DerivedListSet {
     /** The first {@code n} files of {@code cifar10/train/<class>} in name order (all of them for MAX_VALUE, at least one). */
     private List<Path> sources(String cls, int n) throws IOException {
         try (Stream<Path> files = Files.list(cifar.resolve("train").resolve(cls))) {
-            List<Path> sorted = files.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(n).collect(Collectors.toList());
+            List<Path> sorted = files.filter(p -> p.toString().endsWith(".jpg"))
+                    .sorted()
+                    .limit(n)
+                    .collect(Collectors.toList());
             int needed = n == Integer.MAX_VALUE ? 1 : n;
             if (sorted.size() < needed) {
-                throw new IOException(cifar.resolve("train").resolve(cls) + " has " + sorted.size() + " JPEGs, " + needed + " are needed");
+                throw new IOException(cifar.resolve("train").resolve(cls) + " has " + sorted.size() + " JPEGs, "
+                        + needed + " are needed");
             }
             return sorted;
         }
@@ -204,7 +224,8 @@ public final class DerivedListSet {
 
     /** A four-channel (Adobe CMYK) JPEG of {@code rgb}: the JDK's writer stores a four-band raster as CMYK. */
     private static void writeCmykJpeg(BufferedImage rgb, Path file) throws IOException {
-        WritableRaster cmyk = Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, rgb.getWidth(), rgb.getHeight(), 4, null);
+        WritableRaster cmyk = Raster.createInterleavedRaster(
+                java.awt.image.DataBuffer.TYPE_BYTE, rgb.getWidth(), rgb.getHeight(), 4, null);
         int[] px = new int[4];
         for (int y = 0; y < rgb.getHeight(); y++) {
             for (int x = 0; x < rgb.getWidth(); x++) {
@@ -220,7 +241,8 @@ public final class DerivedListSet {
         }
         Files.createDirectories(file.getParent());
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        try (OutputStream os = Files.newOutputStream(file); ImageOutputStream ios = ImageIO.createImageOutputStream(os)) {
+        try (OutputStream os = Files.newOutputStream(file);
+                ImageOutputStream ios = ImageIO.createImageOutputStream(os)) {
             writer.setOutput(ios);
             ImageWriteParam p = writer.getDefaultWriteParam();
             writer.write(null, new IIOImage(cmyk, null, null), p);
@@ -241,7 +263,8 @@ public final class DerivedListSet {
         return b.toString();
     }
 
-    private static void writeLists(Path root, List<String> test, List<String> db, List<String> train) throws IOException {
+    private static void writeLists(Path root, List<String> test, List<String> db, List<String> train)
+            throws IOException {
         write(root.resolve("test.txt"), test);
         write(root.resolve("database.txt"), db);
         write(root.resolve("train.txt"), train);

@@ -32,7 +32,8 @@ final class FolderCatalogue {
             Path dir = new Path(s.root, split);
             List<FileStatus> classes = new ArrayList<>();
             for (FileStatus f : list(dir.getFileSystem(conf), dir)) if (f.isDirectory()) classes.add(f);
-            List<String> names = classes.stream().map(f -> f.getPath().getName()).collect(Collectors.toList());
+            List<String> names =
+                    classes.stream().map(f -> f.getPath().getName()).collect(Collectors.toList());
             if (classes.size() != expected) {
                 throw new IOException("image folder " + dir + " has " + classes.size() + " class directories ("
                         + names.stream().limit(12).collect(Collectors.joining(", "))
@@ -77,7 +78,8 @@ final class FolderCatalogue {
             throw new IOException("image folder " + dir + " does not exist (data.root, data.folder-split)", e);
         }
         return Arrays.stream(all)
-                .filter(f -> !f.getPath().getName().startsWith(".") && !f.getPath().getName().startsWith("_"))
+                .filter(f -> !f.getPath().getName().startsWith(".")
+                        && !f.getPath().getName().startsWith("_"))
                 .sorted(Comparator.comparing(f -> f.getPath().getName()))
                 .collect(Collectors.toList());
     }

@@ -34,7 +34,16 @@ public final class Framing implements Serializable {
     public float[] pixels(Row r, ImageCodec.Region crop) {
         int height = r.<Integer>getAs("height"), width = r.<Integer>getAs("width");
         ImageCodec.Region region = crop != null ? crop : ImageCodec.Region.centre(height, width, centreCrop);
-        return ImageCodec.toTensorData(r.<String>getAs("format"), r.<byte[]>getAs("image"), height, width, r.<Integer>getAs("channels"),
-                size, channels, mean, std, region);
+        return ImageCodec.toTensorData(
+                r.<String>getAs("format"),
+                r.<byte[]>getAs("image"),
+                height,
+                width,
+                r.<Integer>getAs("channels"),
+                size,
+                channels,
+                mean,
+                std,
+                region);
     }
 }

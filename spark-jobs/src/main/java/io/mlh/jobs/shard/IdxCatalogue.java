@@ -31,22 +31,26 @@ final class IdxCatalogue {
         int[][] oneHot = Catalogue.oneHot(classes);
         List<Record> records = new ArrayList<>();
         for (String part : PARTS) {
-            Path images = find(fs, root, part + "-images-idx3-ubyte"), labelFile = find(fs, root, part + "-labels-idx1-ubyte");
+            Path images = find(fs, root, part + "-images-idx3-ubyte"),
+                    labelFile = find(fs, root, part + "-labels-idx1-ubyte");
             int[] labels;
             try (InputStream in = fs.open(labelFile)) {
                 labels = IdxFile.readLabels(in, labelFile.toString());
             }
             int count = imageCount(fs, images);
             if (count != labels.length) {
-                throw new IOException("bad IDX files: " + images + " holds " + count + " images but " + labelFile + " " + labels.length + " labels");
+                throw new IOException("bad IDX files: " + images + " holds " + count + " images but " + labelFile + " "
+                        + labels.length + " labels");
             }
             String imagesPath = images.toString();
             for (int i = 0; i < count; i++) {
                 if (labels[i] < classes) {
                     records.add(Record.of(imagesPath, i, oneHot[labels[i]]));
                 } else {
-                    bad.reject(imagesPath + "#" + i, "label " + labels[i] + " is not one of the classes 0.." + (classes - 1)
-                            + " (mlh.classes = " + classes + ")");
+                    bad.reject(
+                            imagesPath + "#" + i,
+                            "label " + labels[i] + " is not one of the classes 0.." + (classes - 1) + " (mlh.classes = "
+                                    + classes + ")");
                 }
             }
         }
@@ -81,8 +85,12 @@ final class IdxCatalogue {
             b.reset();
             DataInputStream in = new DataInputStream(gzip ? new GZIPInputStream(b) : b);
             int magic = in.readInt(), count = in.readInt(), rows = in.readInt(), cols = in.readInt();
-            if (magic != IdxFile.IMAGES_MAGIC) throw new IOException(String.format("bad IDX file %s: magic 0x%08x is not an IDX image file", images, magic));
-            if (count < 0 || rows <= 0 || cols <= 0) throw new IOException("bad IDX file " + images + ": header gives " + count + " images of " + rows + "x" + cols);
+            if (magic != IdxFile.IMAGES_MAGIC)
+                throw new IOException(
+                        String.format("bad IDX file %s: magic 0x%08x is not an IDX image file", images, magic));
+            if (count < 0 || rows <= 0 || cols <= 0)
+                throw new IOException(
+                        "bad IDX file " + images + ": header gives " + count + " images of " + rows + "x" + cols);
             return new int[] {count, rows, cols};
         } catch (EOFException e) {
             throw new IOException("bad IDX file " + images + ": it ends inside its header", e);

@@ -49,7 +49,8 @@ public final class ImageCodec {
 
         public Region(int x, int y, int width, int height) {
             if (x < 0 || y < 0 || width < 1 || height < 1) {
-                throw new IllegalArgumentException("not a crop: " + width + "x" + height + " at (" + x + ", " + y + ")");
+                throw new IllegalArgumentException(
+                        "not a crop: " + width + "x" + height + " at (" + x + ", " + y + ")");
             }
             this.x = x;
             this.y = y;
@@ -75,8 +76,16 @@ public final class ImageCodec {
     }
 
     /** {@link #toTensorData(String, byte[], int, int, int, int, int, float[], float[], Region)} of the whole image. */
-    public static float[] toTensorData(String format, byte[] image, int height, int width, int channels, int size,
-                                       int targetChannels, float[] mean, float[] std) {
+    public static float[] toTensorData(
+            String format,
+            byte[] image,
+            int height,
+            int width,
+            int channels,
+            int size,
+            int targetChannels,
+            float[] mean,
+            float[] std) {
         return toTensorData(format, image, height, width, channels, size, targetChannels, mean, std, null);
     }
 
@@ -89,22 +98,37 @@ public final class ImageCodec {
      * @param region the crop that becomes the input (it must lie inside the image); null: the whole image
      * @return {@code targetChannels * size * size} floats, CHW, {@code (pixel / 255 - mean[c]) / std[c]}
      */
-    public static float[] toTensorData(String format, byte[] image, int height, int width, int channels, int size,
-                                       int targetChannels, float[] mean, float[] std, Region region) {
+    public static float[] toTensorData(
+            String format,
+            byte[] image,
+            int height,
+            int width,
+            int channels,
+            int size,
+            int targetChannels,
+            float[] mean,
+            float[] std,
+            Region region) {
         if (mean.length < targetChannels || std.length < targetChannels) {
-            throw new IllegalArgumentException("mean and std need " + targetChannels + " values, got " + mean.length + " and " + std.length);
+            throw new IllegalArgumentException(
+                    "mean and std need " + targetChannels + " values, got " + mean.length + " and " + std.length);
         }
         if (region != null && (region.x + region.width > width || region.y + region.height > height)) {
-            throw new IllegalArgumentException("crop " + region + " does not fit the " + height + "x" + width + " image");
+            throw new IllegalArgumentException(
+                    "crop " + region + " does not fit the " + height + "x" + width + " image");
         }
         if (RAW.equals(format) && region == null && height == size && width == size && channels == targetChannels) {
             checkRawLength(image, height, width, channels);
             return normalise(image, size, targetChannels, mean, std); // the common IDX case needs no OpenCV
         }
-        Mat decoded = decode(format, image, height, width, channels), converted = new Mat(), resized = new Mat(), crop = null;
+        Mat decoded = decode(format, image, height, width, channels),
+                converted = new Mat(),
+                resized = new Mat(),
+                crop = null;
         try {
             if (!RAW.equals(format) && (decoded.rows() != height || decoded.cols() != width)) {
-                throw new IllegalArgumentException("decodes to " + decoded.rows() + "x" + decoded.cols() + " but the row says " + height + "x" + width);
+                throw new IllegalArgumentException("decodes to " + decoded.rows() + "x" + decoded.cols()
+                        + " but the row says " + height + "x" + width);
             }
             int conversion = colourConversion(decoded.channels(), targetChannels, RAW.equals(format));
             Mat src = decoded;
@@ -119,7 +143,8 @@ public final class ImageCodec {
             if (src.rows() != size || src.cols() != size) {
                 // area averaging when shrinking (no aliasing), bilinear when enlarging
                 boolean shrink = src.rows() > size || src.cols() > size;
-                Imgproc.resize(src, resized, new Size(size, size), 0, 0, shrink ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR);
+                Imgproc.resize(
+                        src, resized, new Size(size, size), 0, 0, shrink ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR);
                 src = resized;
             }
             if (src == crop) { // a crop of exactly the input size: make its rows contiguous
@@ -169,7 +194,8 @@ public final class ImageCodec {
             checkRawLength(image, height, width, channels);
             return OpenCVMat$.MODULE$.fromPixelsBytes(image, height, width, channels);
         }
-        if (!JPEG.equals(format) && !PNG.equals(format)) throw new IllegalArgumentException("unknown image format '" + format + "'");
+        if (!JPEG.equals(format) && !PNG.equals(format))
+            throw new IllegalArgumentException("unknown image format '" + format + "'");
         String problem = JPEG.equals(format) ? EncodedStructure.jpegProblem(image) : EncodedStructure.pngProblem(image);
         if (problem != null) throw new IllegalArgumentException(problem);
         OpenCVMat m = OpenCVMat$.MODULE$.fromImageBytes(image); // IMREAD_UNCHANGED: grey stays 1 channel
@@ -201,7 +227,8 @@ public final class ImageCodec {
 
     private static void checkRawLength(byte[] image, int height, int width, int channels) {
         if (image.length != height * width * channels) {
-            throw new IllegalArgumentException("raw image has " + image.length + " bytes, not " + height + "x" + width + "x" + channels);
+            throw new IllegalArgumentException(
+                    "raw image has " + image.length + " bytes, not " + height + "x" + width + "x" + channels);
         }
     }
 

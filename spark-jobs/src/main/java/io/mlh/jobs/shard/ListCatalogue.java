@@ -30,14 +30,16 @@ final class ListCatalogue {
     static List<Record> read(JobSettings s, Configuration conf, BadRecords bad) throws IOException {
         FileSystem fs = new Path(s.listDir).getFileSystem(conf);
         Path dir = fs.makeQualified(new Path(s.listDir));
-        Path root = new Path(s.root).getFileSystem(conf).makeQualified(new Path(s.root)); // sources name the file system
+        Path root =
+                new Path(s.root).getFileSystem(conf).makeQualified(new Path(s.root)); // sources name the file system
         int classes = s.model.classes();
         List<Record> test = parse(fs, new Path(dir, "test.txt"), root, classes, bad);
         List<Record> database = parse(fs, new Path(dir, "database.txt"), root, classes, bad);
         List<Record> train = parse(fs, new Path(dir, "train.txt"), root, classes, bad);
 
         Map<String, Integer> databaseRow = new HashMap<>();
-        for (int i = database.size() - 1; i >= 0; i--) databaseRow.put(database.get(i).path, i); // the first of duplicates wins
+        for (int i = database.size() - 1; i >= 0; i--)
+            databaseRow.put(database.get(i).path, i); // the first of duplicates wins
         boolean[] flagged = new boolean[database.size()];
         List<Record> trainOnly = new ArrayList<>();
         for (Record t : train) {
@@ -47,20 +49,25 @@ final class ListCatalogue {
             } else if (Arrays.equals(t.labels, database.get(d).labels)) {
                 flagged[d] = true;
             } else {
-                bad.reject(t.origin(), "its labels differ from those of the same image at " + database.get(d).origin());
+                bad.reject(
+                        t.origin(),
+                        "its labels differ from those of the same image at "
+                                + database.get(d).origin());
             }
         }
         warnAboutQueriesInTraining(test, trainOnly);
 
         List<Record> records = new ArrayList<>(test.size() + database.size() + trainOnly.size());
         for (Record r : test) records.add(r.placed(records.size(), ShardTable.QUERY, false));
-        for (int i = 0; i < database.size(); i++) records.add(database.get(i).placed(records.size(), ShardTable.DATABASE, flagged[i]));
+        for (int i = 0; i < database.size(); i++)
+            records.add(database.get(i).placed(records.size(), ShardTable.DATABASE, flagged[i]));
         for (Record r : trainOnly) records.add(r.placed(records.size(), ShardTable.TRAIN, true));
         return records;
     }
 
     /** The valid lines of one list file, in order, as records not yet placed. */
-    private static List<Record> parse(FileSystem fs, Path file, Path root, int classes, BadRecords bad) throws IOException {
+    private static List<Record> parse(FileSystem fs, Path file, Path root, int classes, BadRecords bad)
+            throws IOException {
         List<Record> out = new ArrayList<>();
         String name = file.toString();
         // one array for each distinct label vector: ImageNet100's 1.3 M lines have 100
@@ -81,7 +88,9 @@ final class ListCatalogue {
                 }
             }
         } catch (FileNotFoundException e) {
-            throw new IOException("list file " + file + " does not exist (data.list-dir needs test.txt, database.txt and train.txt)", e);
+            throw new IOException(
+                    "list file " + file + " does not exist (data.list-dir needs test.txt, database.txt and train.txt)",
+                    e);
         }
         return out;
     }
@@ -124,6 +133,7 @@ final class ListCatalogue {
         java.util.Set<String> queries = new java.util.HashSet<>();
         for (Record r : test) queries.add(r.path);
         long leaks = trainOnly.stream().filter(r -> queries.contains(r.path)).count();
-        if (leaks > 0) LOG.warn(leaks + " train.txt images are also in test.txt: they train the model and are queries too");
+        if (leaks > 0)
+            LOG.warn(leaks + " train.txt images are also in test.txt: they train the model and are queries too");
     }
 }

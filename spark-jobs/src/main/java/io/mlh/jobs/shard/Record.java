@@ -23,9 +23,11 @@ final class Record implements Serializable {
      * 1.3 M-line list keeps no string a line for this) and the line; null and 0 for other sources.
      */
     final String listFile;
+
     final int line;
 
-    private Record(long id, String split, boolean train, int[] labels, String path, int index, String listFile, int line) {
+    private Record(
+            long id, String split, boolean train, int[] labels, String path, int index, String listFile, int line) {
         this.id = id;
         this.split = split;
         this.train = train;

@@ -33,9 +33,17 @@ public final class ShardJob {
         public final long queries, database, trainOnly;
         /** Rows with train = true: trainOnly plus the database rows drawn for training. */
         public final long trainFlagged;
+
         public final long rejects;
 
-        Result(String path, String rejectsPath, long queries, long database, long trainOnly, long trainFlagged, long rejects) {
+        Result(
+                String path,
+                String rejectsPath,
+                long queries,
+                long database,
+                long trainOnly,
+                long trainFlagged,
+                long rejects) {
             this.path = path;
             this.rejectsPath = rejectsPath;
             this.queries = queries;
@@ -67,23 +75,37 @@ public final class ShardJob {
             try (Progress progress = Progress.start(spark.sparkContext(), "shard", "images", images.catalogued(), s)) {
                 images.rows(progress).write().mode(SaveMode.Overwrite).parquet(staging.toString());
             }
-            result[0] = count(spark, staging, s, ShardTable.rejectsPath(s.shardsPath), images.rejects().size());
+            result[0] = count(
+                    spark,
+                    staging,
+                    s,
+                    ShardTable.rejectsPath(s.shardsPath),
+                    images.rejects().size());
             return result[0].rows();
         });
-        LOG.info(result[0] + "; written to " + s.shardsPath + (result[0].rejects == 0 ? "" : ", rejects to " + result[0].rejectsPath));
+        LOG.info(result[0] + "; written to " + s.shardsPath
+                + (result[0].rejects == 0 ? "" : ", rejects to " + result[0].rejectsPath));
         return result[0];
     }
 
     /** Counts from the written files themselves. */
     private static Result count(SparkSession spark, Path table, JobSettings s, String rejectsPath, long rejects) {
         long queries = 0, database = 0, trainOnly = 0, flagged = 0;
-        for (Row r : ShardTable.read(spark, table.toString()).groupBy("split", "train").count().collectAsList()) {
+        for (Row r : ShardTable.read(spark, table.toString())
+                .groupBy("split", "train")
+                .count()
+                .collectAsList()) {
             long n = r.getLong(2);
             if (r.getBoolean(1)) flagged += n;
             switch (r.getString(0)) {
-                case ShardTable.QUERY: queries += n; break;
-                case ShardTable.DATABASE: database += n; break;
-                default: trainOnly += n;
+                case ShardTable.QUERY:
+                    queries += n;
+                    break;
+                case ShardTable.DATABASE:
+                    database += n;
+                    break;
+                default:
+                    trainOnly += n;
             }
         }
         return new Result(s.shardsPath, rejectsPath, queries, database, trainOnly, flagged, rejects);

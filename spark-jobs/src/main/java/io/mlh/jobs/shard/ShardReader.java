@@ -84,11 +84,14 @@ final class ShardReader implements FlatMapFunction<Iterator<ArrayList<Record>>, 
                 idx = null; // let the previous file go before reading the next
                 Path p = new Path(r.path);
                 try (InputStream in = p.getFileSystem(conf.get()).open(p)) {
-                    idx = IdxFile.readImages(in, r.path); // checks header against size: a bad file fails under any policy
+                    idx = IdxFile.readImages(
+                            in, r.path); // checks header against size: a bad file fails under any policy
                 }
                 idxPath = r.path;
             }
-            if (r.index >= idx.count) throw new IOException("bad IDX file " + r.path + ": it holds " + idx.count + " images, record " + r.index + " was expected");
+            if (r.index >= idx.count)
+                throw new IOException("bad IDX file " + r.path + ": it holds " + idx.count + " images, record "
+                        + r.index + " was expected");
             int size = idx.rows * idx.cols;
             byte[] pixels = Arrays.copyOfRange(idx.pixels, r.index * size, (r.index + 1) * size);
             return row(r, pixels, ImageCodec.RAW, new ImageCodec.Shape(idx.rows, idx.cols, 1));
@@ -128,7 +131,17 @@ final class ShardReader implements FlatMapFunction<Iterator<ArrayList<Record>>, 
         }
 
         private Row row(Record r, byte[] image, String format, ImageCodec.Shape shape) {
-            return RowFactory.create(r.id, r.split, r.train, r.labels, image, format, shape.height, shape.width, shape.channels, r.source());
+            return RowFactory.create(
+                    r.id,
+                    r.split,
+                    r.train,
+                    r.labels,
+                    image,
+                    format,
+                    shape.height,
+                    shape.width,
+                    shape.channels,
+                    r.source());
         }
     }
 }

@@ -59,9 +59,8 @@ public final class ShardTable {
             .add("channels", DataTypes.IntegerType, false)
             .add("source", DataTypes.StringType, false);
 
-    public static final StructType REJECTS_SCHEMA = new StructType()
-            .add("source", DataTypes.StringType, false)
-            .add("reason", DataTypes.StringType, false);
+    public static final StructType REJECTS_SCHEMA =
+            new StructType().add("source", DataTypes.StringType, false).add("reason", DataTypes.StringType, false);
 
     /** Where the rejects of the shard table at {@code shardsPath} go. */
     public static String rejectsPath(String shardsPath) {

@@ -3,7 +3,6 @@ package io.mlh.jobs.shard;
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Progress;
-import io.mlh.jobs.common.Spark;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,8 +35,12 @@ public final class SourceImages {
     private final SparkSession spark;
     private final JavaRDD<Row> rows;
 
-    private SourceImages(SparkSession spark, List<Record> records, List<Reject> catalogueRejects, CollectionAccumulator<Reject> readRejects,
-                         JavaRDD<Row> rows) {
+    private SourceImages(
+            SparkSession spark,
+            List<Record> records,
+            List<Reject> catalogueRejects,
+            CollectionAccumulator<Reject> readRejects,
+            JavaRDD<Row> rows) {
         this.spark = spark;
         this.records = records;
         this.catalogueRejects = catalogueRejects;
@@ -52,10 +55,12 @@ public final class SourceImages {
         LOG.info("catalogue of " + s.source.name().toLowerCase() + " source " + s.root + ": " + records.size()
                 + " records, " + bad.rejected.size() + " rejected by their labels or paths");
         int shards = Catalogue.shardCount(records, s, hadoop);
-        if (s.shardBytes > 0) LOG.info(shards + " shards of about " + s.shardBytes + " bytes of images each (data.shard-size)");
+        if (s.shardBytes > 0)
+            LOG.info(shards + " shards of about " + s.shardBytes + " bytes of images each (data.shard-size)");
         CollectionAccumulator<Reject> readRejects = spark.sparkContext().collectionAccumulator("mlh-source-rejects");
         JavaRDD<Row> rows = new JavaSparkContext(spark.sparkContext())
-                .parallelize(Catalogue.deal(records, shards, s.model.seed()), shards) // one list, one partition, one file
+                .parallelize(
+                        Catalogue.deal(records, shards, s.model.seed()), shards) // one list, one partition, one file
                 .mapPartitions(new ShardReader(new HadoopConf(hadoop), s.onBadRecord, readRejects));
         return new SourceImages(spark, records, new ArrayList<>(bad.rejected), readRejects, rows);
     }
@@ -95,7 +100,11 @@ public final class SourceImages {
     public void writeRejects(SparkSession spark, Path staging) {
         List<Row> out = new ArrayList<>();
         for (Reject r : rejects()) out.add(RowFactory.create(r.source, r.reason));
-        spark.createDataFrame(out, ShardTable.REJECTS_SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+        spark.createDataFrame(out, ShardTable.REJECTS_SCHEMA)
+                .coalesce(1)
+                .write()
+                .mode(SaveMode.Overwrite)
+                .parquet(staging.toString());
     }
 
     /**
@@ -105,9 +114,11 @@ public final class SourceImages {
      *
      * @return what {@code write} returned: the number of rows written
      */
-    public long writeWithRejects(SparkSession spark, String table, boolean overwrite, TableWriter write) throws IOException {
+    public long writeWithRejects(SparkSession spark, String table, boolean overwrite, TableWriter write)
+            throws IOException {
         String rejectsPath = ShardTable.rejectsPath(table);
-        CommittedOutput.requireWritable(spark.sparkContext().hadoopConfiguration(), rejectsPath, overwrite); // before the work
+        CommittedOutput.requireWritable(
+                spark.sparkContext().hadoopConfiguration(), rejectsPath, overwrite); // before the work
         return CommittedOutput.write(spark, table, overwrite, staging -> {
             long written;
             try {
@@ -135,6 +146,8 @@ public final class SourceImages {
             if (t instanceof BadRecordException) return (BadRecordException) t;
             if (t instanceof IOException) throw (IOException) t;
         }
-        return e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException("job failed: " + e.getMessage(), e);
+        return e instanceof RuntimeException
+                ? (RuntimeException) e
+                : new IllegalStateException("job failed: " + e.getMessage(), e);
     }
 }

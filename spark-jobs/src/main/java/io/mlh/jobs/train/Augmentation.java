@@ -16,6 +16,7 @@ public final class Augmentation implements Serializable {
     private static final long serialVersionUID = 1L;
     /** Salt of the crop's random stream, apart from the flip and shift draws. */
     private static final long CROP_STREAM = 0x5DEECE66DL;
+
     private final boolean flip;
     private final int padding;
     private final long seed;
@@ -29,7 +30,8 @@ public final class Augmentation implements Serializable {
 
     public Augmentation(boolean flip, int padding, double[] cropScale, double[] cropRatio, long seed, int epoch) {
         if (padding < 0) throw new IllegalArgumentException("padding must be >= 0, got " + padding);
-        if ((cropScale == null) != (cropRatio == null)) throw new IllegalArgumentException("a resized crop needs both scale and ratio");
+        if ((cropScale == null) != (cropRatio == null))
+            throw new IllegalArgumentException("a resized crop needs both scale and ratio");
         this.flip = flip;
         this.padding = padding;
         this.cropScale = cropScale;
@@ -72,7 +74,8 @@ public final class Augmentation implements Serializable {
      */
     public float[] apply(float[] chw, int channels, int size, long id) {
         if (chw.length != channels * size * size) {
-            throw new IllegalArgumentException("image of " + chw.length + " values is not " + channels + "x" + size + "x" + size);
+            throw new IllegalArgumentException(
+                    "image of " + chw.length + " values is not " + channels + "x" + size + "x" + size);
         }
         if (!flip && padding == 0) return chw;
         SplittableRandom rng = new SplittableRandom(mix(seed, epoch, id));

@@ -52,7 +52,8 @@ final class Checkpoints {
             String model = BigDLFiles.saveModule(conf, net, new Path(staging, MODEL));
             String state = BigDLFiles.saveOptimMethod(conf, optim, new Path(staging, OPTIM));
             try (OutputStream out = staging.getFileSystem(conf).create(new Path(staging, SUMS), true)) {
-                out.write((model + "  " + MODEL + "\n" + state + "  " + OPTIM + "\n").getBytes(StandardCharsets.US_ASCII));
+                out.write((model + "  " + MODEL + "\n" + state + "  " + OPTIM + "\n")
+                        .getBytes(StandardCharsets.US_ASCII));
             }
             return null;
         });
@@ -77,7 +78,8 @@ final class Checkpoints {
     State load(int epoch) throws IOException {
         Path p = CommittedOutput.requireCommitted(conf, new Path(dir, "epoch-" + epoch).toString());
         Map<String, String> sums = sums(new Path(p, SUMS));
-        AbstractModule<Activity, Activity, Float> net = BigDLFiles.loadModule(conf, new Path(p, MODEL), sums.get(MODEL));
+        AbstractModule<Activity, Activity, Float> net =
+                BigDLFiles.loadModule(conf, new Path(p, MODEL), sums.get(MODEL));
         OptimMethod<Float> optim = BigDLFiles.loadOptimMethod(conf, new Path(p, OPTIM), sums.get(OPTIM));
         return new State(epoch, net, optim);
     }
@@ -85,7 +87,8 @@ final class Checkpoints {
     /** {@code sha256sum}'s format: "<hex>  <file>" a line; both files must be listed. */
     private Map<String, String> sums(Path file) throws IOException {
         FileSystem fs = file.getFileSystem(conf);
-        if (!fs.exists(file)) throw new IOException("checkpoint file " + file + " is missing: the checkpoint cannot be trusted");
+        if (!fs.exists(file))
+            throw new IOException("checkpoint file " + file + " is missing: the checkpoint cannot be trusted");
         Map<String, String> sums = new HashMap<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(fs.open(file), StandardCharsets.US_ASCII))) {
             for (String line; (line = in.readLine()) != null; ) {
@@ -94,7 +97,8 @@ final class Checkpoints {
             }
         }
         for (String name : new String[] {MODEL, OPTIM}) {
-            if (!sums.containsKey(name)) throw new IOException(file + " has no checksum of " + name + ": the checkpoint cannot be trusted");
+            if (!sums.containsKey(name))
+                throw new IOException(file + " has no checksum of " + name + ": the checkpoint cannot be trusted");
         }
         return sums;
     }

@@ -41,8 +41,13 @@ public final class EpochOptimizer {
     private Optimizer<Float, ?> optimizer;
 
     /** Trains {@code net} with {@code optim} from their state now; RDDs cached from now on are the optimiser's. */
-    public EpochOptimizer(SparkSession spark, AbstractModule<Activity, Activity, Float> net, OptimMethod<Float> optim,
-                          MlhCriterion criterion, MlhConfig c, long stepsPerEpoch) {
+    public EpochOptimizer(
+            SparkSession spark,
+            AbstractModule<Activity, Activity, Float> net,
+            OptimMethod<Float> optim,
+            MlhCriterion criterion,
+            MlhConfig c,
+            long stepsPerEpoch) {
         this.spark = spark;
         this.net = net;
         this.optim = optim;
@@ -59,10 +64,12 @@ public final class EpochOptimizer {
      * SparkExceptions too, e.g. for an aborted stage).
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public AbstractModule<Activity, Activity, Float> train(JavaRDD<Sample<Float>> data, boolean fresh, int epoch, Trigger end) throws Exception {
+    public AbstractModule<Activity, Activity, Float> train(
+            JavaRDD<Sample<Float>> data, boolean fresh, int epoch, Trigger end) throws Exception {
         if (optimizer == null) {
             AbstractModule<Activity, Activity, Float> trained = c.engine() == MlhConfig.Engine.MKLDNN
-                    ? (AbstractModule) ComputeEngine.forMklDnn((Graph<Float>) (AbstractModule) net) : net;
+                    ? (AbstractModule) ComputeEngine.forMklDnn((Graph<Float>) (AbstractModule) net)
+                    : net;
             optimizer = BigDL.optimizer(trained, data.rdd(), criterion, c.batchSize());
             optimizer.setOptimMethod(optim);
             optimizer.reserveOptim(true);
@@ -104,7 +111,8 @@ public final class EpochOptimizer {
      */
     private void releaseCachedSince(RDD<?> keep) {
         for (Map.Entry<Object, RDD<?>> e : persistentRdds().entrySet()) {
-            if (!cachedBefore.contains(e.getKey()) && e.getValue() != keep) e.getValue().unpersist(false);
+            if (!cachedBefore.contains(e.getKey()) && e.getValue() != keep)
+                e.getValue().unpersist(false);
         }
     }
 
@@ -116,6 +124,7 @@ public final class EpochOptimizer {
     }
 
     private Map<Object, RDD<?>> persistentRdds() {
-        return JavaConverters.mapAsJavaMapConverter(spark.sparkContext().getPersistentRDDs()).asJava();
+        return JavaConverters.mapAsJavaMapConverter(spark.sparkContext().getPersistentRDDs())
+                .asJava();
     }
 }

@@ -45,8 +45,15 @@ final class EpochReport {
     private final HashCentres centres;
     private final long stepsPerEpoch;
 
-    private EpochReport(JavaPairRDD<Long, Row> rows, int probe, int queries, int database, float[][] labels, JobSettings s,
-                        HashCentres centres, long stepsPerEpoch) {
+    private EpochReport(
+            JavaPairRDD<Long, Row> rows,
+            int probe,
+            int queries,
+            int database,
+            float[][] labels,
+            JobSettings s,
+            HashCentres centres,
+            long stepsPerEpoch) {
         this.rows = rows;
         this.probe = probe;
         this.queries = queries;
@@ -61,19 +68,25 @@ final class EpochReport {
      * The probe (the first {@link #PROBE} rows of {@code train}, in id order) and the held-out rows of
      * {@code shards}; no validation when it is off or the table has no query or database rows.
      */
-    static EpochReport of(Dataset<Row> shards, Dataset<Row> train, JobSettings s, HashCentres centres, long stepsPerEpoch) {
+    static EpochReport of(
+            Dataset<Row> shards, Dataset<Row> train, JobSettings s, HashCentres centres, long stepsPerEpoch) {
         Dataset<Row> all = part(train.orderBy("id").limit(PROBE).selectExpr(ShardSamples.COLUMNS), PROBE_PART);
         if (s.validationQueries > 0 && s.validationDatabase > 0) {
             all = all.union(part(heldOut(shards, ShardTable.QUERY, s.validationQueries, s.model.seed()), QUERY_PART))
-                    .union(part(heldOut(shards, ShardTable.DATABASE, s.validationDatabase, s.model.seed()), DATABASE_PART));
+                    .union(part(
+                            heldOut(shards, ShardTable.DATABASE, s.validationDatabase, s.model.seed()), DATABASE_PART));
         }
         // the few selected rows cached before numbering: zipWithIndex runs a job of its own, so the
         // shard table is scanned once for them, not once a job
         all = all.persist(StorageLevel.MEMORY_AND_DISK());
         int partitions = shards.sparkSession().sparkContext().defaultParallelism();
-        JavaPairRDD<Long, Row> indexed = all.toJavaRDD().zipWithIndex().mapToPair(t -> new Tuple2<>(t._2(), t._1()))
-                .repartition(partitions).persist(StorageLevel.MEMORY_AND_DISK());
-        List<Tuple2<Long, Tuple2<Integer, float[]>>> y = indexed.mapValues(r -> new Tuple2<>(r.<Integer>getAs(PART), ShardSamples.labels(r)))
+        JavaPairRDD<Long, Row> indexed = all.toJavaRDD()
+                .zipWithIndex()
+                .mapToPair(t -> new Tuple2<>(t._2(), t._1()))
+                .repartition(partitions)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        List<Tuple2<Long, Tuple2<Integer, float[]>>> y = indexed.mapValues(
+                        r -> new Tuple2<>(r.<Integer>getAs(PART), ShardSamples.labels(r)))
                 .collect();
         all.unpersist(false);
         float[][] labels = new float[y.size()][];
@@ -83,12 +96,20 @@ final class EpochReport {
             counts[t._2()._1()]++;
         }
         boolean validates = counts[QUERY_PART] > 0 && counts[DATABASE_PART] > 0;
-        return new EpochReport(indexed, counts[PROBE_PART], validates ? counts[QUERY_PART] : 0, validates ? counts[DATABASE_PART] : 0,
-                labels, s, centres, stepsPerEpoch);
+        return new EpochReport(
+                indexed,
+                counts[PROBE_PART],
+                validates ? counts[QUERY_PART] : 0,
+                validates ? counts[DATABASE_PART] : 0,
+                labels,
+                s,
+                centres,
+                stepsPerEpoch);
     }
 
     /** Which of the three row sets a row belongs to; the union keeps them in this order, so positions follow it. */
     private static final String PART = "part";
+
     private static final int PROBE_PART = 0, QUERY_PART = 1, DATABASE_PART = 2;
 
     private static Dataset<Row> part(Dataset<Row> rows, int part) {
@@ -102,7 +123,8 @@ final class EpochReport {
     private static Dataset<Row> heldOut(Dataset<Row> shards, String split, int n, long seed) {
         return shards.filter(shards.col("split").equalTo(split))
                 .orderBy(functions.hash(shards.col("id"), functions.lit(seed)), shards.col("id"))
-                .limit(n).selectExpr(ShardSamples.COLUMNS);
+                .limit(n)
+                .selectExpr(ShardSamples.COLUMNS);
     }
 
     int queries() {
@@ -136,11 +158,16 @@ final class EpochReport {
     /** Forwards every row under {@code net} (left in training mode) on the executors and measures. */
     Outcome measure(AbstractModule<Activity, Activity, Float> net, int epoch) {
         MlhConfig c = s.model;
-        ExecutorInference inference = new ExecutorInference(rows.context(), net, ShardSamples.framing(s), MlhNet.inferenceBatch(c),
+        ExecutorInference inference = new ExecutorInference(
+                rows.context(),
+                net,
+                ShardSamples.framing(s),
+                MlhNet.inferenceBatch(c),
                 c.engine() == MlhConfig.Engine.MKLDNN);
         net.training();
         float[][] outputs = new float[labels.length][];
-        for (Tuple2<Long, float[]> t : rows.mapPartitionsToPair(new Forward(inference)).collect()) outputs[(int) (long) t._1()] = t._2();
+        for (Tuple2<Long, float[]> t :
+                rows.mapPartitionsToPair(new Forward(inference)).collect()) outputs[(int) (long) t._1()] = t._2();
         return new Outcome(terms(outputs, epoch), validates() ? maps(outputs) : null);
     }
 
@@ -148,7 +175,9 @@ final class EpochReport {
     private LossTerms terms(float[][] outputs, int epoch) {
         MlhConfig c = s.model;
         int bits = c.bits();
-        Tensor<Float> uc = BigDL.tensor(probe, bits), up = BigDL.tensor(probe, bits), y = BigDL.tensor(probe, c.classes());
+        Tensor<Float> uc = BigDL.tensor(probe, bits),
+                up = BigDL.tensor(probe, bits),
+                y = BigDL.tensor(probe, c.classes());
         for (int i = 0; i < probe; i++) {
             BigDL.write(uc, i * bits, outputs[i], 0, bits);
             BigDL.write(up, i * bits, outputs[i], bits, bits);
@@ -167,8 +196,10 @@ final class EpochReport {
         PackedCodes[] q = codes(outputs, probe, queries), d = codes(outputs, probe + queries, database);
         float[][] qy = java.util.Arrays.copyOfRange(labels, probe, probe + queries);
         float[][] dy = java.util.Arrays.copyOfRange(labels, probe + queries, probe + queries + database);
-        double centre = c.usesCentreBranch() ? new RetrievalMetrics(q[0], qy, d[0], dy).meanAveragePrecision(0) : Double.NaN;
-        double pairwise = c.usesPairwiseBranch() ? new RetrievalMetrics(q[1], qy, d[1], dy).meanAveragePrecision(0) : Double.NaN;
+        double centre =
+                c.usesCentreBranch() ? new RetrievalMetrics(q[0], qy, d[0], dy).meanAveragePrecision(0) : Double.NaN;
+        double pairwise =
+                c.usesPairwiseBranch() ? new RetrievalMetrics(q[1], qy, d[1], dy).meanAveragePrecision(0) : Double.NaN;
         return new BranchMaps(centre, pairwise, c.effectiveEncodeBranch() == MlhConfig.EncodeBranch.PAIRWISE);
     }
 

@@ -46,13 +46,16 @@ final class ParameterBlocks {
 
     /** How many parameter blocks this JVM's block manager holds (the driver's: all of them in local mode). */
     static int heldHere() {
-        return JavaConverters.seqAsJavaListConverter(matching(SparkEnv.get().blockManager())).asJava().size();
+        return JavaConverters.seqAsJavaListConverter(matching(SparkEnv.get().blockManager()))
+                .asJava()
+                .size();
     }
 
     private static void removeHere() {
         BlockManager blocks = SparkEnv.get().blockManager();
         BlockInfoManager locks = blocks.blockInfoManager();
-        for (BlockId id : JavaConverters.seqAsJavaListConverter(matching(blocks)).asJava()) {
+        for (BlockId id :
+                JavaConverters.seqAsJavaListConverter(matching(blocks)).asJava()) {
             synchronized (locks) { // Spark's own lock on its lock table: nothing can lock the block in between
                 Option<BlockInfo> found = locks.get(id);
                 if (found.isEmpty()) continue;
@@ -73,7 +76,8 @@ final class ParameterBlocks {
         return blocks.getMatchingBlockIds(new AbstractFunction1<BlockId, Object>() {
             @Override
             public Object apply(BlockId id) {
-                return id instanceof TestBlockId && NAME.matcher(((TestBlockId) id).id()).matches();
+                return id instanceof TestBlockId
+                        && NAME.matcher(((TestBlockId) id).id()).matches();
             }
         });
     }

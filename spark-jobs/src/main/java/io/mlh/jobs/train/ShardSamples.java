@@ -45,7 +45,8 @@ public final class ShardSamples {
         @Override
         public Sample<Float> call(Row r) {
             long id = r.<Long>getAs("id");
-            float[] px = framing.pixels(r, augmentation.crop(r.<Integer>getAs("height"), r.<Integer>getAs("width"), id));
+            float[] px =
+                    framing.pixels(r, augmentation.crop(r.<Integer>getAs("height"), r.<Integer>getAs("width"), id));
             px = augmentation.apply(px, framing.channels, framing.size, id);
             float[] y = labels(r);
             int size = framing.size;

@@ -28,11 +28,11 @@ import org.apache.hadoop.util.PureJavaCrc32C;
  */
 final class TensorBoardLog implements Closeable {
     static final String TRAIN = "train", VALIDATION = "validation";
-
     private final FSDataOutputStream train, validation;
 
     TensorBoardLog(Configuration hadoop, String dir) throws IOException {
-        String name = "bigdl.tfevents." + System.currentTimeMillis() / 1000 + "." + host() + "." + UUID.randomUUID().toString().substring(0, 8);
+        String name = "bigdl.tfevents." + System.currentTimeMillis() / 1000 + "." + host() + "."
+                + UUID.randomUUID().toString().substring(0, 8);
         train = open(hadoop, new Path(new Path(dir, TRAIN), name));
         validation = open(hadoop, new Path(new Path(dir, VALIDATION), name));
     }
@@ -42,7 +42,9 @@ final class TensorBoardLog implements Closeable {
         fs.mkdirs(file.getParent());
         FSDataOutputStream out = fs.create(file, false);
         // an event file starts with an event naming its version
-        Proto first = new Proto().fixed64(1, Double.doubleToLongBits(now())).bytes(3, "brain.Event:2".getBytes(StandardCharsets.UTF_8));
+        Proto first = new Proto()
+                .fixed64(1, Double.doubleToLongBits(now()))
+                .bytes(3, "brain.Event:2".getBytes(StandardCharsets.UTF_8));
         record(out, first.toByteArray());
         out.hflush();
         return out;
@@ -58,16 +60,23 @@ final class TensorBoardLog implements Closeable {
 
     /** Event{wall_time = 1, step = 2, summary = 5 {value = 1 {tag = 1, simple_value = 2}}}. */
     private static void scalar(FSDataOutputStream out, String tag, double value, long step) throws IOException {
-        Proto v = new Proto().bytes(1, tag.getBytes(StandardCharsets.UTF_8)).fixed32(2, Float.floatToIntBits((float) value));
+        Proto v = new Proto().bytes(1, tag.getBytes(StandardCharsets.UTF_8)).fixed32(2, Float.floatToIntBits((float)
+                value));
         Proto summary = new Proto().bytes(1, v.toByteArray());
-        Proto event = new Proto().fixed64(1, Double.doubleToLongBits(now())).varint(2, step).bytes(5, summary.toByteArray());
+        Proto event = new Proto()
+                .fixed64(1, Double.doubleToLongBits(now()))
+                .varint(2, step)
+                .bytes(5, summary.toByteArray());
         record(out, event.toByteArray());
         out.hflush(); // readable while training goes on
     }
 
     /** One TFRecord: length (uint64 LE), its masked CRC-32C, the bytes, their masked CRC-32C. */
     private static void record(FSDataOutputStream out, byte[] data) throws IOException {
-        byte[] length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(data.length).array();
+        byte[] length = ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(data.length)
+                .array();
         out.write(length);
         out.write(maskedCrc(length));
         out.write(data);
@@ -80,7 +89,10 @@ final class TensorBoardLog implements Closeable {
         crc.update(bytes, 0, bytes.length);
         int c = (int) crc.getValue();
         int masked = ((c >>> 15) | (c << 17)) + 0xa282ead8;
-        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(masked).array();
+        return ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(masked)
+                .array();
     }
 
     private static double now() {

@@ -60,8 +60,9 @@ public final class TrainJob {
         @Override
         public String toString() {
             if (firstEpoch > lastEpoch) return "epochs 1-" + lastEpoch + " already checkpointed, nothing left to train";
-            return String.format("epochs %d-%d, last epoch %s at %.1f img/s", firstEpoch, lastEpoch, lastTerms.values(),
-                    imagesPerSecond);
+            return String.format(
+                    "epochs %d-%d, last epoch %s at %.1f img/s",
+                    firstEpoch, lastEpoch, lastTerms.values(), imagesPerSecond);
         }
     }
 
@@ -74,14 +75,16 @@ public final class TrainJob {
         Dataset<Row> train = shards.filter("train").orderBy("id");
         JavaRDD<Sample<Float>> samples = ShardSamples.of(train, s).persist(StorageLevel.MEMORY_AND_DISK());
         long n = samples.count();
-        if (n < c.batchSize()) throw new IllegalArgumentException("only " + n + " training images for a batch of " + c.batchSize());
+        if (n < c.batchSize())
+            throw new IllegalArgumentException("only " + n + " training images for a batch of " + c.batchSize());
         long stepsPerEpoch = (n + c.batchSize() - 1) / c.batchSize();
         long trainedPerEpoch = stepsPerEpoch * c.batchSize(); // BigDL's epoch ends with a full batch
 
         HashCentres centres = HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance());
         Checkpoints checkpoints = new Checkpoints(hadoop, s.modelPath + "-checkpoints");
         Checkpoints.State resumed = s.resume ? checkpoints.latest() : null;
-        AbstractModule<Activity, Activity, Float> net = resumed != null ? resumed.net : (AbstractModule) MlhNet.build(c);
+        AbstractModule<Activity, Activity, Float> net =
+                resumed != null ? resumed.net : (AbstractModule) MlhNet.build(c);
         OptimMethod<Float> optim = resumed != null ? resumed.optim : Optimizers.create(c, stepsPerEpoch);
         int done = resumed != null ? resumed.epoch : 0;
         if (resumed != null) LOG.info("resuming after epoch " + done + " from " + checkpoints.dir);
@@ -91,8 +94,8 @@ public final class TrainJob {
         MlhCriterion criterion = new MlhCriterion(c, centres, stepsPerEpoch);
         EpochReport report = done < c.epochs() ? EpochReport.of(shards, train, s, centres, stepsPerEpoch) : null;
         if (report != null && report.validates()) {
-            LOG.info("validation mAP after each epoch: " + report.queries() + " held-out queries against " + report.database()
-                    + " database images");
+            LOG.info("validation mAP after each epoch: " + report.queries() + " held-out queries against "
+                    + report.database() + " database images");
         }
         boolean augmenting = !augmentation(s, 1).isIdentity();
         LearningRateSchedule rates = LearningRateSchedule.of(c);
@@ -111,7 +114,8 @@ public final class TrainJob {
                 long t0 = System.nanoTime();
                 AbstractModule<Activity, Activity, Float> trained = null;
                 for (int attempt = 1; trained == null; attempt++) {
-                    JavaRDD<Sample<Float>> data = augmenting ? ShardSamples.of(train, s, augmentation(s, epoch)) : samples;
+                    JavaRDD<Sample<Float>> data =
+                            augmenting ? ShardSamples.of(train, s, augmentation(s, epoch)) : samples;
                     Exception failure = null;
                     try {
                         trained = trainer.train(data, augmenting, epoch, null);
@@ -120,16 +124,26 @@ public final class TrainJob {
                     }
                     Set<String> lost = losses.takeLost(failure != null ? ExecutorLossWatch.FAILURE_WAIT_MS : 0);
                     if (lost.isEmpty() && failure instanceof RuntimeException) throw (RuntimeException) failure;
-                    if (lost.isEmpty() && failure != null) throw new IOException("epoch " + epoch + " failed: " + failure.getMessage(), failure);
+                    if (lost.isEmpty() && failure != null)
+                        throw new IOException("epoch " + epoch + " failed: " + failure.getMessage(), failure);
                     if (lost.isEmpty()) break;
                     // BigDL keeps every replica's weights and optimiser state in its executor's block manager and
                     // silently rebuilds a lost one from the epoch's start: the epoch is redone from the last checkpoint
                     if (attempt > s.epochRetries) {
-                        throw new IllegalStateException("epoch " + epoch + " lost executors " + lost + " in each of its "
-                                + attempt + " attempts (jobs.train.epoch-retries = " + s.epochRetries + ")", failure);
+                        throw new IllegalStateException(
+                                "epoch " + epoch + " lost executors " + lost + " in each of its " + attempt
+                                        + " attempts (jobs.train.epoch-retries = " + s.epochRetries + ")",
+                                failure);
                     }
-                    LOG.warn(String.format("epoch %d/%d lost executor(s) %s%s: redoing it from the checkpoint of epoch %d (retry %d of %d)",
-                            epoch, c.epochs(), lost, failure == null ? "" : " and failed (" + failure + ")", epoch - 1, attempt, s.epochRetries));
+                    LOG.warn(String.format(
+                            "epoch %d/%d lost executor(s) %s%s: redoing it from the checkpoint of epoch %d (retry %d of %d)",
+                            epoch,
+                            c.epochs(),
+                            lost,
+                            failure == null ? "" : " and failed (" + failure + ")",
+                            epoch - 1,
+                            attempt,
+                            s.epochRetries));
                     Checkpoints.State last = checkpoints.load(epoch - 1);
                     net = last.net;
                     optim = last.optim;
@@ -143,9 +157,11 @@ public final class TrainJob {
                 EpochReport.BranchMaps maps = outcome.maps;
                 double lr = rates.rate(epoch - 1);
                 checkpoints.save(epoch, net, optim);
-                rate = trainedPerEpoch / ((System.nanoTime() - t0) / 1e9); // the whole epoch: probe, validation and checkpoint too
+                rate = trainedPerEpoch
+                        / ((System.nanoTime() - t0) / 1e9); // the whole epoch: probe, validation and checkpoint too
                 double eta = (System.nanoTime() - started) / 1e9 / (epoch - done) * (c.epochs() - epoch);
-                LOG.info(String.format("epoch %d/%d: %s, lr %.3g, %.1f img/s (training alone %.1f), %sETA %.0f s",
+                LOG.info(String.format(
+                        "epoch %d/%d: %s, lr %.3g, %.1f img/s (training alone %.1f), %sETA %.0f s",
                         epoch, c.epochs(), terms.values(), lr, rate, training, validationText(maps), eta));
                 if (board != null) {
                     board.train("loss/L", terms.total, epoch);
@@ -156,7 +172,8 @@ public final class TrainJob {
                     board.train("Throughput", rate, epoch);
                     if (maps != null) {
                         board.validation("mAP", maps.retrieval(), epoch);
-                        if (!Double.isNaN(maps.other())) board.validation("mAP/" + maps.otherBranch(), maps.other(), epoch);
+                        if (!Double.isNaN(maps.other()))
+                            board.validation("mAP/" + maps.otherBranch(), maps.other(), epoch);
                     }
                 }
             }
@@ -167,7 +184,8 @@ public final class TrainJob {
             losses.close();
             if (board != null) board.close();
         }
-        new ModelBundle(net, c, centres, s.mean, s.std, s.centreCrop).save(hadoop, s.modelPath, s.overwrite || s.resume);
+        new ModelBundle(net, c, centres, s.mean, s.std, s.centreCrop)
+                .save(hadoop, s.modelPath, s.overwrite || s.resume);
         samples.unpersist();
         if (report != null) report.release();
         trainer.close();
@@ -177,8 +195,8 @@ public final class TrainJob {
     /** "validation mAP 0.41 (pairwise branch 0.38), ": the retrieval branch, then the other one if trained. */
     private static String validationText(EpochReport.BranchMaps maps) {
         if (maps == null) return "";
-        String other = Double.isNaN(maps.other()) ? ""
-                : String.format(" (%s branch %.4f)", maps.otherBranch(), maps.other());
+        String other =
+                Double.isNaN(maps.other()) ? "" : String.format(" (%s branch %.4f)", maps.otherBranch(), maps.other());
         return String.format("validation mAP %.4f%s, ", maps.retrieval(), other);
     }
 

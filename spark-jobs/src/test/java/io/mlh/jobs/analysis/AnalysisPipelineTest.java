@@ -69,6 +69,7 @@ class AnalysisPipelineTest {
 
     @TempDir
     static Path dir;
+
     private static SparkSession spark;
     private static Level sparkLevel;
     private static final List<String> progressLines = Collections.synchronizedList(new ArrayList<>());
@@ -108,10 +109,15 @@ class AnalysisPipelineTest {
         evaluated = EvaluateJob.run(spark, settings());
         // a 32-bit run's report beside this one (its figures by hand: a second real run would double the test's time)
         Path other = Files.createDirectories(dir.resolve("report-32"));
-        Files.write(other.resolve("metrics.json"), "{\"bits\": 32, \"top_k\": 0, \"map\": 0.5}".getBytes(StandardCharsets.UTF_8));
+        Files.write(
+                other.resolve("metrics.json"),
+                "{\"bits\": 32, \"top_k\": 0, \"map\": 0.5}".getBytes(StandardCharsets.UTF_8));
         Files.createFile(other.resolve("_MLH_COMMITTED"));
-        compared = EvaluateJob.run(spark, settings("paths.report=" + dir.resolve("report-compared"),
-                "jobs.evaluate.compare-reports=[\"" + dir.resolve("report") + "\", \"" + other + "\"]"));
+        compared = EvaluateJob.run(
+                spark,
+                settings(
+                        "paths.report=" + dir.resolve("report-compared"),
+                        "jobs.evaluate.compare-reports=[\"" + dir.resolve("report") + "\", \"" + other + "\"]"));
     }
 
     @AfterAll
@@ -122,11 +128,27 @@ class AnalysisPipelineTest {
     }
 
     private static JobSettings settings(String... more) {
-        List<String> args = new ArrayList<>(Arrays.asList("-", "spark.master=local[2]", "model.input-channels=1", "model.input-size=28",
-                "data.mean=[0.286]", "data.std=[0.353]", "bits=" + BITS, "train.batch-size=32", "train.epochs=" + EPOCHS,
-                "data.root=" + dir.resolve("idx"), "data.queries-per-class=5", "data.train-per-class=20", "data.shards=4",
-                "jobs.evaluate.partitions=3", "jobs.train.validation-queries=30", "jobs.train.validation-database=200", "jobs.progress-interval=0s",
-                "paths.shards=" + dir.resolve("shards"), "paths.model=" + dir.resolve("model"), "paths.codes=" + dir.resolve("codes"),
+        List<String> args = new ArrayList<>(Arrays.asList(
+                "-",
+                "spark.master=local[2]",
+                "model.input-channels=1",
+                "model.input-size=28",
+                "data.mean=[0.286]",
+                "data.std=[0.353]",
+                "bits=" + BITS,
+                "train.batch-size=32",
+                "train.epochs=" + EPOCHS,
+                "data.root=" + dir.resolve("idx"),
+                "data.queries-per-class=5",
+                "data.train-per-class=20",
+                "data.shards=4",
+                "jobs.evaluate.partitions=3",
+                "jobs.train.validation-queries=30",
+                "jobs.train.validation-database=200",
+                "jobs.progress-interval=0s",
+                "paths.shards=" + dir.resolve("shards"),
+                "paths.model=" + dir.resolve("model"),
+                "paths.codes=" + dir.resolve("codes"),
                 "paths.report=" + dir.resolve("report")));
         args.addAll(Arrays.asList(more));
         return JobSettings.fromArgs(args.toArray(new String[0]));
@@ -135,8 +157,10 @@ class AnalysisPipelineTest {
     /** The first PER_PART images and labels of the real Fashion-MNIST part, as uncompressed IDX files. */
     private static void cutIdx(String part, Path to) throws IOException {
         Path from = Paths.get("/usr/share/datasets/fashion-mnist");
-        try (DataInputStream in = new DataInputStream(new GZIPInputStream(Files.newInputStream(from.resolve(part + "-images-idx3-ubyte.gz"))));
-             DataOutputStream out = new DataOutputStream(Files.newOutputStream(to.resolve(part + "-images-idx3-ubyte")))) {
+        try (DataInputStream in = new DataInputStream(
+                        new GZIPInputStream(Files.newInputStream(from.resolve(part + "-images-idx3-ubyte.gz"))));
+                DataOutputStream out =
+                        new DataOutputStream(Files.newOutputStream(to.resolve(part + "-images-idx3-ubyte")))) {
             out.writeInt(in.readInt());
             in.readInt();
             out.writeInt(PER_PART);
@@ -147,8 +171,10 @@ class AnalysisPipelineTest {
             in.readFully(px);
             out.write(px);
         }
-        try (DataInputStream in = new DataInputStream(new GZIPInputStream(Files.newInputStream(from.resolve(part + "-labels-idx1-ubyte.gz"))));
-             DataOutputStream out = new DataOutputStream(Files.newOutputStream(to.resolve(part + "-labels-idx1-ubyte")))) {
+        try (DataInputStream in = new DataInputStream(
+                        new GZIPInputStream(Files.newInputStream(from.resolve(part + "-labels-idx1-ubyte.gz"))));
+                DataOutputStream out =
+                        new DataOutputStream(Files.newOutputStream(to.resolve(part + "-labels-idx1-ubyte")))) {
             out.writeInt(in.readInt());
             in.readInt();
             out.writeInt(PER_PART);
@@ -171,21 +197,33 @@ class AnalysisPipelineTest {
         }
         assertFalse(Files.exists(report.resolve("map-by-bits.png")), "one report alone has no comparison");
         JsonNode metrics = JSON.readTree(report.resolve("metrics.json").toFile());
-        assertTrue(html.contains(String.format(Locale.ROOT, "%.4f", metrics.get("map").asDouble())), "mAP missing from the page");
-        assertTrue(html.contains(String.format(Locale.ROOT, "%.4f", metrics.get("precision_within_radius_2").asDouble())));
-        for (Iterator<Map.Entry<String, JsonNode>> it = metrics.get("precision_at_n").fields(); it.hasNext(); ) {
+        assertTrue(
+                html.contains(
+                        String.format(Locale.ROOT, "%.4f", metrics.get("map").asDouble())),
+                "mAP missing from the page");
+        assertTrue(html.contains(String.format(
+                Locale.ROOT, "%.4f", metrics.get("precision_within_radius_2").asDouble())));
+        for (Iterator<Map.Entry<String, JsonNode>> it =
+                        metrics.get("precision_at_n").fields();
+                it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            assertTrue(html.contains("P@" + e.getKey() + "</td><td>" + String.format(Locale.ROOT, "%.4f", e.getValue().asDouble())),
+            assertTrue(
+                    html.contains("P@" + e.getKey() + "</td><td>"
+                            + String.format(Locale.ROOT, "%.4f", e.getValue().asDouble())),
                     "P@" + e.getKey() + " missing from the page");
         }
         for (JsonNode p : metrics.get("pr_curve")) { // every radius, as a table row
-            assertTrue(html.contains("<tr><td>" + p.get("radius").asInt() + "</td><td>" + String.format(Locale.ROOT, "%.4f", p.get("precision").asDouble())));
+            assertTrue(html.contains("<tr><td>" + p.get("radius").asInt() + "</td><td>"
+                    + String.format(Locale.ROOT, "%.4f", p.get("precision").asDouble())));
         }
 
         Path second = dir.resolve("report-compared");
         String html2 = new String(Files.readAllBytes(second.resolve("report.html")), StandardCharsets.UTF_8);
         assertTrue(html2.contains("src=\"map-by-bits.png\""));
-        assertTrue(html2.contains(report.toString()) && html2.contains(dir.resolve("report-32").toString()), "the compared reports are listed");
+        assertTrue(
+                html2.contains(report.toString())
+                        && html2.contains(dir.resolve("report-32").toString()),
+                "the compared reports are listed");
         assertTrue(html2.contains("<td>32</td><td>all</td><td>0.5000</td>"), "the 32-bit report's row");
         assertIsAPlot(second.resolve("map-by-bits.png"));
         assertEquals(evaluated.map, compared.map, 0.0, "the same codes give the same mAP");
@@ -197,10 +235,12 @@ class AnalysisPipelineTest {
         assertEquals(800, image.getWidth(), png.toString());
         assertEquals(500, image.getHeight(), png.toString());
         Set<Integer> colours = new HashSet<>();
-        for (int y = 0; y < image.getHeight(); y += 2) for (int x = 0; x < image.getWidth(); x += 2) colours.add(image.getRGB(x, y));
+        for (int y = 0; y < image.getHeight(); y += 2)
+            for (int x = 0; x < image.getWidth(); x += 2) colours.add(image.getRGB(x, y));
         assertTrue(colours.size() >= 8, png + " has only " + colours.size() + " colours");
         int blue = 0; // the series colour (#1F77B4) drawn on it
-        for (int y = 0; y < image.getHeight(); y++) for (int x = 0; x < image.getWidth(); x++) if ((image.getRGB(x, y) & 0xFFFFFF) == 0x1F77B4) blue++;
+        for (int y = 0; y < image.getHeight(); y++)
+            for (int x = 0; x < image.getWidth(); x++) if ((image.getRGB(x, y) & 0xFFFFFF) == 0x1F77B4) blue++;
         assertTrue(blue > 100, png + ": the series line is missing (" + blue + " pixels)");
     }
 
@@ -209,8 +249,12 @@ class AnalysisPipelineTest {
     @Test
     void tensorBoardHoldsEveryTermPerEpoch() throws IOException {
         Path board = dir.resolve("model-tensorboard");
-        Map<String, TreeMap<Long, Float>> train = scalars(board.resolve("train")), validation = scalars(board.resolve("validation"));
-        assertEquals(new HashSet<>(Arrays.asList("loss/L", "loss/L_C", "loss/L_P", "loss/L_M", "LearningRate", "Throughput")), train.keySet());
+        Map<String, TreeMap<Long, Float>> train = scalars(board.resolve("train")),
+                validation = scalars(board.resolve("validation"));
+        assertEquals(
+                new HashSet<>(
+                        Arrays.asList("loss/L", "loss/L_C", "loss/L_P", "loss/L_M", "LearningRate", "Throughput")),
+                train.keySet());
         for (Map.Entry<String, TreeMap<Long, Float>> e : train.entrySet()) {
             assertEquals(Arrays.asList(1L, 2L), new ArrayList<>(e.getValue().keySet()), e.getKey() + " steps");
         }
@@ -221,7 +265,8 @@ class AnalysisPipelineTest {
         // MLH retrieves with the centre branch; the pairwise branch's mAP is logged beside it
         assertEquals(new HashSet<>(Arrays.asList("mAP", "mAP/pairwise")), validation.keySet());
         for (String tag : validation.keySet()) {
-            assertEquals(Arrays.asList(1L, 2L), new ArrayList<>(validation.get(tag).keySet()), tag + " steps");
+            assertEquals(
+                    Arrays.asList(1L, 2L), new ArrayList<>(validation.get(tag).keySet()), tag + " steps");
             for (float map : validation.get(tag).values()) assertTrue(map > 0.1f && map <= 1f, tag + " " + map);
         }
     }
@@ -231,7 +276,8 @@ class AnalysisPipelineTest {
         Map<String, TreeMap<Long, Float>> out = new TreeMap<>();
         List<Path> files;
         try (Stream<Path> s = Files.list(folder)) {
-            files = s.filter(p -> p.getFileName().toString().startsWith("bigdl.tfevents.")).collect(Collectors.toList());
+            files = s.filter(p -> p.getFileName().toString().startsWith("bigdl.tfevents."))
+                    .collect(Collectors.toList());
         }
         assertEquals(1, files.size(), "one event file per run in " + folder);
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(files.get(0))).order(ByteOrder.LITTLE_ENDIAN);
@@ -240,7 +286,10 @@ class AnalysisPipelineTest {
             byte[] length = new byte[8];
             b.get(length);
             assertEquals((int) Crc32$.MODULE$.maskedCRC32(length), b.getInt(), "length CRC");
-            byte[] data = new byte[(int) ByteBuffer.wrap(length).order(ByteOrder.LITTLE_ENDIAN).getLong()];
+            byte[] data = new byte
+                    [(int) ByteBuffer.wrap(length)
+                            .order(ByteOrder.LITTLE_ENDIAN)
+                            .getLong()];
             b.get(data);
             assertEquals((int) Crc32$.MODULE$.maskedCRC32(data), b.getInt(), "data CRC");
             events++;
@@ -251,15 +300,25 @@ class AnalysisPipelineTest {
             List<Object[]> values = new ArrayList<>();
             for (int tag; (tag = event.readTag()) != 0; ) {
                 switch (WireFormat.getTagFieldNumber(tag)) {
-                    case 1: wallTime = event.readDouble(); break;
-                    case 2: step = event.readInt64(); break;
-                    case 3: assertEquals("brain.Event:2", event.readString()); break;
-                    case 5: values.addAll(summaryValues(event.readByteArray())); break;
-                    default: event.skipField(tag);
+                    case 1:
+                        wallTime = event.readDouble();
+                        break;
+                    case 2:
+                        step = event.readInt64();
+                        break;
+                    case 3:
+                        assertEquals("brain.Event:2", event.readString());
+                        break;
+                    case 5:
+                        values.addAll(summaryValues(event.readByteArray()));
+                        break;
+                    default:
+                        event.skipField(tag);
                 }
             }
             assertTrue(wallTime > 1.5e9, "wall time " + wallTime);
-            for (Object[] v : values) out.computeIfAbsent((String) v[0], k -> new TreeMap<>()).put(step, (Float) v[1]);
+            for (Object[] v : values)
+                out.computeIfAbsent((String) v[0], k -> new TreeMap<>()).put(step, (Float) v[1]);
         }
         assertTrue(events > 1);
         return out;
@@ -302,15 +361,22 @@ class AnalysisPipelineTest {
                 if (m.matches()) done.add(Long.parseLong(m.group(1).replace(",", "")));
             }
             assertFalse(done.isEmpty(), job + " logged no progress line: " + lines);
-            for (int i = 1; i < done.size(); i++) assertTrue(done.get(i) > done.get(i - 1), job + " progress goes backwards: " + done);
+            for (int i = 1; i < done.size(); i++)
+                assertTrue(done.get(i) > done.get(i - 1), job + " progress goes backwards: " + done);
             assertTrue(done.get(done.size() - 1) <= total);
-            assertTrue(lines.stream().anyMatch(l -> l.matches(job + ": [\\d,]+ images in \\d+ s, [\\d.]+ images/s")), job + " logged no summary");
+            assertTrue(
+                    lines.stream().anyMatch(l -> l.matches(job + ": [\\d,]+ images in \\d+ s, [\\d.]+ images/s")),
+                    job + " logged no summary");
         }
         long database = shards.database;
         for (String pass : new String[] {"evaluate pass 1", "evaluate pass 2"}) {
             String prefix = pass + ": ";
-            assertTrue(lines.stream().anyMatch(l -> l.startsWith(prefix) && l.contains(" / " + String.format(Locale.ROOT, "%,d", database) + " items (")
-                    && l.contains(" items/s, ETA ")), pass + " logged no progress line: " + lines);
+            assertTrue(
+                    lines.stream()
+                            .anyMatch(l -> l.startsWith(prefix)
+                                    && l.contains(" / " + String.format(Locale.ROOT, "%,d", database) + " items (")
+                                    && l.contains(" items/s, ETA ")),
+                    pass + " logged no progress line: " + lines);
         }
         assertEquals(total, encoded);
     }
@@ -319,20 +385,28 @@ class AnalysisPipelineTest {
 
     private static final Pattern FORM = Pattern.compile("\\$?\\$\\{([A-Za-z_]\\w*)=([^}]*)}");
     private static final Set<String> INTERPRETERS = new HashSet<>(Arrays.asList("%md", "%spark.sql", "%sql", "%spark"));
-    private static final Set<String> CHARTS = new HashSet<>(Arrays.asList("table", "multiBarChart", "pieChart", "stackedAreaChart",
-            "lineChart", "scatterChart"));
+    private static final Set<String> CHARTS = new HashSet<>(
+            Arrays.asList("table", "multiBarChart", "pieChart", "stackedAreaChart", "lineChart", "scatterChart"));
 
     @Test
     void everyNoteRunsAgainstThePipelinesOutputs() throws IOException {
         // the accuracy benchmark's CSV format (mlh-bench AccuracyBench.HEADER), holding this run's figure
         Path results = dir.resolve("results.csv");
-        Files.write(results, Arrays.asList("dataset,variant,bits,seed,map,top_k,p_h2,p_at_1000,queries,database,epochs,"
-                        + "train_img_s,train_s,encode_s,evaluate_s,finished,commit",
-                "fashion-mnist-600,mlh," + BITS + ",42," + evaluated.map + ",0,0.5,0.5,300,300,2,100.0,10,5,1,2026-11-24T00:00:00Z,test"),
+        Files.write(
+                results,
+                Arrays.asList(
+                        "dataset,variant,bits,seed,map,top_k,p_h2,p_at_1000,queries,database,epochs,"
+                                + "train_img_s,train_s,encode_s,evaluate_s,finished,commit",
+                        "fashion-mnist-600,mlh," + BITS + ",42," + evaluated.map
+                                + ",0,0.5,0.5,300,300,2,100.0,10,5,1,2026-11-24T00:00:00Z,test"),
                 StandardCharsets.UTF_8);
         Map<String, String> forms = new HashMap<>();
         forms.put("codes", dir.resolve("codes").toString());
-        forms.put("reports", dir.resolve("{report,report-compared}").resolve("metrics.json").toString()); // the real reports (a Hadoop glob)
+        forms.put(
+                "reports",
+                dir.resolve("{report,report-compared}")
+                        .resolve("metrics.json")
+                        .toString()); // the real reports (a Hadoop glob)
         forms.put("results", results.toString());
         forms.put("sample", "300");
 
@@ -348,17 +422,30 @@ class AnalysisPipelineTest {
             String id = note.path("id").asText();
             assertTrue(id.matches("[0-9A-Z]{9}"), file + ": note id " + id);
             assertTrue(noteIds.add(id), file + ": duplicate note id");
-            assertTrue(file.getFileName().toString().endsWith("_" + id + ".zpln"), file + ": Zeppelin 0.10 names a note file <name>_<id>.zpln");
+            assertTrue(
+                    file.getFileName().toString().endsWith("_" + id + ".zpln"),
+                    file + ": Zeppelin 0.10 names a note file <name>_<id>.zpln");
             assertTrue(note.path("version").asText().startsWith("0.10"), file + ": version");
             assertFalse(note.path("name").asText().isEmpty(), file + ": name");
-            assertTrue(note.path("config").isObject() && note.path("info").isObject() && note.path("angularObjects").isObject(), file.toString());
-            assertTrue(note.path("paragraphs").isArray() && note.path("paragraphs").size() > 1, file + ": paragraphs");
+            assertTrue(
+                    note.path("config").isObject()
+                            && note.path("info").isObject()
+                            && note.path("angularObjects").isObject(),
+                    file.toString());
+            assertTrue(
+                    note.path("paragraphs").isArray() && note.path("paragraphs").size() > 1, file + ": paragraphs");
             Set<String> paragraphIds = new HashSet<>();
             for (JsonNode p : note.get("paragraphs")) {
                 String where = file.getFileName() + " / " + p.path("title").asText();
-                assertTrue(paragraphIds.add(p.path("id").asText()) && !p.path("id").asText().isEmpty(), where + ": paragraph id");
+                assertTrue(
+                        paragraphIds.add(p.path("id").asText())
+                                && !p.path("id").asText().isEmpty(),
+                        where + ": paragraph id");
                 assertTrue(p.path("config").isObject(), where);
-                assertTrue(p.path("settings").path("params").isObject() && p.path("settings").path("forms").isObject(), where + ": settings");
+                assertTrue(
+                        p.path("settings").path("params").isObject()
+                                && p.path("settings").path("forms").isObject(),
+                        where + ": settings");
                 String text = p.path("text").asText();
                 String interpreter = text.split("\\s", 2)[0];
                 assertTrue(INTERPRETERS.contains(interpreter), where + ": interpreter " + interpreter);
@@ -377,7 +464,9 @@ class AnalysisPipelineTest {
                     List<String> columns = Arrays.asList(rows.columns());
                     for (String part : new String[] {"keys", "groups", "values"}) {
                         for (JsonNode c : graph.path(part)) {
-                            assertTrue(columns.contains(c.path("name").asText()), where + ": chart " + part + " " + c.path("name") + " not in " + columns);
+                            assertTrue(
+                                    columns.contains(c.path("name").asText()),
+                                    where + ": chart " + part + " " + c.path("name") + " not in " + columns);
                         }
                     }
                 }
@@ -389,13 +478,15 @@ class AnalysisPipelineTest {
 
     /** Spot checks that the notes' views hold the outputs' own figures (the views of the last notes run). */
     private void checkFiguresAgainstTheOutputs() {
-        Row gates = spark.sql("SELECT count(*), min(s), max(s) FROM (SELECT aggregate(gate_centre, 0D, (a, w) -> a + w) AS s FROM mlh_codes)")
+        Row gates = spark.sql(
+                        "SELECT count(*), min(s), max(s) FROM (SELECT aggregate(gate_centre, 0D, (a, w) -> a + w) AS s FROM mlh_codes)")
                 .first();
         assertEquals(2L * PER_PART, gates.getLong(0));
         assertEquals(1.0, gates.getDouble(1), 1e-4, "gate weights sum to 1");
         assertEquals(1.0, gates.getDouble(2), 1e-4, "gate weights sum to 1");
         // the SQL popcount against Java's, on the table's own words
-        for (Row r : spark.sql("SELECT code[0], length(replace(bin(code[0]), '0', '')) FROM mlh_codes LIMIT 50").collectAsList()) {
+        for (Row r : spark.sql("SELECT code[0], length(replace(bin(code[0]), '0', '')) FROM mlh_codes LIMIT 50")
+                .collectAsList()) {
             assertEquals(Long.bitCount(r.getLong(0)), r.getInt(1));
         }
         Row reports = spark.sql("SELECT count(*), max(map) FROM mlh_reports").first();

@@ -15,15 +15,25 @@ public final class CifarSubset {
             Path t = p.resolve("shared/datasets/cifar10-jpg.tar.gz");
             if (Files.isRegularFile(t)) return t;
         }
-        throw new IllegalStateException("shared/datasets/cifar10-jpg.tar.gz is not beside the checkout (see ../shared/datasets/README.md)");
+        throw new IllegalStateException(
+                "shared/datasets/cifar10-jpg.tar.gz is not beside the checkout (see ../shared/datasets/README.md)");
     }
 
     /** Unpacks {@code cifar10/train/<class>/<glob>} into {@code dir}; returns {@code dir}. */
     public static Path extract(Path dir, String fileGlob) throws Exception {
         Files.createDirectories(dir);
-        Process p = new ProcessBuilder("tar", "xzf", tarball().toString(), "-C", dir.toString(), "--wildcards",
-                "cifar10/train/*/" + fileGlob).inheritIO().start();
-        if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0) throw new IllegalStateException("tar failed on " + tarball());
+        Process p = new ProcessBuilder(
+                        "tar",
+                        "xzf",
+                        tarball().toString(),
+                        "-C",
+                        dir.toString(),
+                        "--wildcards",
+                        "cifar10/train/*/" + fileGlob)
+                .inheritIO()
+                .start();
+        if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0)
+            throw new IllegalStateException("tar failed on " + tarball());
         return dir;
     }
 }

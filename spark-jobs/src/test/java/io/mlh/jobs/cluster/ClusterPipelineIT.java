@@ -27,13 +27,25 @@ class ClusterPipelineIT {
         Path images = CifarSubset.extract(dir.resolve("images"), "00[0-3]*"); // 40 JPEGs a class
         Path out = dir.resolve("out");
         List<String> conf = Arrays.asList(
-                "-", "classes=10", "bits=32", "model.input-channels=3", "model.input-size=32",
-                "data.source=folder", "data.root=" + images.resolve("cifar10"), "data.folder-split=train",
-                "data.queries-per-class=5", "data.train-per-class=20", "data.shards=4",
-                "data.mean=[0.49,0.48,0.45]", "data.std=[0.25,0.24,0.26]",
-                "train.epochs=2", "train.batch-size=32",
-                "paths.shards=" + out.resolve("shards"), "paths.model=" + out.resolve("model"),
-                "paths.codes=" + out.resolve("codes"), "paths.report=" + out.resolve("report"));
+                "-",
+                "classes=10",
+                "bits=32",
+                "model.input-channels=3",
+                "model.input-size=32",
+                "data.source=folder",
+                "data.root=" + images.resolve("cifar10"),
+                "data.folder-split=train",
+                "data.queries-per-class=5",
+                "data.train-per-class=20",
+                "data.shards=4",
+                "data.mean=[0.49,0.48,0.45]",
+                "data.std=[0.25,0.24,0.26]",
+                "train.epochs=2",
+                "train.batch-size=32",
+                "paths.shards=" + out.resolve("shards"),
+                "paths.model=" + out.resolve("model"),
+                "paths.codes=" + out.resolve("codes"),
+                "paths.report=" + out.resolve("report"));
         Path jars = Paths.get("target").toAbsolutePath();
         try (StandaloneCluster cluster = new StandaloneCluster(dir.resolve("cluster"), 2, 1, "2g")) {
             run(cluster, dir, "shard", "io.mlh.jobs.shard.ShardJob", jars.resolve("mlh-train.jar"), conf);
@@ -47,7 +59,8 @@ class ClusterPipelineIT {
         String trainLog = new String(Files.readAllBytes(dir.resolve("train.log")), "UTF-8");
         assertTrue(trainLog.contains("epoch 2/2"), "no per-epoch log line for epoch 2");
         assertTrue(trainLog.contains("Executor number is 2"), "training did not run on 2 executors");
-        JsonNode metrics = new ObjectMapper().readTree(out.resolve("report").resolve("metrics.json").toFile());
+        JsonNode metrics = new ObjectMapper()
+                .readTree(out.resolve("report").resolve("metrics.json").toFile());
         assertEquals(32, metrics.path("bits").asInt());
         assertEquals(50, metrics.path("queries").asInt(-1), metrics.toString());
         assertEquals(350, metrics.path("database").asInt(-1), metrics.toString());
@@ -55,10 +68,18 @@ class ClusterPipelineIT {
         assertTrue(map > 0 && map <= 1, "mAP " + map);
     }
 
-    private static void run(StandaloneCluster cluster, Path dir, String name, String mainClass, Path jar, List<String> conf)
+    private static void run(
+            StandaloneCluster cluster, Path dir, String name, String mainClass, Path jar, List<String> conf)
             throws Exception {
-        List<String> args = new ArrayList<>(Arrays.asList("--executor-memory", "1200m", "--total-executor-cores", "2",
-                "--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2"));
+        List<String> args = new ArrayList<>(Arrays.asList(
+                "--executor-memory",
+                "1200m",
+                "--total-executor-cores",
+                "2",
+                "--conf",
+                "spark.executor.cores=1",
+                "--conf",
+                "spark.cores.max=2"));
         if (mainClass != null) args.addAll(Arrays.asList("--class", mainClass));
         args.add(jar.toString());
         args.addAll(conf);
@@ -66,5 +87,4 @@ class ClusterPipelineIT {
         int code = cluster.submit(log, args);
         assertEquals(0, code, name + " failed; its log: " + log + "\n" + Jvm.tail(log, 40));
     }
-
 }

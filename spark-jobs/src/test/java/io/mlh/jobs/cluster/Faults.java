@@ -30,13 +30,25 @@ final class Faults {
     /** 400 JPEGs (40 a class): 50 queries, 350 database images, 200 of them for training. */
     static List<String> conf(Path images, Path out, int epochs) {
         return new ArrayList<>(Arrays.asList(
-                "-", "classes=10", "bits=32", "model.input-channels=3", "model.input-size=32",
-                "data.source=folder", "data.root=" + images.resolve("cifar10"), "data.folder-split=train",
-                "data.queries-per-class=5", "data.train-per-class=20", "data.shards=4",
-                "data.mean=[0.49,0.48,0.45]", "data.std=[0.25,0.24,0.26]",
-                "train.epochs=" + epochs, "train.batch-size=32",
-                "paths.shards=" + out.resolve("shards"), "paths.model=" + out.resolve("model"),
-                "paths.codes=" + out.resolve("codes"), "paths.report=" + out.resolve("report")));
+                "-",
+                "classes=10",
+                "bits=32",
+                "model.input-channels=3",
+                "model.input-size=32",
+                "data.source=folder",
+                "data.root=" + images.resolve("cifar10"),
+                "data.folder-split=train",
+                "data.queries-per-class=5",
+                "data.train-per-class=20",
+                "data.shards=4",
+                "data.mean=[0.49,0.48,0.45]",
+                "data.std=[0.25,0.24,0.26]",
+                "train.epochs=" + epochs,
+                "train.batch-size=32",
+                "paths.shards=" + out.resolve("shards"),
+                "paths.model=" + out.resolve("model"),
+                "paths.codes=" + out.resolve("codes"),
+                "paths.report=" + out.resolve("report")));
     }
 
     static Path images(Path dir) throws Exception {
@@ -70,7 +82,10 @@ final class Faults {
     static String digest(Path log) throws IOException {
         List<String> key = new ArrayList<>();
         for (String line : Files.readAllLines(log)) {
-            if (line.contains(" io.mlh") || line.contains("Job: ") || line.contains("Exception") || line.startsWith("Caused by")) key.add(line);
+            if (line.contains(" io.mlh")
+                    || line.contains("Job: ")
+                    || line.contains("Exception")
+                    || line.startsWith("Caused by")) key.add(line);
         }
         return String.join("\n", key.subList(Math.max(0, key.size() - 40), key.size())) + "\n...\n" + Jvm.tail(log, 15);
     }
@@ -80,7 +95,8 @@ final class Faults {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!condition.getAsBoolean()) {
             if (!job.isAlive()) throw new AssertionError("the job ended before " + what + "\n" + Jvm.tail(log, 40));
-            if (System.nanoTime() > end) throw new AssertionError("no " + what + " in " + seconds + " s\n" + Jvm.tail(log, 40));
+            if (System.nanoTime() > end)
+                throw new AssertionError("no " + what + " in " + seconds + " s\n" + Jvm.tail(log, 40));
             Thread.sleep(50);
         }
     }
@@ -96,8 +112,11 @@ final class Faults {
         Path dir = model.resolveSibling(model.getFileName() + "-checkpoints");
         if (!Files.isDirectory(dir)) return new ArrayList<>();
         try (Stream<Path> all = Files.list(dir)) {
-            return all.filter(p -> p.getFileName().toString().matches("epoch-\\d+") && Files.exists(p.resolve("_MLH_COMMITTED")))
-                    .map(p -> Integer.parseInt(p.getFileName().toString().substring(6))).sorted().collect(Collectors.toList());
+            return all.filter(p -> p.getFileName().toString().matches("epoch-\\d+")
+                            && Files.exists(p.resolve("_MLH_COMMITTED")))
+                    .map(p -> Integer.parseInt(p.getFileName().toString().substring(6)))
+                    .sorted()
+                    .collect(Collectors.toList());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

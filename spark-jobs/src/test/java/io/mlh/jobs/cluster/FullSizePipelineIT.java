@@ -44,13 +44,28 @@ class FullSizePipelineIT {
         new DerivedListSet(cifar, dir.resolve("derived"), 2, 8, 6, 42).writeImageNetStyle(true);
         Path images = dir.resolve("derived/imagenet"), out = dir.resolve("out");
         List<String> conf = Arrays.asList(
-                "-", "classes=10", "bits=16", "model.backbone=resnet-18", "model.input-size=224", "train.engine=mkldnn",
-                "data.source=list", "data.root=" + images, "data.on-bad-record=skip", "data.shards=2",
-                "data.centre-crop=0.875", "data.augment.flip=true", "data.augment.resized-crop=true",
-                "train.epochs=2", "train.batch-size=16", "jobs.train.validation-queries=10", "jobs.train.validation-database=40",
+                "-",
+                "classes=10",
+                "bits=16",
+                "model.backbone=resnet-18",
+                "model.input-size=224",
+                "train.engine=mkldnn",
+                "data.source=list",
+                "data.root=" + images,
+                "data.on-bad-record=skip",
+                "data.shards=2",
+                "data.centre-crop=0.875",
+                "data.augment.flip=true",
+                "data.augment.resized-crop=true",
+                "train.epochs=2",
+                "train.batch-size=16",
+                "jobs.train.validation-queries=10",
+                "jobs.train.validation-database=40",
                 "jobs.encode.batch-size=16",
-                "paths.shards=" + out.resolve("shards"), "paths.model=" + out.resolve("model"),
-                "paths.codes=" + out.resolve("codes"), "paths.report=" + out.resolve("report"));
+                "paths.shards=" + out.resolve("shards"),
+                "paths.model=" + out.resolve("model"),
+                "paths.codes=" + out.resolve("codes"),
+                "paths.report=" + out.resolve("report"));
         Path jars = Paths.get("target").toAbsolutePath();
         run(dir, "shard", "io.mlh.jobs.shard.ShardJob", jars.resolve("mlh-train.jar"), conf);
         run(dir, "train", null, jars.resolve("mlh-train.jar"), conf);
@@ -59,27 +74,39 @@ class FullSizePipelineIT {
 
         String trainLog = new String(Files.readAllBytes(Paths.get("target", "full-size-it", "train.log")), "UTF-8");
         assertTrue(trainLog.contains("epoch 2/2"), "no per-epoch log line for epoch 2");
-        JsonNode metrics = new ObjectMapper().readTree(out.resolve("report").resolve("metrics.json").toFile());
+        JsonNode metrics = new ObjectMapper()
+                .readTree(out.resolve("report").resolve("metrics.json").toFile());
         assertEquals(20, metrics.path("queries").asInt(-1), metrics.toString());
-        assertEquals(80 + 4, metrics.path("database").asInt(-1), "80 database images and the 4 odd ones that decode: " + metrics);
+        assertEquals(
+                80 + 4,
+                metrics.path("database").asInt(-1),
+                "80 database images and the 4 odd ones that decode: " + metrics);
         double map = metrics.path("map").asDouble(-1);
         assertTrue(map > 0 && map <= 1, "mAP " + map);
 
-        SparkSession spark = Spark.start("full-size-it", JobSettings.fromArgs(new String[] {"-", "spark.master=local[1]"}));
+        SparkSession spark =
+                Spark.start("full-size-it", JobSettings.fromArgs(new String[] {"-", "spark.master=local[1]"}));
         try {
             // the documented outcomes of the odd images: truncated and noise rejected with their reason,
             // grey, CMYK, PNG and the image smaller than any crop sharded as they are
             // (a list-file record's reject is named by its line; the reason names the image)
             List<String> reasons = new ArrayList<>();
-            for (Row r : spark.read().parquet(ShardTable.rejectsPath(out.resolve("shards").toString())).orderBy("source").collectAsList()) {
+            for (Row r : spark.read()
+                    .parquet(ShardTable.rejectsPath(out.resolve("shards").toString()))
+                    .orderBy("source")
+                    .collectAsList()) {
                 assertTrue(r.getString(0).matches(".*/database\\.txt:\\d+"), r.toString());
                 reasons.add(r.getString(1));
             }
             assertEquals(2, reasons.size(), reasons.toString());
-            assertTrue(reasons.get(0).startsWith("truncated JPEG") && reasons.get(0).contains(DerivedListSet.TRUNCATED), reasons.toString());
+            assertTrue(
+                    reasons.get(0).startsWith("truncated JPEG")
+                            && reasons.get(0).contains(DerivedListSet.TRUNCATED),
+                    reasons.toString());
             assertTrue(reasons.get(1).contains(DerivedListSet.NOISE), reasons.toString());
             Map<String, Row> shards = new HashMap<>();
-            for (Row r : ShardTable.read(spark, out.resolve("shards").toString()).collectAsList()) {
+            for (Row r :
+                    ShardTable.read(spark, out.resolve("shards").toString()).collectAsList()) {
                 shards.put(r.getAs("source").toString().replaceAll(".*/imagenet/", ""), r);
             }
             assertEquals("jpeg 240x300x1", shape(shards.get(DerivedListSet.GREY)));
@@ -87,21 +114,35 @@ class FullSizePipelineIT {
             assertEquals("png 240x300x3", shape(shards.get(DerivedListSet.PNG)));
             assertEquals("jpeg 16x20x3", shape(shards.get(DerivedListSet.TINY)));
             byte[] stored = shards.get(DerivedListSet.CMYK).getAs("image");
-            assertTrue(Arrays.equals(Files.readAllBytes(images.resolve(DerivedListSet.CMYK)), stored), "the shard keeps the file's bytes");
+            assertTrue(
+                    Arrays.equals(Files.readAllBytes(images.resolve(DerivedListSet.CMYK)), stored),
+                    "the shard keeps the file's bytes");
 
             // the saved model carries batch-norm statistics learned on MKL-DNN (not BigDL's initial 0 / 1)
-            ModelBundle bundle = ModelBundle.load(spark.sparkContext().hadoopConfiguration(), out.resolve("model").toString());
+            ModelBundle bundle = ModelBundle.load(
+                    spark.sparkContext().hadoopConfiguration(),
+                    out.resolve("model").toString());
             assertEquals(0.875, bundle.centreCrop);
             Tensor<Float>[] stats = bundle.net.getExtraParameter();
             assertEquals(2 * 20, stats.length, "resnet-18 has 20 batch norms, each with a running mean and variance");
-            assertTrue(maxAbs(stats[0]) > 1e-3 && maxAbsFromOne(stats[1]) > 1e-3, "the first batch norm's statistics are the initial ones");
+            assertTrue(
+                    maxAbs(stats[0]) > 1e-3 && maxAbsFromOne(stats[1]) > 1e-3,
+                    "the first batch norm's statistics are the initial ones");
             // and so does the last checkpoint, which a resumed run starts from
             Path last = out.resolve("model-checkpoints").resolve("epoch-2");
-            String sha = Files.readAllLines(last.resolve("SHA256SUMS")).stream().filter(l -> l.endsWith("model.bigdl"))
-                    .findFirst().orElseThrow(() -> new AssertionError("no checksum of the checkpoint's model")).split("\\s+")[0];
-            Tensor<Float>[] resumed = BigDLFiles.loadModule(spark.sparkContext().hadoopConfiguration(),
-                    new org.apache.hadoop.fs.Path(last.resolve("model.bigdl").toString()), sha).getExtraParameter();
-            for (int i = 0; i < stats.length; i++) assertEquals(stats[i], resumed[i], "batch-norm statistics " + i + " of the checkpoint");
+            String sha = Files.readAllLines(last.resolve("SHA256SUMS")).stream()
+                    .filter(l -> l.endsWith("model.bigdl"))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no checksum of the checkpoint's model"))
+                    .split("\\s+")[0];
+            Tensor<Float>[] resumed = BigDLFiles.loadModule(
+                            spark.sparkContext().hadoopConfiguration(),
+                            new org.apache.hadoop.fs.Path(
+                                    last.resolve("model.bigdl").toString()),
+                            sha)
+                    .getExtraParameter();
+            for (int i = 0; i < stats.length; i++)
+                assertEquals(stats[i], resumed[i], "batch-norm statistics " + i + " of the checkpoint");
 
             // the MKL-DNN codes of the queries equal the signs of the saved plain graph, run here on MKL BLAS
             List<Row> queries = new ArrayList<>();
@@ -112,8 +153,17 @@ class FullSizePipelineIT {
             for (int i = 0; i < n; i++) {
                 Row r = queries.get(i);
                 int h = r.getAs("height"), w = r.getAs("width");
-                float[] one = ImageCodec.toTensorData(r.getAs("format"), r.getAs("image"), h, w, r.getAs("channels"), 224, 3,
-                        bundle.mean, bundle.std, ImageCodec.Region.centre(h, w, bundle.centreCrop));
+                float[] one = ImageCodec.toTensorData(
+                        r.getAs("format"),
+                        r.getAs("image"),
+                        h,
+                        w,
+                        r.getAs("channels"),
+                        224,
+                        3,
+                        bundle.mean,
+                        bundle.std,
+                        ImageCodec.Region.centre(h, w, bundle.centreCrop));
                 System.arraycopy(one, 0, px, i * per, per);
             }
             bundle.net.evaluate();
@@ -122,7 +172,8 @@ class FullSizePipelineIT {
             Map<Long, long[]> encoded = new HashMap<>();
             for (Row r : spark.read().parquet(out.resolve("codes").toString()).collectAsList()) {
                 List<Long> words = r.getList(r.fieldIndex("code"));
-                encoded.put(r.getAs("id"), words.stream().mapToLong(Long::longValue).toArray());
+                encoded.put(
+                        r.getAs("id"), words.stream().mapToLong(Long::longValue).toArray());
             }
             int differ = 0;
             for (int i = 0; i < n; i++) {
@@ -163,8 +214,10 @@ class FullSizePipelineIT {
         // a ResNet-18 driver at 224 px holds the plain graph, its MKL-DNN copy and replica and the probe batch
         int code = StandaloneCluster.submit("local[2]", "-Xmx5g", log, args);
         if (code != 0) {
-            String failure = Files.readAllLines(log).stream().filter(l -> l.contains("Exception") || l.contains("Error"))
-                    .limit(8).collect(java.util.stream.Collectors.joining("\n"));
+            String failure = Files.readAllLines(log).stream()
+                    .filter(l -> l.contains("Exception") || l.contains("Error"))
+                    .limit(8)
+                    .collect(java.util.stream.Collectors.joining("\n"));
             assertEquals(0, code, name + " failed; its log: " + log + "\n" + failure + "\n...\n" + Jvm.tail(log, 20));
         }
     }

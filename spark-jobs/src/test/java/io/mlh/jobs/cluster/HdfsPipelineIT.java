@@ -30,12 +30,25 @@ class HdfsPipelineIT {
             String root = hdfs.uri() + "/mlh";
             hdfs.fs("-mkdir", "-p", root + "/images");
             hdfs.fs("-put", images.resolve("cifar10").toString(), root + "/images/");
-            List<String> conf = Arrays.asList("-", "classes=10", "bits=16", "model.input-channels=3", "model.input-size=32",
-                    "data.source=folder", "data.root=" + root + "/images/cifar10", "data.folder-split=train",
-                    "data.queries-per-class=5", "data.train-per-class=10", "data.shards=2",
-                    "data.mean=[0.49,0.48,0.45]", "data.std=[0.25,0.24,0.26]", "train.batch-size=20",
-                    "paths.shards=" + root + "/out/shards", "paths.model=" + root + "/out/model",
-                    "paths.codes=" + root + "/out/codes", "paths.report=" + root + "/out/report");
+            List<String> conf = Arrays.asList(
+                    "-",
+                    "classes=10",
+                    "bits=16",
+                    "model.input-channels=3",
+                    "model.input-size=32",
+                    "data.source=folder",
+                    "data.root=" + root + "/images/cifar10",
+                    "data.folder-split=train",
+                    "data.queries-per-class=5",
+                    "data.train-per-class=10",
+                    "data.shards=2",
+                    "data.mean=[0.49,0.48,0.45]",
+                    "data.std=[0.25,0.24,0.26]",
+                    "train.batch-size=20",
+                    "paths.shards=" + root + "/out/shards",
+                    "paths.model=" + root + "/out/model",
+                    "paths.codes=" + root + "/out/codes",
+                    "paths.report=" + root + "/out/report");
 
             submit(dir, "shard", "io.mlh.jobs.shard.ShardJob", "mlh-train.jar", conf);
             submit(dir, "train", null, "mlh-train.jar", with(conf, "train.epochs=1"));
@@ -44,22 +57,34 @@ class HdfsPipelineIT {
             submit(dir, "evaluate", "io.mlh.jobs.evaluate.EvaluateJob", "mlh-encode.jar", conf);
 
             String resumed = new String(Files.readAllBytes(dir.resolve("train-resumed.log")), StandardCharsets.UTF_8);
-            assertTrue(resumed.contains("resuming after epoch 1 from " + root + "/out/model-checkpoints"), "not resumed from HDFS");
+            assertTrue(
+                    resumed.contains("resuming after epoch 1 from " + root + "/out/model-checkpoints"),
+                    "not resumed from HDFS");
             assertTrue(resumed.contains("epoch 2/2"), "epoch 2 was not trained");
             assertFalse(resumed.contains("epoch 1/2"), "epoch 1 was trained again");
 
             String listing = hdfs.fs("-ls", "-R", root + "/out");
-            for (String committed : new String[] {"shards", "model", "model-checkpoints/epoch-1", "model-checkpoints/epoch-2", "codes", "report"}) {
-                assertTrue(listing.contains(root + "/out/" + committed + "/_MLH_COMMITTED"), committed + " is not committed on HDFS:\n" + listing);
+            for (String committed : new String[] {
+                "shards", "model", "model-checkpoints/epoch-1", "model-checkpoints/epoch-2", "codes", "report"
+            }) {
+                assertTrue(
+                        listing.contains(root + "/out/" + committed + "/_MLH_COMMITTED"),
+                        committed + " is not committed on HDFS:\n" + listing);
             }
             assertTrue(listing.contains(root + "/out/model/model.bigdl"), listing);
             assertTrue(listing.contains(".parquet"), listing);
-            for (String page : new String[] {"report/report.html", "report/pr-curve.png", "report/precision-at-n.png"}) {
+            for (String page :
+                    new String[] {"report/report.html", "report/pr-curve.png", "report/precision-at-n.png"}) {
                 assertTrue(listing.contains(root + "/out/" + page), page + " is not on HDFS:\n" + listing);
             }
             // TensorBoard: one event file per run (first and resumed) in each folder, on HDFS
             for (String folder : new String[] {"train", "validation"}) {
-                int files = listing.split(java.util.regex.Pattern.quote(root + "/out/model-tensorboard/" + folder + "/bigdl.tfevents."), -1).length - 1;
+                int files = listing.split(
+                                        java.util.regex.Pattern.quote(
+                                                root + "/out/model-tensorboard/" + folder + "/bigdl.tfevents."),
+                                        -1)
+                                .length
+                        - 1;
                 assertEquals(2, files, folder + " event files on HDFS:\n" + listing);
             }
 
@@ -78,7 +103,8 @@ class HdfsPipelineIT {
         return out;
     }
 
-    private static void submit(Path dir, String name, String mainClass, String jar, List<String> conf) throws Exception {
+    private static void submit(Path dir, String name, String mainClass, String jar, List<String> conf)
+            throws Exception {
         List<String> args = new ArrayList<>();
         if (mainClass != null) args.addAll(Arrays.asList("--class", mainClass));
         args.add(Paths.get("target", jar).toAbsolutePath().toString());

@@ -17,9 +17,22 @@ import java.util.concurrent.TimeUnit;
  */
 final class Jvm {
     /** The opens Spark 2.4 needs on JDK 17, for the daemons, the submitting driver and the executors. */
-    static final List<String> OPENS = opens("java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net",
-            "java.nio", "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "sun.nio.ch", "sun.nio.cs",
-            "sun.security.action", "sun.util.calendar", "jdk.internal.ref", "jdk.internal.misc");
+    static final List<String> OPENS = opens(
+            "java.lang",
+            "java.lang.invoke",
+            "java.lang.reflect",
+            "java.io",
+            "java.net",
+            "java.nio",
+            "java.util",
+            "java.util.concurrent",
+            "java.util.concurrent.atomic",
+            "sun.nio.ch",
+            "sun.nio.cs",
+            "sun.security.action",
+            "sun.util.calendar",
+            "jdk.internal.ref",
+            "jdk.internal.misc");
 
     private final List<String> cmd = new ArrayList<>();
     private final ProcessBuilder builder = new ProcessBuilder().redirectErrorStream(true);
@@ -44,7 +57,8 @@ final class Jvm {
 
     private static boolean onAmd() {
         try {
-            return new String(Files.readAllBytes(Paths.get("/proc/cpuinfo")), java.nio.charset.StandardCharsets.US_ASCII)
+            return new String(
+                            Files.readAllBytes(Paths.get("/proc/cpuinfo")), java.nio.charset.StandardCharsets.US_ASCII)
                     .contains("AuthenticAMD");
         } catch (java.io.IOException e) {
             return false;
@@ -55,7 +69,8 @@ final class Jvm {
     static Path moduleOutput(String module, String dir) {
         Path home = Paths.get("..", module, "target", dir).toAbsolutePath().normalize();
         if (!Files.isDirectory(home.resolve("jars"))) {
-            throw new IllegalStateException(home + " is missing: it is assembled by `mvn package` (the integration tests run in verify)");
+            throw new IllegalStateException(
+                    home + " is missing: it is assembled by `mvn package` (the integration tests run in verify)");
         }
         return home;
     }
@@ -90,7 +105,8 @@ final class Jvm {
         Process p = start(log);
         if (!p.waitFor(minutes, TimeUnit.MINUTES)) {
             p.destroyForcibly();
-            throw new IllegalStateException(cmd.get(cmd.indexOf("-cp") + 2) + " did not finish in " + minutes + " minutes; see " + log);
+            throw new IllegalStateException(
+                    cmd.get(cmd.indexOf("-cp") + 2) + " did not finish in " + minutes + " minutes; see " + log);
         }
         return p.exitValue();
     }

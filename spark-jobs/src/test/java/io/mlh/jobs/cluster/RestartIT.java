@@ -34,10 +34,12 @@ class RestartIT {
      * once): differences up to 0.025, so twice that.
      */
     private static final double MAP_TOLERANCE = 0.05;
+
     private static final String LOCAL = "local[2]";
 
     @TempDir
     static Path dir;
+
     private static Path out;
     private static List<String> conf;
 
@@ -53,11 +55,19 @@ class RestartIT {
     @Test
     void trainKilledAfterACheckpointResumesWithNoEpochLostOrRepeated() throws Exception {
         Path model = out.resolve("model-resumed");
-        List<String> resumed = with(conf, "paths.model=" + model, "paths.codes=" + out.resolve("codes-resumed"),
+        List<String> resumed = with(
+                conf,
+                "paths.model=" + model,
+                "paths.codes=" + out.resolve("codes-resumed"),
                 "paths.report=" + out.resolve("report-resumed"));
         Path killedLog = dir.resolve("train-killed.log");
         Process train = StandaloneCluster.start(LOCAL, killedLog, submitArgs(null, "mlh-train.jar", resumed));
-        Faults.await("checkpoint of epoch " + KILL_AFTER, train, killedLog, 600, () -> Faults.checkpoints(model).contains(KILL_AFTER));
+        Faults.await(
+                "checkpoint of epoch " + KILL_AFTER,
+                train,
+                killedLog,
+                600,
+                () -> Faults.checkpoints(model).contains(KILL_AFTER));
         Faults.kill(train);
         List<Integer> kept = Faults.checkpoints(model);
         int last = kept.get(kept.size() - 1);
@@ -68,15 +78,21 @@ class RestartIT {
         Path resumeLog = dir.resolve("train-resume.log");
         assertTrue(Faults.read(resumeLog).contains("resuming after epoch " + last + " from "), Jvm.tail(resumeLog, 40));
         assertEquals(Faults.range(1, last), Faults.epochsLogged(killedLog).subList(0, last), "the killed run's epochs");
-        assertEquals(Faults.range(last + 1, EPOCHS), Faults.epochsLogged(resumeLog), "the resumed run must train the rest, once each");
+        assertEquals(
+                Faults.range(last + 1, EPOCHS),
+                Faults.epochsLogged(resumeLog),
+                "the resumed run must train the rest, once each");
         assertEquals(Faults.range(0, EPOCHS), Faults.checkpoints(model));
         assertEquals(EPOCHS, Faults.epochsInMetadata(model));
 
         double uninterrupted = encodeAndEvaluate(conf, "");
         double afterResume = encodeAndEvaluate(resumed, "-resumed");
-        assertTrue(Math.abs(afterResume - uninterrupted) <= MAP_TOLERANCE,
+        assertTrue(
+                Math.abs(afterResume - uninterrupted) <= MAP_TOLERANCE,
                 "mAP after a resume " + afterResume + ", uninterrupted " + uninterrupted);
-        System.out.printf("RestartIT: mAP uninterrupted %.4f, killed after epoch %d and resumed %.4f%n", uninterrupted, last, afterResume);
+        System.out.printf(
+                "RestartIT: mAP uninterrupted %.4f, killed after epoch %d and resumed %.4f%n",
+                uninterrupted, last, afterResume);
     }
 
     @Test
@@ -86,12 +102,18 @@ class RestartIT {
         List<String> encode = with(conf, "paths.codes=" + codes, "jobs.encode.batch-size=2");
         Path log = dir.resolve("encode-killed.log");
         Process job = StandaloneCluster.start(LOCAL, log, submitArgs(null, "mlh-encode.jar", encode));
-        Faults.await("a part file in the staging directory", job, log, 600, () -> !partFiles(codes).isEmpty());
+        Faults.await(
+                "a part file in the staging directory",
+                job,
+                log,
+                600,
+                () -> !partFiles(codes).isEmpty());
         Faults.kill(job);
 
         assertFalse(Files.exists(codes), "a killed encode job must leave no table");
         Configuration hadoop = new Configuration();
-        IOException refused = assertThrows(IOException.class, () -> CommittedOutput.requireCommitted(hadoop, codes.toString()));
+        IOException refused =
+                assertThrows(IOException.class, () -> CommittedOutput.requireCommitted(hadoop, codes.toString()));
         assertTrue(refused.getMessage().contains("does not exist"), refused.getMessage());
         for (Path debris : siblings(codes)) {
             assertTrue(debris.getFileName().toString().startsWith("."), "visible debris " + debris);
@@ -103,7 +125,9 @@ class RestartIT {
         assertEquals(1, siblings(codes).size(), "one table, no staging debris: " + siblings(codes));
         CommittedOutput.requireCommitted(hadoop, codes.toString());
         try (Stream<Path> files = Files.list(codes)) {
-            assertTrue(files.anyMatch(f -> f.getFileName().toString().endsWith(".parquet")), "no Parquet file in " + codes);
+            assertTrue(
+                    files.anyMatch(f -> f.getFileName().toString().endsWith(".parquet")),
+                    "no Parquet file in " + codes);
         }
     }
 
@@ -111,14 +135,17 @@ class RestartIT {
     private static double encodeAndEvaluate(List<String> conf, String suffix) throws Exception {
         run("encode" + suffix, null, "mlh-encode.jar", conf);
         run("evaluate" + suffix, EVALUATE, "mlh-encode.jar", conf);
-        return Faults.json(out.resolve("report" + suffix).resolve("metrics.json")).path("map").asDouble(-1);
+        return Faults.json(out.resolve("report" + suffix).resolve("metrics.json"))
+                .path("map")
+                .asDouble(-1);
     }
 
     /** The Parquet part files written so far under the hidden staging directories of {@code table}. */
     private static List<Path> partFiles(Path table) {
         try (Stream<Path> all = Files.walk(table.getParent())) {
             return all.filter(p -> p.toString().contains("/." + table.getFileName() + ".staging-")
-                    && p.getFileName().toString().startsWith("part-")).collect(Collectors.toList());
+                            && p.getFileName().toString().startsWith("part-"))
+                    .collect(Collectors.toList());
         } catch (IOException | java.io.UncheckedIOException raced) {
             return java.util.Collections.emptyList(); // a task renamed a file while it was listed
         }
@@ -129,9 +156,10 @@ class RestartIT {
         String name = table.getFileName().toString();
         try (Stream<Path> all = Files.list(table.getParent())) {
             return all.filter(p -> {
-                String n = p.getFileName().toString();
-                return n.equals(name) || n.startsWith("." + name + ".");
-            }).collect(Collectors.toList());
+                        String n = p.getFileName().toString();
+                        return n.equals(name) || n.startsWith("." + name + ".");
+                    })
+                    .collect(Collectors.toList());
         }
     }
 

@@ -26,15 +26,31 @@ public final class StandaloneCluster implements AutoCloseable {
         this.workDir = Files.createDirectories(workDir);
         int port = freePort();
         masterUrl = "spark://127.0.0.1:" + port;
-        daemons.add(spark("-Xmx512m", "org.apache.spark.deploy.master.Master").args(
-                "--host", "127.0.0.1", "--port", Integer.toString(port), "--webui-port", Integer.toString(freePort()))
+        daemons.add(spark("-Xmx512m", "org.apache.spark.deploy.master.Master")
+                .args(
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        Integer.toString(port),
+                        "--webui-port",
+                        Integer.toString(freePort()))
                 .start(workDir.resolve("master.log")));
         waitForPort(port, 60);
         for (int w = 0; w < workers; w++) {
             Path dir = Files.createDirectories(workDir.resolve("worker-" + w));
-            daemons.add(spark("-Xmx512m", "org.apache.spark.deploy.worker.Worker").args("--host", "127.0.0.1",
-                    "--cores", Integer.toString(coresPerWorker), "--memory", memoryPerWorker,
-                    "--webui-port", Integer.toString(freePort()), "--work-dir", dir.toString(), masterUrl)
+            daemons.add(spark("-Xmx512m", "org.apache.spark.deploy.worker.Worker")
+                    .args(
+                            "--host",
+                            "127.0.0.1",
+                            "--cores",
+                            Integer.toString(coresPerWorker),
+                            "--memory",
+                            memoryPerWorker,
+                            "--webui-port",
+                            Integer.toString(freePort()),
+                            "--work-dir",
+                            dir.toString(),
+                            masterUrl)
                     .start(workDir.resolve("worker-" + w + ".log")));
         }
     }
@@ -73,9 +89,15 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     private static Jvm submitter(String master, String heap, List<String> submitArgs) {
-        List<String> args = new ArrayList<>(Arrays.asList("--master", master, "--deploy-mode", "client",
-                "--conf", "spark.executor.extraJavaOptions=" + String.join(" ", Jvm.OPENS),
-                "--conf", "spark.ui.enabled=false"));
+        List<String> args = new ArrayList<>(Arrays.asList(
+                "--master",
+                master,
+                "--deploy-mode",
+                "client",
+                "--conf",
+                "spark.executor.extraJavaOptions=" + String.join(" ", Jvm.OPENS),
+                "--conf",
+                "spark.ui.enabled=false"));
         if (Jvm.ON_AMD) args.addAll(Arrays.asList("--conf", "spark.executorEnv.MKL_DEBUG_CPU_TYPE=5"));
         args.addAll(submitArgs);
         return spark(heap, "org.apache.spark.deploy.SparkSubmit").args(args);

@@ -28,7 +28,8 @@ class ProfilesTest {
             }
         }
         assertTrue(n >= 4, "profiles found: " + n);
-        JobSettings fm = JobSettings.fromArgs(new String[] {"../conf/fashion-mnist.conf", "bits=32", "paths.codes=hdfs://nn:8020/codes"});
+        JobSettings fm = JobSettings.fromArgs(
+                new String[] {"../conf/fashion-mnist.conf", "bits=32", "paths.codes=hdfs://nn:8020/codes"});
         assertEquals(32, fm.model.bits());
         assertEquals(JobSettings.Source.IDX, fm.source);
         assertEquals("hdfs://nn:8020/codes", fm.codesPath);
@@ -37,39 +38,57 @@ class ProfilesTest {
 
     @Test
     void badJobKeysNameTheKey() {
-        ConfigError unknown = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.shard=4"}));
+        ConfigError unknown =
+                assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.shard=4"}));
         assertTrue(unknown.getMessage().contains("mlh.data.shard"), unknown.getMessage());
-        ConfigError source = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.source=csv"}));
+        ConfigError source =
+                assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.source=csv"}));
         assertTrue(source.getMessage().contains("mlh.data.source"), source.getMessage());
-        ConfigError mean = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.mean=[0.1,0.2]"}));
+        ConfigError mean =
+                assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.mean=[0.1,0.2]"}));
         assertTrue(mean.getMessage().contains("mlh.data.mean"), mean.getMessage());
-        ConfigError shards = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.shards=0"}));
+        ConfigError shards =
+                assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.shards=0"}));
         assertTrue(shards.getMessage().contains("mlh.data.shards"), shards.getMessage());
-        ConfigError centre = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.centre-crop=1.2"}));
-        assertTrue(centre.getMessage().contains("mlh.data.centre-crop") && centre.getMessage().contains("[0, 1]"), centre.getMessage());
-        ConfigError scale = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.augment.resized-crop=true",
-                "data.augment.crop-scale=[0.5, 0.2]"}));
-        assertTrue(scale.getMessage().contains("mlh.data.augment.crop-scale") && scale.getMessage().contains("min <= max"), scale.getMessage());
-        ConfigError ratio = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.augment.resized-crop=true",
-                "data.augment.crop-ratio=[0, 1]"}));
+        ConfigError centre =
+                assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.centre-crop=1.2"}));
+        assertTrue(
+                centre.getMessage().contains("mlh.data.centre-crop")
+                        && centre.getMessage().contains("[0, 1]"),
+                centre.getMessage());
+        ConfigError scale = assertThrows(
+                ConfigError.class,
+                () -> JobSettings.fromArgs(
+                        new String[] {"-", "data.augment.resized-crop=true", "data.augment.crop-scale=[0.5, 0.2]"}));
+        assertTrue(
+                scale.getMessage().contains("mlh.data.augment.crop-scale")
+                        && scale.getMessage().contains("min <= max"),
+                scale.getMessage());
+        ConfigError ratio = assertThrows(
+                ConfigError.class,
+                () -> JobSettings.fromArgs(
+                        new String[] {"-", "data.augment.resized-crop=true", "data.augment.crop-ratio=[0, 1]"}));
         assertTrue(ratio.getMessage().contains("mlh.data.augment.crop-ratio"), ratio.getMessage());
     }
 
     /** Every job key's value is read through ConfigReader: a wrong type names the key and the value. */
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "jobs.train.resume=maybe          | mlh.jobs.train.resume          | true or false",
-        "jobs.train.epoch-retries=two     | mlh.jobs.train.epoch-retries   | an integer",
-        "jobs.encode.batch-size=1.5       | mlh.jobs.encode.batch-size     | an integer",
-        "jobs.encode.batch-size=0         | mlh.jobs.encode.batch-size     | >= 1",
-        "jobs.encode.input=hdfs           | mlh.jobs.encode.input          | shards, source",
-        "jobs.evaluate.precision-at=[0]   | mlh.jobs.evaluate.precision-at | >= 1",
-        "jobs.evaluate.precision-at=100   | mlh.jobs.evaluate.precision-at | a list of integers",
-        "jobs.evaluate.compare-reports=3  | mlh.jobs.evaluate.compare-reports | a list of strings",
-        "jobs.progress-interval=soon      | mlh.jobs.progress-interval     | a duration",
-        "data.shard-size=big              | mlh.data.shard-size            | a size in bytes",
-        "data.augment.flip=1              | mlh.data.augment.flip          | true or false",
-        "data.augment.crop-padding=32     | mlh.data.augment.crop-padding  | in 0..31"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "jobs.train.resume=maybe          | mlh.jobs.train.resume          | true or false",
+                "jobs.train.epoch-retries=two     | mlh.jobs.train.epoch-retries   | an integer",
+                "jobs.encode.batch-size=1.5       | mlh.jobs.encode.batch-size     | an integer",
+                "jobs.encode.batch-size=0         | mlh.jobs.encode.batch-size     | >= 1",
+                "jobs.encode.input=hdfs           | mlh.jobs.encode.input          | shards, source",
+                "jobs.evaluate.precision-at=[0]   | mlh.jobs.evaluate.precision-at | >= 1",
+                "jobs.evaluate.precision-at=100   | mlh.jobs.evaluate.precision-at | a list of integers",
+                "jobs.evaluate.compare-reports=3  | mlh.jobs.evaluate.compare-reports | a list of strings",
+                "jobs.progress-interval=soon      | mlh.jobs.progress-interval     | a duration",
+                "data.shard-size=big              | mlh.data.shard-size            | a size in bytes",
+                "data.augment.flip=1              | mlh.data.augment.flip          | true or false",
+                "data.augment.crop-padding=32     | mlh.data.augment.crop-padding  | in 0..31"
+            })
     void mistypedJobKeysAreConfigErrorsNamingTheKey(String override, String key, String expected) {
         ConfigError e = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", override}));
         assertTrue(e.getMessage().contains("'" + key + "'") && e.getMessage().contains(expected), e.getMessage());
@@ -93,11 +112,15 @@ class ProfilesTest {
         "jobs.top-k=100,                 jobs.evaluate.top-k",
         "jobs.precision-at=[10],         jobs.evaluate.precision-at",
         "jobs.evaluate-partitions=4,     jobs.evaluate.partitions",
-        "jobs.compare-reports=[],        jobs.evaluate.compare-reports"})
+        "jobs.compare-reports=[],        jobs.evaluate.compare-reports"
+    })
     void flatJobKeysAreRefusedWithTheirNewName(String override, String renamed) {
         ConfigError e = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", override}));
         String old = "mlh." + override.substring(0, override.indexOf('='));
-        assertTrue(e.getMessage().contains("'" + old + "': unknown key; did you mean 'mlh." + renamed + "'?"), e.getMessage());
-        assertDoesNotThrow(() -> JobSettings.fromArgs(new String[] {"-", renamed + override.substring(override.indexOf('='))}));
+        assertTrue(
+                e.getMessage().contains("'" + old + "': unknown key; did you mean 'mlh." + renamed + "'?"),
+                e.getMessage());
+        assertDoesNotThrow(() ->
+                JobSettings.fromArgs(new String[] {"-", renamed + override.substring(override.indexOf('='))}));
     }
 }

@@ -17,19 +17,22 @@ class RunningTasksTest {
 
     @Test
     void awaitNoRunningTasksOutlastsTheTasksAFailedJobLeftRunning(@TempDir Path dir) {
-        SparkSession spark = Spark.start("running-tasks-test", JobSettings.fromArgs(new String[] {"-", "spark.master=local[2]"}));
+        SparkSession spark =
+                Spark.start("running-tasks-test", JobSettings.fromArgs(new String[] {"-", "spark.master=local[2]"}));
         try {
             String late = dir.resolve("late-task-ended").toString();
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             // partition 0 fails at once; partition 1 is still running when the job's failure reaches the driver
-            assertThrows(Exception.class, () -> sc.parallelize(Arrays.asList(0, 1), 2).foreach(i -> {
-                if (i == 0) throw new IllegalStateException("planted failure");
-                try {
-                    Thread.sleep(1500);
-                } finally {
-                    Files.createFile(Paths.get(late));
-                }
-            }));
+            assertThrows(
+                    Exception.class,
+                    () -> sc.parallelize(Arrays.asList(0, 1), 2).foreach(i -> {
+                        if (i == 0) throw new IllegalStateException("planted failure");
+                        try {
+                            Thread.sleep(1500);
+                        } finally {
+                            Files.createFile(Paths.get(late));
+                        }
+                    }));
             Spark.awaitNoRunningTasks(spark);
             assertTrue(Files.exists(dir.resolve("late-task-ended")), "returned while the slow task still ran");
         } finally {

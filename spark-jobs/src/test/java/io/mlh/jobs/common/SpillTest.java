@@ -47,7 +47,9 @@ class SpillTest {
 
     @Test
     void sortSpillsToDiskAndReadsTheSpillsBack() throws InterruptedException {
-        SparkSession spark = SparkSession.builder().appName("spill-test").master("local[1]")
+        SparkSession spark = SparkSession.builder()
+                .appName("spill-test")
+                .master("local[1]")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", "1")
                 .config("spark.shuffle.spill.numElementsForceSpillThreshold", "500")
@@ -58,7 +60,8 @@ class SpillTest {
             spark.sparkContext().addSparkListener(new SparkListener() {
                 @Override
                 public void onTaskEnd(SparkListenerTaskEnd end) {
-                    if (end.taskMetrics() != null) spilled.addAndGet(end.taskMetrics().diskBytesSpilled());
+                    if (end.taskMetrics() != null)
+                        spilled.addAndGet(end.taskMetrics().diskBytesSpilled());
                 }
 
                 @Override

@@ -49,6 +49,7 @@ class EvaluateJobTest {
 
     private static SparkSession spark;
     private static Level sparkLogLevel;
+
     @TempDir
     static Path dir;
 
@@ -57,7 +58,8 @@ class EvaluateJobTest {
         sparkLogLevel = Logger.getLogger("org.apache.spark").getLevel();
         Logger.getLogger("org.apache.spark").setLevel(Level.WARN); // a run logs thousands of INFO lines otherwise
         spark = Spark.start("evaluate-test", JobSettings.fromArgs(new String[] {"-", "spark.master=local[2]"}));
-        spark.conf().set("spark.sql.shuffle.partitions", "4"); // the checks' aggregation; 200 tasks would only cost time
+        spark.conf()
+                .set("spark.sql.shuffle.partitions", "4"); // the checks' aggregation; 200 tasks would only cost time
     }
 
     @AfterAll
@@ -91,9 +93,12 @@ class EvaluateJobTest {
         }
         String q = write("q72", queryTable, 2), db = write("db72", databaseTable, 6);
         for (int k : new int[] {0, 25}) {
-            EvaluateJob.Result r = EvaluateJob.run(spark, settings(q, db, dir.resolve("report72-" + k).toString(), "jobs.evaluate.top-k=" + k));
+            EvaluateJob.Result r = EvaluateJob.run(
+                    spark, settings(q, db, dir.resolve("report72-" + k).toString(), "jobs.evaluate.top-k=" + k));
             assertMatchesReference(queryTable, databaseTable, k, r);
-            assertTrue(r.precisionWithinRadius2 > 0.2, "clustered codes must find neighbours within radius 2: " + r.precisionWithinRadius2);
+            assertTrue(
+                    r.precisionWithinRadius2 > 0.2,
+                    "clustered codes must find neighbours within radius 2: " + r.precisionWithinRadius2);
         }
     }
 
@@ -104,7 +109,9 @@ class EvaluateJobTest {
         String codes = write("codes-partitions", rows, 3);
         for (int partitions : new int[] {1, 16}) {
             String report = dir.resolve("report-partitions-" + partitions).toString();
-            EvaluateJob.Result r = EvaluateJob.run(spark, settings(codes, codes, report, "jobs.evaluate.top-k=37", "jobs.evaluate.partitions=" + partitions));
+            EvaluateJob.Result r = EvaluateJob.run(
+                    spark,
+                    settings(codes, codes, report, "jobs.evaluate.top-k=37", "jobs.evaluate.partitions=" + partitions));
             assertMatchesReference(rows, rows, 37, r);
         }
     }
@@ -112,17 +119,24 @@ class EvaluateJobTest {
     @Test
     void reportIsCommittedAndNotOverwrittenUnlessAsked() throws IOException {
         List<Row> rows = randomRows(new Random(3), 10, 120, 0, 24, 4, 0.1);
-        String codes = write("codes-report", rows, 3), report = dir.resolve("report").toString();
+        String codes = write("codes-report", rows, 3),
+                report = dir.resolve("report").toString();
         EvaluateJob.Result r = EvaluateJob.run(spark, settings(codes, codes, report, "jobs.evaluate.top-k=50"));
         assertTrue(Files.exists(dir.resolve("report").resolve(CommittedOutput.MARKER)));
-        JsonNode json = new ObjectMapper().readTree(dir.resolve("report").resolve(EvaluateJob.METRICS).toFile());
+        JsonNode json = new ObjectMapper()
+                .readTree(dir.resolve("report").resolve(EvaluateJob.METRICS).toFile());
         assertEquals(24, json.get("bits").asInt());
         assertEquals(10, json.get("queries").asInt());
         assertEquals(120, json.get("database").asInt());
         assertEquals(50, json.get("top_k").asInt());
         assertEquals(r.map, json.get("map").asDouble(), 0.0);
-        assertEquals(r.precisionWithinRadius2, json.get("precision_within_radius_2").asDouble(), 0.0);
-        for (int j = 0; j < NS.length; j++) assertEquals(r.precisionAtN[j], json.get("precision_at_n").get(Integer.toString(NS[j])).asDouble(), 0.0);
+        assertEquals(
+                r.precisionWithinRadius2, json.get("precision_within_radius_2").asDouble(), 0.0);
+        for (int j = 0; j < NS.length; j++)
+            assertEquals(
+                    r.precisionAtN[j],
+                    json.get("precision_at_n").get(Integer.toString(NS[j])).asDouble(),
+                    0.0);
         assertEquals(25, json.get("pr_curve").size());
         JsonNode r3 = json.get("pr_curve").get(3);
         assertEquals(3, r3.get("radius").asInt());
@@ -132,12 +146,16 @@ class EvaluateJobTest {
         assertEquals(codes, json.get("database_codes").asText());
         assertTrue(r.toString().contains("mAP@50"), r.toString());
 
-        IOException exists = assertThrows(IOException.class, () -> EvaluateJob.run(spark, settings(codes, codes, report)));
+        IOException exists =
+                assertThrows(IOException.class, () -> EvaluateJob.run(spark, settings(codes, codes, report)));
         assertTrue(exists.getMessage().contains("already exists"), exists.getMessage());
-        EvaluateJob.Result again = EvaluateJob.run(spark, settings(codes, codes, report, "jobs.evaluate.top-k=50", "jobs.overwrite=true"));
+        EvaluateJob.Result again =
+                EvaluateJob.run(spark, settings(codes, codes, report, "jobs.evaluate.top-k=50", "jobs.overwrite=true"));
         assertEquals(r.map, again.map, 0.0);
         try (java.util.stream.Stream<Path> left = Files.list(dir)) {
-            assertFalse(left.anyMatch(p -> p.getFileName().toString().startsWith(".report.")), "staging or replaced directories left behind");
+            assertFalse(
+                    left.anyMatch(p -> p.getFileName().toString().startsWith(".report.")),
+                    "staging or replaced directories left behind");
         }
     }
 
@@ -149,52 +167,102 @@ class EvaluateJobTest {
 
         String uncommitted = dir.resolve("uncommitted").toString();
         spark.createDataFrame(good, SCHEMA).write().parquet(uncommitted);
-        assertRefused(IOException.class, settings(uncommitted, ok, report), "query code table " + uncommitted, CommittedOutput.MARKER);
+        assertRefused(
+                IOException.class,
+                settings(uncommitted, ok, report),
+                "query code table " + uncommitted,
+                CommittedOutput.MARKER);
 
         String bits24 = write("bits24", randomRows(rnd, 5, 30, 0, 24, 3, 0.1), 1);
-        assertRefused(IllegalArgumentException.class, settings(ok, bits24, report), "database code table " + bits24, "24-bit", "16-bit");
+        assertRefused(
+                IllegalArgumentException.class,
+                settings(ok, bits24, report),
+                "database code table " + bits24,
+                "24-bit",
+                "16-bit");
 
         List<Row> unlabelled = new ArrayList<>();
         for (Row r : good) unlabelled.add(RowFactory.create(r.get(0), r.get(1), r.get(3), r.get(4)));
-        String noLabels = write("no-labels", unlabelled, SCHEMA.apply("id"), SCHEMA.apply("split"), SCHEMA.apply("bits"), SCHEMA.apply("code"));
-        assertRefused(IllegalArgumentException.class, settings(noLabels, ok, report), "query code table " + noLabels, "no column labels");
+        String noLabels = write(
+                "no-labels",
+                unlabelled,
+                SCHEMA.apply("id"),
+                SCHEMA.apply("split"),
+                SCHEMA.apply("bits"),
+                SCHEMA.apply("code"));
+        assertRefused(
+                IllegalArgumentException.class,
+                settings(noLabels, ok, report),
+                "query code table " + noLabels,
+                "no column labels");
 
         List<Row> intCodes = new ArrayList<>();
         for (Row r : good) intCodes.add(RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), new int[] {1}));
-        String wrongType = write("int-codes", intCodes, SCHEMA.apply("id"), SCHEMA.apply("split"), SCHEMA.apply("labels"), SCHEMA.apply("bits"),
+        String wrongType = write(
+                "int-codes",
+                intCodes,
+                SCHEMA.apply("id"),
+                SCHEMA.apply("split"),
+                SCHEMA.apply("labels"),
+                SCHEMA.apply("bits"),
                 DataTypes.createStructField("code", DataTypes.createArrayType(DataTypes.IntegerType), false));
-        assertRefused(IllegalArgumentException.class, settings(ok, wrongType, report), "database code table " + wrongType, "code is array<int>");
+        assertRefused(
+                IllegalArgumentException.class,
+                settings(ok, wrongType, report),
+                "database code table " + wrongType,
+                "code is array<int>");
 
         List<Row> mixed = new ArrayList<>(good);
-        mixed.set(7, RowFactory.create(mixed.get(7).get(0), mixed.get(7).get(1), mixed.get(7).get(2), 8, new long[] {3}));
+        mixed.set(
+                7,
+                RowFactory.create(
+                        mixed.get(7).get(0), mixed.get(7).get(1), mixed.get(7).get(2), 8, new long[] {3}));
         String mixedBits = write("mixed-bits", mixed, 2);
         String mixedSplit = mixed.get(7).getString(1);
-        assertRefused(IllegalArgumentException.class, settings(mixedBits, mixedBits, report), mixedSplit + " code table " + mixedBits, "mixes bit lengths");
+        assertRefused(
+                IllegalArgumentException.class,
+                settings(mixedBits, mixedBits, report),
+                mixedSplit + " code table " + mixedBits,
+                "mixes bit lengths");
 
         List<Row> databaseOnly = new ArrayList<>();
         for (Row r : good) if (!r.getString(1).equals("query")) databaseOnly.add(r);
         String noQueries = write("no-queries", databaseOnly, 1);
-        assertRefused(IllegalArgumentException.class, settings(noQueries, ok, report), "query code table " + noQueries, "no rows with split = query");
+        assertRefused(
+                IllegalArgumentException.class,
+                settings(noQueries, ok, report),
+                "query code table " + noQueries,
+                "no rows with split = query");
 
         String fourClasses = write("four-classes", randomRows(rnd, 5, 30, 0, 16, 4, 0.1), 1);
-        assertRefused(IllegalArgumentException.class, settings(ok, fourClasses, report), "database code table " + fourClasses, "4 classes");
+        assertRefused(
+                IllegalArgumentException.class,
+                settings(ok, fourClasses, report),
+                "database code table " + fourClasses,
+                "4 classes");
 
         List<Row> twice = new ArrayList<>(good);
         Row d = null;
         for (Row r : good) if (r.getString(1).equals("database")) d = r;
         twice.add(RowFactory.create(d.get(0), d.get(1), d.get(2), d.get(3), d.get(4)));
         String duplicate = write("duplicate", twice, 1);
-        assertRefused(IllegalArgumentException.class, settings(ok, duplicate, report), "database code table " + duplicate, "duplicate ids");
+        assertRefused(
+                IllegalArgumentException.class,
+                settings(ok, duplicate, report),
+                "database code table " + duplicate,
+                "duplicate ids");
 
         assertFalse(Files.exists(dir.resolve("never")), "a refused run must not leave a report");
     }
 
     // ---------------------------------------------------------------------------------------------
 
-    private static void assertMatchesReference(List<Row> queryRows, List<Row> databaseRows, int k, EvaluateJob.Result r) {
+    private static void assertMatchesReference(
+            List<Row> queryRows, List<Row> databaseRows, int k, EvaluateJob.Result r) {
         List<Row> q = split(queryRows, "query"), db = split(databaseRows, "database");
         int bits = q.get(0).getInt(3);
-        RetrievalMetrics.Report want = new RetrievalMetrics(codes(q, bits), labels(q), codes(db, bits), labels(db)).evaluate(k, NS);
+        RetrievalMetrics.Report want =
+                new RetrievalMetrics(codes(q, bits), labels(q), codes(db, bits), labels(db)).evaluate(k, NS);
         String at = "at top-k " + k;
         assertEquals(bits, r.bits);
         assertEquals(k, r.topK);
@@ -218,7 +286,8 @@ class EvaluateJobTest {
     private static PackedCodes codes(List<Row> rows, int bits) {
         int w = PackedCodes.wordsFor(bits);
         long[] words = new long[rows.size() * w];
-        for (int i = 0; i < rows.size(); i++) System.arraycopy((long[]) rows.get(i).get(4), 0, words, i * w, w);
+        for (int i = 0; i < rows.size(); i++)
+            System.arraycopy((long[]) rows.get(i).get(4), 0, words, i * w, w);
         return PackedCodes.of(words, rows.size(), bits);
     }
 
@@ -271,30 +340,45 @@ class EvaluateJobTest {
     /** A committed code table of {@code files} Parquet files, rows dealt round-robin (ids shuffled across files). */
     private static String write(String name, List<Row> rows, int files) throws IOException {
         String path = dir.resolve(name).toString();
-        org.apache.hadoop.fs.Path staging = CommittedOutput.stage(spark.sparkContext().hadoopConfiguration(), path, false);
-        spark.createDataFrame(rows, SCHEMA).repartition(files).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+        org.apache.hadoop.fs.Path staging =
+                CommittedOutput.stage(spark.sparkContext().hadoopConfiguration(), path, false);
+        spark.createDataFrame(rows, SCHEMA)
+                .repartition(files)
+                .write()
+                .mode(SaveMode.Overwrite)
+                .parquet(staging.toString());
         CommittedOutput.commit(spark.sparkContext().hadoopConfiguration(), staging, path);
         return path;
     }
 
     /** A committed table of other columns, for the refusals. */
-    private static String write(String name, List<Row> rows, org.apache.spark.sql.types.StructField... fields) throws IOException {
+    private static String write(String name, List<Row> rows, org.apache.spark.sql.types.StructField... fields)
+            throws IOException {
         String path = dir.resolve(name).toString();
-        org.apache.hadoop.fs.Path staging = CommittedOutput.stage(spark.sparkContext().hadoopConfiguration(), path, false);
-        spark.createDataFrame(rows, new StructType(fields)).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+        org.apache.hadoop.fs.Path staging =
+                CommittedOutput.stage(spark.sparkContext().hadoopConfiguration(), path, false);
+        spark.createDataFrame(rows, new StructType(fields))
+                .write()
+                .mode(SaveMode.Overwrite)
+                .parquet(staging.toString());
         CommittedOutput.commit(spark.sparkContext().hadoopConfiguration(), staging, path);
         return path;
     }
 
     private static JobSettings settings(String queries, String database, String report, String... more) {
-        List<String> args = new ArrayList<>(Arrays.asList("-", "jobs.evaluate.query-codes=" + queries, "jobs.evaluate.database-codes=" + database,
-                "paths.report=" + report, "jobs.evaluate.precision-at=[1, 10, 100, 1000]"));
+        List<String> args = new ArrayList<>(Arrays.asList(
+                "-",
+                "jobs.evaluate.query-codes=" + queries,
+                "jobs.evaluate.database-codes=" + database,
+                "paths.report=" + report,
+                "jobs.evaluate.precision-at=[1, 10, 100, 1000]"));
         args.addAll(Arrays.asList(more));
         return JobSettings.fromArgs(args.toArray(new String[0]));
     }
 
     private static void assertRefused(Class<? extends Exception> type, JobSettings s, String... fragments) {
         Exception e = assertThrows(type, () -> EvaluateJob.run(spark, s));
-        for (String f : fragments) assertTrue(e.getMessage().contains(f), "'" + f + "' missing from: " + e.getMessage());
+        for (String f : fragments)
+            assertTrue(e.getMessage().contains(f), "'" + f + "' missing from: " + e.getMessage());
     }
 }

@@ -20,9 +20,21 @@ class HtmlReportTest {
     @Test
     void precisionAtNBeyondTheDatabaseIsOnePoint(@TempDir Path dir) throws IOException {
         JobSettings s = JobSettings.fromArgs(new String[] {"-", "jobs.evaluate.precision-at=[100, 500, 1000]"});
-        EvaluateJob.Result r = new EvaluateJob.Result(s, 4, 10, 150, 0.61, new int[] {100, 500, 1000}, new double[] {0.5, 0.3, 0.3},
-                new double[] {0.9, 0.8, 0.6, 0.4, 0.3}, new double[] {0.1, 0.3, 0.6, 0.9, 1.0});
-        HtmlReport.write(new Configuration(), r, Collections.<HtmlReport.Point>emptyList(), new org.apache.hadoop.fs.Path(dir.toUri()));
+        EvaluateJob.Result r = new EvaluateJob.Result(
+                s,
+                4,
+                10,
+                150,
+                0.61,
+                new int[] {100, 500, 1000},
+                new double[] {0.5, 0.3, 0.3},
+                new double[] {0.9, 0.8, 0.6, 0.4, 0.3},
+                new double[] {0.1, 0.3, 0.6, 0.9, 1.0});
+        HtmlReport.write(
+                new Configuration(),
+                r,
+                Collections.<HtmlReport.Point>emptyList(),
+                new org.apache.hadoop.fs.Path(dir.toUri()));
         for (String png : new String[] {HtmlReport.PR_CURVE, HtmlReport.PRECISION_AT_N}) {
             BufferedImage image = ImageIO.read(dir.resolve(png).toFile());
             assertEquals(HtmlReport.WIDTH, image.getWidth());

@@ -50,7 +50,8 @@ class TwoPassRankingTest {
     void oneFullPartitionAmongEmptyOnesAndTwoWordCodes() throws Exception {
         Random rnd = new Random(4);
         Data data = Data.of(EvaluateJobTest.randomRows(rnd, 25, 300, 0, 72, 9, 0.02));
-        List<List<Row>> parts = new ArrayList<>(Arrays.asList(Collections.<Row>emptyList(), data.database, Collections.<Row>emptyList()));
+        List<List<Row>> parts = new ArrayList<>(
+                Arrays.asList(Collections.<Row>emptyList(), data.database, Collections.<Row>emptyList()));
         assertMatchesReference(data, parts, 0, new int[] {10, 300});
         assertMatchesReference(data, data.cut(rnd, 5, 0), 17, new int[] {3, 17, 299});
     }
@@ -71,8 +72,12 @@ class TwoPassRankingTest {
         QuerySet q = QuerySet.of(data.queries, 16, 3, "t");
         List<Row> twice = new ArrayList<>(data.database.subList(0, 10));
         twice.add(5, twice.get(5));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DistanceCounts.count(0, twice.iterator(), q, "db table"));
-        assertTrue(e.getMessage().contains("db table has duplicate ids: " + twice.get(5).getLong(0)), e.getMessage());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> DistanceCounts.count(0, twice.iterator(), q, "db table"));
+        assertTrue(
+                e.getMessage()
+                        .contains("db table has duplicate ids: " + twice.get(5).getLong(0)),
+                e.getMessage());
     }
 
     @Test
@@ -81,29 +86,34 @@ class TwoPassRankingTest {
         List<List<Row>> parts = data.cut(new Random(1), 2, 0);
         QuerySet q = QuerySet.of(data.queries, 16, 3, "t");
         List<DistanceCounts> counts = new ArrayList<>();
-        for (int p = 0; p < parts.size(); p++) counts.add(DistanceCounts.count(p, parts.get(p).iterator(), q, "t"));
+        for (int p = 0; p < parts.size(); p++)
+            counts.add(DistanceCounts.count(p, parts.get(p).iterator(), q, "t"));
         RankOffsets o = Ranking.of(counts, q.size, 16).offsets(0, new int[] {5}, 2);
         List<Row> fewer = parts.get(1).subList(1, parts.get(1).size());
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> CutSums.sum(1, fewer.iterator(), q, o, "db table"));
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> CutSums.sum(1, fewer.iterator(), q, o, "db table"));
         assertTrue(e.getMessage().contains("db table changed between the evaluation's passes"), e.getMessage());
     }
 
     // ---------------------------------------------------------------------------------------------
 
     /** Runs both passes as EvaluateJob does, the offsets through Java serialisation like a broadcast. */
-    private static void assertMatchesReference(Data data, List<List<Row>> parts, int topK, int[] ns) throws IOException, ClassNotFoundException {
+    private static void assertMatchesReference(Data data, List<List<Row>> parts, int topK, int[] ns)
+            throws IOException, ClassNotFoundException {
         QuerySet q = QuerySet.of(data.queries, data.bits, data.classes, "t");
         // partition indices out of id order: the ranking must follow ids, not indices
         List<Integer> index = new ArrayList<>();
         for (int p = 0; p < parts.size(); p++) index.add(p);
         Collections.shuffle(index, new Random(parts.size()));
         List<DistanceCounts> counts = new ArrayList<>();
-        for (int p = 0; p < parts.size(); p++) counts.add(DistanceCounts.count(index.get(p), parts.get(p).iterator(), q, "t"));
+        for (int p = 0; p < parts.size(); p++)
+            counts.add(DistanceCounts.count(index.get(p), parts.get(p).iterator(), q, "t"));
         Ranking ranking = Ranking.of(counts, q.size, data.bits);
         assertEquals(data.database.size(), ranking.database);
         RankOffsets offsets = roundTrip(ranking.offsets(topK, ns, parts.size()));
         List<CutSums> sums = new ArrayList<>();
-        for (int p = parts.size() - 1; p >= 0; p--) sums.add(CutSums.sum(index.get(p), parts.get(p).iterator(), q, offsets, "t"));
+        for (int p = parts.size() - 1; p >= 0; p--)
+            sums.add(CutSums.sum(index.get(p), parts.get(p).iterator(), q, offsets, "t"));
         ranking.add(sums);
 
         RetrievalMetrics.Report want = data.reference().evaluate(topK, ns);
@@ -152,15 +162,21 @@ class TwoPassRankingTest {
                 for (int v : y) yl.add(v);
                 List<Long> cl = new ArrayList<>();
                 for (long v : code) cl.add(v);
-                Row row = RowFactory.create(r.getLong(0), JavaConverters.asScalaBufferConverter(yl).asScala(),
+                Row row = RowFactory.create(
+                        r.getLong(0),
+                        JavaConverters.asScalaBufferConverter(yl).asScala(),
                         JavaConverters.asScalaBufferConverter(cl).asScala());
                 boolean query = r.getString(1).equals("query");
                 if (query) {
                     d.queries.add(row);
                 } else { // as CodeSplit.packedRows gives them to the passes
                     List<Long> packed = new ArrayList<>();
-                    for (long word : (long[]) CodeSplit.pack(row, PackedCodes.wordsFor(y.length)).get(1)) packed.add(word);
-                    d.database.add(RowFactory.create(row.get(0), JavaConverters.asScalaBufferConverter(packed).asScala(), row.get(2)));
+                    for (long word : (long[])
+                            CodeSplit.pack(row, PackedCodes.wordsFor(y.length)).get(1)) packed.add(word);
+                    d.database.add(RowFactory.create(
+                            row.get(0),
+                            JavaConverters.asScalaBufferConverter(packed).asScala(),
+                            row.get(2)));
                 }
                 (query ? d.queryLabels : d.databaseLabels).add(y);
                 (query ? d.queryCodes : d.databaseCodes).add(code);
@@ -173,7 +189,8 @@ class TwoPassRankingTest {
             int[] at = new int[parts + 1];
             at[parts] = database.size();
             for (int p = 1; p < parts - empty; p++) at[p] = rnd.nextInt(database.size() + 1);
-            for (int p = Math.max(1, parts - empty); p < parts; p++) at[p] = at[rnd.nextInt(p)]; // a repeated bound: an empty range
+            for (int p = Math.max(1, parts - empty); p < parts; p++)
+                at[p] = at[rnd.nextInt(p)]; // a repeated bound: an empty range
             Arrays.sort(at);
             List<List<Row>> out = new ArrayList<>();
             for (int p = 0; p < parts; p++) out.add(database.subList(at[p], at[p + 1]));
@@ -208,7 +225,8 @@ class TwoPassRankingTest {
         }
 
         RetrievalMetrics reference() {
-            return new RetrievalMetrics(codes(queryCodes), labels(queryLabels), codes(databaseCodes), labels(databaseLabels));
+            return new RetrievalMetrics(
+                    codes(queryCodes), labels(queryLabels), codes(databaseCodes), labels(databaseLabels));
         }
 
         private PackedCodes codes(List<long[]> codes) {

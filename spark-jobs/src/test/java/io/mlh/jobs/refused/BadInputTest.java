@@ -54,13 +54,23 @@ import org.junit.jupiter.params.provider.EnumSource;
  * output, no staging directory). Files that would run code if Java-deserialised never are.
  */
 class BadInputTest {
-    private static final String[] COMMON = {"classes=10", "bits=16", "model.input-channels=3", "model.input-size=32",
-            "data.mean=[0.49,0.48,0.45]", "data.std=[0.25,0.24,0.26]", "train.batch-size=8", "data.shards=2"};
+    private static final String[] COMMON = {
+        "classes=10",
+        "bits=16",
+        "model.input-channels=3",
+        "model.input-size=32",
+        "data.mean=[0.49,0.48,0.45]",
+        "data.std=[0.25,0.24,0.26]",
+        "train.batch-size=8",
+        "data.shards=2"
+    };
     private static SparkSession spark;
+
     @org.junit.jupiter.api.io.TempDir
     static Path shared;
     /** 20 real CIFAR-10 JPEGs (cifar10/train/<class>/000{0,1}.jpg), their shard table, an untrained model bundle, a 1-epoch run (its checkpoints). */
     private static Path cifar, shards, model, trained;
+
     private static int tried;
 
     @BeforeAll
@@ -70,21 +80,35 @@ class BadInputTest {
         shards = shared.resolve("shards");
         trained = shared.resolve("trained");
         model = shared.resolve("model");
-        ShardJob.run(spark, settings(Arrays.asList("paths.shards=" + shards, "data.source=folder", "data.root=" + cifar,
-                "data.queries-per-class=1", "data.train-per-class=1")));
-        TrainJob.run(spark, settings(Arrays.asList("paths.shards=" + shards, "paths.model=" + trained, "train.epochs=1")));
+        ShardJob.run(
+                spark,
+                settings(Arrays.asList(
+                        "paths.shards=" + shards,
+                        "data.source=folder",
+                        "data.root=" + cifar,
+                        "data.queries-per-class=1",
+                        "data.train-per-class=1")));
+        TrainJob.run(
+                spark, settings(Arrays.asList("paths.shards=" + shards, "paths.model=" + trained, "train.epochs=1")));
         JobSettings s = settings(new ArrayList<String>());
         MlhConfig c = s.model;
         @SuppressWarnings({"unchecked", "rawtypes"})
         AbstractModule<Activity, Activity, Float> net = (AbstractModule) MlhNet.build(c);
-        new ModelBundle(net, c, HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance()), s.mean, s.std, s.centreCrop)
+        new ModelBundle(
+                        net,
+                        c,
+                        HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance()),
+                        s.mean,
+                        s.std,
+                        s.centreCrop)
                 .save(hadoop(), model.toString(), false);
     }
 
     @AfterAll
     static void stop() {
         if (spark != null) spark.stop();
-        System.out.println("BadInputTest: " + tried + " bad inputs tried, each refused naming the item, nothing written");
+        System.out.println(
+                "BadInputTest: " + tried + " bad inputs tried, each refused naming the item, nothing written");
     }
 
     /** A failed Spark job returns before its other tasks stop: wait for them before looking at the files. */
@@ -94,14 +118,21 @@ class BadInputTest {
         while (running() > 0 && System.nanoTime() < end) Thread.sleep(50);
     }
 
-    enum Job { SETTINGS, SHARD, TRAIN, ENCODE, EVALUATE }
+    enum Job {
+        SETTINGS,
+        SHARD,
+        TRAIN,
+        ENCODE,
+        EVALUATE
+    }
 
     /** One bad input: the job that meets it, and what its message must say (the item, the reason). */
     enum Bad {
         ZERO_BYTE_IMAGE(Job.SHARD, "train/cat/0002.jpg", "not a JPEG or PNG image (0 bytes)"),
         NON_IMAGE_FILE(Job.ENCODE, "train/dog/0002.png", "not a JPEG or PNG image (31 bytes)"),
         ZERO_BYTE_IDX(Job.SHARD, "train-labels-idx1-ubyte", "ends inside its header"),
-        IDX_TRAILING_BYTES(Job.SHARD, "t10k-images-idx3-ubyte", "header promises 10 images of 28x28 but more data follows"),
+        IDX_TRAILING_BYTES(
+                Job.SHARD, "t10k-images-idx3-ubyte", "header promises 10 images of 28x28 but more data follows"),
         UNKNOWN_KEY(Job.SETTINGS, "mlh.train.epoch", "did you mean 'mlh.train.epochs'"),
         UNKNOWN_KEY_IN_PROFILE(Job.SETTINGS, "mlh.model.backbon", "unknown key"),
         BITS_0(Job.SETTINGS, "mlh.bits", "must be a multiple of 8 in 8..1024, got 0"),
@@ -128,8 +159,10 @@ class BadInputTest {
     @ParameterizedTest
     @EnumSource(Bad.class)
     void refusedNamingTheItemAndNothingWritten(Bad bad, @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        List<String> conf = new ArrayList<>(Arrays.asList("paths.shards=" + dir.resolve("in/shards"),
-                "paths.model=" + dir.resolve("in/model"), "paths.codes=" + dir.resolve("out/codes"),
+        List<String> conf = new ArrayList<>(Arrays.asList(
+                "paths.shards=" + dir.resolve("in/shards"),
+                "paths.model=" + dir.resolve("in/model"),
+                "paths.codes=" + dir.resolve("out/codes"),
                 "paths.report=" + dir.resolve("out/report")));
         List<String> own = plant(bad, dir.resolve("in"));
         if (!own.isEmpty() && !own.get(0).contains("=")) conf.add(0, own.remove(0)); // a profile file goes first
@@ -153,21 +186,37 @@ class BadInputTest {
             case ZERO_BYTE_IMAGE:
                 copyTree(cifar, in.resolve("images"));
                 Files.write(in.resolve("images/train/cat/0002.jpg"), new byte[0]);
-                conf.addAll(Arrays.asList("data.source=folder", "data.root=" + in.resolve("images"), "data.queries-per-class=1",
+                conf.addAll(Arrays.asList(
+                        "data.source=folder",
+                        "data.root=" + in.resolve("images"),
+                        "data.queries-per-class=1",
                         "data.train-per-class=1"));
                 break;
             case NON_IMAGE_FILE:
                 copyTree(cifar, in.resolve("images"));
-                Files.write(in.resolve("images/train/dog/0002.png"), "a text file named like an image".getBytes(StandardCharsets.UTF_8));
+                Files.write(
+                        in.resolve("images/train/dog/0002.png"),
+                        "a text file named like an image".getBytes(StandardCharsets.UTF_8));
                 copyTree(model, in.resolve("model"));
-                conf.addAll(Arrays.asList("jobs.encode.input=source", "data.source=folder", "data.root=" + in.resolve("images"),
-                        "data.queries-per-class=1", "data.train-per-class=1"));
+                conf.addAll(Arrays.asList(
+                        "jobs.encode.input=source",
+                        "data.source=folder",
+                        "data.root=" + in.resolve("images"),
+                        "data.queries-per-class=1",
+                        "data.train-per-class=1"));
                 break;
             case ZERO_BYTE_IDX:
             case IDX_TRAILING_BYTES:
                 idx(in.resolve("idx"), bad);
-                conf.addAll(Arrays.asList("data.source=idx", "data.root=" + in.resolve("idx"), "model.input-channels=1",
-                        "model.input-size=28", "data.mean=[0.3]", "data.std=[0.3]", "data.queries-per-class=1", "data.train-per-class=1"));
+                conf.addAll(Arrays.asList(
+                        "data.source=idx",
+                        "data.root=" + in.resolve("idx"),
+                        "model.input-channels=1",
+                        "model.input-size=28",
+                        "data.mean=[0.3]",
+                        "data.std=[0.3]",
+                        "data.queries-per-class=1",
+                        "data.train-per-class=1"));
                 break;
             case UNKNOWN_KEY:
                 conf.add("train.epoch=3");
@@ -185,11 +234,14 @@ class BadInputTest {
             case QUERY_AND_DATABASE_BITS_DIFFER:
                 codes(in.resolve("q16"), 16, "query");
                 codes(in.resolve("db32"), 32, "database");
-                conf.addAll(Arrays.asList("jobs.evaluate.query-codes=" + in.resolve("q16"), "jobs.evaluate.database-codes=" + in.resolve("db32")));
+                conf.addAll(Arrays.asList(
+                        "jobs.evaluate.query-codes=" + in.resolve("q16"),
+                        "jobs.evaluate.database-codes=" + in.resolve("db32")));
                 break;
             case MODEL_CHECKSUM_MISMATCH:
                 copyTree(model, in.resolve("model"));
-                try (OutputStream out = Files.newOutputStream(in.resolve("model/model.bigdl"), java.nio.file.StandardOpenOption.APPEND)) {
+                try (OutputStream out = Files.newOutputStream(
+                        in.resolve("model/model.bigdl"), java.nio.file.StandardOpenOption.APPEND)) {
                     out.write(0);
                 }
                 break;
@@ -197,7 +249,8 @@ class BadInputTest {
                 copyTree(model, in.resolve("model"));
                 byte[] gadget = Gadget.bytes();
                 Files.write(in.resolve("model/model.bigdl"), gadget);
-                ObjectNode meta = (ObjectNode) new ObjectMapper().readTree(in.resolve("model/metadata.json").toFile());
+                ObjectNode meta = (ObjectNode) new ObjectMapper()
+                        .readTree(in.resolve("model/metadata.json").toFile());
                 meta.put("model_sha256", sha256(gadget));
                 Files.write(in.resolve("model/metadata.json"), new ObjectMapper().writeValueAsBytes(meta));
                 break;
@@ -206,7 +259,8 @@ class BadInputTest {
                 copyTree(shards, in.resolve("shards"));
                 Path checkpoints = in.resolve("model-checkpoints");
                 copyTree(shared.resolve("trained-checkpoints"), checkpoints);
-                if (bad == Bad.TAMPERED_CHECKPOINT_STATE) Files.write(checkpoints.resolve("epoch-1/optim.state"), Gadget.bytes());
+                if (bad == Bad.TAMPERED_CHECKPOINT_STATE)
+                    Files.write(checkpoints.resolve("epoch-1/optim.state"), Gadget.bytes());
                 else Files.delete(checkpoints.resolve("epoch-1/SHA256SUMS"));
                 conf.addAll(Arrays.asList("jobs.train.resume=true", "train.epochs=2"));
                 break;
@@ -243,7 +297,8 @@ class BadInputTest {
         byte[] pixels = new byte[10 * 784];
         new java.util.Random(1).nextBytes(pixels);
         for (String part : new String[] {"train", "t10k"}) {
-            try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(root.resolve(part + "-images-idx3-ubyte")))) {
+            try (DataOutputStream out =
+                    new DataOutputStream(Files.newOutputStream(root.resolve(part + "-images-idx3-ubyte")))) {
                 out.writeInt(0x803);
                 out.writeInt(10);
                 out.writeInt(28);
@@ -251,7 +306,8 @@ class BadInputTest {
                 out.write(pixels);
                 if (bad == Bad.IDX_TRAILING_BYTES && part.equals("t10k")) out.write(new byte[784]);
             }
-            try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(root.resolve(part + "-labels-idx1-ubyte")))) {
+            try (DataOutputStream out =
+                    new DataOutputStream(Files.newOutputStream(root.resolve(part + "-labels-idx1-ubyte")))) {
                 if (bad == Bad.ZERO_BYTE_IDX && part.equals("train")) continue;
                 out.writeInt(0x801);
                 out.writeInt(10);
@@ -263,9 +319,13 @@ class BadInputTest {
     /** A committed code table of {@code bits}-bit codes, ten rows of {@code split}. */
     private static void codes(Path table, int bits, String split) throws IOException {
         List<Row> rows = new ArrayList<>();
-        for (int i = 0; i < 10; i++) rows.add(RowFactory.create((long) i, split, new int[] {i % 2, 1 - i % 2}, bits, new long[] {i}));
+        for (int i = 0; i < 10; i++)
+            rows.add(RowFactory.create((long) i, split, new int[] {i % 2, 1 - i % 2}, bits, new long[] {i}));
         org.apache.hadoop.fs.Path staging = CommittedOutput.stage(hadoop(), table.toString(), false);
-        spark.createDataFrame(rows, CodeTable.schema(false, false)).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+        spark.createDataFrame(rows, CodeTable.schema(false, false))
+                .write()
+                .mode(SaveMode.Overwrite)
+                .parquet(staging.toString());
         CommittedOutput.commit(hadoop(), staging, table.toString());
     }
 
@@ -295,7 +355,8 @@ class BadInputTest {
             for (Path p : (Iterable<Path>) all::iterator) {
                 Path target = to.resolve(from.relativize(p).toString());
                 if (Files.isDirectory(p)) Files.createDirectories(target);
-                else if (!p.getFileName().toString().endsWith(".crc")) Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                else if (!p.getFileName().toString().endsWith(".crc"))
+                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
             }
         }
     }
@@ -315,7 +376,8 @@ class BadInputTest {
 
     private static int running() {
         int n = 0;
-        for (org.apache.spark.SparkExecutorInfo e : spark.sparkContext().statusTracker().getExecutorInfos()) n += e.numRunningTasks();
+        for (org.apache.spark.SparkExecutorInfo e :
+                spark.sparkContext().statusTracker().getExecutorInfos()) n += e.numRunningTasks();
         return n;
     }
 

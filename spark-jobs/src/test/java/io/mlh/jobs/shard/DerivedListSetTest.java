@@ -23,11 +23,14 @@ class DerivedListSetTest {
         set.writeCocoStyle();
 
         Path imagenet = out.resolve("imagenet"), coco = out.resolve("coco");
-        List<String> test = Files.readAllLines(imagenet.resolve("test.txt")), db = Files.readAllLines(imagenet.resolve("database.txt"));
+        List<String> test = Files.readAllLines(imagenet.resolve("test.txt")),
+                db = Files.readAllLines(imagenet.resolve("database.txt"));
         assertEquals(10, test.size());
         assertEquals(30 + 6, db.size(), "3 a class and the 6 odd images");
         assertEquals(20, Files.readAllLines(imagenet.resolve("train.txt")).size());
-        assertTrue(db.containsAll(Files.readAllLines(imagenet.resolve("train.txt"))), "train.txt is a subset of database.txt");
+        assertTrue(
+                db.containsAll(Files.readAllLines(imagenet.resolve("train.txt"))),
+                "train.txt is a subset of database.txt");
         assertEquals("cat/0000.jpg 0 0 0 1 0 0 0 0 0 0", test.get(3), "path, then one-hot labels");
         for (String line : test) {
             ImageCodec.Shape s = ImageCodec.inspect("jpeg", Files.readAllBytes(imagenet.resolve(line.split(" ")[0])));
@@ -51,17 +54,29 @@ class DerivedListSetTest {
 
         // the odd images, as the codec sees them
         assertEquals(1, ImageCodec.inspect("jpeg", bytes(imagenet, DerivedListSet.GREY)).channels);
-        assertEquals("16x20x3", ImageCodec.inspect("jpeg", bytes(imagenet, DerivedListSet.TINY)).toString());
+        assertEquals(
+                "16x20x3",
+                ImageCodec.inspect("jpeg", bytes(imagenet, DerivedListSet.TINY)).toString());
         ImageCodec.Shape cmyk = ImageCodec.inspect("jpeg", bytes(imagenet, DerivedListSet.CMYK));
         assertEquals("240x300x3", cmyk.toString(), "OpenCV turns a CMYK JPEG into colour");
-        float[] fromCmyk = ImageCodec.toTensorData("jpeg", bytes(imagenet, DerivedListSet.CMYK), 240, 300, 3, 32, 3, ZERO, ONE);
-        float[] fromPng = ImageCodec.toTensorData("png", bytes(imagenet, DerivedListSet.PNG), 240, 300, 3, 32, 3, ZERO, ONE);
+        float[] fromCmyk =
+                ImageCodec.toTensorData("jpeg", bytes(imagenet, DerivedListSet.CMYK), 240, 300, 3, 32, 3, ZERO, ONE);
+        float[] fromPng =
+                ImageCodec.toTensorData("png", bytes(imagenet, DerivedListSet.PNG), 240, 300, 3, 32, 3, ZERO, ONE);
         double diff = 0;
         for (int i = 0; i < fromPng.length; i++) diff += Math.abs(fromCmyk[i] - fromPng[i]);
-        assertTrue(diff / fromPng.length < 0.05, "the CMYK JPEG decodes to the colours of the same image's PNG: mean difference " + diff / fromPng.length);
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> ImageCodec.inspect("jpeg", bytes(imagenet, DerivedListSet.TRUNCATED)))
-                .getMessage().contains("truncated"));
-        assertThrows(IllegalArgumentException.class, () -> ImageCodec.inspect("jpeg", bytes(imagenet, DerivedListSet.NOISE)));
+        assertTrue(
+                diff / fromPng.length < 0.05,
+                "the CMYK JPEG decodes to the colours of the same image's PNG: mean difference "
+                        + diff / fromPng.length);
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ImageCodec.inspect("jpeg", bytes(imagenet, DerivedListSet.TRUNCATED)))
+                .getMessage()
+                .contains("truncated"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ImageCodec.inspect("jpeg", bytes(imagenet, DerivedListSet.NOISE)));
     }
 
     private static byte[] bytes(Path root, String name) throws Exception {

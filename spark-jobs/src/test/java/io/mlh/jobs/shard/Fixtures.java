@@ -20,7 +20,9 @@ import org.apache.spark.sql.SparkSession;
 /** Shared helpers of the shard tests: local Spark, settings, real data written into temporary trees. */
 final class Fixtures {
     static final Path FASHION = java.nio.file.Paths.get("/usr/share/datasets/fashion-mnist");
-    static final String[] CIFAR_CLASSES = {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
+    static final String[] CIFAR_CLASSES = {
+        "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"
+    };
 
     private Fixtures() {}
 
@@ -51,14 +53,19 @@ final class Fixtures {
     }
 
     static List<Row> rejects(SparkSession spark, String shardsPath) {
-        return spark.read().schema(ShardTable.REJECTS_SCHEMA).parquet(ShardTable.rejectsPath(shardsPath)).collectAsList();
+        return spark.read()
+                .schema(ShardTable.REJECTS_SCHEMA)
+                .parquet(ShardTable.rejectsPath(shardsPath))
+                .collectAsList();
     }
 
     /** The table's Parquet files in partition order. */
     static List<Path> parts(Path table) throws IOException {
         try (Stream<Path> files = Files.list(table)) {
-            return files.filter(p -> p.getFileName().toString().startsWith("part-") && p.toString().endsWith(".parquet"))
-                    .sorted().collect(Collectors.toList());
+            return files.filter(p -> p.getFileName().toString().startsWith("part-")
+                            && p.toString().endsWith(".parquet"))
+                    .sorted()
+                    .collect(Collectors.toList());
         }
     }
 

@@ -34,10 +34,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ShardBadInputTest {
     private static final int IDX_TRAIN = 200, IDX_TEST = 50;
     private static SparkSession spark;
+
     @TempDir
     static Path shared;
     /** 20 real CIFAR-10 JPEGs: cifar10/train/<class>/000{0,1}.jpg. */
     private static Path cifar;
+
     private static IdxFile.Images fashionTrain, fashionTest;
     private static int[] fashionTrainLabels, fashionTestLabels;
 
@@ -63,7 +65,8 @@ class ShardBadInputTest {
 
     private static int running() {
         int n = 0;
-        for (org.apache.spark.SparkExecutorInfo e : spark.sparkContext().statusTracker().getExecutorInfos()) n += e.numRunningTasks();
+        for (org.apache.spark.SparkExecutorInfo e :
+                spark.sparkContext().statusTracker().getExecutorInfos()) n += e.numRunningTasks();
         return n;
     }
 
@@ -86,9 +89,17 @@ class ShardBadInputTest {
         CORRUPT_IN_FOLDER(Source.FOLDER, "train/cat/0002.jpg", "corrupt jpeg", 20),
         TRUNCATED_IN_FOLDER(Source.FOLDER, "train/dog/0002.jpg", "truncated JPEG", 20),
         NOT_AN_IMAGE_FILE_NAME(Source.FOLDER, "train/cat/notes.txt", "not a .jpg, .jpeg or .png file", 20),
-        IDX_LABEL_OUT_OF_RANGE(Source.IDX, "train-images-idx3-ubyte#7", "label 10 is not one of the classes 0..9", IDX_TRAIN + IDX_TEST - 1),
+        IDX_LABEL_OUT_OF_RANGE(
+                Source.IDX,
+                "train-images-idx3-ubyte#7",
+                "label 10 is not one of the classes 0..9",
+                IDX_TRAIN + IDX_TEST - 1),
         // header-level: always fail
-        IDX_SIZE_DISAGREES(Source.IDX, "train-images-idx3-ubyte", "header promises 200 images of 28x28 but the file ends early", -1),
+        IDX_SIZE_DISAGREES(
+                Source.IDX,
+                "train-images-idx3-ubyte",
+                "header promises 200 images of 28x28 but the file ends early",
+                -1),
         IDX_COUNTS_DISAGREE(Source.IDX, "t10k-images-idx3-ubyte", "holds 50 images but", -1),
         CLASS_COUNT(Source.FOLDER, "train has 11 class directories", "but mlh.classes = 10", -1);
 
@@ -108,7 +119,11 @@ class ShardBadInputTest {
         }
     }
 
-    enum Source { LIST, FOLDER, IDX }
+    enum Source {
+        LIST,
+        FOLDER,
+        IDX
+    }
 
     @ParameterizedTest
     @EnumSource(Bad.class)
@@ -139,27 +154,36 @@ class ShardBadInputTest {
         assertEquals(bad.good, Fixtures.table(spark, out).count());
         List<Row> rejects = Fixtures.rejects(spark, out);
         assertEquals(1, rejects.size());
-        assertTrue(rejects.get(0).getString(0).endsWith(bad.record), rejects.get(0).toString());
-        assertTrue(rejects.get(0).getString(1).contains(bad.reason), rejects.get(0).toString());
+        assertTrue(
+                rejects.get(0).getString(0).endsWith(bad.record), rejects.get(0).toString());
+        assertTrue(
+                rejects.get(0).getString(1).contains(bad.reason), rejects.get(0).toString());
     }
 
     /** Writes the clean data set plus the bad input into {@code dir}; returns the job's overrides. */
     private static List<String> plant(Bad bad, Path dir) throws Exception {
-        List<String> conf = new ArrayList<>(Arrays.asList("paths.shards=" + dir.resolve("out/shards"), "data.shards=2"));
+        List<String> conf =
+                new ArrayList<>(Arrays.asList("paths.shards=" + dir.resolve("out/shards"), "data.shards=2"));
         Path root = dir.resolve("data");
         switch (bad.source) {
             case LIST:
                 copyCifar(root);
-                conf.addAll(Arrays.asList("data.source=list", "data.root=" + root, "data.list-dir=" + dir.resolve("lists")));
+                conf.addAll(Arrays.asList(
+                        "data.source=list", "data.root=" + root, "data.list-dir=" + dir.resolve("lists")));
                 writeLists(bad, root, dir.resolve("lists"));
                 break;
             case FOLDER:
                 copyCifar(root);
-                conf.addAll(Arrays.asList("data.source=folder", "data.root=" + root, "data.queries-per-class=1", "data.train-per-class=1"));
+                conf.addAll(Arrays.asList(
+                        "data.source=folder",
+                        "data.root=" + root,
+                        "data.queries-per-class=1",
+                        "data.train-per-class=1"));
                 plantInFolder(bad, root.resolve("train"));
                 break;
             default:
-                conf.addAll(Arrays.asList("data.source=idx", "data.root=" + root, "data.queries-per-class=2", "data.train-per-class=3"));
+                conf.addAll(Arrays.asList(
+                        "data.source=idx", "data.root=" + root, "data.queries-per-class=2", "data.train-per-class=3"));
                 writeIdx(bad, root);
         }
         return conf;
@@ -200,7 +224,8 @@ class ShardBadInputTest {
             default:
         }
         Files.copy(root.resolve("train/cat/0001.jpg"), root.resolve("outside.jpg")); // exists: only the path is wrong
-        String path = bad == Bad.ESCAPING_PATH ? "bad/../../data/outside.jpg"
+        String path = bad == Bad.ESCAPING_PATH
+                ? "bad/../../data/outside.jpg"
                 : bad == Bad.ABSOLUTE_PATH ? root.resolve("train/cat/0001.jpg").toString() : "bad/x.jpg";
         database.add(line(path, y));
         Fixtures.writeLines(lists.resolve("test.txt"), test);
@@ -237,14 +262,20 @@ class ShardBadInputTest {
         if (bad == Bad.IDX_COUNTS_DISAGREE) testLabels = Arrays.copyOf(testLabels, IDX_TEST - 1);
         Fixtures.writeIdxImages(root.resolve("train-images-idx3-ubyte"), IDX_TRAIN, 28, 28, trainPixels);
         Fixtures.writeIdxLabels(root.resolve("train-labels-idx1-ubyte"), trainLabels);
-        Fixtures.writeIdxImages(root.resolve("t10k-images-idx3-ubyte"), IDX_TEST, 28, 28, Arrays.copyOf(fashionTest.pixels, IDX_TEST * 784));
+        Fixtures.writeIdxImages(
+                root.resolve("t10k-images-idx3-ubyte"),
+                IDX_TEST,
+                28,
+                28,
+                Arrays.copyOf(fashionTest.pixels, IDX_TEST * 784));
         Fixtures.writeIdxLabels(root.resolve("t10k-labels-idx1-ubyte"), testLabels);
     }
 
     private static void copyCifar(Path root) throws Exception {
         for (String c : CIFAR_CLASSES) {
             Path to = Files.createDirectories(root.resolve("train").resolve(c));
-            for (String f : new String[] {"0000.jpg", "0001.jpg"}) Files.copy(cifar.resolve("train").resolve(c).resolve(f), to.resolve(f));
+            for (String f : new String[] {"0000.jpg", "0001.jpg"})
+                Files.copy(cifar.resolve("train").resolve(c).resolve(f), to.resolve(f));
         }
     }
 

@@ -22,8 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** ImageCodec: BigDL's OpenCV decoding against the JDK's own decoders, on real CIFAR-10 JPEGs and exact PNGs. */
 class ShardImageCodecTest {
     private static final float[] ZERO = {0, 0, 0}, ONE = {1, 1, 1};
+
     @TempDir
     static Path dir;
+
     private static byte[] jpeg;
 
     @BeforeAll
@@ -51,7 +53,8 @@ class ShardImageCodecTest {
         int[] known = rgb(ref, 20, 11);
         for (int k = 0; k < 3; k++) {
             float expected = (known[k] / 255f - mean[k]) / std[k];
-            assertEquals(expected, norm[k * 1024 + 11 * 32 + 20], 3 / 255f / std[k], "channel " + k + " of pixel (11, 20)");
+            assertEquals(
+                    expected, norm[k * 1024 + 11 * 32 + 20], 3 / 255f / std[k], "channel " + k + " of pixel (11, 20)");
         }
         assertEquals("32x32x3", ImageCodec.inspect("jpeg", jpeg).toString());
     }
@@ -73,7 +76,8 @@ class ShardImageCodecTest {
         square.setRGB(1, 1, 0x804020);
         float[] t = ImageCodec.toTensorData("png", encode(square, "png"), 2, 2, 3, 2, 3, ZERO, ONE);
         assertArrayEquals(new float[] {1, 0, 0, 0x80 / 255f, 0, 1, 0, 0x40 / 255f, 0, 0, 1, 0x20 / 255f}, t, 1e-6f);
-        float[] grey = ImageCodec.toTensorData("png", encode(square, "png"), 2, 2, 3, 2, 1, new float[] {0}, new float[] {1});
+        float[] grey =
+                ImageCodec.toTensorData("png", encode(square, "png"), 2, 2, 3, 2, 1, new float[] {0}, new float[] {1});
         assertEquals(0.299f, grey[0], 1.5f / 255); // red through OpenCV's BGR->grey weights
         assertEquals(0.114f, grey[2], 1.5f / 255);
     }
@@ -88,15 +92,16 @@ class ShardImageCodecTest {
         assertEquals("3x3 at (2, 1)", centre.toString());
         float[] t = ImageCodec.toTensorData("png", png, 6, 8, 1, 3, 1, new float[] {0}, new float[] {1 / 255f}, centre);
         assertArrayEquals(new float[] {12, 13, 14, 22, 23, 24, 32, 33, 34}, t, 1e-4f);
-        float[] corner = ImageCodec.toTensorData("png", png, 6, 8, 1, 2, 1, new float[] {0}, new float[] {1 / 255f},
-                new ImageCodec.Region(6, 4, 2, 2));
+        float[] corner = ImageCodec.toTensorData(
+                "png", png, 6, 8, 1, 2, 1, new float[] {0}, new float[] {1 / 255f}, new ImageCodec.Region(6, 4, 2, 2));
         assertArrayEquals(new float[] {46, 47, 56, 57}, corner, 1e-4f);
         // resized after the cut: a 2 x 2 crop shrunk to one pixel averages the crop's four
-        float[] one = ImageCodec.toTensorData("png", png, 6, 8, 1, 1, 1, new float[] {0}, new float[] {1 / 255f},
-                new ImageCodec.Region(0, 0, 2, 2));
+        float[] one = ImageCodec.toTensorData(
+                "png", png, 6, 8, 1, 1, 1, new float[] {0}, new float[] {1 / 255f}, new ImageCodec.Region(0, 0, 2, 2));
         assertEquals(5.5f, one[0], 0.51f);
         assertNull(ImageCodec.Region.centre(6, 8, 0), "fraction 0: the whole image");
-        reason("crop 3x3 at (6, 1) does not fit the 6x8 image",
+        reason(
+                "crop 3x3 at (6, 1) does not fit the 6x8 image",
                 () -> ImageCodec.toTensorData("png", png, 6, 8, 1, 3, 1, ZERO, ONE, new ImageCodec.Region(6, 1, 3, 3)));
     }
 
@@ -113,7 +118,8 @@ class ShardImageCodecTest {
         BufferedImage deep = new BufferedImage(4, 4, BufferedImage.TYPE_USHORT_GRAY);
         deep.getRaster().setSample(1, 1, 0, 65535);
         deep.getRaster().setSample(2, 1, 0, 32896); // 128 * 257
-        float[] t = ImageCodec.toTensorData("png", encode(deep, "png"), 4, 4, 1, 4, 1, new float[] {0}, new float[] {1});
+        float[] t =
+                ImageCodec.toTensorData("png", encode(deep, "png"), 4, 4, 1, 4, 1, new float[] {0}, new float[] {1});
         assertEquals(1f, t[5], 1e-6f);
         assertEquals(128 / 255f, t[6], 1e-6f);
     }
@@ -131,8 +137,11 @@ class ShardImageCodecTest {
             assertEquals(a, b, 0.01, "mean of channel " + k);
             for (int y = 1; y < 31; y++) {
                 for (int x = 1; x < 31; x++) {
-                    double block = (big[k * 4096 + 2 * y * 64 + 2 * x] + big[k * 4096 + 2 * y * 64 + 2 * x + 1]
-                            + big[k * 4096 + (2 * y + 1) * 64 + 2 * x] + big[k * 4096 + (2 * y + 1) * 64 + 2 * x + 1]) / 4;
+                    double block = (big[k * 4096 + 2 * y * 64 + 2 * x]
+                                    + big[k * 4096 + 2 * y * 64 + 2 * x + 1]
+                                    + big[k * 4096 + (2 * y + 1) * 64 + 2 * x]
+                                    + big[k * 4096 + (2 * y + 1) * 64 + 2 * x + 1])
+                            / 4;
                     worst = Math.max(worst, Math.abs(block - small[k * 1024 + y * 32 + x]));
                 }
             }
@@ -146,7 +155,10 @@ class ShardImageCodecTest {
     void rejectsBrokenImagesWithTheReason() {
         reason("truncated JPEG", () -> ImageCodec.inspect("jpeg", Arrays.copyOf(jpeg, jpeg.length / 2)));
         reason("truncated JPEG", () -> ImageCodec.inspect("jpeg", Arrays.copyOf(jpeg, 20)));
-        reason("truncated JPEG", () -> ImageCodec.toTensorData("jpeg", Arrays.copyOf(jpeg, jpeg.length - 2), 32, 32, 3, 32, 3, ZERO, ONE));
+        reason(
+                "truncated JPEG",
+                () -> ImageCodec.toTensorData(
+                        "jpeg", Arrays.copyOf(jpeg, jpeg.length - 2), 32, 32, 3, 32, 3, ZERO, ONE));
         byte[] garbled = jpeg.clone();
         Arrays.fill(garbled, 2, 40, (byte) 0);
         reason("corrupt JPEG", () -> ImageCodec.inspect("jpeg", garbled));
@@ -163,7 +175,8 @@ class ShardImageCodecTest {
     @Test
     void progressiveJpegIsWholeUntilCut() throws Exception {
         BufferedImage img = ImageIO.read(new ByteArrayInputStream(jpeg));
-        javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        javax.imageio.ImageWriter writer =
+                ImageIO.getImageWritersByFormatName("jpeg").next();
         javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
         param.setProgressiveMode(javax.imageio.ImageWriteParam.MODE_DEFAULT);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -172,8 +185,11 @@ class ShardImageCodecTest {
             writer.write(null, new javax.imageio.IIOImage(img, null, null), param);
         }
         byte[] progressive = out.toByteArray();
-        assertEquals("32x32x3", ImageCodec.inspect("jpeg", progressive).toString()); // several scans, tables between them
-        reason("truncated JPEG", () -> ImageCodec.inspect("jpeg", Arrays.copyOf(progressive, progressive.length * 2 / 3)));
+        assertEquals(
+                "32x32x3", ImageCodec.inspect("jpeg", progressive).toString()); // several scans, tables between them
+        reason(
+                "truncated JPEG",
+                () -> ImageCodec.inspect("jpeg", Arrays.copyOf(progressive, progressive.length * 2 / 3)));
     }
 
     @Test
@@ -194,7 +210,9 @@ class ShardImageCodecTest {
         assertEquals(32 * 32, up.length);
         float[] rgb = ImageCodec.toTensorData("raw", px, 28, 28, 1, 28, 3, ZERO, ONE);
         assertEquals(1f, rgb[2 * 784 + 5], 1e-6);
-        reason("raw image has 10 bytes", () -> ImageCodec.toTensorData("raw", new byte[10], 28, 28, 1, 28, 1, ZERO, ONE));
+        reason(
+                "raw image has 10 bytes",
+                () -> ImageCodec.toTensorData("raw", new byte[10], 28, 28, 1, 28, 1, ZERO, ONE));
     }
 
     private static void reason(String expected, Executable call) {

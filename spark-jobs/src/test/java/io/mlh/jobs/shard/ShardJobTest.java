@@ -38,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The shard job on real data: all of Fashion-MNIST from IDX files, and real CIFAR-10 JPEGs as image folders and list files. */
 class ShardJobTest {
     private static SparkSession spark;
+
     @TempDir
     static Path dir;
 
@@ -56,17 +57,21 @@ class ShardJobTest {
         for (String part : new String[] {"train", "t10k"}) {
             for (String kind : new String[] {"images-idx3", "labels-idx1"}) {
                 Path f = FASHION.resolve(part + "-" + kind + "-ubyte.gz");
-                assertTrue(Files.isRegularFile(f), f + " is missing: apt-get install -y dataset-fashion-mnist (make data)");
+                assertTrue(
+                        Files.isRegularFile(f),
+                        f + " is missing: apt-get install -y dataset-fashion-mnist (make data)");
             }
         }
-        String a = dir.resolve("fashion-a").toString(), b = dir.resolve("fashion-b").toString();
+        String a = dir.resolve("fashion-a").toString(),
+                b = dir.resolve("fashion-b").toString();
         ShardJob.Result r = ShardJob.run(spark, settings("paths.shards=" + a));
         assertEquals(1000, r.queries);
         assertEquals(69000, r.database);
         assertEquals(0, r.trainOnly);
         assertEquals(5000, r.trainFlagged);
         assertEquals(0, r.rejects);
-        assertTrue(Files.exists(dir.resolve("fashion-a/_MLH_COMMITTED")) && Files.exists(dir.resolve("fashion-a-rejects/_MLH_COMMITTED")));
+        assertTrue(Files.exists(dir.resolve("fashion-a/_MLH_COMMITTED"))
+                && Files.exists(dir.resolve("fashion-a-rejects/_MLH_COMMITTED")));
         assertEquals(0, Fixtures.rejects(spark, a).size());
 
         // 8 files of 8,750 rows, each sorted by id, together every id once
@@ -74,7 +79,10 @@ class ShardJobTest {
         assertEquals(8, files.size());
         boolean[] seen = new boolean[70000];
         for (Path f : files) {
-            List<Long> ids = table(spark, f.toString()).select("id").as(org.apache.spark.sql.Encoders.LONG()).collectAsList();
+            List<Long> ids = table(spark, f.toString())
+                    .select("id")
+                    .as(org.apache.spark.sql.Encoders.LONG())
+                    .collectAsList();
             assertEquals(8750, ids.size(), "rows in " + f.getFileName());
             for (int i = 0; i < ids.size(); i++) {
                 if (i > 0) assertTrue(ids.get(i - 1) < ids.get(i), f.getFileName() + " is not sorted by id");
@@ -95,28 +103,40 @@ class ShardJobTest {
             train[(int) row.getLong(0)] = row.getBoolean(2);
         }
         for (int i : expected.query) assertEquals("query", split[i], "record " + i);
-        for (int i : expected.train) assertTrue(train[i] && "database".equals(split[i]), "record " + i + " should be a training database row");
+        for (int i : expected.train)
+            assertTrue(train[i] && "database".equals(split[i]), "record " + i + " should be a training database row");
         assertEquals(69000, Arrays.stream(split).filter("database"::equals).count());
 
         // a few records against the IDX files themselves
         IdxFile.Images trainImages = images("train"), testImages = images("t10k");
-        List<Row> some = table(spark, a).where(col("id").isin(0L, 1L, 12345L, 59999L, 60000L, 69999L)).orderBy("id").collectAsList();
+        List<Row> some = table(spark, a)
+                .where(col("id").isin(0L, 1L, 12345L, 59999L, 60000L, 69999L))
+                .orderBy("id")
+                .collectAsList();
         assertEquals(6, some.size());
         for (Row row : some) {
             int id = (int) row.getLong(0);
             boolean t10k = id >= 60000;
             int index = t10k ? id - 60000 : id;
             IdxFile.Images from = t10k ? testImages : trainImages;
-            assertArrayEquals(Arrays.copyOfRange(from.pixels, index * 784, (index + 1) * 784), (byte[]) row.getAs("image"), "pixels of record " + id);
+            assertArrayEquals(
+                    Arrays.copyOfRange(from.pixels, index * 784, (index + 1) * 784),
+                    (byte[]) row.getAs("image"),
+                    "pixels of record " + id);
             assertArrayEquals(oneHot(labels[id], 10), Fixtures.ints(row.getList(3)), "labels of record " + id);
-            assertEquals(Arrays.asList("raw", 28, 28, 1), Arrays.asList(row.getAs("format"), row.getAs("height"), row.getAs("width"), row.getAs("channels")));
-            assertTrue(row.<String>getAs("source").endsWith((t10k ? "t10k" : "train") + "-images-idx3-ubyte.gz#" + index), row.<String>getAs("source"));
+            assertEquals(
+                    Arrays.asList("raw", 28, 28, 1),
+                    Arrays.asList(row.getAs("format"), row.getAs("height"), row.getAs("width"), row.getAs("channels")));
+            assertTrue(
+                    row.<String>getAs("source").endsWith((t10k ? "t10k" : "train") + "-images-idx3-ubyte.gz#" + index),
+                    row.<String>getAs("source"));
         }
 
         // same seed, same files; an existing output is refused
         ShardJob.run(spark, settings("paths.shards=" + b));
         List<Path> again = parts(dir.resolve("fashion-b"));
-        for (int k = 0; k < 8; k++) assertEquals(fingerprint(files.get(k)), fingerprint(again.get(k)), "shard file " + k);
+        for (int k = 0; k < 8; k++)
+            assertEquals(fingerprint(files.get(k)), fingerprint(again.get(k)), "shard file " + k);
         IOException exists = assertThrows(IOException.class, () -> ShardJob.run(spark, settings("paths.shards=" + b)));
         assertTrue(exists.getMessage().contains("already exists"), exists.getMessage());
     }
@@ -129,13 +149,22 @@ class ShardJobTest {
         ImageIO.write(img, "png", cat.resolve("0030.png").toFile());
         ImageIO.write(img, "png", cat.resolve("0031.jpg").toFile()); // a PNG under a JPEG name (ImageNet has one)
         String out = dir.resolve("folder-shards").toString();
-        ShardJob.Result r = ShardJob.run(spark, settings("data.source=folder", "data.root=" + root, "data.queries-per-class=5",
-                "data.train-per-class=10", "data.shards=3", "paths.shards=" + out));
+        ShardJob.Result r = ShardJob.run(
+                spark,
+                settings(
+                        "data.source=folder",
+                        "data.root=" + root,
+                        "data.queries-per-class=5",
+                        "data.train-per-class=10",
+                        "data.shards=3",
+                        "paths.shards=" + out));
         assertEquals(50, r.queries);
         assertEquals(252, r.database);
         assertEquals(100, r.trainFlagged);
         assertEquals(0, r.trainOnly + r.rejects);
-        List<Long> sizes = parts(dir.resolve("folder-shards")).stream().map(f -> table(spark, f.toString()).count()).collect(Collectors.toList());
+        List<Long> sizes = parts(dir.resolve("folder-shards")).stream()
+                .map(f -> table(spark, f.toString()).count())
+                .collect(Collectors.toList());
         assertEquals(Arrays.asList(101L, 101L, 100L), sizes);
 
         // catalogue order is class (sorted directory names), then file name; labels follow the class
@@ -151,13 +180,18 @@ class ShardJobTest {
             Row row = rows.get(i);
             Path file = expected.get(i);
             assertEquals(i, row.getLong(0));
-            assertTrue(row.<String>getAs("source").endsWith(root.relativize(file).toString()), row.<String>getAs("source"));
-            int c = Arrays.asList(CIFAR_CLASSES).indexOf(file.getParent().getFileName().toString());
+            assertTrue(
+                    row.<String>getAs("source").endsWith(root.relativize(file).toString()),
+                    row.<String>getAs("source"));
+            int c = Arrays.asList(CIFAR_CLASSES)
+                    .indexOf(file.getParent().getFileName().toString());
             assertArrayEquals(oneHot(c, 10), Fixtures.ints(row.getList(3)), "labels of " + file);
             assertArrayEquals(Files.readAllBytes(file), (byte[]) row.getAs("image"));
             boolean png = file.getFileName().toString().startsWith("003");
             assertEquals(png ? "png" : "jpeg", row.<String>getAs("format"), file.toString());
-            assertEquals(Arrays.asList(32, 32, 3), Arrays.asList(row.getAs("height"), row.getAs("width"), row.getAs("channels")));
+            assertEquals(
+                    Arrays.asList(32, 32, 3),
+                    Arrays.asList(row.getAs("height"), row.getAs("width"), row.getAs("channels")));
         }
     }
 
@@ -171,14 +205,25 @@ class ShardJobTest {
         }
         long target = (long) (bytes / 2.5); // 2.5 files' worth: the sampled estimate rounds up to 3
         String out = dir.resolve("sized-shards").toString();
-        ShardJob.run(spark, settings("data.source=folder", "data.root=" + root, "data.queries-per-class=5",
-                "data.train-per-class=10", "data.shards=8", "data.shard-size=" + target, "paths.shards=" + out));
+        ShardJob.run(
+                spark,
+                settings(
+                        "data.source=folder",
+                        "data.root=" + root,
+                        "data.queries-per-class=5",
+                        "data.train-per-class=10",
+                        "data.shards=8",
+                        "data.shard-size=" + target,
+                        "paths.shards=" + out));
         List<Path> parts = parts(dir.resolve("sized-shards"));
         assertEquals(3, parts.size(), "files for " + bytes + " bytes of images at " + target + " a file");
         for (Path part : parts) {
             long imageBytes = 0;
-            for (Row r : table(spark, part.toString()).select("image").collectAsList()) imageBytes += ((byte[]) r.get(0)).length;
-            assertTrue(imageBytes <= target * 1.1, part + " holds " + imageBytes + " bytes of images, the target is " + target);
+            for (Row r : table(spark, part.toString()).select("image").collectAsList())
+                imageBytes += ((byte[]) r.get(0)).length;
+            assertTrue(
+                    imageBytes <= target * 1.1,
+                    part + " holds " + imageBytes + " bytes of images, the target is " + target);
         }
 
         // IDX records: rows x cols raw bytes each, from the header
@@ -189,8 +234,15 @@ class ShardJobTest {
             Fixtures.writeIdxImages(idx.resolve(part + "-images-idx3-ubyte"), 20, 4, 4, new byte[20 * 16]);
             Fixtures.writeIdxLabels(idx.resolve(part + "-labels-idx1-ubyte"), labels);
         }
-        ShardJob.run(spark, settings("data.source=idx", "data.root=" + idx, "data.queries-per-class=1", "data.train-per-class=1",
-                "data.shard-size=160", "paths.shards=" + dir.resolve("sized-idx-shards")));
+        ShardJob.run(
+                spark,
+                settings(
+                        "data.source=idx",
+                        "data.root=" + idx,
+                        "data.queries-per-class=1",
+                        "data.train-per-class=1",
+                        "data.shard-size=160",
+                        "paths.shards=" + dir.resolve("sized-idx-shards")));
         assertEquals(4, parts(dir.resolve("sized-idx-shards")).size(), "40 records of 16 bytes at 160 bytes a file");
     }
 
@@ -201,23 +253,46 @@ class ShardJobTest {
         for (String c : CIFAR_CLASSES) { // test: 3 of them a class, under other names
             Files.createDirectories(root.resolve("test").resolve(c));
             for (int i = 0; i < 3; i++) {
-                Files.copy(root.resolve("train").resolve(c).resolve("000" + i + ".jpg"), root.resolve("test").resolve(c).resolve("t" + i + ".jpg"));
+                Files.copy(
+                        root.resolve("train").resolve(c).resolve("000" + i + ".jpg"),
+                        root.resolve("test").resolve(c).resolve("t" + i + ".jpg"));
             }
         }
         String out = dir.resolve("pooled-shards").toString();
-        ShardJob.Result r = ShardJob.run(spark, settings("data.source=folder", "data.root=" + root, "data.folder-split=train, test",
-                "data.queries-per-class=2", "data.train-per-class=4", "data.shards=2", "paths.shards=" + out));
+        ShardJob.Result r = ShardJob.run(
+                spark,
+                settings(
+                        "data.source=folder",
+                        "data.root=" + root,
+                        "data.folder-split=train, test",
+                        "data.queries-per-class=2",
+                        "data.train-per-class=4",
+                        "data.shards=2",
+                        "paths.shards=" + out));
         assertEquals(20, r.queries);
         assertEquals(110, r.database);
         List<Row> rows = table(spark, out).orderBy("id").collectAsList();
         // class 0 (airplane): its 10 train files, then its 3 test files; then class 1
-        assertTrue(rows.get(9).<String>getAs("source").endsWith("train/airplane/0009.jpg"), rows.get(9).<String>getAs("source"));
-        assertTrue(rows.get(10).<String>getAs("source").endsWith("test/airplane/t0.jpg"), rows.get(10).<String>getAs("source"));
-        assertTrue(rows.get(13).<String>getAs("source").endsWith("train/automobile/0000.jpg"), rows.get(13).<String>getAs("source"));
+        assertTrue(
+                rows.get(9).<String>getAs("source").endsWith("train/airplane/0009.jpg"),
+                rows.get(9).<String>getAs("source"));
+        assertTrue(
+                rows.get(10).<String>getAs("source").endsWith("test/airplane/t0.jpg"),
+                rows.get(10).<String>getAs("source"));
+        assertTrue(
+                rows.get(13).<String>getAs("source").endsWith("train/automobile/0000.jpg"),
+                rows.get(13).<String>getAs("source"));
 
         Files.move(root.resolve("test/truck"), root.resolve("test/lorry"));
-        Exception e = assertThrows(Exception.class, () -> ShardJob.run(spark, settings("data.source=folder", "data.root=" + root,
-                "data.folder-split=train,test", "paths.shards=" + dir.resolve("pooled-bad"))));
+        Exception e = assertThrows(
+                Exception.class,
+                () -> ShardJob.run(
+                        spark,
+                        settings(
+                                "data.source=folder",
+                                "data.root=" + root,
+                                "data.folder-split=train,test",
+                                "paths.shards=" + dir.resolve("pooled-bad"))));
         assertTrue(e.getMessage().contains("lorry") && e.getMessage().contains("truck"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("pooled-bad")));
     }
@@ -249,9 +324,17 @@ class ShardJobTest {
         Fixtures.writeLines(lists.resolve("database.txt"), database);
         Fixtures.writeLines(lists.resolve("train.txt"), train);
         String out = dir.resolve("list-shards").toString();
-        ShardJob.Result r = ShardJob.run(spark, settings("data.source=list", "data.root=" + root, "data.list-dir=" + lists,
-                "data.shards=4", "paths.shards=" + out));
-        assertEquals(Arrays.asList(30L, 240L, 30L, 80L, 0L), Arrays.asList(r.queries, r.database, r.trainOnly, r.trainFlagged, r.rejects));
+        ShardJob.Result r = ShardJob.run(
+                spark,
+                settings(
+                        "data.source=list",
+                        "data.root=" + root,
+                        "data.list-dir=" + lists,
+                        "data.shards=4",
+                        "paths.shards=" + out));
+        assertEquals(
+                Arrays.asList(30L, 240L, 30L, 80L, 0L),
+                Arrays.asList(r.queries, r.database, r.trainOnly, r.trainFlagged, r.rejects));
 
         List<Row> rows = table(spark, out).orderBy("id").collectAsList();
         assertEquals(300, rows.size());
@@ -270,8 +353,12 @@ class ShardJobTest {
 
     /** A shard file's rows without their bytes: id, split, train, labels and a hash of the image. */
     private static List<String> fingerprint(Path file) {
-        return table(spark, file.toString()).select(col("id"), col("split"), col("train"), col("labels"), hash(col("image")), col("source"))
-                .collectAsList().stream().map(Row::toString).collect(Collectors.toList());
+        return table(spark, file.toString())
+                .select(col("id"), col("split"), col("train"), col("labels"), hash(col("image")), col("source"))
+                .collectAsList()
+                .stream()
+                .map(Row::toString)
+                .collect(Collectors.toList());
     }
 
     private static IdxFile.Images images(String part) throws IOException {

@@ -17,7 +17,9 @@ class AugmentationTest {
     /** value = channel * 100 + row * 10 + column + 1, so every pixel says where it came from */
     private static float[] image() {
         float[] x = new float[C * S * S];
-        for (int c = 0; c < C; c++) for (int y = 0; y < S; y++) for (int col = 0; col < S; col++) x[(c * S + y) * S + col] = c * 100 + y * 10 + col + 1;
+        for (int c = 0; c < C; c++)
+            for (int y = 0; y < S; y++)
+                for (int col = 0; col < S; col++) x[(c * S + y) * S + col] = c * 100 + y * 10 + col + 1;
         return x;
     }
 
@@ -40,21 +42,36 @@ class AugmentationTest {
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (long id = 0; id < 400; id++) {
             io.mlh.jobs.shard.ImageCodec.Region r = crops.crop(h, w, id);
-            assertTrue(r.x >= 0 && r.y >= 0 && r.x + r.width <= w && r.y + r.height <= h, "crop " + r + " leaves the image");
+            assertTrue(
+                    r.x >= 0 && r.y >= 0 && r.x + r.width <= w && r.y + r.height <= h,
+                    "crop " + r + " leaves the image");
             double area = (double) r.width * r.height / (h * w), aspect = (double) r.width / r.height;
             double slack = 2.0 / Math.min(r.width, r.height); // rounding to whole pixels
             assertTrue(area >= SCALE[0] * (1 - slack) && area <= 1, "area fraction " + area + " of " + r);
-            assertTrue(aspect >= RATIO[0] * (1 - slack) && aspect <= RATIO[1] * (1 + slack), "aspect " + aspect + " of " + r);
+            assertTrue(
+                    aspect >= RATIO[0] * (1 - slack) && aspect <= RATIO[1] * (1 + slack),
+                    "aspect " + aspect + " of " + r);
             if (area > 0.8) full++;
             if (area < 0.3) small++;
             seen.add(r.toString());
-            assertEquals(r.toString(), new Augmentation(false, 0, SCALE, RATIO, 7, 3).crop(h, w, id).toString(), "the same draw for the same id");
+            assertEquals(
+                    r.toString(),
+                    new Augmentation(false, 0, SCALE, RATIO, 7, 3)
+                            .crop(h, w, id)
+                            .toString(),
+                    "the same draw for the same id");
         }
         assertTrue(seen.size() > 390, "crops repeat: " + seen.size() + " distinct of 400");
-        assertTrue(full > 20 && small > 80, "area fractions spread over [0.08, 1]: " + full + " above 0.8, " + small + " below 0.3");
+        assertTrue(
+                full > 20 && small > 80,
+                "area fractions spread over [0.08, 1]: " + full + " above 0.8, " + small + " below 0.3");
         int moved = 0;
         for (long id = 0; id < 100; id++) {
-            if (!crops.crop(h, w, id).toString().equals(new Augmentation(false, 0, SCALE, RATIO, 7, 4).crop(h, w, id).toString())) moved++;
+            if (!crops.crop(h, w, id)
+                    .toString()
+                    .equals(new Augmentation(false, 0, SCALE, RATIO, 7, 4)
+                            .crop(h, w, id)
+                            .toString())) moved++;
         }
         assertTrue(moved > 95, "another epoch draws other crops: only " + moved + " of 100 differ");
     }
@@ -62,7 +79,8 @@ class AugmentationTest {
     @Test
     void aCropThatCannotFitFallsBackToTheCentredRegionWithinTheRatio() {
         // a 10 x 1000 strip: no crop of 90-100% of its area has an aspect ratio in [3/4, 4/3]
-        io.mlh.jobs.shard.ImageCodec.Region r = new Augmentation(false, 0, new double[] {0.9, 1.0}, RATIO, 7, 1).crop(10, 1000, 5);
+        io.mlh.jobs.shard.ImageCodec.Region r =
+                new Augmentation(false, 0, new double[] {0.9, 1.0}, RATIO, 7, 1).crop(10, 1000, 5);
         assertEquals("13x10 at (493, 0)", r.toString());
     }
 
@@ -93,14 +111,18 @@ class AugmentationTest {
     @Test
     void drawsDependOnSeedEpochAndIdOnly() {
         float[] x = image();
-        assertArrayEquals(new Augmentation(true, 2, 7, 3).apply(x, C, S, 11), new Augmentation(true, 2, 7, 3).apply(x, C, S, 11));
+        assertArrayEquals(
+                new Augmentation(true, 2, 7, 3).apply(x, C, S, 11), new Augmentation(true, 2, 7, 3).apply(x, C, S, 11));
         int differ = 0;
         for (long id = 0; id < 50; id++) {
-            if (!Arrays.equals(new Augmentation(true, 2, 7, 3).apply(x, C, S, id), new Augmentation(true, 2, 7, 4).apply(x, C, S, id))) differ++;
+            if (!Arrays.equals(
+                    new Augmentation(true, 2, 7, 3).apply(x, C, S, id),
+                    new Augmentation(true, 2, 7, 4).apply(x, C, S, id))) differ++;
         }
         assertTrue(differ > 40, "the next epoch draws anew: " + differ + " of 50 differ");
         assertFalse(new Augmentation(true, 0, 7, 1).isIdentity());
-        assertThrows(IllegalArgumentException.class, () -> new Augmentation(true, 1, 7, 1).apply(new float[7], C, S, 0));
+        assertThrows(
+                IllegalArgumentException.class, () -> new Augmentation(true, 1, 7, 1).apply(new float[7], C, S, 0));
         assertEquals(C * S * S, new Augmentation(false, 1, 7, 1).apply(x, C, S, 0).length);
     }
 

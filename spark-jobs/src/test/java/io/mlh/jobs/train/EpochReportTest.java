@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 class EpochReportTest {
     @Test
     void heldOutRowsSpanTheClassesOfAClassSortedTable() {
-        JobSettings s = JobSettings.fromArgs(new String[] {"-", "spark.master=local[1]", "jobs.train.validation-queries=20",
-                "jobs.train.validation-database=50"});
+        JobSettings s = JobSettings.fromArgs(new String[] {
+            "-", "spark.master=local[1]", "jobs.train.validation-queries=20", "jobs.train.validation-database=50"
+        });
         SparkSession spark = Spark.start("validation-test", s);
         try {
             List<Row> rows = new ArrayList<>();
@@ -34,7 +35,8 @@ class EpochReportTest {
                         Integer[] y = new Integer[10];
                         Arrays.fill(y, 0);
                         y[c] = 1;
-                        rows.add(RowFactory.create(id++, split, false, Arrays.asList(y), new byte[] {0}, "raw", 1, 1, 1, "x"));
+                        rows.add(RowFactory.create(
+                                id++, split, false, Arrays.asList(y), new byte[] {0}, "raw", 1, 1, 1, "x"));
                     }
                 }
             }
@@ -46,7 +48,12 @@ class EpochReportTest {
             Set<Integer> classes = new HashSet<>();
             for (float[] y : v.queryLabels()) for (int c = 0; c < y.length; c++) if (y[c] > 0) classes.add(c);
             assertTrue(classes.size() >= 5, "validation queries come from classes " + classes);
-            assertTrue(Arrays.deepEquals(v.queryLabels(), EpochReport.of(table, table.filter("train"), s, centres, 1).queryLabels()), "not the same rows each time");
+            assertTrue(
+                    Arrays.deepEquals(
+                            v.queryLabels(),
+                            EpochReport.of(table, table.filter("train"), s, centres, 1)
+                                    .queryLabels()),
+                    "not the same rows each time");
         } finally {
             spark.stop();
         }

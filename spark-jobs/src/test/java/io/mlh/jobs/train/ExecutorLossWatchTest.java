@@ -33,7 +33,9 @@ class ExecutorLossWatchTest {
 
     @BeforeAll
     static void start() {
-        sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("executor-loss-watch-test")
+        sc = new JavaSparkContext(new SparkConf()
+                .setMaster("local[2]")
+                .setAppName("executor-loss-watch-test")
                 .set("spark.ui.enabled", "false"));
     }
 
@@ -59,12 +61,22 @@ class ExecutorLossWatchTest {
     @Test
     void theJobsOwnFailuresAndSuccessesLoseNoExecutor() throws Exception {
         try (ExecutorLossWatch watch = new ExecutorLossWatch(sc.sc())) {
-            assertEquals(10, sc.parallelize(Arrays.asList(1, 2, 3, 4), 2).mapToPair(x -> new Tuple2<>(x % 2, x))
-                    .reduceByKey(Integer::sum).values().reduce(Integer::sum).intValue());
-            SparkException failure = assertThrows(SparkException.class, () -> sc.parallelize(Arrays.asList(1, 2), 2).map(x -> {
-                if (x == 2) throw new IllegalStateException("a bug of the job's own");
-                return x;
-            }).collect());
+            assertEquals(
+                    10,
+                    sc.parallelize(Arrays.asList(1, 2, 3, 4), 2)
+                            .mapToPair(x -> new Tuple2<>(x % 2, x))
+                            .reduceByKey(Integer::sum)
+                            .values()
+                            .reduce(Integer::sum)
+                            .intValue());
+            SparkException failure = assertThrows(
+                    SparkException.class,
+                    () -> sc.parallelize(Arrays.asList(1, 2), 2)
+                            .map(x -> {
+                                if (x == 2) throw new IllegalStateException("a bug of the job's own");
+                                return x;
+                            })
+                            .collect());
             assertTrue(failure.getMessage().contains("a bug of the job's own"));
             long t0 = System.currentTimeMillis();
             Set<String> lost = watch.takeLost(1_000);
@@ -83,12 +95,22 @@ class ExecutorLossWatchTest {
 
     /** A shuffle whose reduce side fails as if the map output on {@code executor} were unreachable. */
     private static void shuffleFailingToFetchFrom(String executor) {
-        JavaPairRDD<Integer, Integer> shuffled = sc.parallelize(Arrays.asList(1, 2, 3, 4), 2).mapToPair(x -> new Tuple2<>(x % 2, x))
+        JavaPairRDD<Integer, Integer> shuffled = sc.parallelize(Arrays.asList(1, 2, 3, 4), 2)
+                .mapToPair(x -> new Tuple2<>(x % 2, x))
                 .partitionBy(new HashPartitioner(2));
-        int shuffleId = ((ShuffleDependency<?, ?, ?>) shuffled.rdd().dependencies().head()).shuffleId();
-        shuffled.mapPartitionsWithIndex((partition, rows) -> {
-            throw new FetchFailedException(BlockManagerId.apply(executor, "127.0.0.1", 1, Option.empty()), shuffleId, 0, partition,
-                    "Failed to connect to 127.0.0.1:1", null);
-        }, false).collect();
+        int shuffleId =
+                ((ShuffleDependency<?, ?, ?>) shuffled.rdd().dependencies().head()).shuffleId();
+        shuffled.mapPartitionsWithIndex(
+                        (partition, rows) -> {
+                            throw new FetchFailedException(
+                                    BlockManagerId.apply(executor, "127.0.0.1", 1, Option.empty()),
+                                    shuffleId,
+                                    0,
+                                    partition,
+                                    "Failed to connect to 127.0.0.1:1",
+                                    null);
+                        },
+                        false)
+                .collect();
     }
 }

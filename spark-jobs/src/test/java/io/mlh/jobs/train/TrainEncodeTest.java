@@ -64,9 +64,16 @@ class TrainEncodeTest {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         String shards = dir.resolve("shards").toString();
         writeShards(hadoop, shards);
-        List<String> conf = new ArrayList<>(Arrays.asList("model.input-channels=1", "model.input-size=28", "data.mean=[0.286]",
-                "data.std=[0.353]", "bits=16", "train.batch-size=32", "paths.shards=" + shards,
-                "paths.model=" + dir.resolve("model"), "paths.codes=" + dir.resolve("codes")));
+        List<String> conf = new ArrayList<>(Arrays.asList(
+                "model.input-channels=1",
+                "model.input-size=28",
+                "data.mean=[0.286]",
+                "data.std=[0.353]",
+                "bits=16",
+                "train.batch-size=32",
+                "paths.shards=" + shards,
+                "paths.model=" + dir.resolve("model"),
+                "paths.codes=" + dir.resolve("codes")));
 
         conf.add("train.epochs=1");
         TrainJob.Result first = TrainJob.run(spark, settings(conf));
@@ -87,8 +94,11 @@ class TrainEncodeTest {
         assertEquals(16, bundle.config.bits());
         // the table's codes are the signs of the model's centre branch on the same images
         List<Row> rows = CodeTable.read(spark, dir.resolve("codes").toString())
-                .orderBy("id").limit(50).collectAsList();
-        PackedCodes local = HashEncoder.encode(bundle.net, images.select(range(50)), 25).binary(MlhConfig.EncodeBranch.CENTRE);
+                .orderBy("id")
+                .limit(50)
+                .collectAsList();
+        PackedCodes local =
+                HashEncoder.encode(bundle.net, images.select(range(50)), 25).binary(MlhConfig.EncodeBranch.CENTRE);
         for (int i = 0; i < 50; i++) {
             List<Long> words = rows.get(i).getList(4);
             assertArrayEquals(local.code(i), new long[] {words.get(0)}, "code of image " + i);
@@ -100,14 +110,23 @@ class TrainEncodeTest {
         encodeStraightFromAnImageFolder(dir, conf, bundle);
 
         // a model file that does not match its metadata is refused
-        try (OutputStream out = Files.newOutputStream(dir.resolve("model/model.bigdl"), java.nio.file.StandardOpenOption.APPEND)) {
+        try (OutputStream out =
+                Files.newOutputStream(dir.resolve("model/model.bigdl"), java.nio.file.StandardOpenOption.APPEND)) {
             out.write(0);
         }
-        IOException corrupt = assertThrows(IOException.class, () -> ModelBundle.load(hadoop, dir.resolve("model").toString()));
+        IOException corrupt = assertThrows(
+                IOException.class,
+                () -> ModelBundle.load(hadoop, dir.resolve("model").toString()));
         assertTrue(corrupt.getMessage().contains("is corrupt"), corrupt.getMessage());
-        Files.delete(dir.resolve("model/.model.bigdl.crc")); // a copy without the local checksum file: SHA-256 catches it
-        IOException tampered = assertThrows(IOException.class, () -> ModelBundle.load(hadoop, dir.resolve("model").toString()));
-        assertTrue(tampered.getMessage().contains("SHA-256") && tampered.getMessage().contains("model.bigdl"), tampered.getMessage());
+        Files.delete(
+                dir.resolve("model/.model.bigdl.crc")); // a copy without the local checksum file: SHA-256 catches it
+        IOException tampered = assertThrows(
+                IOException.class,
+                () -> ModelBundle.load(hadoop, dir.resolve("model").toString()));
+        assertTrue(
+                tampered.getMessage().contains("SHA-256")
+                        && tampered.getMessage().contains("model.bigdl"),
+                tampered.getMessage());
     }
 
     @Test
@@ -115,14 +134,27 @@ class TrainEncodeTest {
         String shards = dir.resolve("shards").toString();
         writeShards(spark.sparkContext().hadoopConfiguration(), shards);
         int cachedBefore = spark.sparkContext().getPersistentRDDs().size();
-        TrainJob.Result r = TrainJob.run(spark, settings(Arrays.asList("model.input-channels=1", "model.input-size=28",
-                "data.mean=[0.286]", "data.std=[0.353]", "bits=16", "train.batch-size=32", "train.epochs=3",
-                "data.augment.flip=true", "data.augment.crop-padding=2", "paths.shards=" + shards,
-                "paths.model=" + dir.resolve("model"))));
+        TrainJob.Result r = TrainJob.run(
+                spark,
+                settings(Arrays.asList(
+                        "model.input-channels=1",
+                        "model.input-size=28",
+                        "data.mean=[0.286]",
+                        "data.std=[0.353]",
+                        "bits=16",
+                        "train.batch-size=32",
+                        "train.epochs=3",
+                        "data.augment.flip=true",
+                        "data.augment.crop-padding=2",
+                        "paths.shards=" + shards,
+                        "paths.model=" + dir.resolve("model"))));
         assertEquals(3, r.lastEpoch);
         assertTrue(Double.isFinite(r.lastTerms.total) && r.lastTerms.total > 0);
-        assertEquals(cachedBefore, spark.sparkContext().getPersistentRDDs().size(),
-                () -> "an epoch's training set stayed cached: " + spark.sparkContext().getPersistentRDDs().values());
+        assertEquals(
+                cachedBefore,
+                spark.sparkContext().getPersistentRDDs().size(),
+                () -> "an epoch's training set stayed cached: "
+                        + spark.sparkContext().getPersistentRDDs().values());
     }
 
     /**
@@ -130,7 +162,8 @@ class TrainEncodeTest {
      * file, encoded without a shard table: the codes are the model's signs on those images, and the
      * broken file is the one reject.
      */
-    private static void encodeStraightFromAnImageFolder(Path dir, List<String> conf, ModelBundle bundle) throws IOException {
+    private static void encodeStraightFromAnImageFolder(Path dir, List<String> conf, ModelBundle bundle)
+            throws IOException {
         Path root = dir.resolve("folder");
         int[] picked = new int[50];
         int[] perClass = new int[10];
@@ -141,24 +174,38 @@ class TrainEncodeTest {
             picked[k++] = i;
             BufferedImage png = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
             for (int p = 0; p < 784; p++) png.getRaster().setSample(p % 28, p / 28, 0, pixel(i, p) & 0xff);
-            Path file = Files.createDirectories(root.resolve("train").resolve("class-" + c)).resolve(i + ".png");
+            Path file = Files.createDirectories(root.resolve("train").resolve("class-" + c))
+                    .resolve(i + ".png");
             ImageIO.write(png, "png", file.toFile());
         }
         Path broken = root.resolve("train/class-3/broken.png");
-        Files.write(broken, Arrays.copyOf(Files.readAllBytes(root.resolve("train/class-3").resolve(firstOfClass(picked, 3) + ".png")), 40));
+        Files.write(
+                broken,
+                Arrays.copyOf(
+                        Files.readAllBytes(root.resolve("train/class-3").resolve(firstOfClass(picked, 3) + ".png")),
+                        40));
 
         List<String> source = new ArrayList<>(conf);
-        source.addAll(Arrays.asList("jobs.encode.input=source", "data.source=folder", "data.root=" + root, "data.folder-split=train",
-                "data.queries-per-class=1", "data.train-per-class=0", "data.shards=2", "data.on-bad-record=skip",
+        source.addAll(Arrays.asList(
+                "jobs.encode.input=source",
+                "data.source=folder",
+                "data.root=" + root,
+                "data.folder-split=train",
+                "data.queries-per-class=1",
+                "data.train-per-class=0",
+                "data.shards=2",
+                "data.on-bad-record=skip",
                 "paths.codes=" + dir.resolve("folder-codes")));
         assertEquals(50, EncodeJob.run(spark, settings(source)));
 
         // the table's (label, code) pairs are the model's on the 50 images, whatever ids the folder gave them
-        PackedCodes expected = HashEncoder.encode(bundle.net, images.select(picked), 25).binary(MlhConfig.EncodeBranch.CENTRE);
+        PackedCodes expected =
+                HashEncoder.encode(bundle.net, images.select(picked), 25).binary(MlhConfig.EncodeBranch.CENTRE);
         List<String> want = new ArrayList<>(), got = new ArrayList<>();
         for (int i = 0; i < picked.length; i++) want.add(label(picked[i]) + ":" + expected.code(i)[0]);
         int queries = 0;
-        for (Row r : CodeTable.read(spark, dir.resolve("folder-codes").toString()).collectAsList()) {
+        for (Row r :
+                CodeTable.read(spark, dir.resolve("folder-codes").toString()).collectAsList()) {
             List<Integer> y = r.getList(2);
             got.add(y.indexOf(1) + ":" + r.<Long>getList(4).get(0));
             if (r.getString(1).equals("query")) queries++;
@@ -167,10 +214,13 @@ class TrainEncodeTest {
         got.sort(null);
         assertEquals(want, got);
         assertEquals(10, queries, "one query a class");
-        List<Row> rejects = spark.read().parquet(dir.resolve("folder-codes-rejects").toString()).collectAsList();
+        List<Row> rejects = spark.read()
+                .parquet(dir.resolve("folder-codes-rejects").toString())
+                .collectAsList();
         assertEquals(1, rejects.size(), rejects.toString());
         assertTrue(rejects.get(0).getString(0).endsWith("class-3/broken.png"), rejects.toString());
-        assertTrue(Files.exists(dir.resolve("folder-codes/_MLH_COMMITTED")) && Files.exists(dir.resolve("folder-codes-rejects/_MLH_COMMITTED")));
+        assertTrue(Files.exists(dir.resolve("folder-codes/_MLH_COMMITTED"))
+                && Files.exists(dir.resolve("folder-codes-rejects/_MLH_COMMITTED")));
     }
 
     private static int firstOfClass(int[] picked, int c) {
@@ -226,9 +276,19 @@ class TrainEncodeTest {
 
     /** Trains a 16-bit model on {@code shards} for {@code epochs} epochs, into {@code dir}. */
     private static void trainSmall(Path dir, String shards, int epochs) throws IOException {
-        TrainJob.run(spark, settings(Arrays.asList("model.input-channels=1", "model.input-size=28", "data.mean=[0.286]",
-                "data.std=[0.353]", "bits=16", "train.batch-size=32", "train.epochs=" + epochs, "jobs.train.tensorboard=false",
-                "paths.shards=" + shards, "paths.model=" + dir.resolve("model"))));
+        TrainJob.run(
+                spark,
+                settings(Arrays.asList(
+                        "model.input-channels=1",
+                        "model.input-size=28",
+                        "data.mean=[0.286]",
+                        "data.std=[0.353]",
+                        "bits=16",
+                        "train.batch-size=32",
+                        "train.epochs=" + epochs,
+                        "jobs.train.tensorboard=false",
+                        "paths.shards=" + shards,
+                        "paths.model=" + dir.resolve("model"))));
     }
 
     /** Image i's byte at pixel p, as stored in the IDX file. */
@@ -247,7 +307,11 @@ class TrainEncodeTest {
             rows.add(RowFactory.create((long) i, "database", i < 400, y, px, "raw", 28, 28, 1, "t10k#" + i));
         }
         org.apache.hadoop.fs.Path staging = CommittedOutput.stage(hadoop, path, false);
-        spark.createDataFrame(rows, io.mlh.jobs.shard.ShardTable.SCHEMA).repartition(3).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+        spark.createDataFrame(rows, io.mlh.jobs.shard.ShardTable.SCHEMA)
+                .repartition(3)
+                .write()
+                .mode(SaveMode.Overwrite)
+                .parquet(staging.toString());
         CommittedOutput.commit(hadoop, staging, path);
     }
 
