@@ -95,7 +95,7 @@ bench-train: bench-deps
 	  -m resnet50 -b 16 -t true -i 14 2>&1 | awk '/throughput is/ { if (++n > 4) { s += $$(NF-1); k++ } } \
 	  END { printf "train-resnet-50 bigdl-own-resnet50-classifier %.1f\n", s / k }' | tee -a $(BENCH_OUT)/train.txt
 	$(foreach b,resnet-18 resnet-50,$(BENCH_PY) --what train --backbone $(b) --batch 16 | tee -a $(BENCH_OUT)/train.txt;)
-	@$(BENCH_JAVA) io.mlh.bench.SpeedTable $(BENCH_OUT)/train.txt
+	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section train $(BENCH_OUT)/train.txt
 
 ## bench-train-job: the train job's own epoch throughput (its log's figure: probe, validation and
 ## checkpoint included) on the demo's data and network against the training step's, same JVM, on each engine;
@@ -118,7 +118,7 @@ bench-encode: bench-deps $(CIFAR_ROOT) $(DERIVED_ROOT)
 	  classes=10 data.source=list model.backbone=resnet-50 model.input-size=224 data.centre-crop=0.875 \
 	  jobs.encode.batch-size=16 | tee -a $(BENCH_OUT)/encode.txt
 	$(BENCH_PY) --what encode --backbone resnet-50 --encode-batch 16 | tee -a $(BENCH_OUT)/encode.txt
-	@$(BENCH_JAVA) io.mlh.bench.SpeedTable $(BENCH_OUT)/encode.txt
+	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section encode $(BENCH_OUT)/encode.txt
 
 ## the derived 224-px list-file sets (CIFAR-10 JPEGs enlarged to 160-500 px, io.mlh.jobs.shard.DerivedListSet):
 ## 200 database images a class, 10 queries a class
@@ -129,10 +129,11 @@ $(DERIVED_ROOT): | $(CIFAR_ROOT)
 ## what one core decodes, crops, resizes and flips into training samples, against the training step's
 ## per-core consumption (ResNet-50, mkldnn, batch 16, from the last bench-train run if there is one)
 bench-input: bench-classes $(DERIVED_ROOT)
-	@mkdir -p $(BENCH_OUT)
+	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/input.txt
 	$(BENCH_JAVA) io.mlh.bench.InputSpeedBench $(DERIVED_ROOT)/imagenet $(BENCH_OUT)/input-work \
 	  $$(awk '$$1 == "train-resnet-50" && $$2 == "mkldnn-batch-16" { print "trainer=" $$3 }' $(BENCH_OUT)/train.txt 2>/dev/null) \
-	  | tee $(BENCH_OUT)/input.txt
+	  | tee -a $(BENCH_OUT)/input.txt
+	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section input $(BENCH_OUT)/input.txt
 
 $(CIFAR_ROOT):
 	mkdir -p $(dir $@) && tar xzf ../shared/datasets/cifar10-jpg.tar.gz -C $(dir $@)
@@ -140,12 +141,17 @@ $(CIFAR_ROOT):
 ## bench-catalogue: the shard job's driver heap for ImageNet-size list files (CATALOGUE_LINES lines, 100 classes)
 CATALOGUE_LINES ?= 1000000
 bench-catalogue: bench-classes
-	$(BENCH_JAVA) -Xmx4g io.mlh.bench.CatalogueMemoryBench $(BENCH_OUT)/catalogue-work $(CATALOGUE_LINES)
+	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/catalogue.txt
+	$(BENCH_JAVA) -Xmx4g io.mlh.bench.CatalogueMemoryBench $(BENCH_OUT)/catalogue-work $(CATALOGUE_LINES) \
+	  | tee -a $(BENCH_OUT)/catalogue.txt
+	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section catalogue $(BENCH_OUT)/catalogue.txt
 
 ## bench-rank: exact Hamming top-1000 of io.mlh.core.search.HammingRanker against faiss IndexBinaryFlat
 ## on the same random codes (1e5..1e7 codes at 64 bits, 16..256 bits at 1e6; 1 and 2 threads)
 bench-rank: bench-deps
-	$(BENCH_JAVA) -Xmx3g io.mlh.bench.RankSpeedBench
+	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/rank.txt
+	$(BENCH_JAVA) -Xmx3g io.mlh.bench.RankSpeedBench | tee -a $(BENCH_OUT)/rank.txt
+	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section rank $(BENCH_OUT)/rank.txt
 
 ## bench-classes: the benchmark classes and their class path (Spark included)
 bench-classes:
@@ -164,8 +170,11 @@ bench-memory: bench-classes
 	    | tar -x -C $(MEMORY_OLD)/src; then \
 	  javac --release 8 -nowarn -d $(MEMORY_OLD)/classes -cp "$$(cat $(BENCH_CP))" $$(find $(MEMORY_OLD)/src -name '*.java'); \
 	else echo "bench-memory: no baseline (commit $(MEMORY_BASELINE) not in this checkout)"; fi
+	mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/memory.txt
 	$(BENCH_JAVA) -Dbench.sizes=$(MEMORY_SIZES) -Dbench.heap=$(MEMORY_HEAP) \
-	  $$(test -d $(MEMORY_OLD)/classes/io && echo -Dbench.baseline=$(MEMORY_OLD)/classes) io.mlh.bench.DriverMemoryBench
+	  $$(test -d $(MEMORY_OLD)/classes/io && echo -Dbench.baseline=$(MEMORY_OLD)/classes) io.mlh.bench.DriverMemoryBench \
+	  | tee -a $(BENCH_OUT)/memory.txt
+	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section memory $(BENCH_OUT)/memory.txt
 
 ## bench-accuracy: MLH against csq / mds / dpsh / dual and its ablations (moh, mutual mode, K) at 16/32/64 bits
 ## on Fashion-MNIST, CIFAR-10 and the derived mosaic set, each cell the real train -> encode -> evaluate jobs

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import org.apache.spark.sql.SparkSession;
 
@@ -21,7 +22,7 @@ import org.apache.spark.sql.SparkSession;
  * heap is read after full collections: live before, live with the catalogue held, and the peak while it
  * is built.
  *
- * <p>Prints {@code catalogue <lines> <live MB> <bytes a line> <peak live MB>}. Arguments: a work
+ * <p>Prints a markdown table of lines catalogued, live MB, bytes a line and peak live MB. Arguments: a work
  * directory, [lines (default 1000000)].
  */
 public final class CatalogueMemoryBench {
@@ -52,7 +53,16 @@ public final class CatalogueMemoryBench {
             }
             long held = HeapWatch.liveNow() - before, above = Math.max(peak - before, held);
             double perLine = (double) held / images.catalogued();
-            System.out.printf("catalogue %d %.1f %.0f %.1f%n", images.catalogued(), held / 1e6, perLine, above / 1e6);
+            System.out.println(
+                    "| list lines catalogued | live MB on the driver | bytes a line | peak MB above the baseline |");
+            System.out.println("|---:|---:|---:|---:|");
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %,d | %.1f | %.0f | %.1f |%n",
+                    images.catalogued(),
+                    held / 1e6,
+                    perLine,
+                    above / 1e6);
             System.out.printf(
                     "# %d list lines catalogued: %.1f MB live on the driver (%.0f bytes a line), peak %.1f MB above the baseline%n",
                     images.catalogued(), held / 1e6, perLine, above / 1e6);

@@ -62,33 +62,27 @@ public final class DriverMemoryBench {
                 bits,
                 heap,
                 OFF_HEAP);
-        System.out.printf(
-                Locale.ROOT,
-                "%10s %-8s %-8s %8s %8s %13s %13s %8s %8s %11s%n",
-                "database",
-                "version",
-                "result",
-                "job s",
-                "passes s",
-                "pairs/s job",
-                "pairs/s pass",
-                "idle MB",
-                "live MB",
-                "after-GC MB");
+        System.out.println();
+        System.out.println(
+                "| database | version | result | job s | both passes s | pairs/s job | pairs/s passes | idle MB "
+                        + "| peak live MB | peak after-GC MB |");
+        System.out.println("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|");
         boolean oldFailed = false;
         for (int i = 0; i < sizes.length; i++) {
             Map<String, String> now = run("new", "", tables.get(i), dir, heap, timeout, sizes[i].trim());
             if (!baseline.isEmpty() && oldFailed) {
                 System.out.printf(
-                        Locale.ROOT, "%10s %-8s skipped (failed on a smaller database)%n", sizes[i].trim(), "old");
+                        Locale.ROOT,
+                        "| %,d | old | skipped (failed on a smaller database) |%n",
+                        Long.parseLong(sizes[i].trim()));
             } else if (!baseline.isEmpty()) {
                 Map<String, String> old = run("old", baseline, tables.get(i), dir, heap, timeout, sizes[i].trim());
                 oldFailed = old.isEmpty();
                 if (now.containsKey("peakLive") && old.containsKey("peakLive")) {
                     System.out.printf(
                             Locale.ROOT,
-                            "%10s old - new: %s MB peak live heap; mAP equal: %s%n",
-                            sizes[i].trim(),
+                            "- %,d codes: old - new = %s MB peak live heap; the same mAP: %s%n",
+                            Long.parseLong(sizes[i].trim()),
                             HeapWatch.mb(Long.parseLong(old.get("peakLive")) - Long.parseLong(now.get("peakLive"))),
                             old.get("map").equals(now.get("map")));
                 }
@@ -167,7 +161,8 @@ public final class DriverMemoryBench {
         }
         if (figures.isEmpty() || !result.equals("ok")) {
             if (result.equals("ok")) result = "no result";
-            System.out.printf(Locale.ROOT, "%10s %-8s %-8s (see %s)%n", size, version, result, log);
+            System.out.printf(
+                    Locale.ROOT, "| %,d | %s | %s (%s) |%n", Long.parseLong(size), version, result, log.getName());
             figures.clear();
             return figures;
         }
@@ -177,12 +172,12 @@ public final class DriverMemoryBench {
                 ? String.format(Locale.ROOT, "%.1f", Double.parseDouble(figures.get("passes")))
                 : "-";
         String passRate = figures.containsKey("passes")
-                ? String.format(Locale.ROOT, "%.3e", 2 * pairs / Double.parseDouble(figures.get("passes")))
+                ? String.format(Locale.ROOT, "%.2e", 2 * pairs / Double.parseDouble(figures.get("passes")))
                 : "-";
         System.out.printf(
                 Locale.ROOT,
-                "%10s %-8s %-8s %8.1f %8s %13.3e %13s %8s %8s %11s%n",
-                size,
+                "| %,d | %s | %s | %.1f | %s | %.2e | %s | %s | %s | %s |%n",
+                Long.parseLong(size),
                 version,
                 result,
                 seconds,

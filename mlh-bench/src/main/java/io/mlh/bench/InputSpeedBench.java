@@ -65,6 +65,7 @@ public final class InputSpeedBench {
             System.out.printf("input-224 decode-resized-crop-flip-1-core %.1f%n", trainRate);
             System.out.printf("input-224 decode-centre-crop-1-core %.1f%n", centreRate);
             if (trainer > 0) {
+                System.out.printf("input-224 trainer-per-core %.1f%n", trainer / 2);
                 System.out.printf(
                         "# one core decodes and augments %.1f images/s; the trainer consumes %.1f img/s per core (%.1f on 2): %.1fx%n",
                         trainRate, trainer / 2, trainer, trainRate / (trainer / 2));

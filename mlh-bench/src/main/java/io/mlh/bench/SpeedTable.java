@@ -12,7 +12,9 @@ import java.util.Map;
  * Prints the benchmark figures of one run side by side: lines {@code <what> <label> <img/s>} from the
  * benchmarks (Java and PyTorch), grouped by what was measured, each with its ratio to the group's
  * reference figure of the same run (PyTorch's; the training step's for the train job) and the goal.
- * Arguments: result files.
+ * Benchmarks that measure more than one figure a row (ranking, memory) print their own markdown table
+ * rows ({@code | ... |}) and notes ({@code - ...}): those are carried to the page as they are.
+ * Arguments: [--page FILE --section NAME] result files.
  */
 public final class SpeedTable {
     private SpeedTable() {}
@@ -25,17 +27,24 @@ public final class SpeedTable {
         return c.backbone().isVggSmall() ? kind : kind + "-" + c.backbone().configName();
     }
 
-    /** The label of the figure a group's others are set against: the step for the train job, else PyTorch. */
+    /**
+     * The label of the figure a group's others are set against: the step for the train job, what the
+     * training step consumes a core for the input side, else PyTorch.
+     */
     static String reference(String what) {
-        return what.startsWith("train-job") ? "step" : "pytorch";
+        if (what.startsWith("train-job")) return "step";
+        if (what.startsWith("input")) return "trainer-per-core";
+        return "pytorch";
     }
 
     /**
      * The goal, as a multiple of the reference: the train job within 10% of the step; 1.6x PyTorch for
-     * the 224-px training step, 1.8x for 224-px encoding, 1.5x otherwise.
+     * the 224-px training step, 1.8x for 224-px encoding, one core's input 3x what the step consumes a
+     * core, 1.5x otherwise.
      */
     static double goal(String what) {
         if (what.startsWith("train-job")) return 0.9;
+        if (what.startsWith("input")) return 3.0;
         if (what.startsWith("train-resnet")) return 1.6;
         if (what.startsWith("encode-resnet")) return 1.8;
         return 1.5;
@@ -55,11 +64,15 @@ public final class SpeedTable {
             else files.add(args[i]);
         }
         Map<String, Map<String, Double>> byWhat = new LinkedHashMap<>();
-        List<String> runs = new ArrayList<>();
+        List<String> runs = new ArrayList<>(), verbatim = new ArrayList<>();
         for (String file : files) {
             for (String line : Files.readAllLines(Paths.get(file))) {
                 if (line.startsWith(RunHeader.PREFIX)) {
                     runs.add(line.substring(RunHeader.PREFIX.length()).trim());
+                    continue;
+                }
+                if (line.startsWith("|") || line.startsWith("- ")) {
+                    verbatim.add(line);
                     continue;
                 }
                 String[] f = line.trim().split("\\s+");
@@ -86,11 +99,11 @@ public final class SpeedTable {
                 System.out.printf("  %-28s %10.1f %10s%n", label, v, ratio);
             }
         }
-        if (page != null) writeSection(Paths.get(page), section, markdown(byWhat, runs));
+        if (page != null) writeSection(Paths.get(page), section, markdown(byWhat, runs, verbatim));
     }
 
-    /** The tables as markdown, under the runs' header lines. */
-    static String markdown(Map<String, Map<String, Double>> byWhat, List<String> runs) {
+    /** The tables as markdown, under the runs' header lines, then the benchmarks' own rows and notes. */
+    static String markdown(Map<String, Map<String, Double>> byWhat, List<String> runs, List<String> verbatim) {
         StringBuilder b = new StringBuilder();
         for (String run : runs) b.append("Run: ").append(run).append(".\n");
         for (Map.Entry<String, Map<String, Double>> e : byWhat.entrySet()) {
@@ -114,6 +127,13 @@ public final class SpeedTable {
                         isRef ? "" : String.format(java.util.Locale.ROOT, "%.2f", ratio),
                         isRef ? "" : ratio >= goal ? "met" : "not met"));
             }
+        }
+        boolean inTable = false;
+        for (String line : verbatim) {
+            boolean row = line.startsWith("|");
+            if (row != inTable) b.append('\n'); // markdown needs a blank line between a table and text
+            b.append(line).append('\n');
+            inTable = row;
         }
         return b.toString();
     }

@@ -59,4 +59,30 @@ class SpeedTableTest {
         assertTrue(e.getMessage().contains("<!-- speed:train-job -->"), e.getMessage());
         assertEquals("no markers\n", new String(Files.readAllBytes(bare), StandardCharsets.UTF_8));
     }
+
+    @Test
+    void carriesTheBenchmarksOwnRowsAndNotesAfterTheGeneratedTables() throws IOException {
+        Path results = dir.resolve("input.txt"), page = dir.resolve("speed.md");
+        Files.write(
+                results,
+                Arrays.asList(
+                        RunHeader.PREFIX + "Test CPU, 2 cores, JDK 17, 2026-12-02T00:00:00Z, commit abc1234",
+                        "input-224 decode-1-core 30.0",
+                        "input-224 trainer-per-core 3.0",
+                        "| database | MB |",
+                        "|---:|---:|",
+                        "| 1,000 | 39 |",
+                        "- 1,000 codes: the same mAP: true",
+                        "wrote /tmp/x (1.0 s)"));
+        Files.write(page, Arrays.asList("<!-- speed:input -->", "<!-- /speed:input -->"));
+        SpeedTable.main(new String[] {"--page", page.toString(), "--section", "input", results.toString()});
+        String s = new String(Files.readAllBytes(page), StandardCharsets.UTF_8);
+        assertTrue(s.contains("| input-224 (img/s) | img/s | x trainer-per-core | goal >= 3.0x |"), s);
+        assertTrue(s.contains("| decode-1-core | 30.0 | 10.00 | met |"), s);
+        assertTrue(
+                s.contains("\n\n| database | MB |\n|---:|---:|\n| 1,000 | 39 |\n\n- 1,000 codes: the same mAP: true\n"
+                        + "<!-- /speed:input -->"),
+                s);
+        assertTrue(!s.contains("wrote"), s);
+    }
 }
