@@ -51,11 +51,15 @@ public final class RunHeader {
                 commit());
     }
 
-    /** The short hash of HEAD, with "+changes" when the work tree differs from it. */
+    /**
+     * The short hash of HEAD, with "+changes" when the work tree's tracked files differ from it outside
+     * the docs (the benchmarks write their results pages there during a run).
+     */
     private static String commit() {
         String head = git("rev-parse", "--short", "HEAD");
         if (head == null) return "unknown";
-        String status = git("status", "--porcelain", "--untracked-files=no");
+        String status =
+                git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)docs", ":(exclude)*.md");
         return status == null || status.isEmpty() ? head : head + "+changes";
     }
 
