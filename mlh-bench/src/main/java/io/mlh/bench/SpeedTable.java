@@ -128,12 +128,20 @@ public final class SpeedTable {
                         isRef ? "" : ratio >= goal ? "met" : "not met"));
             }
         }
-        boolean inTable = false;
+        // the rows make one table (a note between them would split it); the notes follow it
+        boolean blank = true;
         for (String line : verbatim) {
-            boolean row = line.startsWith("|");
-            if (row != inTable) b.append('\n'); // markdown needs a blank line between a table and text
+            if (!line.startsWith("|")) continue;
+            if (blank) b.append('\n'); // markdown needs a blank line before a table
             b.append(line).append('\n');
-            inTable = row;
+            blank = false;
+        }
+        blank = true;
+        for (String line : verbatim) {
+            if (line.startsWith("|")) continue;
+            if (blank) b.append('\n');
+            b.append(line).append('\n');
+            blank = false;
         }
         return b.toString();
     }
@@ -144,7 +152,7 @@ public final class SpeedTable {
         String s = new String(Files.readAllBytes(page), java.nio.charset.StandardCharsets.UTF_8);
         int a = s.indexOf(open), z = s.indexOf(close);
         if (a < 0 || z < a) throw new IOException(page + " has no " + open + " ... " + close + " section");
-        String out = s.substring(0, a + open.length()) + "\n" + body + s.substring(z);
+        String out = s.substring(0, a + open.length()) + "\n" + body + "\n" + s.substring(z);
         Files.write(page, out.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 }

@@ -73,6 +73,7 @@ class SpeedTableTest {
                         "|---:|---:|",
                         "| 1,000 | 39 |",
                         "- 1,000 codes: the same mAP: true",
+                        "| 2,000 | 40 |",
                         "wrote /tmp/x (1.0 s)"));
         Files.write(page, Arrays.asList("<!-- speed:input -->", "<!-- /speed:input -->"));
         SpeedTable.main(new String[] {"--page", page.toString(), "--section", "input", results.toString()});
@@ -80,8 +81,8 @@ class SpeedTableTest {
         assertTrue(s.contains("| input-224 (img/s) | img/s | x trainer-per-core | goal >= 3.0x |"), s);
         assertTrue(s.contains("| decode-1-core | 30.0 | 10.00 | met |"), s);
         assertTrue(
-                s.contains("\n\n| database | MB |\n|---:|---:|\n| 1,000 | 39 |\n\n- 1,000 codes: the same mAP: true\n"
-                        + "<!-- /speed:input -->"),
+                s.contains("\n\n| database | MB |\n|---:|---:|\n| 1,000 | 39 |\n| 2,000 | 40 |\n\n"
+                        + "- 1,000 codes: the same mAP: true\n\n<!-- /speed:input -->"),
                 s);
         assertTrue(!s.contains("wrote"), s);
     }
