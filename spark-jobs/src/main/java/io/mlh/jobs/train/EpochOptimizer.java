@@ -91,6 +91,11 @@ public final class EpochOptimizer {
         return net;
     }
 
+    /** The optimiser state training updates: the one given, or since {@link #restart} the checkpoint's. */
+    public OptimMethod<Float> optim() {
+        return optim;
+    }
+
     /** Drops the optimiser and everything it cached: the next epoch starts afresh from {@code net} and {@code optim} (a checkpoint's). */
     public void restart(AbstractModule<Activity, Activity, Float> net, OptimMethod<Float> optim) {
         releaseCachedSince(null);

@@ -17,7 +17,7 @@ import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.shard.ShardTable;
 import java.io.IOException;
-import java.util.Set;
+import java.util.function.IntFunction;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.log4j.Logger;
 import org.apache.spark.api.java.JavaRDD;
@@ -30,9 +30,10 @@ import org.apache.spark.storage.StorageLevel;
  * {@code mlh-train.jar}: the training images of a shard table -> BigDL's DistriOptimizer
  * (synchronous data-parallel SGD over the executors) with the MLH criterion -> a model bundle.
  * Trains one epoch per optimiser call so that after each epoch it logs every loss term (on a fixed
- * probe batch, {@link EpochReport}), throughput (of the whole epoch, and of its training alone), the validation mAP and ETA, writes them as TensorBoard
- * scalars ({@link TensorBoardLog}, step = epoch), and checkpoints model and optimiser state;
- * {@code jobs.train.resume} continues from the newest checkpoint.
+ * probe batch, {@link EpochReport}), throughput (of the whole epoch, and of its training alone),
+ * the validation mAP and ETA, also as TensorBoard scalars ({@link EpochLog}), and checkpoints model
+ * and optimiser state; an epoch that lost executors is redone from the last checkpoint
+ * ({@link ExecutorLossRetry}), and {@code jobs.train.resume} continues from the newest checkpoint.
  */
 public final class TrainJob {
     private static final Logger LOG = Logger.getLogger(TrainJob.class);
@@ -98,91 +99,29 @@ public final class TrainJob {
                     + report.database() + " database images");
         }
         boolean augmenting = !augmentation(s, 1).isIdentity();
+        IntFunction<JavaRDD<Sample<Float>>> epochSamples =
+                epoch -> augmenting ? ShardSamples.of(train, s, augmentation(s, epoch)) : samples;
         LearningRateSchedule rates = LearningRateSchedule.of(c);
 
-        TensorBoardLog board = s.tensorboard && done < c.epochs() ? new TensorBoardLog(hadoop, s.tensorboardDir) : null;
-        if (board != null) LOG.info("TensorBoard event files under " + s.tensorboardDir);
-
         EpochOptimizer trainer = new EpochOptimizer(spark, net, optim, criterion, c, stepsPerEpoch);
-        // executors lost since the last good epoch took their replicas' state with them (see below)
-        ExecutorLossWatch losses = new ExecutorLossWatch(spark.sparkContext());
         LossTerms terms = null;
         double rate = 0;
-        long started = System.nanoTime();
-        try {
+        boolean boarding = s.tensorboard && done < c.epochs();
+        try (ExecutorLossRetry retry = new ExecutorLossRetry(spark, trainer, checkpoints, s.epochRetries, c.epochs());
+                EpochLog log = new EpochLog(hadoop, done + 1, c.epochs(), boarding ? s.tensorboardDir : null)) {
             for (int epoch = done + 1; epoch <= c.epochs(); epoch++) {
                 long t0 = System.nanoTime();
-                AbstractModule<Activity, Activity, Float> trained = null;
-                for (int attempt = 1; trained == null; attempt++) {
-                    JavaRDD<Sample<Float>> data =
-                            augmenting ? ShardSamples.of(train, s, augmentation(s, epoch)) : samples;
-                    Exception failure = null;
-                    try {
-                        trained = trainer.train(data, augmenting, epoch, null);
-                    } catch (Exception e) {
-                        failure = e;
-                    }
-                    Set<String> lost = losses.takeLost(failure != null ? ExecutorLossWatch.FAILURE_WAIT_MS : 0);
-                    if (lost.isEmpty() && failure instanceof RuntimeException) throw (RuntimeException) failure;
-                    if (lost.isEmpty() && failure != null)
-                        throw new IOException("epoch " + epoch + " failed: " + failure.getMessage(), failure);
-                    if (lost.isEmpty()) break;
-                    // BigDL keeps every replica's weights and optimiser state in its executor's block manager and
-                    // silently rebuilds a lost one from the epoch's start: the epoch is redone from the last checkpoint
-                    if (attempt > s.epochRetries) {
-                        throw new IllegalStateException(
-                                "epoch " + epoch + " lost executors " + lost + " in each of its " + attempt
-                                        + " attempts (jobs.train.epoch-retries = " + s.epochRetries + ")",
-                                failure);
-                    }
-                    LOG.warn(String.format(
-                            "epoch %d/%d lost executor(s) %s%s: redoing it from the checkpoint of epoch %d (retry %d of %d)",
-                            epoch,
-                            c.epochs(),
-                            lost,
-                            failure == null ? "" : " and failed (" + failure + ")",
-                            epoch - 1,
-                            attempt,
-                            s.epochRetries));
-                    Checkpoints.State last = checkpoints.load(epoch - 1);
-                    net = last.net;
-                    optim = last.optim;
-                    trainer.restart(net, optim);
-                    trained = null;
-                }
-                net = trained;
-                double training = trainedPerEpoch / ((System.nanoTime() - t0) / 1e9);
+                net = retry.train(epoch, epochSamples, augmenting);
+                double training = trainedPerEpoch / secondsSince(t0);
                 EpochReport.Outcome outcome = report.measure(net, epoch);
+                checkpoints.save(epoch, net, trainer.optim());
+                rate = trainedPerEpoch / secondsSince(t0); // the whole epoch: probe, validation and checkpoint too
+                log.epoch(epoch, outcome, rates.rate(epoch - 1), rate, training);
                 terms = outcome.terms;
-                EpochReport.BranchMaps maps = outcome.maps;
-                double lr = rates.rate(epoch - 1);
-                checkpoints.save(epoch, net, optim);
-                rate = trainedPerEpoch
-                        / ((System.nanoTime() - t0) / 1e9); // the whole epoch: probe, validation and checkpoint too
-                double eta = (System.nanoTime() - started) / 1e9 / (epoch - done) * (c.epochs() - epoch);
-                LOG.info(String.format(
-                        "epoch %d/%d: %s, lr %.3g, %.1f img/s (training alone %.1f), %sETA %.0f s",
-                        epoch, c.epochs(), terms.values(), lr, rate, training, validationText(maps), eta));
-                if (board != null) {
-                    board.train("loss/L", terms.total, epoch);
-                    board.train("loss/L_C", terms.centre, epoch);
-                    board.train("loss/L_P", terms.pairwise, epoch);
-                    board.train("loss/L_M", terms.mutual, epoch);
-                    board.train("LearningRate", lr, epoch);
-                    board.train("Throughput", rate, epoch);
-                    if (maps != null) {
-                        board.validation("mAP", maps.retrieval(), epoch);
-                        if (!Double.isNaN(maps.other()))
-                            board.validation("mAP/" + maps.otherBranch(), maps.other(), epoch);
-                    }
-                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while training", e);
-        } finally {
-            losses.close();
-            if (board != null) board.close();
         }
         new ModelBundle(net, c, centres, s.mean, s.std, s.centreCrop)
                 .save(hadoop, s.modelPath, s.overwrite || s.resume);
@@ -192,12 +131,8 @@ public final class TrainJob {
         return new Result(done + 1, c.epochs(), terms, rate);
     }
 
-    /** "validation mAP 0.41 (pairwise branch 0.38), ": the retrieval branch, then the other one if trained. */
-    private static String validationText(EpochReport.BranchMaps maps) {
-        if (maps == null) return "";
-        String other =
-                Double.isNaN(maps.other()) ? "" : String.format(" (%s branch %.4f)", maps.otherBranch(), maps.other());
-        return String.format("validation mAP %.4f%s, ", maps.retrieval(), other);
+    private static double secondsSince(long nanoTime) {
+        return (System.nanoTime() - nanoTime) / 1e9;
     }
 
     private static Augmentation augmentation(JobSettings s, int epoch) {
