@@ -12,7 +12,7 @@ ifneq ($(shell grep -c -m1 AuthenticAMD /proc/cpuinfo 2>/dev/null),0)
 export MKL_DEBUG_CPU_TYPE ?= 5
 endif
 
-.PHONY: demo demo-core jars test data clean bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-memory bench-deps bench-classes bench-accuracy accuracy-summary
+.PHONY: demo demo-core jars test data clean bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
 
 SPARK_JARS := spark-home/target/spark-home/jars
 # Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
@@ -55,7 +55,7 @@ $(FASHION_MNIST):
 
 ## bench-speed: training, encoding and ranking speed against the PyTorch and faiss references, and
 ## driver memory against database size, all in one run on this machine (figures printed)
-bench-speed: bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-memory
+bench-speed: bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-memory bench-verify
 
 BENCH_CP := mlh-bench/target/classpath.txt
 BENCH_JAVA = java -Xmx8g $(JVM_OPENS) -Dlog4j.configuration=file:conf/log4j.properties \
@@ -152,6 +152,12 @@ bench-rank: bench-deps
 	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/rank.txt
 	$(BENCH_JAVA) -Xmx3g io.mlh.bench.RankSpeedBench | tee -a $(BENCH_OUT)/rank.txt
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section rank $(BENCH_OUT)/rank.txt
+
+## bench-verify: what an output's manifest costs per GB (hashing at the commit, checking on read) against sha256sum
+bench-verify: bench-classes
+	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/verify.txt
+	$(BENCH_JAVA) io.mlh.bench.ManifestSpeedBench $(BENCH_OUT)/verify-work | tee -a $(BENCH_OUT)/verify.txt
+	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section verify $(BENCH_OUT)/verify.txt
 
 ## bench-classes: the benchmark classes and their class path (Spark included)
 bench-classes:

@@ -95,7 +95,7 @@ public final class DriverMemoryBench {
         SparkSession spark = null;
         try {
             for (int i = 0; i < tables.size(); i++) {
-                if (new File(tables.get(i), CommittedOutput.MARKER).exists()) continue;
+                if (CommittedOutput.isCommitted(new org.apache.hadoop.conf.Configuration(), tables.get(i))) continue;
                 if (spark == null)
                     spark = Spark.start(
                             "bench-memory-tables", JobSettings.fromArgs(new String[] {"-", "spark.master=local[2]"}));

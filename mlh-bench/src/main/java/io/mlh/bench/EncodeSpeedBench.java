@@ -56,10 +56,10 @@ public final class EncodeSpeedBench {
         SparkSession spark = Spark.start("encode-speed", s);
         try {
             Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-            if (!new File(new File(work, "shards"), CommittedOutput.MARKER).exists()) ShardJob.run(spark, s);
+            if (!CommittedOutput.isCommitted(hadoop, s.shardsPath)) ShardJob.run(spark, s);
             HashCentres centres = HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance());
             new ModelBundle((AbstractModule) MlhNet.build(c), c, centres, s.mean, s.std, s.centreCrop)
-                    .save(hadoop, s.modelPath, true);
+                    .save(hadoop, s.modelPath, true, s.claims);
 
             String subset = new File(work, "warm-up-shards").toString();
             Path staging = CommittedOutput.stage(hadoop, subset, true);

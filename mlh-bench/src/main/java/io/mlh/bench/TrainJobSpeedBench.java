@@ -39,7 +39,8 @@ public final class TrainJobSpeedBench {
         JobSettings s = JobSettings.fromArgs(a.toArray(new String[0]));
         SparkSession spark = Spark.start("train-job-speed", s);
         try {
-            if (!new File(new File(work, "shards"), CommittedOutput.MARKER).exists()) ShardJob.run(spark, s);
+            if (!CommittedOutput.isCommitted(spark.sparkContext().hadoopConfiguration(), s.shardsPath))
+                ShardJob.run(spark, s);
             TrainJob.Result job = TrainJob.run(spark, s);
             double step = TrainSpeedBench.run(spark, s.model, 20, 80);
             String group = "train-job-" + s.model.engine().configName();

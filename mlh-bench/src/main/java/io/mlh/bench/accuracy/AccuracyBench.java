@@ -2,6 +2,7 @@ package io.mlh.bench.accuracy;
 
 import io.mlh.bench.accuracy.AccuracyGrid.Cell;
 import io.mlh.bench.accuracy.AccuracyGrid.DataSet;
+import io.mlh.jobs.common.CommittedOutput;
 import java.io.BufferedWriter;
 import java.io.File;
 import java.io.FileOutputStream;
@@ -75,8 +76,9 @@ public final class AccuracyBench {
                 break;
             }
             if (prepared.add(cell.data)
-                    && !Files.exists(
-                            work.resolve(cell.data.id).resolve("shards").resolve("_MLH_COMMITTED"))) {
+                    && !CommittedOutput.isCommitted(
+                            new org.apache.hadoop.conf.Configuration(),
+                            work.resolve(cell.data.id).resolve("shards").toString())) {
                 child(work, heap, "prepare-" + cell.data.id, "prepare", cell.data.id, work.toString(), cifar);
             }
             System.out.printf(Locale.ROOT, "accuracy: [%d/%d] %s ...%n", ran + 1, todo.size(), cell);

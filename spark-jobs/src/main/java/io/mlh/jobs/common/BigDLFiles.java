@@ -8,8 +8,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FileSystem;
@@ -96,36 +94,22 @@ public final class BigDLFiles {
     /** Copies a local file to a Hadoop path; returns the SHA-256 of the bytes copied. */
     private static String upload(Configuration conf, java.nio.file.Path local, Path target) throws IOException {
         FileSystem fs = target.getFileSystem(conf);
-        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(local), sha256());
+        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(local), Sha256.digest());
                 OutputStream out = fs.create(target, true)) {
             IOUtils.copyBytes(in, out, 1 << 16, false);
-            return hex(in.getMessageDigest());
+            return Sha256.hex(in.getMessageDigest());
         }
     }
 
     /** Copies a Hadoop file to a local one; returns the SHA-256 of the bytes copied. */
     private static String download(Configuration conf, Path source, java.nio.file.Path local) throws IOException {
         FileSystem fs = source.getFileSystem(conf);
-        try (DigestInputStream in = new DigestInputStream(fs.open(source), sha256());
+        try (DigestInputStream in = new DigestInputStream(fs.open(source), Sha256.digest());
                 OutputStream out = Files.newOutputStream(local)) {
             IOUtils.copyBytes(in, out, 1 << 16, false);
-            return hex(in.getMessageDigest());
+            return Sha256.hex(in.getMessageDigest());
         } catch (ChecksumException e) {
             throw new IOException(source + " is corrupt: its file-system checksum fails", e);
         }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
-    }
-
-    private static String hex(MessageDigest digest) {
-        StringBuilder hex = new StringBuilder();
-        for (byte b : digest.digest()) hex.append(String.format("%02x", b));
-        return hex.toString();
     }
 }

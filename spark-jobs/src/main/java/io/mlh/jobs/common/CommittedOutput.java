@@ -6,12 +6,15 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
 
 /**
- * Outputs that appear whole or not at all, on any Hadoop file system. A job writes into a hidden
- * staging directory beside the target, drops a commit marker into it, then renames it into place
- * (one atomic rename on HDFS and local file systems). Readers accept only a directory that holds the
- * marker, so a job killed half-way leaves nothing a reader would take for a result.
+ * The one commit protocol of every job's output, on any Hadoop file system. A writer first claims
+ * its target ({@link OutputClaim}: one writer at a time), writes into a hidden staging directory
+ * beside it, lists what it wrote in a {@link Manifest} (names, sizes, Parquet row counts, SHA-256),
+ * drops the commit marker and renames the directory into place (one atomic rename on HDFS and local
+ * file systems). Readers accept only a directory that holds the marker and whose files match its
+ * manifest, so neither a job killed half-way nor a file lost or altered later is read as a result.
  */
 public final class CommittedOutput {
     public static final String MARKER = "_MLH_COMMITTED";
@@ -24,40 +27,54 @@ public final class CommittedOutput {
     }
 
     /**
-     * Writes {@code target} whole or not at all: stages it (refusing an existing target unless
-     * overwriting), lets {@code work} fill the staging directory and commits it. On any failure the
-     * staging directory is removed and the failure rethrown.
+     * Writes {@code target} whole or not at all: claims it, stages it (refusing an existing target
+     * unless overwriting), lets {@code work} fill the staging directory and commits it. On any failure
+     * the staging directory is removed and the failure rethrown.
      */
-    public static <T> T write(Configuration conf, String target, boolean overwrite, Work<T> work) throws IOException {
-        return write(conf, target, overwrite, null, work);
+    public static <T> T write(
+            Configuration conf, String target, boolean overwrite, OutputClaim.Terms claim, Work<T> work)
+            throws IOException {
+        return write(conf, null, target, overwrite, claim, work);
     }
 
     /**
-     * The same for a Spark job's output: on failure it first waits until none of the job's tasks runs
+     * The same for a Spark job's output, claimed in the application's name; the manifest of a large
+     * output is hashed by Spark tasks. On failure it first waits until none of the job's tasks runs
      * ({@link Spark#awaitNoRunningTasks}), since a failed Spark job returns while its other tasks may
      * still create files in the staging directory.
      */
-    public static <T> T write(org.apache.spark.sql.SparkSession spark, String target, boolean overwrite, Work<T> work)
+    public static <T> T write(
+            SparkSession spark, String target, boolean overwrite, OutputClaim.Terms claim, Work<T> work)
             throws IOException {
         return write(
                 spark.sparkContext().hadoopConfiguration(),
+                spark,
                 target,
                 overwrite,
-                () -> Spark.awaitNoRunningTasks(spark),
+                claim.of(spark.sparkContext().applicationId()),
                 work);
     }
 
-    private static <T> T write(Configuration conf, String target, boolean overwrite, Runnable settle, Work<T> work)
+    private static <T> T write(
+            Configuration conf,
+            SparkSession spark,
+            String target,
+            boolean overwrite,
+            OutputClaim.Terms terms,
+            Work<T> work)
             throws IOException {
-        Path staging = stage(conf, target, overwrite);
-        try {
-            T result = work.write(staging);
-            commit(conf, staging, target);
-            return result;
-        } catch (IOException | RuntimeException e) {
-            if (settle != null) settle.run();
-            abandon(conf, staging);
-            throw e;
+        try (OutputClaim claim = OutputClaim.take(conf, target, terms)) {
+            Path staging = stage(conf, target, overwrite);
+            try {
+                T result = work.write(staging);
+                claim.requireHeld();
+                commit(conf, spark, staging, target);
+                return result;
+            } catch (IOException | RuntimeException e) {
+                if (spark != null) Spark.awaitNoRunningTasks(spark);
+                abandon(conf, staging);
+                throw e;
+            }
         }
     }
 
@@ -79,10 +96,18 @@ public final class CommittedOutput {
         return staging;
     }
 
-    /** Marks {@code staging} complete and moves it to {@code target}, replacing an older output. */
+    /**
+     * Lists {@code staging} in its manifest, marks it complete and moves it to {@code target},
+     * replacing an older output. The caller holds the target's claim.
+     */
     public static void commit(Configuration conf, Path staging, String target) throws IOException {
+        commit(conf, null, staging, target);
+    }
+
+    private static void commit(Configuration conf, SparkSession spark, Path staging, String target) throws IOException {
         Path t = new Path(target);
         FileSystem fs = t.getFileSystem(conf);
+        Manifest.of(conf, spark, staging).write(conf, staging);
         fs.create(new Path(staging, MARKER), true).close();
         if (fs.exists(t)) {
             Path old = new Path(t.getParent(), "." + t.getName() + ".replaced-" + UUID.randomUUID());
@@ -113,8 +138,45 @@ public final class CommittedOutput {
         }
     }
 
-    /** Fails unless {@code path} is a committed output. */
+    /**
+     * Fails unless {@code path} is a committed output whose files are those its manifest lists, of
+     * the sizes and row counts it records.
+     */
     public static Path requireCommitted(Configuration conf, String path) throws IOException {
+        return requireCommitted(conf, null, path, false);
+    }
+
+    /**
+     * The same, also checking every file's SHA-256 when {@code hashes} ({@code jobs.verify-inputs}),
+     * one Spark task a file for a large output.
+     */
+    public static Path requireCommitted(SparkSession spark, String path, boolean hashes) throws IOException {
+        return requireCommitted(spark.sparkContext().hadoopConfiguration(), spark, path, hashes);
+    }
+
+    /** Whether {@code path} is a committed output that its manifest still describes (to reuse it rather than write it again). */
+    public static boolean isCommitted(Configuration conf, String path) {
+        try {
+            verified(conf, path);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** {@link #requireCommitted(Configuration, String)}, returning the manifest it checked. */
+    public static Manifest verified(Configuration conf, String path) throws IOException {
+        return verified(conf, null, path, false);
+    }
+
+    private static Path requireCommitted(Configuration conf, SparkSession spark, String path, boolean hashes)
+            throws IOException {
+        verified(conf, spark, path, hashes);
+        return new Path(path);
+    }
+
+    private static Manifest verified(Configuration conf, SparkSession spark, String path, boolean hashes)
+            throws IOException {
         Path p = new Path(path);
         FileSystem fs = p.getFileSystem(conf);
         if (!fs.exists(p)) throw new IOException("input " + p + " does not exist");
@@ -122,6 +184,6 @@ public final class CommittedOutput {
             throw new IOException(
                     "input " + p + " has no " + MARKER + " marker: it is incomplete or not written by an MLH job");
         }
-        return p;
+        return Manifest.verify(conf, spark, p, hashes);
     }
 }

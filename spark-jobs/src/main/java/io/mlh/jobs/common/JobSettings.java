@@ -71,6 +71,10 @@ public final class JobSettings implements Serializable {
     public final int validationQueries, validationDatabase;
     /** Shard, encode, evaluate: at most one progress line this often. */
     public final long progressIntervalMillis;
+    /** Every job: how it claims its outputs ({@link OutputClaim}); whether it checks its inputs' hashes. */
+    public final OutputClaim.Terms claims;
+
+    public final boolean verifyInputs;
 
     public JobSettings(MlhConfig model) {
         this.model = model;
@@ -108,6 +112,10 @@ public final class JobSettings implements Serializable {
         this.master = r.string("spark.master");
         this.overwrite = r.bool("jobs.overwrite");
         this.progressIntervalMillis = r.millis("jobs.progress-interval");
+        long lease = r.millis("jobs.claim-lease");
+        if (lease < 100) throw r.error("jobs.claim-lease", "must be at least 100ms, got " + lease + "ms");
+        this.claims = new OutputClaim.Terms(lease, r.bool("jobs.break-claim"), "");
+        this.verifyInputs = r.bool("jobs.verify-inputs");
 
         this.resume = r.bool("jobs.train.resume");
         this.epochRetries = r.integer("jobs.train.epoch-retries", 0);

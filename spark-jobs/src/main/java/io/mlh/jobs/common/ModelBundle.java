@@ -48,9 +48,9 @@ public final class ModelBundle {
         this.centreCrop = centreCrop;
     }
 
-    /** Writes {@code dir} whole or not at all. */
-    public void save(Configuration conf, String dir, boolean overwrite) throws IOException {
-        CommittedOutput.write(conf, dir, overwrite, staging -> {
+    /** Writes {@code dir} whole or not at all, claimed on {@code claim}'s terms. */
+    public void save(Configuration conf, String dir, boolean overwrite, OutputClaim.Terms claim) throws IOException {
+        CommittedOutput.write(conf, dir, overwrite, claim, staging -> {
             FileSystem fs = staging.getFileSystem(conf);
             Path model = new Path(staging, MODEL);
             String sha256 = BigDLFiles.saveModule(conf, net, model);

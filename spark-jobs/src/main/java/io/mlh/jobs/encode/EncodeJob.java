@@ -87,14 +87,14 @@ public final class EncodeJob {
             long n = images.writeWithRejects(
                     spark,
                     s.codesPath,
-                    s.overwrite,
+                    s,
                     staging -> write(spark, images.rows(), images.catalogued(), inference, job, staging, s));
             LOG.info(n + " codes of " + what + " from " + s.root + " written to " + s.codesPath + ", "
                     + images.rejects().size() + " rejected");
             return n;
         }
-        CommittedOutput.requireCommitted(hadoop, s.shardsPath);
-        long n = CommittedOutput.write(spark, s.codesPath, s.overwrite, staging -> {
+        CommittedOutput.requireCommitted(spark, s.shardsPath, s.verifyInputs);
+        long n = CommittedOutput.write(spark, s.codesPath, s.overwrite, s.claims, staging -> {
             Dataset<Row> shards = ShardTable.read(spark, s.shardsPath);
             return write(spark, shards, shards.count(), inference, job, staging, s);
         });

@@ -51,10 +51,10 @@ final class CodeSplit {
         this.labelWidth = labelWidth;
     }
 
-    static CodeSplit open(SparkSession spark, String path, String split) throws IOException {
+    static CodeSplit open(SparkSession spark, String path, String split, boolean verifyHashes) throws IOException {
         String name = split + " code table " + path;
         try {
-            CommittedOutput.requireCommitted(spark.sparkContext().hadoopConfiguration(), path);
+            CommittedOutput.requireCommitted(spark, path, verifyHashes);
         } catch (IOException e) {
             throw new IOException(name + " cannot be read: " + e.getMessage(), e);
         }

@@ -95,8 +95,8 @@ public final class EvaluateJob {
 
     public static Result run(SparkSession spark, JobSettings s) throws IOException {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        CodeSplit queryTable = CodeSplit.open(spark, s.queryCodesPath, CodeTable.QUERY);
-        CodeSplit databaseTable = CodeSplit.open(spark, s.databaseCodesPath, CodeTable.DATABASE);
+        CodeSplit queryTable = CodeSplit.open(spark, s.queryCodesPath, CodeTable.QUERY, s.verifyInputs);
+        CodeSplit databaseTable = CodeSplit.open(spark, s.databaseCodesPath, CodeTable.DATABASE, s.verifyInputs);
         if (databaseTable.bits != queryTable.bits) {
             throw new IllegalArgumentException(databaseTable.name + " has " + databaseTable.bits + "-bit codes but "
                     + queryTable.name + " has " + queryTable.bits + "-bit codes");
@@ -111,7 +111,7 @@ public final class EvaluateJob {
         List<HtmlReport.Point> compared =
                 HtmlReport.read(hadoop, s.compareReports); // a missing report fails before the work too
         CommittedOutput.requireWritable(hadoop, s.reportPath, s.overwrite); // an existing report fails before the work
-        Result result = CommittedOutput.write(spark, s.reportPath, s.overwrite, staging -> {
+        Result result = CommittedOutput.write(spark, s.reportPath, s.overwrite, s.claims, staging -> {
             Result r = evaluate(spark, s, queryTable, databaseTable);
             MetricsReport.write(hadoop, r, staging);
             HtmlReport.write(hadoop, r, compared, staging);

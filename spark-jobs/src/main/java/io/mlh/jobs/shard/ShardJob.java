@@ -71,7 +71,7 @@ public final class ShardJob {
     public static Result run(SparkSession spark, JobSettings s) throws IOException {
         SourceImages images = SourceImages.read(spark, s);
         Result[] result = new Result[1];
-        images.writeWithRejects(spark, s.shardsPath, s.overwrite, staging -> {
+        images.writeWithRejects(spark, s.shardsPath, s, staging -> {
             try (Progress progress = Progress.start(spark.sparkContext(), "shard", "images", images.catalogued(), s)) {
                 images.rows(progress).write().mode(SaveMode.Overwrite).parquet(staging.toString());
             }

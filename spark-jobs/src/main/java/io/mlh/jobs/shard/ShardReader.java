@@ -1,6 +1,7 @@
 package io.mlh.jobs.shard;
 
 import io.mlh.core.data.IdxFile;
+import io.mlh.jobs.common.HadoopConf;
 import io.mlh.jobs.common.JobSettings.BadRecordPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;

@@ -1,6 +1,7 @@
 package io.mlh.jobs.shard;
 
 import io.mlh.jobs.common.CommittedOutput;
+import io.mlh.jobs.common.HadoopConf;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Progress;
 import java.io.IOException;
@@ -114,12 +115,12 @@ public final class SourceImages {
      *
      * @return what {@code write} returned: the number of rows written
      */
-    public long writeWithRejects(SparkSession spark, String table, boolean overwrite, TableWriter write)
+    public long writeWithRejects(SparkSession spark, String table, JobSettings s, TableWriter write)
             throws IOException {
         String rejectsPath = ShardTable.rejectsPath(table);
         CommittedOutput.requireWritable(
-                spark.sparkContext().hadoopConfiguration(), rejectsPath, overwrite); // before the work
-        return CommittedOutput.write(spark, table, overwrite, staging -> {
+                spark.sparkContext().hadoopConfiguration(), rejectsPath, s.overwrite); // before the work
+        return CommittedOutput.write(spark, table, s.overwrite, s.claims, staging -> {
             long written;
             try {
                 written = write.write(staging);
@@ -127,7 +128,7 @@ public final class SourceImages {
                 throw cause(e);
             }
             requireAccounted(written);
-            CommittedOutput.write(spark, rejectsPath, overwrite, rejects -> {
+            CommittedOutput.write(spark, rejectsPath, s.overwrite, s.claims, rejects -> {
                 writeRejects(spark, rejects);
                 return null;
             });

@@ -14,6 +14,7 @@ import io.mlh.core.train.Optimizers;
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
+import io.mlh.jobs.common.OutputClaim;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.shard.ShardTable;
 import java.io.IOException;
@@ -67,11 +68,19 @@ public final class TrainJob {
         }
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     public static Result run(SparkSession spark, JobSettings s) throws IOException {
+        OutputClaim.Terms terms = s.claims.of(spark.sparkContext().applicationId());
+        // the model directory, its checkpoints and event files are this run's alone until it ends
+        try (OutputClaim claim = OutputClaim.take(spark.sparkContext().hadoopConfiguration(), s.modelPath, terms)) {
+            return train(spark, s, terms);
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Result train(SparkSession spark, JobSettings s, OutputClaim.Terms claim) throws IOException {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         MlhConfig c = s.model;
-        CommittedOutput.requireCommitted(hadoop, s.shardsPath);
+        CommittedOutput.requireCommitted(spark, s.shardsPath, s.verifyInputs);
         Dataset<Row> shards = ShardTable.read(spark, s.shardsPath);
         Dataset<Row> train = shards.filter("train").orderBy("id");
         JavaRDD<Sample<Float>> samples = ShardSamples.of(train, s).persist(StorageLevel.MEMORY_AND_DISK());
@@ -82,7 +91,7 @@ public final class TrainJob {
         long trainedPerEpoch = stepsPerEpoch * c.batchSize(); // BigDL's epoch ends with a full batch
 
         HashCentres centres = HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance());
-        Checkpoints checkpoints = new Checkpoints(hadoop, s.modelPath + "-checkpoints");
+        Checkpoints checkpoints = new Checkpoints(hadoop, s.modelPath + "-checkpoints", claim);
         Checkpoints.State resumed = s.resume ? checkpoints.latest() : null;
         AbstractModule<Activity, Activity, Float> net =
                 resumed != null ? resumed.net : (AbstractModule) MlhNet.build(c);
@@ -124,7 +133,7 @@ public final class TrainJob {
             throw new IOException("interrupted while training", e);
         }
         new ModelBundle(net, c, centres, s.mean, s.std, s.centreCrop)
-                .save(hadoop, s.modelPath, s.overwrite || s.resume);
+                .save(hadoop, s.modelPath, s.overwrite || s.resume, claim);
         samples.unpersist();
         if (report != null) report.release();
         trainer.close();

@@ -10,6 +10,7 @@ import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.jobs.common.BigDLFiles;
+import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
@@ -130,11 +131,8 @@ class FullSizePipelineIT {
                     "the first batch norm's statistics are the initial ones");
             // and so does the last checkpoint, which a resumed run starts from
             Path last = out.resolve("model-checkpoints").resolve("epoch-2");
-            String sha = Files.readAllLines(last.resolve("SHA256SUMS")).stream()
-                    .filter(l -> l.endsWith("model.bigdl"))
-                    .findFirst()
-                    .orElseThrow(() -> new AssertionError("no checksum of the checkpoint's model"))
-                    .split("\\s+")[0];
+            String sha = CommittedOutput.verified(spark.sparkContext().hadoopConfiguration(), last.toString())
+                    .sha256("model.bigdl");
             Tensor<Float>[] resumed = BigDLFiles.loadModule(
                             spark.sparkContext().hadoopConfiguration(),
                             new org.apache.hadoop.fs.Path(

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mlh.jobs.common.CommittedOutput;
+import io.mlh.jobs.common.Manifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Drivers killed (SIGKILL) mid-job and run again, each job a spark-submit JVM on local[2]: a train
  * job killed after a checkpoint and resumed trains every epoch exactly once and reaches the mAP of an
- * uninterrupted run; an encode job killed while its tasks write leaves no table, and its rerun one.
+ * uninterrupted run; an encode job killed while its tasks write leaves no table, and its rerun one
+ * (both reruns take over the claim the killed driver left); a second encode job started on the table
+ * another is writing is refused naming it, and the first commits every row once.
  */
 class RestartIT {
     private static final int EPOCHS = 4, KILL_AFTER = 2;
@@ -129,6 +132,33 @@ class RestartIT {
                     files.anyMatch(f -> f.getFileName().toString().endsWith(".parquet")),
                     "no Parquet file in " + codes);
         }
+    }
+
+    @Test
+    void aSecondEncodeJobOnTheSameTableIsRefusedNamingTheFirst() throws Exception {
+        Path codes = out.resolve("codes-contended");
+        List<String> encode = with(conf, "paths.codes=" + codes, "jobs.encode.batch-size=2");
+        Path firstLog = dir.resolve("encode-first.log"), secondLog = dir.resolve("encode-second.log");
+        Process first = StandaloneCluster.start(LOCAL, firstLog, submitArgs(null, "mlh-encode.jar", encode));
+        Faults.await(
+                "the first job writing",
+                first,
+                firstLog,
+                600,
+                () -> !partFiles(codes).isEmpty());
+        Process second = StandaloneCluster.start(LOCAL, secondLog, submitArgs(null, "mlh-encode.jar", encode));
+        Faults.assertExit(1, second, secondLog);
+        Faults.assertExit(0, first, firstLog);
+
+        String refusal = Faults.read(secondLog);
+        assertTrue(
+                refusal.contains("output " + codes + " is being written by another job (application local-")
+                        && refusal.contains("one writer at a time"),
+                Faults.digest(secondLog));
+        assertTrue(Faults.read(firstLog).contains("400 codes of 32 bits"), Faults.digest(firstLog));
+        assertEquals(1, siblings(codes).size(), "one table, no claim or staging left: " + siblings(codes));
+        Manifest table = CommittedOutput.verified(new Configuration(), codes.toString());
+        assertEquals(400, table.rows(), "each image's code once");
     }
 
     /** Encodes and evaluates the model of {@code conf}; returns mAP@all. */

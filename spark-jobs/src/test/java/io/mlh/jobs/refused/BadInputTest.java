@@ -15,7 +15,9 @@ import io.mlh.core.model.MlhNet;
 import io.mlh.jobs.cluster.CifarSubset;
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.Manifest;
 import io.mlh.jobs.common.ModelBundle;
+import io.mlh.jobs.common.OutputClaim;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.encode.CodeTable;
 import io.mlh.jobs.encode.EncodeJob;
@@ -28,6 +30,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -101,7 +104,7 @@ class BadInputTest {
                         s.mean,
                         s.std,
                         s.centreCrop)
-                .save(hadoop(), model.toString(), false);
+                .save(hadoop(), model.toString(), false, OutputClaim.Terms.DEFAULT);
     }
 
     @AfterAll
@@ -141,8 +144,15 @@ class BadInputTest {
         QUERY_AND_DATABASE_BITS_DIFFER(Job.EVALUATE, "16-bit codes", "32-bit codes"),
         MODEL_CHECKSUM_MISMATCH(Job.ENCODE, "model.bigdl", "SHA-256"),
         JAVA_SERIALISED_MODEL(Job.ENCODE, "model.bigdl", "not a model in BigDL's protobuf format"),
-        TAMPERED_CHECKPOINT_STATE(Job.TRAIN, "epoch-1/optim.state", "SHA-256"),
-        CHECKPOINT_WITHOUT_CHECKSUMS(Job.TRAIN, "epoch-1/SHA256SUMS", "is missing"),
+        TAMPERED_CHECKPOINT_STATE(Job.TRAIN, "epoch-1", "optim.state is "),
+        TAMPERED_CHECKPOINT_STATE_RECOMMITTED(
+                Job.TRAIN, "epoch-1/model.bigdl", "not a model in BigDL's protobuf format"),
+        CHECKPOINT_WITHOUT_MANIFEST(Job.TRAIN, "epoch-1", "has no _MLH_MANIFEST"),
+        CODE_FILE_DELETED(Job.EVALUATE, "in/db", "has lost part-"),
+        CODE_FILE_TRUNCATED(Job.EVALUATE, "in/db", "bytes, its manifest says"),
+        CODE_FILE_ADDED(Job.EVALUATE, "in/db", "which its manifest does not list"),
+        CODE_FILE_BIT_FLIPPED(Job.EVALUATE, "in/db", "does not match its SHA-256 in the manifest"),
+        SHARDS_WITHOUT_MANIFEST(Job.TRAIN, "in/shards", "has no _MLH_MANIFEST"),
         UNCOMMITTED_MODEL(Job.ENCODE, "in/model", "no _MLH_COMMITTED marker"),
         UNCOMMITTED_SHARDS(Job.TRAIN, "in/shards", "no _MLH_COMMITTED marker");
 
@@ -238,12 +248,14 @@ class BadInputTest {
                         "jobs.evaluate.query-codes=" + in.resolve("q16"),
                         "jobs.evaluate.database-codes=" + in.resolve("db32")));
                 break;
-            case MODEL_CHECKSUM_MISMATCH:
+            case MODEL_CHECKSUM_MISMATCH: // an altered model file, listed anew in the manifest: metadata.json's
+                // checksum
                 copyTree(model, in.resolve("model"));
                 try (OutputStream out = Files.newOutputStream(
                         in.resolve("model/model.bigdl"), java.nio.file.StandardOpenOption.APPEND)) {
                     out.write(0);
                 }
+                recommit(in.resolve("model"));
                 break;
             case JAVA_SERIALISED_MODEL: // a crafted model file with a metadata checksum to match
                 copyTree(model, in.resolve("model"));
@@ -253,16 +265,52 @@ class BadInputTest {
                         .readTree(in.resolve("model/metadata.json").toFile());
                 meta.put("model_sha256", sha256(gadget));
                 Files.write(in.resolve("model/metadata.json"), new ObjectMapper().writeValueAsBytes(meta));
+                recommit(in.resolve("model"));
                 break;
             case TAMPERED_CHECKPOINT_STATE:
-            case CHECKPOINT_WITHOUT_CHECKSUMS:
+            case TAMPERED_CHECKPOINT_STATE_RECOMMITTED:
+            case CHECKPOINT_WITHOUT_MANIFEST:
                 copyTree(shards, in.resolve("shards"));
                 Path checkpoints = in.resolve("model-checkpoints");
                 copyTree(shared.resolve("trained-checkpoints"), checkpoints);
-                if (bad == Bad.TAMPERED_CHECKPOINT_STATE)
+                if (bad == Bad.CHECKPOINT_WITHOUT_MANIFEST) {
+                    Files.delete(checkpoints.resolve("epoch-1/" + Manifest.FILE));
+                } else {
                     Files.write(checkpoints.resolve("epoch-1/optim.state"), Gadget.bytes());
-                else Files.delete(checkpoints.resolve("epoch-1/SHA256SUMS"));
+                    // the gadget listed in the manifest as if the job wrote it: the model loader still refuses the
+                    // model file, and the state is never deserialised before that
+                    if (bad == Bad.TAMPERED_CHECKPOINT_STATE_RECOMMITTED) {
+                        Files.write(checkpoints.resolve("epoch-1/model.bigdl"), Gadget.bytes());
+                        recommit(checkpoints.resolve("epoch-1"));
+                    }
+                }
                 conf.addAll(Arrays.asList("jobs.train.resume=true", "train.epochs=2"));
+                break;
+            case CODE_FILE_DELETED:
+            case CODE_FILE_TRUNCATED:
+            case CODE_FILE_ADDED:
+            case CODE_FILE_BIT_FLIPPED:
+                codes(in.resolve("q"), 16, "query");
+                codes(in.resolve("db"), 16, "database");
+                Path part = parquetFiles(in.resolve("db")).get(1);
+                byte[] bytes = Files.readAllBytes(part);
+                if (bad == Bad.CODE_FILE_DELETED) Files.delete(part);
+                else if (bad == Bad.CODE_FILE_TRUNCATED) Files.write(part, Arrays.copyOf(bytes, bytes.length - 100));
+                else if (bad == Bad.CODE_FILE_ADDED)
+                    Files.write(part.resolveSibling("part-99999.snappy.parquet"), bytes);
+                else { // a flipped bit in a data page: same size, no .crc side file to catch it
+                    bytes[bytes.length / 2] ^= 0x10;
+                    Files.write(part, bytes);
+                    Files.deleteIfExists(part.resolveSibling("." + part.getFileName() + ".crc"));
+                    conf.add("jobs.verify-inputs=true");
+                }
+                conf.addAll(Arrays.asList(
+                        "jobs.evaluate.query-codes=" + in.resolve("q"),
+                        "jobs.evaluate.database-codes=" + in.resolve("db")));
+                break;
+            case SHARDS_WITHOUT_MANIFEST: // written by a version of the jobs without manifests
+                copyTree(shards, in.resolve("shards"));
+                Files.delete(in.resolve("shards").resolve(Manifest.FILE));
                 break;
             case UNCOMMITTED_MODEL: // a train job killed before its commit
                 copyTree(model, in.resolve("model"));
@@ -323,6 +371,7 @@ class BadInputTest {
             rows.add(RowFactory.create((long) i, split, new int[] {i % 2, 1 - i % 2}, bits, new long[] {i}));
         org.apache.hadoop.fs.Path staging = CommittedOutput.stage(hadoop(), table.toString(), false);
         spark.createDataFrame(rows, CodeTable.schema(false, false))
+                .repartition(2)
                 .write()
                 .mode(SaveMode.Overwrite)
                 .parquet(staging.toString());
@@ -342,6 +391,31 @@ class BadInputTest {
             }
         }
         return out;
+    }
+
+    /** The Parquet files of a table, by name. */
+    private static List<Path> parquetFiles(Path table) throws IOException {
+        try (Stream<Path> all = Files.list(table)) {
+            List<Path> out = new ArrayList<>();
+            all.filter(p -> p.getFileName().toString().endsWith(".parquet"))
+                    .sorted()
+                    .forEach(out::add);
+            return out;
+        }
+    }
+
+    /** Commits {@code output}'s files again, as a writer would that also rewrote the manifest. */
+    private static void recommit(Path output) throws IOException {
+        org.apache.hadoop.fs.Path staging = CommittedOutput.stage(hadoop(), output.toString(), true);
+        Path local = Paths.get(staging.toUri().getPath());
+        try (Stream<Path> all = Files.list(output)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.equals(Manifest.FILE) && !name.equals(CommittedOutput.MARKER) && !name.startsWith("."))
+                    Files.copy(p, local.resolve(name));
+            }
+        }
+        CommittedOutput.commit(hadoop(), staging, output.toString());
     }
 
     private static boolean isEmpty(Path dir) throws IOException {

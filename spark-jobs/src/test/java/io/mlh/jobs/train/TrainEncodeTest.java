@@ -109,17 +109,30 @@ class TrainEncodeTest {
 
         encodeStraightFromAnImageFolder(dir, conf, bundle);
 
-        // a model file that does not match its metadata is refused
+        // a model file changed after the commit is refused, naming it (BadInputTest: one listed anew in the
+        // manifest meets the metadata's SHA-256)
         try (OutputStream out =
                 Files.newOutputStream(dir.resolve("model/model.bigdl"), java.nio.file.StandardOpenOption.APPEND)) {
             out.write(0);
         }
+        IOException changed = assertThrows(
+                IOException.class,
+                () -> ModelBundle.load(hadoop, dir.resolve("model").toString()));
+        assertTrue(
+                changed.getMessage().contains("model.bigdl is ")
+                        && changed.getMessage().contains("its manifest says"),
+                changed.getMessage());
+        // a same-size change gets past the manifest's sizes: the local checksum file, then the SHA-256 refuse it
+        Path file = dir.resolve("model/model.bigdl");
+        byte[] flipped = Files.readAllBytes(file);
+        flipped = java.util.Arrays.copyOf(flipped, flipped.length - 1); // the original length again
+        flipped[flipped.length / 2] ^= 1;
+        Files.write(file, flipped);
         IOException corrupt = assertThrows(
                 IOException.class,
                 () -> ModelBundle.load(hadoop, dir.resolve("model").toString()));
         assertTrue(corrupt.getMessage().contains("is corrupt"), corrupt.getMessage());
-        Files.delete(
-                dir.resolve("model/.model.bigdl.crc")); // a copy without the local checksum file: SHA-256 catches it
+        Files.delete(dir.resolve("model/.model.bigdl.crc")); // a copy without the local checksum file
         IOException tampered = assertThrows(
                 IOException.class,
                 () -> ModelBundle.load(hadoop, dir.resolve("model").toString()));

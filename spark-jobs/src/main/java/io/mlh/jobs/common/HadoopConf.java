@@ -1,4 +1,4 @@
-package io.mlh.jobs.shard;
+package io.mlh.jobs.common;
 
 import java.io.IOException;
 import java.io.ObjectInputStream;
@@ -7,15 +7,15 @@ import java.io.Serializable;
 import org.apache.hadoop.conf.Configuration;
 
 /** The driver's Hadoop configuration shipped to executors, so they open files the way the driver does. */
-final class HadoopConf implements Serializable {
+public final class HadoopConf implements Serializable {
     private static final long serialVersionUID = 1L;
     private transient Configuration conf;
 
-    HadoopConf(Configuration conf) {
+    public HadoopConf(Configuration conf) {
         this.conf = conf;
     }
 
-    Configuration get() {
+    public Configuration get() {
         return conf;
     }
 

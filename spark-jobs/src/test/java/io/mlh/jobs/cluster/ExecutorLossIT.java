@@ -1,0 +1,102 @@
+package io.mlh.jobs.cluster;
+
+import static io.mlh.jobs.cluster.Faults.SHARD;
+import static io.mlh.jobs.cluster.Faults.submitArgs;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mlh.jobs.common.CommittedOutput;
+import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.Spark;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A worker of the standalone cluster (three workers, one executor each) dies while the shard job
+ * writes its table, another while the encode job writes its codes: Spark reruns the lost tasks, and
+ * each committed table holds every input row exactly once (count and distinct ids against the input).
+ */
+class ExecutorLossIT {
+    private static final int IMAGES = 4000;
+    private static final String[] THREE_EXECUTORS = {
+        "--executor-memory", "1g", "--total-executor-cores", "3", "--conf", "spark.executor.cores=1"
+    };
+
+    @Test
+    void shardAndEncodeLoseAWorkerMidWriteAndKeepEveryRowOnce(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("out");
+        // 400 images a class: the shard job takes long enough on one core a task to be caught writing
+        List<String> conf = Faults.with(
+                Faults.conf(CifarSubset.extract(dir.resolve("images"), "0[0-3]*"), out, 1),
+                "data.queries-per-class=20",
+                "data.train-per-class=20",
+                "data.shards=12",
+                "jobs.encode.batch-size=2");
+        try (StandaloneCluster cluster = new StandaloneCluster(dir.resolve("cluster"), 3, 1, "1500m")) {
+            Path shardLog = dir.resolve("shard.log"), trainLog = dir.resolve("train.log");
+            Process shard = cluster.start(shardLog, submitArgs(SHARD, "mlh-train.jar", conf, THREE_EXECUTORS));
+            Faults.await(
+                    "a shard part file",
+                    shard,
+                    shardLog,
+                    600,
+                    () -> !parts(out.resolve("shards")).isEmpty());
+            Faults.kill(cluster.workers().get(2));
+            Faults.assertExit(0, shard, shardLog);
+            assertTrue(Faults.read(shardLog).contains("Lost executor"), "the worker died after the job: " + shardLog);
+
+            Faults.assertExit(
+                    0, cluster.start(trainLog, submitArgs(null, "mlh-train.jar", conf, THREE_EXECUTORS)), trainLog);
+
+            Path encodeLog = dir.resolve("encode.log");
+            Process encode = cluster.start(encodeLog, submitArgs(null, "mlh-encode.jar", conf, THREE_EXECUTORS));
+            Faults.await(
+                    "a code part file",
+                    encode,
+                    encodeLog,
+                    600,
+                    () -> !parts(out.resolve("codes")).isEmpty());
+            Faults.kill(cluster.workers().get(1));
+            Faults.assertExit(0, encode, encodeLog);
+            assertTrue(Faults.read(encodeLog).contains("Lost executor"), "the worker died after the job: " + encodeLog);
+        }
+        SparkSession spark =
+                Spark.start("executor-loss-check", JobSettings.fromArgs(new String[] {"-", "spark.master=local[1]"}));
+        try {
+            assertEveryRowOnce(spark, out.resolve("shards"));
+            assertEveryRowOnce(spark, out.resolve("codes"));
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private static void assertEveryRowOnce(SparkSession spark, Path table) throws IOException {
+        long listed =
+                CommittedOutput.verified(new Configuration(), table.toString()).rows();
+        Dataset<Row> rows = spark.read().parquet(table.toString());
+        assertEquals(IMAGES, rows.count(), table + ": rows");
+        assertEquals(IMAGES, rows.select("id").distinct().count(), table + ": distinct ids");
+        assertEquals(IMAGES, listed, table + ": rows its manifest lists");
+    }
+
+    /** Part files in the hidden staging directories of {@code table}. */
+    private static List<Path> parts(Path table) {
+        try (Stream<Path> all = Files.walk(table.getParent())) {
+            return all.filter(p -> p.toString().contains("/." + table.getFileName() + ".staging-")
+                            && p.getFileName().toString().startsWith("part-"))
+                    .collect(Collectors.toList());
+        } catch (IOException | java.io.UncheckedIOException raced) {
+            return java.util.Collections.emptyList();
+        }
+    }
+}
