@@ -28,9 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExecutorLossIT {
     private static final int IMAGES = 4000;
-    private static final String[] THREE_EXECUTORS = {
-        "--executor-memory", "1g", "--total-executor-cores", "3", "--conf", "spark.executor.cores=1"
-    };
+    private static final String[] THREE_EXECUTORS = executors(3), TWO_EXECUTORS = executors(2);
+
+    private static String[] executors(int n) {
+        return new String[] {
+            "--executor-memory", "1g", "--total-executor-cores", Integer.toString(n), "--conf", "spark.executor.cores=1"
+        };
+    }
 
     @Test
     void shardAndEncodeLoseAWorkerMidWriteAndKeepEveryRowOnce(@TempDir Path dir) throws Exception {
@@ -55,18 +59,19 @@ class ExecutorLossIT {
             Faults.assertExit(0, shard, shardLog);
             assertTrue(Faults.read(shardLog).contains("Lost executor"), "the worker died after the job: " + shardLog);
 
+            // two workers are left: train on both, then encode on both and lose one of them
             Faults.assertExit(
-                    0, cluster.start(trainLog, submitArgs(null, "mlh-train.jar", conf, THREE_EXECUTORS)), trainLog);
+                    0, cluster.start(trainLog, submitArgs(null, "mlh-train.jar", conf, TWO_EXECUTORS)), trainLog);
 
             Path encodeLog = dir.resolve("encode.log");
-            Process encode = cluster.start(encodeLog, submitArgs(null, "mlh-encode.jar", conf, THREE_EXECUTORS));
+            Process encode = cluster.start(encodeLog, submitArgs(null, "mlh-encode.jar", conf, TWO_EXECUTORS));
             Faults.await(
                     "a code part file",
                     encode,
                     encodeLog,
                     600,
                     () -> !parts(out.resolve("codes")).isEmpty());
-            Faults.kill(cluster.workers().get(1));
+            Faults.kill(cluster.workers().get(1)); // the encode job goes on with worker 0
             Faults.assertExit(0, encode, encodeLog);
             assertTrue(Faults.read(encodeLog).contains("Lost executor"), "the worker died after the job: " + encodeLog);
         }

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mlh.jobs.common.CommittedOutput;
-import io.mlh.jobs.common.Manifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Drivers killed (SIGKILL) mid-job and run again, each job a spark-submit JVM on local[2]: a train
  * job killed after a checkpoint and resumed trains every epoch exactly once and reaches the mAP of an
  * uninterrupted run; an encode job killed while its tasks write leaves no table, and its rerun one
- * (both reruns take over the claim the killed driver left); a second encode job started on the table
- * another is writing is refused naming it, and the first commits every row once.
+ * (both reruns take over the claim the killed driver left); a second train job started on the model
+ * another is training is refused naming it, and the first trains every epoch once.
  */
 class RestartIT {
     private static final int EPOCHS = 4, KILL_AFTER = 2;
@@ -135,30 +134,31 @@ class RestartIT {
     }
 
     @Test
-    void aSecondEncodeJobOnTheSameTableIsRefusedNamingTheFirst() throws Exception {
-        Path codes = out.resolve("codes-contended");
-        List<String> encode = with(conf, "paths.codes=" + codes, "jobs.encode.batch-size=2");
-        Path firstLog = dir.resolve("encode-first.log"), secondLog = dir.resolve("encode-second.log");
-        Process first = StandaloneCluster.start(LOCAL, firstLog, submitArgs(null, "mlh-encode.jar", encode));
+    void aSecondTrainJobOnTheSameModelIsRefusedNamingTheFirst() throws Exception {
+        Path model = out.resolve("model-contended");
+        List<String> train = with(conf, "paths.model=" + model); // 4 epochs: long enough to be met running
+        Path firstLog = dir.resolve("train-first.log"), secondLog = dir.resolve("train-second.log");
+        Process first = StandaloneCluster.start(LOCAL, firstLog, submitArgs(null, "mlh-train.jar", train));
+        // the initial weights are checkpointed once the run holds its claim on the model directory
         Faults.await(
-                "the first job writing",
+                "the first job's initial checkpoint",
                 first,
                 firstLog,
                 600,
-                () -> !partFiles(codes).isEmpty());
-        Process second = StandaloneCluster.start(LOCAL, secondLog, submitArgs(null, "mlh-encode.jar", encode));
+                () -> Faults.checkpoints(model).contains(0));
+        Process second = StandaloneCluster.start(LOCAL, secondLog, submitArgs(null, "mlh-train.jar", train));
         Faults.assertExit(1, second, secondLog);
         Faults.assertExit(0, first, firstLog);
 
         String refusal = Faults.read(secondLog);
         assertTrue(
-                refusal.contains("output " + codes + " is being written by another job (application local-")
+                refusal.contains("output " + model + " is being written by another job (application local-")
                         && refusal.contains("one writer at a time"),
                 Faults.digest(secondLog));
-        assertTrue(Faults.read(firstLog).contains("400 codes of 32 bits"), Faults.digest(firstLog));
-        assertEquals(1, siblings(codes).size(), "one table, no claim or staging left: " + siblings(codes));
-        Manifest table = CommittedOutput.verified(new Configuration(), codes.toString());
-        assertEquals(400, table.rows(), "each image's code once");
+        assertEquals(Faults.range(1, EPOCHS), Faults.epochsLogged(firstLog), "the first run trained each epoch once");
+        assertEquals(Faults.range(0, EPOCHS), Faults.checkpoints(model));
+        assertEquals(EPOCHS, Faults.epochsInMetadata(model));
+        assertFalse(Files.exists(model.resolveSibling(".model-contended.claim")), "the claim was released");
     }
 
     /** Encodes and evaluates the model of {@code conf}; returns mAP@all. */
