@@ -9,11 +9,8 @@ import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -54,7 +51,7 @@ class ExecutorLossIT {
                     shard,
                     shardLog,
                     600,
-                    () -> !parts(out.resolve("shards")).isEmpty());
+                    () -> !Faults.stagedParts(out.resolve("shards")).isEmpty());
             Faults.kill(cluster.workers().get(2));
             Faults.assertExit(0, shard, shardLog);
             assertTrue(Faults.read(shardLog).contains("Lost executor"), "the worker died after the job: " + shardLog);
@@ -70,7 +67,7 @@ class ExecutorLossIT {
                     encode,
                     encodeLog,
                     600,
-                    () -> !parts(out.resolve("codes")).isEmpty());
+                    () -> !Faults.stagedParts(out.resolve("codes")).isEmpty());
             Faults.kill(cluster.workers().get(1)); // the encode job goes on with worker 0
             Faults.assertExit(0, encode, encodeLog);
             assertTrue(Faults.read(encodeLog).contains("Lost executor"), "the worker died after the job: " + encodeLog);
@@ -92,16 +89,5 @@ class ExecutorLossIT {
         assertEquals(IMAGES, rows.count(), table + ": rows");
         assertEquals(IMAGES, rows.select("id").distinct().count(), table + ": distinct ids");
         assertEquals(IMAGES, listed, table + ": rows its manifest lists");
-    }
-
-    /** Part files in the hidden staging directories of {@code table}. */
-    private static List<Path> parts(Path table) {
-        try (Stream<Path> all = Files.walk(table.getParent())) {
-            return all.filter(p -> p.toString().contains("/." + table.getFileName() + ".staging-")
-                            && p.getFileName().toString().startsWith("part-"))
-                    .collect(Collectors.toList());
-        } catch (IOException | java.io.UncheckedIOException raced) {
-            return java.util.Collections.emptyList();
-        }
     }
 }

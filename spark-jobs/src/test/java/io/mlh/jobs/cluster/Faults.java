@@ -122,6 +122,17 @@ final class Faults {
         }
     }
 
+    /** The Parquet part files written so far under the hidden staging directories of {@code table}. */
+    static List<Path> stagedParts(Path table) {
+        try (Stream<Path> all = Files.walk(table.getParent())) {
+            return all.filter(p -> p.toString().contains("/." + table.getFileName() + ".staging-")
+                            && p.getFileName().toString().startsWith("part-"))
+                    .collect(Collectors.toList());
+        } catch (IOException | java.io.UncheckedIOException raced) {
+            return java.util.Collections.emptyList(); // a task renamed a file while it was listed
+        }
+    }
+
     static boolean committed(Path table) {
         return Files.exists(table.resolve("_MLH_COMMITTED"));
     }

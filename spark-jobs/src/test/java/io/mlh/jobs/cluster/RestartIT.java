@@ -109,7 +109,7 @@ class RestartIT {
                 job,
                 log,
                 600,
-                () -> !partFiles(codes).isEmpty());
+                () -> !Faults.stagedParts(codes).isEmpty());
         Faults.kill(job);
 
         assertFalse(Files.exists(codes), "a killed encode job must leave no table");
@@ -168,17 +168,6 @@ class RestartIT {
         return Faults.json(out.resolve("report" + suffix).resolve("metrics.json"))
                 .path("map")
                 .asDouble(-1);
-    }
-
-    /** The Parquet part files written so far under the hidden staging directories of {@code table}. */
-    private static List<Path> partFiles(Path table) {
-        try (Stream<Path> all = Files.walk(table.getParent())) {
-            return all.filter(p -> p.toString().contains("/." + table.getFileName() + ".staging-")
-                            && p.getFileName().toString().startsWith("part-"))
-                    .collect(Collectors.toList());
-        } catch (IOException | java.io.UncheckedIOException raced) {
-            return java.util.Collections.emptyList(); // a task renamed a file while it was listed
-        }
     }
 
     /** Everything beside {@code table} that belongs to it: the table and any staging or set-aside directories. */
