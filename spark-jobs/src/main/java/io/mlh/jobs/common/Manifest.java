@@ -80,17 +80,18 @@ public final class Manifest implements Serializable {
 
     /** The manifest of what {@code dir} holds now, hashed on the driver or, for a large output, by Spark. */
     static Manifest of(Configuration conf, SparkSession spark, Path dir) throws IOException {
-        List<FileStatus> files = files(conf, dir);
+        Map<String, FileStatus> files = files(conf, dir);
         long total = 0;
-        for (FileStatus f : files) total += f.getLen();
-        List<String> paths = new ArrayList<>();
-        for (FileStatus f : files) paths.add(f.getPath().toString());
+        List<String> names = new ArrayList<>(files.keySet()), paths = new ArrayList<>();
+        for (FileStatus f : files.values()) {
+            total += f.getLen();
+            paths.add(f.getPath().toString());
+        }
         List<String> sums = hashes(conf, spark, paths, total);
         Map<String, Entry> entries = new TreeMap<>();
-        for (int i = 0; i < files.size(); i++) {
-            FileStatus f = files.get(i);
-            String name = relative(dir, f.getPath());
-            entries.put(name, new Entry(name, f.getLen(), rows(conf, f), sums.get(i)));
+        for (int i = 0; i < names.size(); i++) {
+            FileStatus f = files.get(names.get(i));
+            entries.put(names.get(i), new Entry(names.get(i), f.getLen(), rows(conf, f), sums.get(i)));
         }
         return new Manifest(entries);
     }
@@ -148,8 +149,7 @@ public final class Manifest implements Serializable {
      */
     public static Manifest verify(Configuration conf, SparkSession spark, Path dir, boolean hashes) throws IOException {
         Manifest m = read(conf, dir);
-        Map<String, FileStatus> present = new TreeMap<>();
-        for (FileStatus f : files(conf, dir)) present.put(relative(dir, f.getPath()), f);
+        Map<String, FileStatus> present = files(conf, dir);
         for (String name : present.keySet()) {
             if (!m.entries.containsKey(name)) {
                 throw new IOException("input " + dir + " holds " + name + ", which its manifest does not list"
@@ -187,24 +187,25 @@ public final class Manifest implements Serializable {
         return m;
     }
 
-    /** The output's files, recursively, without the marker, the manifest and hidden side files (.crc). */
-    private static List<FileStatus> files(Configuration conf, Path dir) throws IOException {
+    /**
+     * The output's files by their path inside it, recursively, without the marker, the manifest and
+     * hidden side files (.crc). The listing names files by absolute path: {@code dir} is qualified
+     * (a relative path resolves against the working directory) before the names are cut from them.
+     */
+    private static Map<String, FileStatus> files(Configuration conf, Path dir) throws IOException {
         FileSystem fs = dir.getFileSystem(conf);
-        List<FileStatus> out = new ArrayList<>();
+        String root = fs.makeQualified(dir).toUri().getPath();
+        Map<String, FileStatus> out = new TreeMap<>();
         RemoteIterator<LocatedFileStatus> it = fs.listFiles(dir, true);
         while (it.hasNext()) {
             LocatedFileStatus f = it.next();
-            String name = f.getPath().getName();
+            String name = f.getPath().getName(), path = f.getPath().toUri().getPath();
             if (name.equals(FILE) || name.equals(CommittedOutput.MARKER) || name.startsWith(".")) continue;
-            out.add(f);
+            if (!path.startsWith(root + "/"))
+                throw new IOException("listing " + dir + " gave " + path + ", outside it");
+            out.put(path.substring(root.length() + 1), f);
         }
-        out.sort((a, b) -> a.getPath().toString().compareTo(b.getPath().toString()));
         return out;
-    }
-
-    private static String relative(Path dir, Path file) {
-        String d = dir.toUri().getPath(), f = file.toUri().getPath();
-        return f.startsWith(d + "/") ? f.substring(d.length() + 1) : f;
     }
 
     /** A Parquet file's row count from its footer; -1 for other files. */

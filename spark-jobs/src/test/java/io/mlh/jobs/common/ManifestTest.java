@@ -90,6 +90,20 @@ class ManifestTest {
         assertRefused(false, "has no " + Manifest.FILE);
     }
 
+    @Test
+    void aRelativePathListsTheSameNames() throws IOException {
+        // the jobs take paths as users give them: "out/codes" is relative to the working directory
+        Path cwd = Paths.get("").toAbsolutePath();
+        String relative = cwd.relativize(out).toString();
+        Manifest m = CommittedOutput.verified(CONF, relative);
+        assertEquals(
+                Arrays.asList("metrics.json", "plots/pr.png"),
+                new java.util.ArrayList<>(m.entries().keySet()));
+        Files.delete(out.resolve("metrics.json"));
+        IOException e = assertThrows(IOException.class, () -> CommittedOutput.requireCommitted(CONF, relative));
+        assertTrue(e.getMessage().contains("has lost metrics.json"), e.getMessage());
+    }
+
     private void assertRefused(boolean hashes, String expected) {
         IOException e = assertThrows(IOException.class, () -> {
             if (hashes) Manifest.verify(CONF, null, new org.apache.hadoop.fs.Path(out.toString()), true);
