@@ -190,11 +190,12 @@ public final class Manifest implements Serializable {
     /**
      * The output's files by their path inside it, recursively, without the marker, the manifest and
      * hidden side files (.crc). The listing names files by absolute path: {@code dir} is qualified
-     * (a relative path resolves against the working directory) before the names are cut from them.
+     * (a relative path resolves against the working directory, a trailing '/' is dropped) before the
+     * names are cut from them.
      */
     private static Map<String, FileStatus> files(Configuration conf, Path dir) throws IOException {
         FileSystem fs = dir.getFileSystem(conf);
-        String root = fs.makeQualified(dir).toUri().getPath();
+        String root = fs.makeQualified(dir).toUri().getPath().replaceAll("(?<=.)/+$", ""); // a URI may end in '/'
         Map<String, FileStatus> out = new TreeMap<>();
         RemoteIterator<LocatedFileStatus> it = fs.listFiles(dir, true);
         while (it.hasNext()) {

@@ -2,18 +2,12 @@ package io.mlh.jobs.cluster;
 
 import static io.mlh.jobs.cluster.Faults.SHARD;
 import static io.mlh.jobs.cluster.Faults.submitArgs;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,19 +69,10 @@ class ExecutorLossIT {
         SparkSession spark =
                 Spark.start("executor-loss-check", JobSettings.fromArgs(new String[] {"-", "spark.master=local[1]"}));
         try {
-            assertEveryRowOnce(spark, out.resolve("shards"));
-            assertEveryRowOnce(spark, out.resolve("codes"));
+            Faults.assertEveryRowOnce(spark, out.resolve("shards"), IMAGES);
+            Faults.assertEveryRowOnce(spark, out.resolve("codes"), IMAGES);
         } finally {
             spark.stop();
         }
-    }
-
-    private static void assertEveryRowOnce(SparkSession spark, Path table) throws IOException {
-        long listed =
-                CommittedOutput.verified(new Configuration(), table.toString()).rows();
-        Dataset<Row> rows = spark.read().parquet(table.toString());
-        assertEquals(IMAGES, rows.count(), table + ": rows");
-        assertEquals(IMAGES, rows.select("id").distinct().count(), table + ": distinct ids");
-        assertEquals(IMAGES, listed, table + ": rows its manifest lists");
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mlh.jobs.common.CommittedOutput;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +19,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * What the fault-injection tests share: the jobs of a small CIFAR-10 pipeline submitted through
@@ -29,6 +34,11 @@ final class Faults {
 
     /** 400 JPEGs (40 a class): 50 queries, 350 database images, 200 of them for training. */
     static List<String> conf(Path images, Path out, int epochs) {
+        return conf(images, out.toString(), epochs);
+    }
+
+    /** The same with the outputs under any Hadoop path ({@code hdfs://...}). */
+    static List<String> conf(Path images, String out, int epochs) {
         return new ArrayList<>(Arrays.asList(
                 "-",
                 "classes=10",
@@ -45,10 +55,10 @@ final class Faults {
                 "data.std=[0.25,0.24,0.26]",
                 "train.epochs=" + epochs,
                 "train.batch-size=32",
-                "paths.shards=" + out.resolve("shards"),
-                "paths.model=" + out.resolve("model"),
-                "paths.codes=" + out.resolve("codes"),
-                "paths.report=" + out.resolve("report")));
+                "paths.shards=" + out + "/shards",
+                "paths.model=" + out + "/model",
+                "paths.codes=" + out + "/codes",
+                "paths.report=" + out + "/report"));
     }
 
     static Path images(Path dir) throws Exception {
@@ -157,6 +167,16 @@ final class Faults {
     static int epochsInMetadata(Path model) throws IOException {
         String config = json(model.resolve("metadata.json")).path("config").asText();
         return com.typesafe.config.ConfigFactory.parseString(config).getInt("mlh.train.epochs");
+    }
+
+    /** A committed table holds {@code n} rows, {@code n} distinct ids, and its manifest says {@code n}. */
+    static void assertEveryRowOnce(SparkSession spark, Path table, long n) throws IOException {
+        long listed =
+                CommittedOutput.verified(new Configuration(), table.toString()).rows();
+        Dataset<Row> rows = spark.read().parquet(table.toString());
+        assertEquals(n, rows.count(), table + ": rows");
+        assertEquals(n, rows.select("id").distinct().count(), table + ": distinct ids");
+        assertEquals(n, listed, table + ": rows its manifest lists");
     }
 
     static List<Integer> range(int from, int to) {

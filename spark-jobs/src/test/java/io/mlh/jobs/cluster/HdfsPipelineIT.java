@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The pipeline against a real HDFS (Hadoop's mini DFS on loopback) for everything it reads and
+ * The pipeline against a real HDFS (a name node and a data node on loopback) for everything it reads and
  * writes: the images, the shard table, the checkpoints a resumed run continues from, the model, the
  * code table and the report. The jobs go in through Spark's submit entry point on local[2].
  */
@@ -50,11 +50,18 @@ class HdfsPipelineIT {
                     "paths.codes=" + root + "/out/codes",
                     "paths.report=" + root + "/out/report");
 
-            submit(dir, "shard", "io.mlh.jobs.shard.ShardJob", "mlh-train.jar", conf);
-            submit(dir, "train", null, "mlh-train.jar", with(conf, "train.epochs=1"));
-            submit(dir, "train-resumed", null, "mlh-train.jar", with(conf, "train.epochs=2", "jobs.train.resume=true"));
-            submit(dir, "encode", null, "mlh-encode.jar", conf);
-            submit(dir, "evaluate", "io.mlh.jobs.evaluate.EvaluateJob", "mlh-encode.jar", conf);
+            List<String> spark = hdfs.sparkConf();
+            submit(dir, spark, "shard", "io.mlh.jobs.shard.ShardJob", "mlh-train.jar", conf);
+            submit(dir, spark, "train", null, "mlh-train.jar", with(conf, "train.epochs=1"));
+            submit(
+                    dir,
+                    spark,
+                    "train-resumed",
+                    null,
+                    "mlh-train.jar",
+                    with(conf, "train.epochs=2", "jobs.train.resume=true"));
+            submit(dir, spark, "encode", null, "mlh-encode.jar", conf);
+            submit(dir, spark, "evaluate", "io.mlh.jobs.evaluate.EvaluateJob", "mlh-encode.jar", conf);
 
             String resumed = new String(Files.readAllBytes(dir.resolve("train-resumed.log")), StandardCharsets.UTF_8);
             assertTrue(
@@ -103,9 +110,10 @@ class HdfsPipelineIT {
         return out;
     }
 
-    private static void submit(Path dir, String name, String mainClass, String jar, List<String> conf)
+    private static void submit(
+            Path dir, List<String> sparkConf, String name, String mainClass, String jar, List<String> conf)
             throws Exception {
-        List<String> args = new ArrayList<>();
+        List<String> args = new ArrayList<>(sparkConf);
         if (mainClass != null) args.addAll(Arrays.asList("--class", mainClass));
         args.add(Paths.get("target", jar).toAbsolutePath().toString());
         args.addAll(conf);

@@ -104,6 +104,15 @@ class ManifestTest {
         assertTrue(e.getMessage().contains("has lost metrics.json"), e.getMessage());
     }
 
+    @Test
+    void aDirectoryUriEndingInASlashListsTheSameNames() throws IOException {
+        // java.nio's toUri() of a directory ends in '/', as do paths users copy from listings
+        Manifest m = Manifest.verify(CONF, null, new org.apache.hadoop.fs.Path(out.toUri()), true);
+        assertEquals(
+                Arrays.asList("metrics.json", "plots/pr.png"),
+                new java.util.ArrayList<>(m.entries().keySet()));
+    }
+
     private void assertRefused(boolean hashes, String expected) {
         IOException e = assertThrows(IOException.class, () -> {
             if (hashes) Manifest.verify(CONF, null, new org.apache.hadoop.fs.Path(out.toString()), true);
