@@ -70,12 +70,38 @@ public final class CommittedOutput {
                 claim.requireHeld();
                 commit(conf, spark, staging, target);
                 return result;
-            } catch (IOException | RuntimeException e) {
+            } catch (Exception e) { // a failed Spark job's SparkException is checked, and thrown undeclared
                 if (spark != null) Spark.awaitNoRunningTasks(spark);
                 abandon(conf, staging);
                 throw e;
             }
+        } catch (Exception e) {
+            IOException full = noSpaceLeft(target, e);
+            if (full != null) throw full;
+            throw e;
         }
+    }
+
+    /**
+     * A full file system (a local disk's ENOSPC, an HDFS space or name quota) surfaces as a task's
+     * exception deep inside a Spark job's failure, whose message names neither the output nor the
+     * cause: this names both, or is null for any other failure.
+     */
+    static IOException noSpaceLeft(String target, Throwable failure) {
+        String cause = null; // the innermost exception that says so: Spark's wrappers repeat it amid their own text
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String message = String.valueOf(t.getMessage());
+            if (message.contains("No space left on device")
+                    || message.contains("QuotaExceededException")
+                    || t.getClass().getName().endsWith("QuotaExceededException")) {
+                cause = message.split("\\n", 2)[0];
+            }
+        }
+        if (cause == null) return null;
+        return new IOException(
+                "no space left to write " + target + " (" + cause + "): nothing was committed and its partial"
+                        + " files were removed; free space or raise the quota, then run the job again",
+                failure);
     }
 
     /** Refuses an existing {@code target} unless overwriting: call it to fail before any work. */

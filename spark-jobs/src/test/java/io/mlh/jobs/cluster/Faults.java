@@ -100,6 +100,14 @@ final class Faults {
         return String.join("\n", key.subList(Math.max(0, key.size() - 40), key.size())) + "\n...\n" + Jvm.tail(log, 15);
     }
 
+    /** The line a job that failed ends with: {@code Exception in thread "main" <its exception>}. */
+    static String failureLine(Path log) throws IOException {
+        return Files.readAllLines(log).stream()
+                .filter(l -> l.startsWith("Exception in thread \"main\""))
+                .findFirst()
+                .orElse("no failure line in " + log);
+    }
+
     /** Polls until {@code condition} holds; fails if {@code job} ends first or after {@code seconds}. */
     static void await(String what, Process job, Path log, int seconds, BooleanSupplier condition) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);

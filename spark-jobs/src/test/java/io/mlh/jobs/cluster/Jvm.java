@@ -34,7 +34,7 @@ final class Jvm {
             "jdk.internal.ref",
             "jdk.internal.misc");
 
-    private final List<String> cmd = new ArrayList<>();
+    private final List<String> cmd = new ArrayList<>(), launcher = new ArrayList<>();
     private final ProcessBuilder builder = new ProcessBuilder().redirectErrorStream(true);
 
     /** {@code classpath}: entries joined with the path separator (directories, or {@code dir/*}). */
@@ -91,13 +91,21 @@ final class Jvm {
         return this;
     }
 
+    /** A command that runs the JVM's command line, given as its last arguments (e.g. {@code unshare ... sh -c ...}). */
+    Jvm launchedBy(String... command) {
+        launcher.addAll(Arrays.asList(command));
+        return this;
+    }
+
     Jvm env(String key, String value) {
         builder.environment().put(key, value);
         return this;
     }
 
     Process start(Path log) throws IOException {
-        return builder.command(cmd).redirectOutput(log.toFile()).start();
+        List<String> all = new ArrayList<>(launcher);
+        all.addAll(cmd);
+        return builder.command(all).redirectOutput(log.toFile()).start();
     }
 
     /** Runs to the end (at most {@code minutes}); returns the exit code. */

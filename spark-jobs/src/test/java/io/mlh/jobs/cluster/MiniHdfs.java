@@ -131,6 +131,11 @@ public final class MiniHdfs implements AutoCloseable {
         return client("org.apache.hadoop.fs.FsShell", args);
     }
 
+    /** Runs {@code hdfs dfsadmin <args>} (quotas, reports). */
+    public String admin(String... args) throws Exception {
+        return client("org.apache.hadoop.hdfs.tools.DFSAdmin", args);
+    }
+
     /** Runs {@code hdfs fsck <args>} (the name node's view of every block's replicas). */
     public String fsck(String... args) throws Exception {
         return client("org.apache.hadoop.hdfs.tools.DFSck", args);
@@ -230,7 +235,7 @@ public final class MiniHdfs implements AutoCloseable {
         String report = "";
         while (System.nanoTime() < end) {
             try {
-                report = client("org.apache.hadoop.hdfs.tools.DFSAdmin", "-report");
+                report = admin("-report");
                 if (report.contains("Live datanodes (" + n + ")")) return;
             } catch (IllegalStateException nameNodeNotUpYet) {
                 report = nameNodeNotUpYet.getMessage();

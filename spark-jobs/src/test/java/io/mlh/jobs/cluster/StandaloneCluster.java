@@ -88,7 +88,8 @@ public final class StandaloneCluster implements AutoCloseable {
         return submitter(master, "-Xmx3g", submitArgs).start(log);
     }
 
-    private static Jvm submitter(String master, String heap, List<String> submitArgs) {
+    /** Spark's submit entry point as a new JVM, not yet started. */
+    static Jvm submitter(String master, String heap, List<String> submitArgs) {
         List<String> args = new ArrayList<>(Arrays.asList(
                 "--master",
                 master,

@@ -17,14 +17,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * HDFS with three data nodes and replication 2 loses a data node while the train job writes a
- * checkpoint, and (after the first is replaced) another while the encode job writes its code table;
- * each time the node killed is the head of the write pipeline of the output's first block. Both jobs
- * finish; every file they committed reads back from the surviving replicas with the SHA-256 its
- * manifest recorded at the commit (every weight, every code), and the code table holds each input
- * row exactly once.
+ * Storage faults on HDFS with three data nodes and replication 2.
+ *
+ * <ul>
+ *   <li>A data node dies while the train job writes a checkpoint, and (after it is replaced) another
+ *       while the encode job writes its code table; each time the node killed is the head of the
+ *       write pipeline of the output's first block. Both jobs finish; every file they committed reads
+ *       back from the surviving replicas with the SHA-256 its manifest recorded at the commit (every
+ *       weight, every code), and the code table holds each input row exactly once.
+ *   <li>The encode job's output directory runs out of its space quota (HDFS's full disk): the job
+ *       fails naming the path and the quota, nothing is left there; with the quota lifted, the same
+ *       command commits exactly one table.
+ * </ul>
  */
-class DataNodeLossIT {
+class HdfsFaultIT {
     private static final int IMAGES = 4000;
 
     @Test
@@ -64,10 +70,37 @@ class DataNodeLossIT {
             assertMetDeadNode(encodeLog, killed);
 
             hdfs.fs("-get", out, copy.toString()); // every block from a live replica
+
+            // a space quota smaller than the table (each open block reserves 64 KB x 2 replicas)
+            String quota = hdfs.uri() + "/mlh/quota";
+            hdfs.fs("-mkdir", "-p", quota);
+            hdfs.admin("-setSpaceQuota", "512k", quota);
+            List<String> quoted = Faults.with(conf, "paths.codes=" + quota + "/codes");
+            Path fullLog = dir.resolve("encode-quota.log");
+            Faults.assertExit(
+                    1,
+                    StandaloneCluster.start("local[2]", fullLog, submitArgs(null, "mlh-encode.jar", quoted, spark)),
+                    fullLog);
+            String failure = Faults.failureLine(fullLog);
+            assertTrue(
+                    failure.contains("no space left to write " + quota
+                            + "/codes (The DiskSpace quota of /mlh/quota is exceeded"),
+                    failure + "\n" + Faults.digest(fullLog));
+            assertEquals("", hdfs.fs("-ls", "-R", quota).trim(), "a failed write left files under the quota");
+            hdfs.admin("-clrSpaceQuota", quota);
+            Path rerunLog = dir.resolve("encode-quota-lifted.log");
+            Faults.assertExit(
+                    0,
+                    StandaloneCluster.start("local[2]", rerunLog, submitArgs(null, "mlh-encode.jar", quoted, spark)),
+                    rerunLog);
+            String listing = hdfs.fs("-ls", quota);
+            assertTrue(listing.contains("Found 1 items") && listing.contains(quota + "/codes"), listing);
+            hdfs.fs("-get", quota + "/codes", copy.resolve("codes-after-quota").toString());
         }
         Configuration local = new Configuration();
-        for (String committed :
-                new String[] {"shards", "model-checkpoints/epoch-1", "model-checkpoints/epoch-2", "model", "codes"}) {
+        for (String committed : new String[] {
+            "shards", "model-checkpoints/epoch-1", "model-checkpoints/epoch-2", "model", "codes", "codes-after-quota"
+        }) {
             Manifest.verify(
                     local,
                     null,
@@ -79,6 +112,7 @@ class DataNodeLossIT {
         try {
             Faults.assertEveryRowOnce(spark, copy.resolve("shards"), IMAGES);
             Faults.assertEveryRowOnce(spark, copy.resolve("codes"), IMAGES);
+            Faults.assertEveryRowOnce(spark, copy.resolve("codes-after-quota"), IMAGES);
         } finally {
             spark.stop();
         }
