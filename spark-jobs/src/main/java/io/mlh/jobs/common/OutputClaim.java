@@ -123,6 +123,7 @@ public final class OutputClaim implements AutoCloseable {
                     OutputClaim claim =
                             new OutputClaim(conf, file, token, holderText(JSON.readTree(content)), terms.leaseMs);
                     HELD.put(file.toString(), claim);
+                    LOG.info("claimed " + t + " (" + claim.holder + ")");
                     return claim;
                 }
                 FileStatus st;

@@ -13,6 +13,7 @@ import io.mlh.jobs.common.CommittedOutput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * job killed after a checkpoint and resumed trains every epoch exactly once and reaches the mAP of an
  * uninterrupted run; an encode job killed while its tasks write leaves no table, and its rerun one
  * (both reruns take over the claim the killed driver left); a second train job started on the model
- * another is training is refused naming it, and the first trains every epoch once.
+ * another is training is refused naming it, and the first trains every epoch once; of two encode jobs
+ * started at the same moment on one table, one commits it and the other is refused naming the first.
  */
 class RestartIT {
     private static final int EPOCHS = 4, KILL_AFTER = 2;
@@ -159,6 +161,33 @@ class RestartIT {
         assertEquals(Faults.range(0, EPOCHS), Faults.checkpoints(model));
         assertEquals(EPOCHS, Faults.epochsInMetadata(model));
         assertFalse(Files.exists(model.resolveSibling(".model-contended.claim")), "the claim was released");
+    }
+
+    @Test
+    void twoEncodeJobsStartedTogetherCommitOneTable() throws Exception {
+        Path codes = out.resolve("codes-raced");
+        List<String> encode = with(conf, "paths.codes=" + codes);
+        Path[] logs = {dir.resolve("encode-race-a.log"), dir.resolve("encode-race-b.log")};
+        Process[] jobs = new Process[2];
+        for (int i = 0; i < 2; i++)
+            jobs[i] = StandaloneCluster.start(LOCAL, logs[i], submitArgs(null, "mlh-encode.jar", encode));
+        for (Process job : jobs) job.waitFor(15, java.util.concurrent.TimeUnit.MINUTES);
+        int winner = jobs[0].exitValue() == 0 ? 0 : 1, loser = 1 - winner;
+        Faults.assertExit(0, jobs[winner], logs[winner]);
+        Faults.assertExit(1, jobs[loser], logs[loser]);
+        java.util.regex.Matcher claimed = java.util.regex.Pattern.compile(
+                        "claimed " + java.util.regex.Pattern.quote(codes.toString()) + " \\((application local-\\d+)")
+                .matcher(Faults.read(logs[winner]));
+        assertTrue(claimed.find(), "the winner did not log its claim: " + Faults.digest(logs[winner]));
+        String refusal = Faults.failureLine(logs[loser]);
+        assertTrue(
+                refusal.contains("output " + codes + " is being written by another job (" + claimed.group(1) + ",")
+                        && refusal.contains("one writer at a time"),
+                "the refusal does not name the job that won: " + refusal + "\n" + Faults.digest(logs[loser]));
+        assertEquals(Arrays.asList(codes), siblings(codes), "one table, no staging or claim left");
+        assertEquals(
+                400,
+                CommittedOutput.verified(new Configuration(), codes.toString()).rows());
     }
 
     /** Encodes and evaluates the model of {@code conf}; returns mAP@all. */
