@@ -4,10 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataOutput;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -179,6 +183,23 @@ public final class HashCentres implements Serializable {
         if (positives == 0) throw new IllegalArgumentException("label vector has no positive class, so no centre");
         for (int k = 0; k < bits; k++) sum[k] = sum[k] > 0 ? 1 : sum[k] < 0 ? -1 : tieBreaker[k];
         return sum;
+    }
+
+    /**
+     * SHA-256 (hex) of the binary form: what a code table records of the centres its codes were
+     * trained towards, so that codes of other centres are never ranked against them.
+     */
+    public String fingerprint() {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            writeTo(new DataOutputStream(bytes));
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray());
+            StringBuilder hex = new StringBuilder();
+            for (byte b : d) hex.append(String.format("%02x", b));
+            return hex.toString();
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot fingerprint the hash centres", e);
+        }
     }
 
     // ------------------------------------------------------------------ binary persistence

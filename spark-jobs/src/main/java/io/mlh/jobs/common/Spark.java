@@ -40,6 +40,16 @@ public final class Spark {
         }
     }
 
+    /**
+     * The bad-input error (an {@link IllegalArgumentException} naming the record and the reason) that
+     * a task threw behind a failed Spark job, whose own message says only "Job aborted."; null if none.
+     */
+    public static IllegalArgumentException badInput(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause())
+            if (t instanceof IllegalArgumentException) return (IllegalArgumentException) t;
+        return null;
+    }
+
     public static SparkSession start(String appName, JobSettings settings) {
         System.clearProperty("bigdl.localMode"); // the engine runs on Spark here
         MlhConfig.Engine engine = settings.model.engine();

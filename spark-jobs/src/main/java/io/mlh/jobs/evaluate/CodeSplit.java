@@ -31,28 +31,37 @@ import org.apache.spark.sql.types.StructType;
  * wrong length, no rows at all. Duplicate ids are refused where the rows are sorted by id anyway
  * ({@link QuerySet}, and evaluation pass 1 for the database), which spares a shuffle of the database.
  */
-final class CodeSplit {
+public final class CodeSplit {
     /** The columns evaluation reads ({@link CodeTable#REQUIRED}); {@code continuous} and any other column are ignored. */
     private static final StructType REQUIRED = CodeTable.REQUIRED;
 
+    /** The split that selects every row of the table. */
+    public static final String ALL = "all";
+
     /** How messages name the table, e.g. "database code table hdfs:///mlh/codes". */
-    final String name;
+    public final String name;
     /** id, labels, code of this split's rows (columns 0, 1, 2). */
-    final Dataset<Row> rows;
+    public final Dataset<Row> rows;
 
-    final long count;
-    final int bits, labelWidth;
+    public final long count;
+    public final int bits, labelWidth;
+    /** What the codes can be ranked against, as the table records it; null if it does not. */
+    public final CodeTable.Provenance provenance;
 
-    private CodeSplit(String name, Dataset<Row> rows, long count, int bits, int labelWidth) {
+    private CodeSplit(
+            String name, Dataset<Row> rows, long count, int bits, int labelWidth, CodeTable.Provenance provenance) {
         this.name = name;
         this.rows = rows;
         this.count = count;
         this.bits = bits;
         this.labelWidth = labelWidth;
+        this.provenance = provenance;
     }
 
-    static CodeSplit open(SparkSession spark, String path, String split, boolean verifyHashes) throws IOException {
-        String name = split + " code table " + path;
+    /** The rows of {@code path} whose split is {@code split} ({@link #ALL}: every row), checked. */
+    public static CodeSplit open(SparkSession spark, String path, String split, boolean verifyHashes)
+            throws IOException {
+        String name = (split.equals(ALL) ? "" : split + " ") + "code table " + path;
         try {
             CommittedOutput.requireCommitted(spark, path, verifyHashes);
         } catch (IOException e) {
@@ -67,7 +76,8 @@ final class CodeSplit {
             throw e;
         }
         checkColumns(all.schema(), name);
-        Dataset<Row> rows = all.filter(col("split").equalTo(split)).select("id", "labels", "code", "bits");
+        Dataset<Row> rows = (split.equals(ALL) ? all : all.filter(col("split").equalTo(split)))
+                .select("id", "labels", "code", "bits");
 
         // one aggregation pass answers every content check
         Row s = rows.agg(
@@ -84,7 +94,9 @@ final class CodeSplit {
                         max(size(col("code"))))
                 .first();
         long n = s.getLong(0);
-        if (n == 0) throw new IllegalArgumentException(name + " has no rows with split = " + split);
+        if (n == 0)
+            throw new IllegalArgumentException(
+                    name + (split.equals(ALL) ? " has no rows" : " has no rows with split = " + split));
         String[] nullable = {"id", "labels", "code", "bits"};
         for (int c = 0; c < nullable.length; c++) {
             if (s.getLong(1 + c) != n)
@@ -106,7 +118,8 @@ final class CodeSplit {
             throw new IllegalArgumentException(name + " has code arrays of " + s.getInt(9) + " to " + s.getInt(10)
                     + " words; " + bits + " bits need " + words);
         }
-        return new CodeSplit(name, rows.select("id", "labels", "code"), n, bits, width);
+        return new CodeSplit(
+                name, rows.select("id", "labels", "code"), n, bits, width, CodeTable.Provenance.of(all.schema()));
     }
 
     private static void checkColumns(StructType schema, String name) {
@@ -155,7 +168,7 @@ final class CodeSplit {
     // Row decoding shared by the driver (queries) and the executors (database rows).
 
     /** Multi-hot labels as a bit set of the positive classes, written to out[off, off + wordsFor(width)). */
-    static void labelMask(List<?> labels, long[] out, int off) {
+    public static void labelMask(List<?> labels, long[] out, int off) {
         Arrays.fill(out, off, off + PackedCodes.wordsFor(labels.size()), 0L);
         for (int c = 0; c < labels.size(); c++) {
             Object v = labels.get(c);
@@ -164,7 +177,7 @@ final class CodeSplit {
     }
 
     /** The packed words of a code, refusing set bits beyond {@code bits} (they would distort distances). */
-    static void code(List<?> words, long[] out, int off, int bits, String table, long id) {
+    public static void code(List<?> words, long[] out, int off, int bits, String table, long id) {
         for (int k = 0; k < words.size(); k++) out[off + k] = (Long) words.get(k);
         long unused = bits % 64 == 0 ? 0 : -1L << (bits % 64);
         if ((out[off + words.size() - 1] & unused) != 0) {

@@ -15,6 +15,7 @@ import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.encode.EncodeJob;
 import io.mlh.jobs.evaluate.EvaluateJob;
+import io.mlh.jobs.search.SearchJob;
 import io.mlh.jobs.shard.ShardJob;
 import io.mlh.jobs.train.TrainJob;
 import java.awt.image.BufferedImage;
@@ -30,6 +31,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -92,6 +94,7 @@ class AnalysisPipelineTest {
     private static TrainJob.Result trained;
     private static long encoded;
     private static EvaluateJob.Result evaluated, compared;
+    private static long neighbours;
 
     @BeforeAll
     static void runPipeline() throws IOException {
@@ -121,6 +124,7 @@ class AnalysisPipelineTest {
                 settings(
                         "paths.report=" + dir.resolve("report-compared"),
                         "jobs.evaluate.compare-reports=[\"" + dir.resolve("report") + "\", \"" + other + "\"]"));
+        neighbours = SearchJob.run(spark, settings());
     }
 
     @AfterAll
@@ -152,7 +156,8 @@ class AnalysisPipelineTest {
                 "paths.shards=" + dir.resolve("shards"),
                 "paths.model=" + dir.resolve("model"),
                 "paths.codes=" + dir.resolve("codes"),
-                "paths.report=" + dir.resolve("report")));
+                "paths.report=" + dir.resolve("report"),
+                "paths.neighbours=" + dir.resolve("neighbours")));
         args.addAll(Arrays.asList(more));
         return JobSettings.fromArgs(args.toArray(new String[0]));
     }
@@ -185,6 +190,66 @@ class AnalysisPipelineTest {
             in.readFully(labels);
             out.write(labels);
         }
+    }
+
+    // ------------------------------------------------------------------------------------------------ search
+
+    /**
+     * The search job on the trained model's own codes (many ties: 16 bits, ten classes): the neighbours
+     * of the code table's queries equal a brute-force ranking of the table, and encoding the same images
+     * on the fly (from the shard table, and from the IDX files themselves) finds the same neighbours.
+     */
+    @Test
+    void searchOnTheRealCodesEqualsBruteForceFromEveryQuerySource() throws IOException {
+        List<Row> table = spark.read()
+                .parquet(dir.resolve("codes").toString())
+                .select("id", "split", "code")
+                .collectAsList();
+        List<String> expected = new ArrayList<>();
+        for (Row q : table) {
+            if (!q.getString(1).equals("query")) continue;
+            List<Row> database = new ArrayList<>();
+            for (Row r : table) if (r.getString(1).equals("database")) database.add(r);
+            database.sort(Comparator.<Row>comparingInt(r -> hamming(q, r)).thenComparingLong(r -> r.getLong(0)));
+            for (int rank = 1; rank <= 10; rank++) {
+                Row r = database.get(rank - 1);
+                expected.add(q.getLong(0) + " #" + rank + " " + r.getLong(0) + " d=" + hamming(q, r));
+            }
+        }
+        expected.sort(null);
+        assertEquals(expected.size(), neighbours);
+        assertEquals(expected, neighbourLines(dir.resolve("neighbours"), null), "code-table queries");
+
+        SearchJob.run(spark, settings("jobs.search.queries=shards", "paths.neighbours=" + dir.resolve("n-shards")));
+        assertEquals(expected, neighbourLines(dir.resolve("n-shards"), null), "shard-table queries");
+        SearchJob.run(spark, settings("jobs.search.queries=source", "paths.neighbours=" + dir.resolve("n-source")));
+        Set<Long> queries = new HashSet<>();
+        for (Row q : table) if (q.getString(1).equals("query")) queries.add(q.getLong(0));
+        assertEquals(expected, neighbourLines(dir.resolve("n-source"), queries), "the IDX images as queries");
+        Row source = spark.read()
+                .parquet(dir.resolve("n-source").toString())
+                .filter("rank = 1")
+                .orderBy("query_id")
+                .first();
+        assertTrue(source.getString(6).contains("-images-idx3-ubyte#"), "query_source " + source.getString(6));
+    }
+
+    private static int hamming(Row a, Row b) {
+        List<Long> x = a.getList(2), y = b.getList(2);
+        int d = 0;
+        for (int w = 0; w < x.size(); w++) d += Long.bitCount(x.get(w) ^ y.get(w));
+        return d;
+    }
+
+    /** "query #rank id d=distance" of a neighbours table, sorted; only the queries in {@code of} unless null. */
+    private static List<String> neighbourLines(Path table, Set<Long> of) {
+        List<String> lines = new ArrayList<>();
+        for (Row r : spark.read().parquet(table.toString()).collectAsList()) {
+            if (of == null || of.contains(r.getLong(0)))
+                lines.add(r.getLong(0) + " #" + r.getInt(1) + " " + r.getLong(2) + " d=" + r.getInt(3));
+        }
+        lines.sort(null);
+        return lines;
     }
 
     // ------------------------------------------------------------------------------------------------ report
@@ -412,6 +477,7 @@ class AnalysisPipelineTest {
                         .toString()); // the real reports (a Hadoop glob)
         forms.put("results", results.toString());
         forms.put("sample", "300");
+        forms.put("neighbours", dir.resolve("neighbours").toString());
 
         List<Path> notes;
         try (Stream<Path> s = Files.list(NOTEBOOKS)) {

@@ -1,0 +1,141 @@
+package io.mlh.jobs.search;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.mlh.jobs.common.CommittedOutput;
+import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.ModelBundle;
+import io.mlh.jobs.common.Progress;
+import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.encode.CodeTable;
+import io.mlh.jobs.encode.ImageEncoder;
+import io.mlh.jobs.evaluate.CodeSplit;
+import io.mlh.jobs.shard.ShardTable;
+import io.mlh.jobs.shard.SourceImages;
+import java.io.IOException;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.log4j.Logger;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code mlh-search} ({@code --class io.mlh.jobs.search.SearchJob mlh-encode.jar}): every query's
+ * {@code jobs.search.k} nearest rows of a committed code table, as a committed neighbours table
+ * ({@link NeighbourTable}). The queries are rows of a code table, rows of the shard table or the
+ * images {@code data.*} describes, the last two encoded on the fly with the model bundle as the encode
+ * job would ({@code jobs.search.queries}). The search is exact ({@link DistributedSearch}).
+ */
+public final class SearchJob {
+    private static final Logger LOG = Logger.getLogger(SearchJob.class);
+
+    private SearchJob() {}
+
+    public static void main(String[] args) throws Exception {
+        Spark.main("mlh-search", args, SearchJob::run);
+    }
+
+    /** Writes the neighbours table; returns its row count. */
+    public static long run(SparkSession spark, JobSettings s) throws IOException {
+        SearchSettings p = new SearchSettings(s);
+        CodeSplit database = CodeSplit.open(spark, p.databaseCodes, p.databaseSplit, s.verifyInputs);
+        switch (p.queries) {
+            case CODES: {
+                CodeSplit q = CodeSplit.open(spark, p.queryCodes, p.querySplit, s.verifyInputs);
+                requireComparable(q.name, q.bits, q.provenance, database);
+                QueryCodes queries = QueryCodes.of(q.rows.collectAsList(), q.bits, false, q.name);
+                return CommittedOutput.write(
+                        spark,
+                        p.neighbours,
+                        s.overwrite,
+                        s.claims,
+                        staging -> search(spark, s, p, database, queries, staging));
+            }
+            case SHARDS: {
+                ImageEncoder encoder = encoder(spark, s, database);
+                CommittedOutput.requireCommitted(spark, s.shardsPath, s.verifyInputs);
+                Dataset<Row> shards = ShardTable.read(spark, s.shardsPath);
+                Dataset<Row> images = p.querySplit.equals(SearchSettings.ALL)
+                        ? shards
+                        : shards.filter(col("split").equalTo(p.querySplit));
+                String name = "shard table " + s.shardsPath
+                        + (p.querySplit.equals(SearchSettings.ALL) ? "" : " (split = " + p.querySplit + ")");
+                QueryCodes queries = encode(spark, s, encoder, images, images.count(), name);
+                return CommittedOutput.write(
+                        spark,
+                        p.neighbours,
+                        s.overwrite,
+                        s.claims,
+                        staging -> search(spark, s, p, database, queries, staging));
+            }
+            case SOURCE: {
+                ImageEncoder encoder = encoder(spark, s, database);
+                SourceImages images = SourceImages.read(spark, s);
+                long[] written = new long[1];
+                images.writeWithRejects(spark, p.neighbours, s, staging -> {
+                    QueryCodes queries =
+                            encode(spark, s, encoder, images.rows(), images.catalogued(), "the images of " + s.root);
+                    written[0] = search(spark, s, p, database, queries, staging);
+                    return queries.size(); // every catalogued image is a query or a reject
+                });
+                return written[0];
+            }
+            default:
+                throw new IllegalStateException("queries " + p.queries);
+        }
+    }
+
+    /** Ranks the database for every query, a block at a time, into {@code staging}; returns the rows written. */
+    private static long search(
+            SparkSession spark, JobSettings s, SearchSettings p, CodeSplit database, QueryCodes queries, Path staging) {
+        try (DistributedSearch search = new DistributedSearch(spark, database, p.partitions, p.k, p.maxDistance);
+                Progress progress = Progress.start(
+                        spark.sparkContext(), "search", "pairs", (long) queries.size() * database.count, s)) {
+            int block = search.blockSize(p.queryBlockBytes, queries.size());
+            LOG.info(queries.size() + " queries against " + database.count + " codes of " + database.name + ", top "
+                    + p.k + (p.maxDistance >= 0 ? " within distance " + p.maxDistance : "") + ", in blocks of "
+                    + block + " queries");
+            for (int from = 0; from < queries.size(); from += block)
+                search.write(queries.block(from, Math.min(queries.size(), from + block)), staging, progress.counter());
+        }
+        long rows = spark.read()
+                .schema(NeighbourTable.schema(queries.sources != null))
+                .parquet(staging.toString())
+                .count();
+        LOG.info(rows + " neighbours of " + queries.size() + " queries written to " + p.neighbours);
+        return rows;
+    }
+
+    /** The model bundle's encoder, refused unless its codes can be ranked against the database's. */
+    private static ImageEncoder encoder(SparkSession spark, JobSettings s, CodeSplit database) throws IOException {
+        ImageEncoder encoder =
+                ImageEncoder.of(spark, ModelBundle.load(spark.sparkContext().hadoopConfiguration(), s.modelPath), s);
+        requireComparable("the model bundle " + s.modelPath, encoder.bits(), encoder.provenance(), database);
+        return encoder;
+    }
+
+    /** The queries' codes, encoded on the executors and collected with their labels and source paths. */
+    private static QueryCodes encode(
+            SparkSession spark, JobSettings s, ImageEncoder encoder, Dataset<Row> images, long total, String name) {
+        List<Row> rows;
+        try (Progress progress = Progress.start(spark.sparkContext(), "encode queries", "images", total, s)) {
+            rows = encoder.codes(spark, images, progress, true)
+                    .select("id", "labels", "code", "source")
+                    .collectAsList();
+        }
+        if (rows.isEmpty()) throw new IllegalArgumentException("no queries: " + name + " has no images to encode");
+        return QueryCodes.of(rows, encoder.bits(), true, name);
+    }
+
+    private static void requireComparable(String name, int bits, CodeTable.Provenance provenance, CodeSplit database) {
+        if (bits != database.bits)
+            throw new IllegalArgumentException(name + " has " + bits + "-bit codes, " + database.name + " "
+                    + database.bits + "-bit codes: they cannot be ranked against each other");
+        if (provenance != null && database.provenance != null)
+            provenance.requireComparable(name, database.provenance, database.name);
+        else
+            LOG.warn("cannot check that " + name + " and " + database.name + " come from the same hash centres:"
+                    + " one of them does not record them");
+    }
+}

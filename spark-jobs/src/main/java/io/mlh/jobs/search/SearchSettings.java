@@ -1,0 +1,52 @@
+package io.mlh.jobs.search;
+
+import io.mlh.core.config.ConfigChoice;
+import io.mlh.core.config.ConfigReader;
+import io.mlh.core.config.MlhConfig;
+import io.mlh.jobs.common.JobSettings;
+import java.io.Serializable;
+
+/** The search job's keys ({@code mlh.jobs.search.*}, reference.conf says what each means), read and checked once. */
+public final class SearchSettings implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Where the queries come from. */
+    public enum Queries implements ConfigChoice {
+        /** Rows of a committed code table. */
+        CODES,
+        /** Rows of the committed shard table, encoded with the model bundle. */
+        SHARDS,
+        /** Every image {@code data.*} describes, read and encoded with the model bundle. */
+        SOURCE
+    }
+
+    /** The split value that selects every row. */
+    public static final String ALL = "all";
+
+    public final Queries queries;
+    public final String queryCodes, querySplit, databaseCodes, databaseSplit, neighbours;
+    public final int k, maxDistance, partitions;
+    public final long queryBlockBytes;
+
+    public SearchSettings(JobSettings s) {
+        ConfigReader r = new ConfigReader(s.model.underlying().getConfig(MlhConfig.ROOT), MlhConfig.ROOT);
+        this.queries = r.choice("jobs.search.queries", Queries.class);
+        String q = r.string("jobs.search.query-codes"), d = r.string("jobs.search.database-codes");
+        this.queryCodes = q.isEmpty() ? s.codesPath : q;
+        this.databaseCodes = d.isEmpty() ? s.codesPath : d;
+        this.querySplit = split(r, "jobs.search.query-split");
+        this.databaseSplit = split(r, "jobs.search.database-split");
+        this.neighbours = r.string("paths.neighbours");
+        this.k = r.integer("jobs.search.k", 1);
+        this.maxDistance = r.integer("jobs.search.max-distance", -1);
+        this.partitions = r.integer("jobs.search.partitions", 0);
+        this.queryBlockBytes = r.bytes("jobs.search.query-block-memory", 1024);
+    }
+
+    private static String split(ConfigReader r, String key) {
+        String v = r.string(key);
+        if (!v.equals(ALL) && !v.equals("query") && !v.equals("database") && !v.equals("train"))
+            throw r.error(key, "must be query, database, train or all, got \"" + v + "\"");
+        return v;
+    }
+}

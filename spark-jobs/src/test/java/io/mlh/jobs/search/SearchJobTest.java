@@ -1,0 +1,228 @@
+package io.mlh.jobs.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mlh.core.config.ConfigError;
+import io.mlh.jobs.common.CommittedOutput;
+import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.encode.CodeTable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The search job on local Spark against a brute-force ranking (ascending distance, ties by ascending
+ * id) of the same codes: random 64-bit codes over several partitions and query blocks, 8-bit codes
+ * where nearly every distance ties across partitions, more partitions than rows (most of them empty),
+ * k above the database size, a radius; then each bad input refused with nothing written.
+ */
+class SearchJobTest {
+    private static final int CLASSES = 10;
+
+    @TempDir
+    static Path dir;
+
+    private static SparkSession spark;
+
+    @BeforeAll
+    static void start() {
+        spark = Spark.start("search-test", JobSettings.fromArgs(new String[] {"-", "spark.master=local[2]"}));
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    @Test
+    void randomCodesOverPartitionsAndBlocksEqualBruteForce() throws IOException {
+        List<Row> rows = codes(3000, 64, 1, 0.03);
+        Path table = table("random", rows, null);
+        assertSearchEqualsBruteForce(
+                table, rows, 10, -1, "jobs.search.partitions=7", "jobs.search.query-block-memory=8K");
+    }
+
+    @Test
+    void tiesAcrossPartitionsBreakByAscendingId() throws IOException {
+        List<Row> rows = codes(2000, 8, 2, 0.05); // 256 codes for 2,000 rows: every distance ties many times
+        Path table = table("ties", rows, null);
+        assertSearchEqualsBruteForce(table, rows, 25, -1, "jobs.search.partitions=37");
+    }
+
+    @Test
+    void emptyPartitionsAndAKAboveTheDatabaseSize() throws IOException {
+        List<Row> rows = codes(40, 16, 3, 0.25);
+        Path table = table("tiny", rows, null);
+        assertSearchEqualsBruteForce(table, rows, 50, -1, "jobs.search.partitions=64");
+    }
+
+    @Test
+    void aRadiusKeepsOnlyTheNeighboursWithinIt() throws IOException {
+        List<Row> rows = codes(1500, 16, 4, 0.05);
+        Path table = table("radius", rows, null);
+        assertSearchEqualsBruteForce(table, rows, 20, 3, "jobs.search.partitions=5", "jobs.search.max-distance=3");
+    }
+
+    @Test
+    void codesOfOtherCentresOrBitsAreRefused() throws IOException {
+        List<Row> rows = codes(100, 16, 5, 0.1);
+        Path a = table("centres-a", rows, new CodeTable.Provenance(fingerprint('a'), "centre"));
+        Path b = table("centres-b", rows, new CodeTable.Provenance(fingerprint('b'), "centre"));
+        Path pairwise = table("branch", rows, new CodeTable.Provenance(fingerprint('a'), "pairwise"));
+        Path wide = table("wide", codes(100, 32, 6, 0.1), null);
+        assertRefused("centres", a, b, "were encoded towards different hash centres");
+        assertRefused(
+                "branch",
+                a,
+                pairwise,
+                "centre-branch codes and database code table " + pairwise + " pairwise-branch codes");
+        assertRefused("bits", wide, a, "has 32-bit codes, database code table " + a + " 16-bit codes");
+    }
+
+    @Test
+    void badInputsAreRefusedAndWriteNothing() throws IOException {
+        List<Row> rows = codes(100, 16, 7, 0.1);
+        Path table = table("bad", rows, null);
+        assertRefused("missing", table, dir.resolve("nowhere"), "nowhere");
+        Path uncommitted = dir.resolve("uncommitted");
+        spark.createDataFrame(rows, CodeTable.schema(false, false)).write().parquet(uncommitted.toString());
+        assertRefused("uncommitted", table, uncommitted, "cannot be read");
+        assertRefused("no-queries", table, table, "has no rows with split = train", "jobs.search.query-split=train");
+        List<Row> twice = new ArrayList<>(rows);
+        long id = rows.get(3).getLong(0);
+        twice.add(RowFactory.create(id, "database", new int[CLASSES], 16, new long[] {3}));
+        assertRefused(
+                "duplicates",
+                table,
+                table("duplicates", twice, null),
+                "has duplicate ids: " + id + " appears more than once");
+        ConfigError k =
+                assertThrows(ConfigError.class, () -> search(table, table, dir.resolve("k0"), "jobs.search.k=0"));
+        assertTrue(k.getMessage().contains("mlh.jobs.search.k"), k.getMessage());
+        assertFalse(Files.exists(dir.resolve("k0")));
+    }
+
+    /** Random codes with labels, split query (a fraction of them) or database, ids ascending from a random start. */
+    private static List<Row> codes(int n, int bits, long seed, double queries) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<Row> rows = new ArrayList<>();
+        long id = random.nextInt(1000);
+        for (int i = 0; i < n; i++) {
+            id += 1 + random.nextInt(3);
+            long[] code = new long[(bits + 63) / 64];
+            for (int w = 0; w < code.length; w++) code[w] = random.nextLong();
+            if (bits % 64 != 0) code[code.length - 1] &= (1L << (bits % 64)) - 1;
+            int[] labels = new int[CLASSES];
+            labels[random.nextInt(CLASSES)] = 1;
+            if (random.nextInt(4) == 0) labels[random.nextInt(CLASSES)] = 1;
+            rows.add(RowFactory.create(id, random.nextDouble() < queries ? "query" : "database", labels, bits, code));
+        }
+        return rows;
+    }
+
+    private static Path table(String name, List<Row> rows, CodeTable.Provenance provenance) throws IOException {
+        Path table = dir.resolve(name);
+        org.apache.hadoop.fs.Path staging = CommittedOutput.stage(new Configuration(), table.toString(), false);
+        spark.createDataFrame(rows, CodeTable.schema(false, false, provenance))
+                .repartition(3)
+                .write()
+                .mode(SaveMode.Overwrite)
+                .parquet(staging.toString());
+        CommittedOutput.commit(new Configuration(), staging, table.toString());
+        return table;
+    }
+
+    private static long search(Path queries, Path database, Path out, String... more) throws IOException {
+        List<String> args = new ArrayList<>(Arrays.asList(
+                "-",
+                "spark.master=local[2]",
+                "jobs.search.query-codes=" + queries,
+                "jobs.search.database-codes=" + database,
+                "paths.neighbours=" + out));
+        args.addAll(Arrays.asList(more));
+        return SearchJob.run(spark, JobSettings.fromArgs(args.toArray(new String[0])));
+    }
+
+    private static void assertSearchEqualsBruteForce(Path table, List<Row> rows, int k, int radius, String... more)
+            throws IOException {
+        Path out = dir.resolve(table.getFileName() + "-neighbours");
+        List<String> args = new ArrayList<>(Arrays.asList(more));
+        args.add("jobs.search.k=" + k);
+        long written = search(table, table, out, args.toArray(new String[0]));
+        CommittedOutput.requireCommitted(new Configuration(), out.toString());
+
+        List<String> expected = new ArrayList<>();
+        for (Row q : rows) {
+            if (!q.getString(1).equals("query")) continue;
+            List<Row> database = new ArrayList<>();
+            for (Row r : rows) if (r.getString(1).equals("database")) database.add(r);
+            database.sort(Comparator.<Row>comparingInt(r -> distance(q, r)).thenComparingLong(r -> r.getLong(0)));
+            int rank = 0;
+            for (Row r : database) {
+                if (rank == k || (radius >= 0 && distance(q, r) > radius)) break;
+                expected.add(line(
+                        q.getLong(0),
+                        ++rank,
+                        r.getLong(0),
+                        distance(q, r),
+                        Arrays.toString((int[]) q.get(2)),
+                        Arrays.toString((int[]) r.get(2))));
+            }
+        }
+        List<String> actual = new ArrayList<>();
+        for (Row r :
+                spark.read().parquet(out.toString()).orderBy("query_id", "rank").collectAsList())
+            actual.add(line(
+                    r.getLong(0),
+                    r.getInt(1),
+                    r.getLong(2),
+                    r.getInt(3),
+                    r.getList(4).toString(),
+                    r.getList(5).toString()));
+        assertEquals(expected, actual);
+        assertEquals(expected.size(), written);
+    }
+
+    /** Between two of the rows {@link #codes} made (their arrays are Java arrays). */
+    private static int distance(Row a, Row b) {
+        long[] x = (long[]) a.get(4), y = (long[]) b.get(4);
+        int d = 0;
+        for (int w = 0; w < x.length; w++) d += Long.bitCount(x[w] ^ y[w]);
+        return d;
+    }
+
+    private static String fingerprint(char c) {
+        char[] hex = new char[64];
+        Arrays.fill(hex, c);
+        return new String(hex);
+    }
+
+    private static String line(long query, int rank, long id, int distance, String queryLabels, String labels) {
+        return query + " #" + rank + " " + id + " d=" + distance + " " + queryLabels + " " + labels;
+    }
+
+    private static void assertRefused(String name, Path queries, Path database, String expected, String... more) {
+        Path out = dir.resolve("refused-" + name);
+        Exception e = assertThrows(Exception.class, () -> search(queries, database, out, more));
+        assertTrue(e.getMessage() != null && e.getMessage().contains(expected), name + ": " + e);
+        assertFalse(Files.exists(out), name + ": an output was written");
+    }
+}
