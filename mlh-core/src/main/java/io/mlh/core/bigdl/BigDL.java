@@ -170,9 +170,13 @@ public final class BigDL {
         return SoftMax$.MODULE$.apply(FLOAT, NUM);
     }
 
-    /** Reshape of each sample (the batch dimension is kept). */
+    /**
+     * Reshape of each sample (the batch dimension is kept). Batch mode is forced, so that a batch of
+     * one keeps its batch dimension; BigDL's saved form drops the mode, and a loaded model guesses it
+     * from the element count, taking a batch of one for one unbatched sample: forward at least two
+     * rows through a loaded model (the jobs' {@code ExecutorInference} pads).
+     */
     public static AbstractModule<?, ?, Float> reshape(int... perSampleShape) {
-        // batch mode forced: a batch of one must keep its batch dimension
         return Reshape$.MODULE$.apply(perSampleShape, Option.apply((Object) Boolean.TRUE), FLOAT, NUM);
     }
 

@@ -57,12 +57,15 @@ public final class ExecutorInference implements Serializable {
     }
 
     /**
-     * The network's outputs for up to {@link #batch} rows with the shard table's image columns.
-     * On MKL-DNN, whose primitives are built for the first batch's shape, a short batch is padded: read
-     * the first {@code rows.size()} rows of each output ({@link #firstRows}).
+     * The network's outputs for up to {@link #batch} rows with the shard table's image columns. A
+     * short batch is padded with blank images, so read the first {@code rows.size()} rows of each
+     * output ({@link #firstRows}): on MKL-DNN to the full batch (its primitives are built for the first
+     * batch's shape), elsewhere a single row to two (a loaded model's reshape layers take a batch of
+     * one for an unbatched sample, {@code BigDL.reshape}). Evaluation is per image, so padding changes
+     * no row's output.
      */
     public Table forward(AbstractModule<Activity, Activity, Float> net, List<Row> rows) {
-        int per = framing.values(), n = mkldnn ? batch : rows.size();
+        int per = framing.values(), n = mkldnn ? batch : Math.max(2, rows.size());
         float[] px = new float[n * per];
         for (int i = 0; i < rows.size(); i++) System.arraycopy(framing.pixels(rows.get(i), null), 0, px, i * per, per);
         return net.forward(BigDL.tensor(px, n, framing.channels, framing.size, framing.size))

@@ -234,6 +234,63 @@ class AnalysisPipelineTest {
         assertTrue(source.getString(6).contains("-images-idx3-ubyte#"), "query_source " + source.getString(6));
     }
 
+    /**
+     * Query images from a folder, one of which does not decode: the search stops naming it, and with
+     * {@code data.on-bad-record=skip} lists it in the rejects table and ranks the others.
+     */
+    @Test
+    void aQueryImageThatDoesNotDecodeIsNamedOrListedAsAReject() throws IOException {
+        Path root = dir.resolve("query-images");
+        for (int c = 2; c < 10; c++)
+            Files.createDirectories(root.resolve("train").resolve("class-" + c));
+        Path images = Files.createDirectories(root.resolve("train").resolve("class-0"));
+        Path other = Files.createDirectories(root.resolve("train").resolve("class-1"));
+        byte[] pixels = new byte[28 * 28];
+        try (DataInputStream in =
+                new DataInputStream(Files.newInputStream(dir.resolve("idx/t10k-images-idx3-ubyte")))) {
+            in.skipBytes(16);
+            in.readFully(pixels);
+        }
+        BufferedImage grey = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        grey.getRaster().setDataElements(0, 0, 28, 28, pixels);
+        ImageIO.write(grey, "png", images.resolve("a.png").toFile());
+        ImageIO.write(grey, "png", other.resolve("b.png").toFile());
+        Files.write(other.resolve("broken.jpg"), "not a JPEG".getBytes(StandardCharsets.UTF_8));
+        String[] folder = {
+            "jobs.search.queries=source",
+            "data.source=folder",
+            "data.root=" + root,
+            "data.folder-split=train",
+            "data.queries-per-class=0",
+            "data.train-per-class=0"
+        };
+        Path failed = dir.resolve("n-broken");
+        List<String> args = new ArrayList<>(Arrays.asList(folder));
+        args.add("paths.neighbours=" + failed);
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(
+                Exception.class, () -> SearchJob.run(spark, settings(args.toArray(new String[0]))));
+        assertTrue(e.getMessage().contains("broken.jpg"), "the failure does not name the image: " + e);
+        assertFalse(Files.exists(failed) || Files.exists(dir.resolve("n-broken-rejects")), "a failed search wrote");
+
+        Path skipped = dir.resolve("n-skipped");
+        args.set(args.size() - 1, "paths.neighbours=" + skipped);
+        args.add("data.on-bad-record=skip");
+        long rows = SearchJob.run(spark, settings(args.toArray(new String[0])));
+        assertEquals(20, rows, "two queries, ten neighbours each");
+        List<Row> rejects = spark.read()
+                .parquet(dir.resolve("n-skipped-rejects").toString())
+                .collectAsList();
+        assertEquals(1, rejects.size(), rejects.toString());
+        assertTrue(rejects.get(0).getString(0).endsWith("broken.jpg"), rejects.toString());
+        List<Row> first = spark.read()
+                .parquet(skipped.toString())
+                .filter("rank = 1")
+                .orderBy("query_id")
+                .collectAsList();
+        assertEquals(2, first.size());
+        assertEquals(first.get(0).getInt(3), first.get(1).getInt(3), "the same image twice: the same nearest distance");
+    }
+
     private static int hamming(Row a, Row b) {
         List<Long> x = a.getList(2), y = b.getList(2);
         int d = 0;
