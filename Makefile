@@ -21,15 +21,18 @@ SPARK_SUBMIT = java -Xmx8g $(JVM_OPENS) -Dlog4j.configuration=file:conf/log4j.pr
   --master 'local[*]' --conf spark.ui.enabled=false
 DEMO_OUT ?= out/fashion-mnist
 DEMO_CONF = conf/fashion-mnist.conf jobs.overwrite=true paths.shards=$(DEMO_OUT)/shards \
-  paths.model=$(DEMO_OUT)/model paths.codes=$(DEMO_OUT)/codes paths.report=$(DEMO_OUT)/report $(ARGS)
+  paths.model=$(DEMO_OUT)/model paths.codes=$(DEMO_OUT)/codes paths.report=$(DEMO_OUT)/report \
+  paths.neighbours=$(DEMO_OUT)/neighbours $(ARGS)
 
 ## demo: the Spark pipeline on local[*] over Fashion-MNIST, through the jobs' main classes as
-## spark-submit runs them: shard -> train -> encode -> evaluate (mAP@all at 64 bits)
+## spark-submit runs them: shard -> train -> encode -> evaluate (mAP@all at 64 bits) -> search (each
+## query's 10 nearest database images, the neighbours table)
 demo: data jars
 	$(SPARK_SUBMIT) --class io.mlh.jobs.shard.ShardJob spark-jobs/target/mlh-train.jar $(DEMO_CONF)
 	$(SPARK_SUBMIT) spark-jobs/target/mlh-train.jar $(DEMO_CONF)
 	$(SPARK_SUBMIT) spark-jobs/target/mlh-encode.jar $(DEMO_CONF)
 	$(SPARK_SUBMIT) --class io.mlh.jobs.evaluate.EvaluateJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF)
+	$(SPARK_SUBMIT) --class io.mlh.jobs.search.SearchJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF)
 
 ## demo-core: the same protocol in one JVM with mlh-core alone (no Spark): split, train, encode, mAP
 demo-core: data

@@ -503,6 +503,17 @@ class AnalysisPipelineTest {
                                     && l.contains(" items/s, ETA ")),
                     pass + " logged no progress line: " + lines);
         }
+        // the search counts query x database pairs: 50 queries x the database
+        String pairs = String.format(Locale.ROOT, "%,d", 50L * database);
+        assertTrue(
+                lines.stream()
+                        .anyMatch(l -> l.startsWith("search: ")
+                                && l.contains(" / " + pairs + " pairs (")
+                                && l.contains(" pairs/s, ETA ")),
+                "search logged no progress line: " + lines);
+        assertTrue(
+                lines.stream().anyMatch(l -> l.matches("search: " + pairs + " pairs in \\d+ s, [\\d.]+ pairs/s")),
+                "search logged no summary: " + lines);
         assertEquals(total, encoded);
     }
 
