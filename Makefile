@@ -12,7 +12,7 @@ ifneq ($(shell grep -c -m1 AuthenticAMD /proc/cpuinfo 2>/dev/null),0)
 export MKL_DEBUG_CPU_TYPE ?= 5
 endif
 
-.PHONY: demo demo-core jars test data clean bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
+.PHONY: demo demo-core jars test data clean bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
 
 SPARK_JARS := spark-home/target/spark-home/jars
 # Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
@@ -58,7 +58,7 @@ $(FASHION_MNIST):
 
 ## bench-speed: training, encoding and ranking speed against the PyTorch and faiss references, and
 ## driver memory against database size, all in one run on this machine (figures printed)
-bench-speed: bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-memory bench-verify
+bench-speed: bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-memory bench-verify
 
 BENCH_CP := mlh-bench/target/classpath.txt
 BENCH_JAVA = java -Xmx8g $(JVM_OPENS) -Dlog4j.configuration=file:conf/log4j.properties \
@@ -155,6 +155,17 @@ bench-rank: bench-deps
 	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/rank.txt
 	$(BENCH_JAVA) -Xmx3g io.mlh.bench.RankSpeedBench | tee -a $(BENCH_OUT)/rank.txt
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section rank $(BENCH_OUT)/rank.txt
+
+## bench-search: the search job end to end (top 10 of 64-bit codes, 1e6 and 1e7 database codes, 2,500 and
+## 10,000 queries) against faiss IndexBinaryFlat on the same codes; the driver in its own JVM, its
+## executor another (Spark's local-cluster on the build's SPARK_HOME), so its heap is the driver's alone
+bench-search: bench-deps
+	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/search.txt
+	SPARK_HOME=$(abspath spark-home/target/spark-home) SPARK_SCALA_VERSION=2.11 $(BENCH_JAVA) \
+	  -Dbench.master='local-cluster[1,2,4096]' -Dspark.executor.memory=3g \
+	  -Dspark.executor.extraClassPath=$(abspath mlh-bench/target/classes):$$(cat $(BENCH_CP)) \
+	  -Dspark.executor.extraJavaOptions='$(JVM_OPENS)' io.mlh.bench.SearchSpeedBench | tee -a $(BENCH_OUT)/search.txt
+	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section search $(BENCH_OUT)/search.txt
 
 ## bench-verify: what an output's manifest costs per GB (hashing at the commit, checking on read) against sha256sum
 bench-verify: bench-classes

@@ -4,17 +4,11 @@ import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.search.HammingRanker;
 import io.mlh.core.search.RankedLists;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.File;
 import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -194,59 +188,15 @@ public final class RankSpeedBench {
 
     /** Runs the faiss script on the same codes; returns its timing per thread count. */
     private Map<Integer, Timing> runFaiss(PackedCodes db, PackedCodes q, File distances) throws Exception {
-        File dbFile = tmp.resolve("db.u8").toFile(),
-                queryFile = tmp.resolve("queries.u8").toFile();
-        writeBytes(db, dbFile);
-        writeBytes(q, queryFile);
-        StringBuilder threads = new StringBuilder();
-        for (int t : THREADS) threads.append(threads.length() == 0 ? "" : ",").append(t);
-        ProcessBuilder pb = new ProcessBuilder(
-                python,
-                script,
-                dbFile.getPath(),
-                queryFile.getPath(),
-                String.valueOf(db.bits()),
-                String.valueOf(k),
-                threads.toString(),
-                String.valueOf(minSeconds),
-                distances.getPath());
-        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-        Process p = pb.start();
         Map<Integer, Timing> seconds = new HashMap<>();
-        try (BufferedReader out =
-                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = out.readLine()) != null; ) {
-                Map<String, String> kv = new HashMap<>();
-                for (String part : line.trim().split("\\s+")) {
-                    int eq = part.indexOf('=');
-                    if (eq > 0) kv.put(part.substring(0, eq), part.substring(eq + 1));
-                }
-                if (line.startsWith("faiss ")) {
-                    Timing timing = new Timing();
-                    timing.add(Double.parseDouble(kv.get("seconds")), Double.parseDouble(kv.get("cpu")));
-                    seconds.put(Integer.parseInt(kv.get("threads")), timing);
-                }
-            }
+        for (Map.Entry<Integer, double[]> e : FaissFlat.search(
+                        python, script, tmp, db, q, k, THREADS, minSeconds, distances)
+                .entrySet()) {
+            Timing timing = new Timing();
+            timing.add(e.getValue()[0], e.getValue()[1]);
+            seconds.put(e.getKey(), timing);
         }
-        if (p.waitFor() != 0) {
-            System.out.println(
-                    "(faiss script failed, exit " + p.exitValue() + "; is python3-faiss installed? make bench-deps)");
-            seconds.clear();
-        }
-        dbFile.delete();
-        queryFile.delete();
         return seconds;
-    }
-
-    /** Codes as faiss reads them: bits/8 bytes a code, bit j of a code at bit j % 8 of byte j / 8. */
-    private static void writeBytes(PackedCodes codes, File file) throws IOException {
-        int w = codes.wordsPerCode(), bytes = codes.bits() / 8;
-        long[] words = codes.words();
-        try (OutputStream out = new BufferedOutputStream(new FileOutputStream(file), 1 << 16)) {
-            for (int i = 0; i < codes.size(); i++) {
-                for (int b = 0; b < bytes; b++) out.write((int) (words[i * w + b / 8] >>> (8 * (b % 8))));
-            }
-        }
     }
 
     /** Whether faiss's distance list equals ours for every query; records a mismatch otherwise. */

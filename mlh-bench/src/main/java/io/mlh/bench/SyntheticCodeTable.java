@@ -47,6 +47,26 @@ final class SyntheticCodeTable {
         CommittedOutput.commit(hadoop, staging, path);
     }
 
+    /**
+     * The codes {@link #write} writes, ids {@code from..to-1} in id order, made again on the driver (for
+     * a reference that reads raw codes rather than the table).
+     */
+    static io.mlh.core.codes.PackedCodes codes(int queries, long database, int bits, long seed, long from, long to) {
+        int words = (bits + 63) / 64;
+        long[] out = new long[Math.toIntExact((to - from) * words)];
+        long total = queries + database;
+        for (int c = (int) (from / CHUNK); (long) c * CHUNK < to; c++) {
+            Iterator<Row> rows = chunk(c, queries, total, bits, seed);
+            while (rows.hasNext()) {
+                Row r = rows.next();
+                long id = r.getLong(0);
+                if (id >= from && id < to)
+                    System.arraycopy((long[]) r.get(4), 0, out, (int) ((id - from) * words), words);
+            }
+        }
+        return io.mlh.core.codes.PackedCodes.of(out, (int) (to - from), bits);
+    }
+
     /** Rows [c * CHUNK, min(total, (c + 1) * CHUNK)); ids from 0, the first {@code queries} of them queries. */
     private static Iterator<Row> chunk(int c, int queries, long total, int bits, long seed) {
         int words = (bits + 63) / 64;
