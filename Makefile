@@ -158,13 +158,13 @@ bench-rank: bench-deps
 
 ## bench-search: the search job end to end (top 10 of 64-bit codes, 1e6 and 1e7 database codes, 2,500 and
 ## 10,000 queries) against faiss IndexBinaryFlat on the same codes; the driver in its own JVM, its
-## executor another (Spark's local-cluster on the build's SPARK_HOME), so its heap is the driver's alone
-bench-search: bench-deps
+## executor another (a standalone master and worker of the build's SPARK_HOME), so its heap is the driver's alone
+bench-search: bench-deps jars
 	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/search.txt
-	SPARK_HOME=$(abspath spark-home/target/spark-home) SPARK_SCALA_VERSION=2.11 $(BENCH_JAVA) \
-	  -Dbench.master='local-cluster[1,2,4096]' -Dspark.executor.memory=3g \
+	SPARK_LOCAL_IP=127.0.0.1 $(BENCH_JAVA) -Dbench.spark-home=$(abspath spark-home/target/spark-home) -Dspark.executor.memory=5g \
+	  -Dspark.executor.cores=2 -Dspark.cores.max=2 \
 	  -Dspark.executor.extraClassPath=$(abspath mlh-bench/target/classes):$$(cat $(BENCH_CP)) \
-	  -Dspark.executor.extraJavaOptions='$(JVM_OPENS)' io.mlh.bench.SearchSpeedBench | tee -a $(BENCH_OUT)/search.txt
+	  -Dspark.executor.extraJavaOptions='$(JVM_OPENS)' $(SEARCH_ARGS) io.mlh.bench.SearchSpeedBench | tee -a $(BENCH_OUT)/search.txt
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section search $(BENCH_OUT)/search.txt
 
 ## bench-verify: what an output's manifest costs per GB (hashing at the commit, checking on read) against sha256sum

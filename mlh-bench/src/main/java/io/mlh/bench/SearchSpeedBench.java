@@ -9,8 +9,13 @@ import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.File;
 import java.io.FileInputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,12 +34,13 @@ import org.apache.spark.sql.SparkSession;
  * Parquet write) on {@code bench.master}. faiss ranks the first {@code bench.faiss-queries} queries of the
  * same codes on as many threads as the job has cores (its search call alone), and its top-10 distances
  * must equal the job's, query by query. The driver's peak live heap (a full collection every second;
- * with {@code local-cluster} the executors are JVMs of their own, so it is the driver's alone) shows
- * whether it grows with the database.
+ * on the standalone cluster the bench starts, the executor is a JVM of its own, so it is the driver's
+ * alone) shows whether it grows with the database.
  *
- * <p>System properties: bench.sizes (database codes, comma-separated), bench.queries (comma-separated:
- * each size runs with each), bench.faiss-queries, bench.cores (the job's cores, and faiss's threads),
- * bench.master, bench.dir, python, script.
+ * <p>System properties: bench.sizes (database codes, comma-separated), bench.queries (comma-separated,
+ * ascending: the first size runs with each, the others with the last), bench.faiss-queries, bench.cores (the job's cores, and faiss's threads),
+ * bench.spark-home (a SPARK_HOME: run on a standalone master and worker of its jars; else local[cores]),
+ * bench.dir, python, script.
  */
 public final class SearchSpeedBench {
     private static final int BITS = 64, K = 10;
@@ -47,7 +53,9 @@ public final class SearchSpeedBench {
         String[] queryCounts = System.getProperty("bench.queries", "2500,10000").split(",");
         int faissQueries = Integer.getInteger("bench.faiss-queries", 1000),
                 cores = Integer.getInteger("bench.cores", 2);
-        String master = System.getProperty("bench.master", "local[" + cores + "]");
+        String sparkHome = System.getProperty("bench.spark-home", "");
+        List<Process> cluster = new ArrayList<>();
+        String master = sparkHome.isEmpty() ? "local[" + cores + "]" : standalone(sparkHome, cores, cluster);
         File dir = new File(System.getProperty("bench.dir", "mlh-bench/target/bench-search")).getAbsoluteFile();
         String python = System.getProperty("python", "/usr/bin/python3"),
                 script = System.getProperty("script", "mlh-bench/python/faiss_rank.py");
@@ -74,6 +82,8 @@ public final class SearchSpeedBench {
                 long n = Long.parseLong(size.trim());
                 for (String count : queryCounts) {
                     int q = Integer.parseInt(count.trim());
+                    // the smaller query counts on the first size only (linearity in queries), the largest on every size
+                    if (!size.equals(sizes[0]) && !count.equals(queryCounts[queryCounts.length - 1])) continue;
                     String table = new File(dir, "codes-" + q + "q-" + n).getPath();
                     if (!CommittedOutput.isCommitted(new Configuration(), table))
                         SyntheticCodeTable.write(spark, table, q, n, BITS, SEED);
@@ -124,10 +134,73 @@ public final class SearchSpeedBench {
             }
         } finally {
             spark.stop();
+            for (Process p : cluster) p.destroy();
             for (File f : tmp.toFile().listFiles()) f.delete();
             tmp.toFile().delete();
         }
         for (String note : notes) System.out.println("- " + note);
+    }
+
+    /**
+     * A Spark standalone master and one worker of {@code cores} cores on 127.0.0.1, from {@code sparkHome}'s
+     * jars, each its own JVM: the driver (this JVM) then holds only the driver's state. Returns the
+     * master's URL.
+     */
+    private static String standalone(String sparkHome, int cores, List<Process> started) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            port = s.getLocalPort();
+        }
+        String url = "spark://127.0.0.1:" + port;
+        String javaBin =
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        String jars = sparkHome + "/jars/*";
+        File logs = Files.createTempDirectory("mlh-search-bench-cluster").toFile();
+        started.add(new ProcessBuilder(
+                        javaBin,
+                        "-Xmx512m",
+                        "-cp",
+                        jars,
+                        "org.apache.spark.deploy.master.Master",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        String.valueOf(port),
+                        "--webui-port",
+                        "0")
+                .redirectErrorStream(true)
+                .redirectOutput(new File(logs, "master.log"))
+                .start());
+        ProcessBuilder worker = new ProcessBuilder(
+                        javaBin,
+                        "-Xmx512m",
+                        "-cp",
+                        jars,
+                        "org.apache.spark.deploy.worker.Worker",
+                        "--host",
+                        "127.0.0.1",
+                        "--cores",
+                        String.valueOf(cores),
+                        "--memory",
+                        "6g",
+                        "--webui-port",
+                        "0",
+                        "--work-dir",
+                        new File(logs, "work").getPath(),
+                        url)
+                .redirectErrorStream(true)
+                .redirectOutput(new File(logs, "worker.log"));
+        worker.environment().put("SPARK_HOME", sparkHome);
+        worker.environment().put("SPARK_SCALA_VERSION", "2.11");
+        started.add(worker.start());
+        for (long end = System.nanoTime() + 60_000_000_000L; ; Thread.sleep(200)) {
+            try (Socket ignored = new Socket("127.0.0.1", port)) {
+                break;
+            } catch (IOException notYet) {
+                if (System.nanoTime() > end) throw new IllegalStateException("no Spark master on " + url + "; " + logs);
+            }
+        }
+        return url;
     }
 
     /** Whether the neighbours table's distances of queries 0..fq-1 (ids 0..fq-1) equal faiss's, rank by rank. */
