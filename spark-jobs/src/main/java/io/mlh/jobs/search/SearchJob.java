@@ -44,30 +44,16 @@ public final class SearchJob {
             case CODES: {
                 CodeSplit q = CodeSplit.open(spark, p.queryCodes, p.querySplit, s.verifyInputs);
                 requireComparable(q.name, q.bits, q.provenance, database);
-                QueryCodes queries = QueryCodes.of(q.rows.collectAsList(), q.bits, false, q.name);
-                return CommittedOutput.write(
-                        spark,
-                        p.neighbours,
-                        s.overwrite,
-                        s.claims,
-                        staging -> search(spark, s, p, database, queries, staging));
+                return write(spark, s, p, database, QueryCodes.of(q.rows.collectAsList(), q.bits, false, q.name));
             }
             case SHARDS: {
                 ImageEncoder encoder = encoder(spark, s, database);
                 CommittedOutput.requireCommitted(spark, s.shardsPath, s.verifyInputs);
                 Dataset<Row> shards = ShardTable.read(spark, s.shardsPath);
-                Dataset<Row> images = p.querySplit.equals(SearchSettings.ALL)
-                        ? shards
-                        : shards.filter(col("split").equalTo(p.querySplit));
-                String name = "shard table " + s.shardsPath
-                        + (p.querySplit.equals(SearchSettings.ALL) ? "" : " (split = " + p.querySplit + ")");
-                QueryCodes queries = encode(spark, s, encoder, images, images.count(), name);
-                return CommittedOutput.write(
-                        spark,
-                        p.neighbours,
-                        s.overwrite,
-                        s.claims,
-                        staging -> search(spark, s, p, database, queries, staging));
+                boolean all = p.querySplit.equals(SearchSettings.ALL);
+                Dataset<Row> images = all ? shards : shards.filter(col("split").equalTo(p.querySplit));
+                String name = "shard table " + s.shardsPath + (all ? "" : " (split = " + p.querySplit + ")");
+                return write(spark, s, p, database, encode(spark, s, encoder, images, images.count(), name));
             }
             case SOURCE: {
                 ImageEncoder encoder = encoder(spark, s, database);
@@ -84,6 +70,14 @@ public final class SearchJob {
             default:
                 throw new IllegalStateException("queries " + p.queries);
         }
+    }
+
+    /** Commits the neighbours table of {@code queries}; returns its row count. */
+    private static long write(
+            SparkSession spark, JobSettings s, SearchSettings p, CodeSplit database, QueryCodes queries)
+            throws IOException {
+        return CommittedOutput.write(
+                spark, p.neighbours, s.overwrite, s.claims, staging -> search(spark, s, p, database, queries, staging));
     }
 
     /** Ranks the database for every query, a block at a time, into {@code staging}; returns the rows written. */

@@ -4,6 +4,8 @@ import io.mlh.core.config.ConfigChoice;
 import io.mlh.core.config.ConfigReader;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.evaluate.CodeSplit;
+import io.mlh.jobs.shard.ShardTable;
 import java.io.Serializable;
 
 /** The search job's keys ({@code mlh.jobs.search.*}, reference.conf says what each means), read and checked once. */
@@ -21,7 +23,7 @@ public final class SearchSettings implements Serializable {
     }
 
     /** The split value that selects every row. */
-    public static final String ALL = "all";
+    public static final String ALL = CodeSplit.ALL;
 
     public final Queries queries;
     public final String queryCodes, querySplit, databaseCodes, databaseSplit, neighbours;
@@ -45,7 +47,10 @@ public final class SearchSettings implements Serializable {
 
     private static String split(ConfigReader r, String key) {
         String v = r.string(key);
-        if (!v.equals(ALL) && !v.equals("query") && !v.equals("database") && !v.equals("train"))
+        if (!v.equals(ALL)
+                && !v.equals(ShardTable.QUERY)
+                && !v.equals(ShardTable.DATABASE)
+                && !v.equals(ShardTable.TRAIN))
             throw r.error(key, "must be query, database, train or all, got \"" + v + "\"");
         return v;
     }
