@@ -115,17 +115,11 @@ public final class ImageEncoder {
     public Dataset<Row> codes(SparkSession spark, Dataset<Row> images, Progress progress, boolean withSource) {
         Settings rows = withSource ? settings.withSource() : settings;
         StructType schema = withSource ? schema().add("source", DataTypes.StringType, false) : schema();
+        List<String> columns = new ArrayList<>(
+                Arrays.asList("id", "split", "labels", "image", "format", "height", "width", "channels"));
+        if (withSource) columns.add("source");
         return spark.createDataFrame(
-                progress.counted(images.selectExpr(
-                                        "id",
-                                        "split",
-                                        "labels",
-                                        "image",
-                                        "format",
-                                        "height",
-                                        "width",
-                                        "channels",
-                                        withSource ? "source" : "NULL AS source")
+                progress.counted(images.selectExpr(columns.toArray(new String[0]))
                                 .toJavaRDD())
                         .mapPartitions(new EncodePartition(inference, rows)),
                 schema);

@@ -42,7 +42,6 @@ final class DistributedSearch implements AutoCloseable {
     private final SparkSession spark;
     private final JavaRDD<IndexPartition> index;
     private final int bits, labelWidth, k, maxDistance;
-    private final long databaseSize;
 
     /** Indexes {@code database} in {@code partitions} partitions (0: Spark's default parallelism). */
     DistributedSearch(SparkSession spark, CodeSplit database, int partitions, int k, int maxDistance) {
@@ -51,7 +50,6 @@ final class DistributedSearch implements AutoCloseable {
         this.labelWidth = database.labelWidth;
         this.k = k;
         this.maxDistance = maxDistance;
-        this.databaseSize = database.count;
         int n = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
         this.index = database.rows
                 .repartitionByRange(n, col("id"))
@@ -59,10 +57,6 @@ final class DistributedSearch implements AutoCloseable {
                 .toJavaRDD()
                 .mapPartitions(new IndexPartition.Build(bits, labelWidth, database.name))
                 .persist(StorageLevel.MEMORY_AND_DISK());
-    }
-
-    long databaseSize() {
-        return databaseSize;
     }
 
     /** Queries a block may hold so that a task's codes and candidate lists stay within {@code bytes}. */
