@@ -94,7 +94,6 @@ public final class SearchSpeedBench {
                         "jobs.search.query-codes=" + table,
                         "jobs.search.database-codes=" + table,
                         "jobs.search.k=" + K,
-                        "jobs.search.partitions=" + 4 * cores,
                         "jobs.overwrite=true",
                         "jobs.progress-interval=60s",
                         "paths.neighbours=" + neighbours

@@ -18,6 +18,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
@@ -27,9 +28,9 @@ import org.apache.spark.util.LongAccumulator;
 import scala.Tuple2;
 
 /**
- * Exact Hamming top-k of many queries over a database that stays partitioned on the executors: the
- * database rows are range-partitioned by id and each partition is indexed once ({@link IndexPartition},
- * kept between query blocks); the queries go out in broadcast blocks; each partition returns every
+ * Exact Hamming top-k of many queries over a database that stays partitioned on the executors: each
+ * partition of the database rows, sorted by id, is indexed once ({@link IndexPartition}, kept between
+ * query blocks); the queries go out in broadcast blocks; each partition returns every
  * query's top k with {@link HammingRanker} (ties by position, which is id order there), and the lists
  * of all partitions are merged by (distance, id) ({@link Neighbours#merge}), which is exact. Neither the
  * database nor the merged lists pass through the driver: the neighbours of a block are written by the
@@ -42,21 +43,42 @@ final class DistributedSearch implements AutoCloseable {
     private final SparkSession spark;
     private final JavaRDD<IndexPartition> index;
     private final int bits, labelWidth, k, maxDistance;
+    private final long databaseSize;
 
-    /** Indexes {@code database} in {@code partitions} partitions (0: Spark's default parallelism). */
+    /**
+     * Indexes {@code database} in its own partitions (the table's file splits), or with {@code
+     * partitions > 0} in that many. The merge is exact for any partitioning, so the rows need no
+     * shuffle by id; only a check that no id appears twice, on the ids alone.
+     */
     DistributedSearch(SparkSession spark, CodeSplit database, int partitions, int k, int maxDistance) {
         this.spark = spark;
         this.bits = database.bits;
         this.labelWidth = database.labelWidth;
         this.k = k;
         this.maxDistance = maxDistance;
-        int n = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
-        this.index = database.rows
-                .repartitionByRange(n, col("id"))
-                .sortWithinPartitions("id")
+        this.databaseSize = database.count;
+        requireUniqueIds(database);
+        Dataset<Row> rows = partitions > 0 ? database.rows.repartition(partitions) : database.rows;
+        this.index = rows.sortWithinPartitions("id")
                 .toJavaRDD()
                 .mapPartitions(new IndexPartition.Build(bits, labelWidth, database.name))
                 .persist(StorageLevel.MEMORY_AND_DISK());
+    }
+
+    private static void requireUniqueIds(CodeSplit database) {
+        List<Row> twice = database.rows
+                .groupBy("id")
+                .count()
+                .filter(col("count").gt(1))
+                .limit(1)
+                .collectAsList();
+        if (!twice.isEmpty())
+            throw new IllegalArgumentException(
+                    database.name + " has duplicate ids: " + twice.get(0).getLong(0) + " appears more than once");
+    }
+
+    long databaseSize() {
+        return databaseSize;
     }
 
     /** Queries a block may hold so that a task's codes and candidate lists stay within {@code bytes}. */
