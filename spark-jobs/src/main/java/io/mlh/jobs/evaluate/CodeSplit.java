@@ -30,6 +30,10 @@ import org.apache.spark.sql.types.StructType;
  * marker, missing or mistyped column, nulls, mixed bit lengths or label widths, code arrays of the
  * wrong length, no rows at all. Duplicate ids are refused where the rows are sorted by id anyway
  * ({@link QuerySet}, and evaluation pass 1 for the database), which spares a shuffle of the database.
+ *
+ * <p>{@link #open} checks the contents in an aggregation pass of its own. A reader that goes through
+ * every row once anyway opens the split with {@link #openForOnePass} instead and passes each row
+ * through {@link RowCheck}: the same checks, without a second scan of the table.
  */
 public final class CodeSplit {
     /** The columns evaluation reads ({@link CodeTable#REQUIRED}); {@code continuous} and any other column are ignored. */
@@ -43,7 +47,9 @@ public final class CodeSplit {
     /** id, labels, code of this split's rows (columns 0, 1, 2). */
     public final Dataset<Row> rows;
 
+    /** The rows; -1 for a split opened with {@link #openForOnePass}, which does not count them. */
     public final long count;
+
     public final int bits, labelWidth;
     /** What the codes can be ranked against, as the table records it; null if it does not. */
     public final CodeTable.Provenance provenance;
@@ -61,23 +67,9 @@ public final class CodeSplit {
     /** The rows of {@code path} whose split is {@code split} ({@link #ALL}: every row), checked. */
     public static CodeSplit open(SparkSession spark, String path, String split, boolean verifyHashes)
             throws IOException {
-        String name = (split.equals(ALL) ? "" : split + " ") + "code table " + path;
-        try {
-            CommittedOutput.requireCommitted(spark, path, verifyHashes);
-        } catch (IOException e) {
-            throw new IOException(name + " cannot be read: " + e.getMessage(), e);
-        }
-        Dataset<Row> all;
-        try {
-            all = spark.read().parquet(path);
-        } catch (Exception e) { // Scala declares nothing: AnalysisException (checked in Java) arrives undeclared
-            if (e instanceof AnalysisException)
-                throw new IllegalArgumentException(name + " is not a Parquet table: " + e.getMessage(), e);
-            throw e;
-        }
-        checkColumns(all.schema(), name);
-        Dataset<Row> rows = (split.equals(ALL) ? all : all.filter(col("split").equalTo(split)))
-                .select("id", "labels", "code", "bits");
+        String name = name(path, split);
+        Dataset<Row> all = read(spark, path, name, verifyHashes);
+        Dataset<Row> rows = select(all, split);
 
         // one aggregation pass answers every content check
         Row s = rows.agg(
@@ -94,9 +86,7 @@ public final class CodeSplit {
                         max(size(col("code"))))
                 .first();
         long n = s.getLong(0);
-        if (n == 0)
-            throw new IllegalArgumentException(
-                    name + (split.equals(ALL) ? " has no rows" : " has no rows with split = " + split));
+        if (n == 0) throw new IllegalArgumentException(noRows(name, split));
         String[] nullable = {"id", "labels", "code", "bits"};
         for (int c = 0; c < nullable.length; c++) {
             if (s.getLong(1 + c) != n)
@@ -120,6 +110,103 @@ public final class CodeSplit {
         }
         return new CodeSplit(
                 name, rows.select("id", "labels", "code"), n, bits, width, CodeTable.Provenance.of(all.schema()));
+    }
+
+    /**
+     * The rows of {@code path} whose split is {@code split}, for a reader that checks each row with
+     * {@link #rowCheck()} as it goes: only the marker, the columns and the first row (its bits and
+     * label width, which every other row must match) are read here. The rows are id, labels, code,
+     * bits; {@link #count} is -1.
+     */
+    public static CodeSplit openForOnePass(SparkSession spark, String path, String split, boolean verifyHashes)
+            throws IOException {
+        String name = name(path, split);
+        Dataset<Row> all = read(spark, path, name, verifyHashes);
+        Dataset<Row> rows = select(all, split);
+        List<Row> first = rows.limit(1).collectAsList();
+        if (first.isEmpty()) throw new IllegalArgumentException(noRows(name, split));
+        RowCheck probe = new RowCheck(name, Integer.MAX_VALUE, Integer.MAX_VALUE);
+        probe.requireNoNulls(first.get(0));
+        int bits = first.get(0).getInt(3), width = first.get(0).getList(1).size();
+        if (bits < 1) throw new IllegalArgumentException(name + " has codes of " + bits + " bits");
+        if (width < 1) throw new IllegalArgumentException(name + " has empty label vectors");
+        return new CodeSplit(name, rows, -1, bits, width, CodeTable.Provenance.of(all.schema()));
+    }
+
+    /** The checks {@link #open} makes in its aggregation pass, one row (id, labels, code, bits) at a time. */
+    public RowCheck rowCheck() {
+        return new RowCheck(name, bits, labelWidth);
+    }
+
+    /** Refuses a row with a null, another bit length or label width, or a code array of the wrong length. */
+    public static final class RowCheck implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        private static final String[] COLUMNS = {"id", "labels", "code", "bits"};
+        private final String table;
+        private final int bits, labelWidth;
+
+        private RowCheck(String table, int bits, int labelWidth) {
+            this.table = table;
+            this.bits = bits;
+            this.labelWidth = labelWidth;
+        }
+
+        public void check(Row r) {
+            requireNoNulls(r);
+            long id = r.getLong(0);
+            if (r.getInt(3) != bits)
+                throw new IllegalArgumentException(table + " mixes bit lengths: id " + id + " has " + r.getInt(3)
+                        + "-bit codes, other rows " + bits);
+            int width = r.getList(1).size();
+            if (width != labelWidth)
+                throw new IllegalArgumentException(table + " mixes label widths: id " + id + " has " + width
+                        + " classes, other rows " + labelWidth);
+            int words = r.getList(2).size();
+            if (words != PackedCodes.wordsFor(bits))
+                throw new IllegalArgumentException(table + " has code arrays of " + words + " words at id " + id + "; "
+                        + bits + " bits need " + PackedCodes.wordsFor(bits));
+        }
+
+        void requireNoNulls(Row r) {
+            for (int c = 0; c < COLUMNS.length; c++)
+                if (r.isNullAt(c))
+                    throw new IllegalArgumentException(table + " has null values in column " + COLUMNS[c]
+                            + (c > 0 && !r.isNullAt(0) ? " (id " + r.getLong(0) + ")" : ""));
+        }
+    }
+
+    private static String name(String path, String split) {
+        return (split.equals(ALL) ? "" : split + " ") + "code table " + path;
+    }
+
+    private static String noRows(String name, String split) {
+        return name + (split.equals(ALL) ? " has no rows" : " has no rows with split = " + split);
+    }
+
+    /** The committed table at {@code path}, its columns checked. */
+    private static Dataset<Row> read(SparkSession spark, String path, String name, boolean verifyHashes)
+            throws IOException {
+        try {
+            CommittedOutput.requireCommitted(spark, path, verifyHashes);
+        } catch (IOException e) {
+            throw new IOException(name + " cannot be read: " + e.getMessage(), e);
+        }
+        Dataset<Row> all;
+        try {
+            all = spark.read().parquet(path);
+        } catch (Exception e) { // Scala declares nothing: AnalysisException (checked in Java) arrives undeclared
+            if (e instanceof AnalysisException)
+                throw new IllegalArgumentException(name + " is not a Parquet table: " + e.getMessage(), e);
+            throw e;
+        }
+        checkColumns(all.schema(), name);
+        return all;
+    }
+
+    /** id, labels, code, bits of the rows of {@code split}. */
+    private static Dataset<Row> select(Dataset<Row> all, String split) {
+        return (split.equals(ALL) ? all : all.filter(col("split").equalTo(split)))
+                .select("id", "labels", "code", "bits");
     }
 
     private static void checkColumns(StructType schema, String name) {

@@ -1,17 +1,17 @@
 package io.mlh.jobs.search;
 
-import static org.apache.spark.sql.functions.col;
-
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.search.HammingRanker;
 import io.mlh.core.search.RankedLists;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.evaluate.CodeSplit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -29,7 +29,7 @@ import scala.Tuple2;
 
 /**
  * Exact Hamming top-k of many queries over a database that stays partitioned on the executors: each
- * partition of the database rows, sorted by id, is indexed once ({@link IndexPartition}, kept between
+ * partition of the database rows is indexed once, sorted by id ({@link IndexPartition}, kept between
  * query blocks); the queries go out in broadcast blocks; each partition returns every
  * query's top k with {@link HammingRanker} (ties by position, which is id order there), and the lists
  * of all partitions are merged by (distance, id) ({@link Neighbours#merge}), which is exact. Neither the
@@ -46,9 +46,10 @@ final class DistributedSearch implements AutoCloseable {
     private final long databaseSize;
 
     /**
-     * Indexes {@code database} in its own partitions (the table's file splits), or with {@code
-     * partitions > 0} in that many. The merge is exact for any partitioning, so the rows need no
-     * shuffle by id; only a check that no id appears twice, on the ids alone.
+     * Indexes {@code database} (opened with {@link CodeSplit#openForOnePass}, its rows checked here) in
+     * its own partitions (the table's file splits), or with {@code partitions > 0} in that many. The
+     * merge is exact for any partitioning, so the rows need no shuffle; only their ids, to find any
+     * that appears twice.
      */
     DistributedSearch(SparkSession spark, CodeSplit database, int partitions, int k, int maxDistance) {
         this.spark = spark;
@@ -56,27 +57,83 @@ final class DistributedSearch implements AutoCloseable {
         this.labelWidth = database.labelWidth;
         this.k = k;
         this.maxDistance = maxDistance;
-        this.databaseSize = database.count;
-        requireUniqueIds(database);
         Dataset<Row> rows = partitions > 0 ? database.rows.repartition(partitions) : database.rows;
-        this.index = rows.sortWithinPartitions("id")
-                .toJavaRDD()
-                .mapPartitions(new IndexPartition.Build(bits, labelWidth, database.name))
+        this.index = rows.toJavaRDD()
+                .mapPartitions(new IndexPartition.Build(database))
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            requireUniqueIds(database.name);
+            this.databaseSize = index.map(p -> (long) p.size()).fold(0L, Long::sum);
+        } catch (Exception e) { // a failed Spark job's SparkException is checked, and thrown undeclared
+            index.unpersist(false);
+            IllegalArgumentException bad = Spark.badInput(e); // a row the index refused
+            if (bad != null) throw bad;
+            throw e;
+        }
     }
 
-    private static void requireUniqueIds(CodeSplit database) {
-        List<Row> twice = database.rows
-                .groupBy("id")
-                .count()
-                .filter(col("count").gt(1))
-                .limit(1)
-                .collectAsList();
+    /**
+     * Refuses an id found in two partitions (the index refuses one twice in a partition): each
+     * partition's ids go, as sorted arrays, to buckets by a hash of the id, and each bucket looks for
+     * equal neighbours in their merge. Only the ids move, as arrays of longs.
+     */
+    private void requireUniqueIds(String table) {
+        int buckets = Math.max(1, index.getNumPartitions());
+        List<Long> twice = index.flatMapToPair(p -> IdBuckets.split(p.ids, buckets))
+                .partitionBy(new HashPartitioner(buckets))
+                .mapPartitions(IdBuckets::firstDuplicate)
+                .collect(); // one id a bucket at most
         if (!twice.isEmpty())
             throw new IllegalArgumentException(
-                    database.name + " has duplicate ids: " + twice.get(0).getLong(0) + " appears more than once");
+                    table + " has duplicate ids: " + twice.get(0) + " appears more than once");
     }
 
+    /** A partition's ids split by bucket, and the bucket's check. */
+    private static final class IdBuckets {
+        private IdBuckets() {}
+
+        static int bucket(long id, int buckets) {
+            return Math.floorMod(Long.hashCode(id * 0x9E3779B97F4A7C15L), buckets);
+        }
+
+        static Iterator<Tuple2<Integer, long[]>> split(long[] ids, int buckets) {
+            int[] counts = new int[buckets];
+            for (long id : ids) counts[bucket(id, buckets)]++;
+            long[][] out = new long[buckets][];
+            for (int b = 0; b < buckets; b++) out[b] = new long[counts[b]];
+            Arrays.fill(counts, 0);
+            for (long id : ids) {
+                int b = bucket(id, buckets);
+                out[b][counts[b]++] = id;
+            }
+            List<Tuple2<Integer, long[]>> pairs = new ArrayList<>();
+            for (int b = 0; b < buckets; b++) if (out[b].length > 0) pairs.add(new Tuple2<>(b, out[b]));
+            return pairs.iterator();
+        }
+
+        static Iterator<Long> firstDuplicate(Iterator<Tuple2<Integer, long[]>> arrays) {
+            List<long[]> all = new ArrayList<>();
+            int n = 0;
+            while (arrays.hasNext()) {
+                long[] a = arrays.next()._2();
+                all.add(a);
+                n += a.length;
+            }
+            long[] ids = new long[n];
+            int at = 0;
+            for (long[] a : all) {
+                System.arraycopy(a, 0, ids, at, a.length);
+                at += a.length;
+            }
+            Arrays.sort(ids);
+            for (int i = 1; i < n; i++)
+                if (ids[i] == ids[i - 1])
+                    return Collections.singletonList(ids[i]).iterator();
+            return Collections.emptyIterator();
+        }
+    }
+
+    /** The database's rows, counted as they were indexed. */
     long databaseSize() {
         return databaseSize;
     }
@@ -105,7 +162,7 @@ final class DistributedSearch implements AutoCloseable {
                     .mode(SaveMode.Append)
                     .parquet(staging.toString());
         } catch (Exception e) { // a failed Spark job's SparkException is checked, and thrown undeclared
-            IllegalArgumentException bad = Spark.badInput(e); // e.g. duplicate ids, found while indexing
+            IllegalArgumentException bad = Spark.badInput(e);
             if (bad != null) throw bad;
             throw e;
         } finally {

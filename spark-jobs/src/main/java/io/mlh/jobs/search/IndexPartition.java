@@ -3,10 +3,9 @@ package io.mlh.jobs.search;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.jobs.evaluate.CodeSplit;
 import java.io.Serializable;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
-import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 
@@ -36,40 +35,91 @@ final class IndexPartition implements Serializable {
         return ids.length;
     }
 
-    /** Builds each partition's index from its rows (id, labels, code), sorted by id within the partition. */
+    /**
+     * Builds each partition's index from its rows (id, labels, code, bits) in any order, checking every
+     * row ({@link CodeSplit.RowCheck}) as it is read: the one pass over the database the search makes.
+     */
     static final class Build implements FlatMapFunction<Iterator<Row>, IndexPartition> {
         private static final long serialVersionUID = 1L;
+        private final CodeSplit.RowCheck check;
         private final int bits, labelWidth;
         private final String table;
 
-        Build(int bits, int labelWidth, String table) {
-            this.bits = bits;
-            this.labelWidth = labelWidth;
-            this.table = table;
+        Build(CodeSplit database) {
+            this.check = database.rowCheck();
+            this.bits = database.bits;
+            this.labelWidth = database.labelWidth;
+            this.table = database.name;
         }
 
         @Override
         public Iterator<IndexPartition> call(Iterator<Row> rows) {
-            List<Row> all = new ArrayList<>();
-            rows.forEachRemaining(all::add);
-            int n = all.size(), words = PackedCodes.wordsFor(bits), labelWords = PackedCodes.wordsFor(labelWidth);
-            long[] ids = new long[n], codes = new long[n * words], labels = new long[n * labelWords];
-            for (int i = 0; i < n; i++) {
-                Row r = all.get(i);
-                ids[i] = r.getLong(0);
-                if (i > 0 && ids[i] <= ids[i - 1]) {
-                    throw new IllegalArgumentException(
-                            ids[i] == ids[i - 1]
-                                    ? table + " has duplicate ids: " + ids[i] + " appears more than once"
-                                    : "the rows of " + table + " reached the index out of id order");
+            int words = PackedCodes.wordsFor(bits), labelWords = PackedCodes.wordsFor(labelWidth);
+            long[] ids = new long[1024], codes = new long[1024 * words], labels = new long[1024 * labelWords];
+            int n = 0;
+            boolean sorted = true;
+            while (rows.hasNext()) {
+                Row r = rows.next();
+                check.check(r);
+                if (n == ids.length) {
+                    ids = Arrays.copyOf(ids, 2 * n);
+                    codes = Arrays.copyOf(codes, 2 * n * words);
+                    labels = Arrays.copyOf(labels, 2 * n * labelWords);
                 }
-                CodeSplit.labelMask(r.getList(1), labels, i * labelWords);
-                CodeSplit.code(r.getList(2), codes, i * words, bits, table, ids[i]);
+                ids[n] = r.getLong(0);
+                sorted &= n == 0 || ids[n] > ids[n - 1];
+                CodeSplit.labelMask(r.getList(1), labels, n * labelWords);
+                CodeSplit.code(r.getList(2), codes, n * words, bits, table, ids[n]);
+                n++;
             }
-            all.clear();
+            ids = Arrays.copyOf(ids, n);
+            codes = Arrays.copyOf(codes, n * words);
+            labels = Arrays.copyOf(labels, n * labelWords);
+            if (!sorted) {
+                int[] order = IdOrder.of(ids);
+                ids = IdOrder.gather(ids, order, 1);
+                codes = IdOrder.gather(codes, order, words);
+                labels = IdOrder.gather(labels, order, labelWords);
+            }
+            for (int i = 1; i < n; i++)
+                if (ids[i] == ids[i - 1])
+                    throw new IllegalArgumentException(
+                            table + " has duplicate ids: " + ids[i] + " appears more than once");
             return Collections.singletonList(
                             new IndexPartition(ids, PackedCodes.of(codes, n, bits), labels, labelWords))
                     .iterator();
+        }
+    }
+
+    /** The permutation that sorts an id array, without boxing (a partition holds millions of rows). */
+    static final class IdOrder {
+        private IdOrder() {}
+
+        /** Positions of {@code ids} in ascending id order (stable). */
+        static int[] of(long[] ids) {
+            int n = ids.length;
+            int[] order = new int[n], spare = new int[n];
+            for (int i = 0; i < n; i++) order[i] = i;
+            for (int width = 1; width < n; width *= 2) { // bottom-up merge sort
+                for (int lo = 0; lo < n; lo += 2 * width) {
+                    int mid = Math.min(n, lo + width), hi = Math.min(n, lo + 2 * width);
+                    int a = lo, b = mid, out = lo;
+                    while (a < mid && b < hi) spare[out++] = ids[order[b]] < ids[order[a]] ? order[b++] : order[a++];
+                    while (a < mid) spare[out++] = order[a++];
+                    while (b < hi) spare[out++] = order[b++];
+                }
+                int[] t = order;
+                order = spare;
+                spare = t;
+            }
+            return order;
+        }
+
+        /** Rows of {@code stride} words of {@code values}, in {@code order}. */
+        static long[] gather(long[] values, int[] order, int stride) {
+            long[] out = new long[values.length];
+            for (int i = 0; i < order.length; i++) System.arraycopy(values, order[i] * stride, out, i * stride, stride);
+            return out;
         }
     }
 }

@@ -30,6 +30,14 @@ final class QueryCodes implements Serializable {
         this.sources = sources;
     }
 
+    /** The rows (id, labels, code, bits) of a code table's split, checked as they are read. */
+    static QueryCodes of(CodeSplit split) {
+        CodeSplit.RowCheck check = split.rowCheck();
+        List<Row> rows = split.rows.collectAsList();
+        rows.forEach(check::check);
+        return of(rows, split.bits, false, split.name);
+    }
+
     /**
      * Rows (id, labels, code[, source]) in any order; refuses duplicate ids and codes with bits set
      * beyond {@code bits}, naming {@code name} (the table they came from).

@@ -39,12 +39,13 @@ public final class SearchJob {
     /** Writes the neighbours table; returns its row count. */
     public static long run(SparkSession spark, JobSettings s) throws IOException {
         SearchSettings p = new SearchSettings(s);
-        CodeSplit database = CodeSplit.open(spark, p.databaseCodes, p.databaseSplit, s.verifyInputs);
+        // each table is read once: its rows are checked as the index or the query list takes them
+        CodeSplit database = CodeSplit.openForOnePass(spark, p.databaseCodes, p.databaseSplit, s.verifyInputs);
         switch (p.queries) {
             case CODES: {
-                CodeSplit q = CodeSplit.open(spark, p.queryCodes, p.querySplit, s.verifyInputs);
+                CodeSplit q = CodeSplit.openForOnePass(spark, p.queryCodes, p.querySplit, s.verifyInputs);
                 requireComparable(q.name, q.bits, q.provenance, database);
-                return write(spark, s, p, database, QueryCodes.of(q.rows.collectAsList(), q.bits, false, q.name));
+                return write(spark, s, p, database, QueryCodes.of(q));
             }
             case SHARDS: {
                 ImageEncoder encoder = encoder(spark, s, database);
@@ -85,9 +86,10 @@ public final class SearchJob {
             SparkSession spark, JobSettings s, SearchSettings p, CodeSplit database, QueryCodes queries, Path staging) {
         try (DistributedSearch search = new DistributedSearch(spark, database, p.partitions, p.k, p.maxDistance);
                 Progress progress = Progress.start(
-                        spark.sparkContext(), "search", "pairs", (long) queries.size() * database.count, s)) {
+                        spark.sparkContext(), "search", "pairs", (long) queries.size() * search.databaseSize(), s)) {
             int block = search.blockSize(p.queryBlockBytes, queries.size());
-            LOG.info(queries.size() + " queries against " + database.count + " codes of " + database.name + ", top "
+            LOG.info(queries.size() + " queries against " + search.databaseSize() + " codes of " + database.name
+                    + ", top "
                     + p.k + (p.maxDistance >= 0 ? " within distance " + p.maxDistance : "") + ", in blocks of "
                     + block + " queries");
             for (int from = 0; from < queries.size(); from += block)

@@ -23,6 +23,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -114,6 +115,26 @@ class SearchJobTest {
                 table,
                 table("duplicates", twice, null),
                 "has duplicate ids: " + id + " appears more than once");
+        // the copy in a file of its own: a partition of its own, so only the check across partitions can see it
+        Path acrossFiles = dir.resolve("duplicates-across-files");
+        org.apache.hadoop.fs.Path staging = CommittedOutput.stage(new Configuration(), acrossFiles.toString(), false);
+        StructType schema = CodeTable.schema(false, false);
+        spark.createDataFrame(rows, schema).coalesce(1).write().parquet(staging.toString());
+        spark.createDataFrame(twice.subList(rows.size(), twice.size()), schema)
+                .coalesce(1)
+                .write()
+                .mode(SaveMode.Append)
+                .parquet(staging.toString());
+        CommittedOutput.commit(new Configuration(), staging, acrossFiles.toString());
+        assertEquals(2, spark.read().parquet(acrossFiles.toString()).rdd().getNumPartitions());
+        assertRefused("duplicates-across", table, acrossFiles, "has duplicate ids: " + id + " appears more than once");
+        List<Row> mixed = new ArrayList<>(rows);
+        mixed.set(50, RowFactory.create(rows.get(50).getLong(0), "database", new int[CLASSES], 8, new long[] {3}));
+        assertRefused(
+                "mixed-bits",
+                table,
+                table("mixed-bits", mixed, null),
+                "mixes bit lengths: id " + rows.get(50).getLong(0) + " has 8-bit codes, other rows 16");
         ConfigError k =
                 assertThrows(ConfigError.class, () -> search(table, table, dir.resolve("k0"), "jobs.search.k=0"));
         assertTrue(k.getMessage().contains("mlh.jobs.search.k"), k.getMessage());
