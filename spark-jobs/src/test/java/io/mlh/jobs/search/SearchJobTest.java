@@ -119,7 +119,11 @@ class SearchJobTest {
         Path acrossFiles = dir.resolve("duplicates-across-files");
         org.apache.hadoop.fs.Path staging = CommittedOutput.stage(new Configuration(), acrossFiles.toString(), false);
         StructType schema = CodeTable.schema(false, false);
-        spark.createDataFrame(rows, schema).coalesce(1).write().parquet(staging.toString());
+        spark.createDataFrame(rows, schema)
+                .coalesce(1)
+                .write()
+                .mode(SaveMode.Overwrite)
+                .parquet(staging.toString());
         spark.createDataFrame(twice.subList(rows.size(), twice.size()), schema)
                 .coalesce(1)
                 .write()
