@@ -5,6 +5,7 @@ import io.mlh.core.search.HammingRanker;
 import io.mlh.core.search.RankedLists;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.evaluate.CodeSplit;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -39,6 +40,8 @@ import scala.Tuple2;
 final class DistributedSearch implements AutoCloseable {
     /** Neighbour rows a file of the output holds, about. */
     private static final long ROWS_PER_FILE = 1_000_000;
+    /** Enough ranking tasks that the last wave keeps every core busy, few enough that each stays large. */
+    private static final int PARTITIONS_PER_CORE = 4;
 
     private final SparkSession spark;
     private final JavaRDD<IndexPartition> index;
@@ -47,20 +50,24 @@ final class DistributedSearch implements AutoCloseable {
 
     /**
      * Indexes {@code database} (opened with {@link CodeSplit#openForOnePass}, its rows checked here) in
-     * its own partitions (the table's file splits), or with {@code partitions > 0} in that many. The
-     * merge is exact for any partitioning, so the rows need no shuffle; only their ids, to find any
-     * that appears twice.
+     * about {@link #PARTITIONS_PER_CORE} partitions a core, read from the table's files as they lie,
+     * or with {@code partitions > 0} in that many. The merge is exact for any partitioning, so the
+     * rows need no shuffle; only their ids, to find any that appears twice.
      */
-    DistributedSearch(SparkSession spark, CodeSplit database, int partitions, int k, int maxDistance) {
+    DistributedSearch(SparkSession spark, CodeSplit database, int partitions, int k, int maxDistance)
+            throws IOException {
         this.spark = spark;
         this.bits = database.bits;
         this.labelWidth = database.labelWidth;
         this.k = k;
         this.maxDistance = maxDistance;
-        Dataset<Row> rows = partitions > 0 ? database.rows.repartition(partitions) : database.rows;
-        this.index = rows.toJavaRDD()
-                .mapPartitions(new IndexPartition.Build(database))
-                .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<Row> rows = partitions > 0
+                ? database.rows.repartition(partitions).toJavaRDD()
+                : inEvenSplits(
+                        spark,
+                        database.rows,
+                        PARTITIONS_PER_CORE * spark.sparkContext().defaultParallelism());
+        this.index = rows.mapPartitions(new IndexPartition.Build(database)).persist(StorageLevel.MEMORY_AND_DISK());
         try {
             requireUniqueIds(database.name);
             this.databaseSize = index.map(p -> (long) p.size()).fold(0L, Long::sum);
@@ -69,6 +76,29 @@ final class DistributedSearch implements AutoCloseable {
             IllegalArgumentException bad = Spark.badInput(e); // a row the index refused
             if (bad != null) throw bad;
             throw e;
+        }
+    }
+
+    /**
+     * The rows of a file scan in about {@code partitions} splits of equal bytes. Spark's default packs
+     * files into splits of up to 128 MB, which on a few cores leaves the last wave of ranking tasks
+     * half idle; a split is planned when the RDD is made, so the setting is changed only for that.
+     */
+    private static JavaRDD<Row> inEvenSplits(SparkSession spark, Dataset<Row> scan, int partitions) throws IOException {
+        org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        long open = spark.sessionState().conf().filesOpenCostInBytes(), bytes = 0;
+        for (String file : scan.inputFiles()) {
+            Path path = new Path(file);
+            bytes += path.getFileSystem(hadoop).getFileStatus(path).getLen() + open;
+        }
+        String key = "spark.sql.files.maxPartitionBytes", before = spark.conf().get(key);
+        spark.conf().set(key, Long.toString(Math.max(1, (bytes + partitions - 1) / partitions)));
+        try {
+            JavaRDD<Row> rows = scan.toJavaRDD();
+            rows.partitions(); // planned now, under the setting
+            return rows;
+        } finally {
+            spark.conf().set(key, before);
         }
     }
 

@@ -83,7 +83,8 @@ public final class SearchJob {
 
     /** Ranks the database for every query, a block at a time, into {@code staging}; returns the rows written. */
     private static long search(
-            SparkSession spark, JobSettings s, SearchSettings p, CodeSplit database, QueryCodes queries, Path staging) {
+            SparkSession spark, JobSettings s, SearchSettings p, CodeSplit database, QueryCodes queries, Path staging)
+            throws IOException {
         try (DistributedSearch search = new DistributedSearch(spark, database, p.partitions, p.k, p.maxDistance);
                 Progress progress = Progress.start(
                         spark.sparkContext(), "search", "pairs", (long) queries.size() * search.databaseSize(), s)) {
