@@ -125,8 +125,9 @@ public final class CodeSplit {
         Dataset<Row> rows = select(all, split);
         List<Row> first = rows.limit(1).collectAsList();
         if (first.isEmpty()) throw new IllegalArgumentException(noRows(name, split));
-        RowCheck probe = new RowCheck(name, Integer.MAX_VALUE, Integer.MAX_VALUE);
-        probe.requireNoNulls(first.get(0));
+        Row head = first.get(0);
+        for (int c = 0; c < 4; c++)
+            if (head.isNullAt(c)) new RowCheck(name, 0, 0).nullIn(c, head.isNullAt(0) ? null : head.getLong(0));
         int bits = first.get(0).getInt(3), width = first.get(0).getList(1).size();
         if (bits < 1) throw new IllegalArgumentException(name + " has codes of " + bits + " bits");
         if (width < 1) throw new IllegalArgumentException(name + " has empty label vectors");
@@ -152,26 +153,27 @@ public final class CodeSplit {
         }
 
         public void check(Row r) {
-            requireNoNulls(r);
-            long id = r.getLong(0);
-            if (r.getInt(3) != bits)
-                throw new IllegalArgumentException(table + " mixes bit lengths: id " + id + " has " + r.getInt(3)
-                        + "-bit codes, other rows " + bits);
-            int width = r.getList(1).size();
-            if (width != labelWidth)
-                throw new IllegalArgumentException(table + " mixes label widths: id " + id + " has " + width
-                        + " classes, other rows " + labelWidth);
-            int words = r.getList(2).size();
-            if (words != PackedCodes.wordsFor(bits))
-                throw new IllegalArgumentException(table + " has code arrays of " + words + " words at id " + id + "; "
-                        + bits + " bits need " + PackedCodes.wordsFor(bits));
+            for (int c = 0; c < COLUMNS.length; c++) if (r.isNullAt(c)) nullIn(c, r.isNullAt(0) ? null : r.getLong(0));
+            check(r.getLong(0), r.getInt(3), r.getList(1).size(), r.getList(2).size());
         }
 
-        void requireNoNulls(Row r) {
-            for (int c = 0; c < COLUMNS.length; c++)
-                if (r.isNullAt(c))
-                    throw new IllegalArgumentException(table + " has null values in column " + COLUMNS[c]
-                            + (c > 0 && !r.isNullAt(0) ? " (id " + r.getLong(0) + ")" : ""));
+        /** The checks of a row without nulls, from its values: readers of Spark's internal rows call this. */
+        public void check(long id, int rowBits, int labels, int codeWords) {
+            if (rowBits != bits)
+                throw new IllegalArgumentException(
+                        table + " mixes bit lengths: id " + id + " has " + rowBits + "-bit codes, other rows " + bits);
+            if (labels != labelWidth)
+                throw new IllegalArgumentException(table + " mixes label widths: id " + id + " has " + labels
+                        + " classes, other rows " + labelWidth);
+            if (codeWords != PackedCodes.wordsFor(bits))
+                throw new IllegalArgumentException(table + " has code arrays of " + codeWords + " words at id " + id
+                        + "; " + bits + " bits need " + PackedCodes.wordsFor(bits));
+        }
+
+        /** Refuses a null in column {@code c} (0 id, 1 labels, 2 code, 3 bits) of the row of {@code id} (if known). */
+        public void nullIn(int c, Long id) {
+            throw new IllegalArgumentException(table + " has null values in column " + COLUMNS[c]
+                    + (id != null && c > 0 ? " (id " + id + ")" : ""));
         }
     }
 
@@ -266,9 +268,13 @@ public final class CodeSplit {
     /** The packed words of a code, refusing set bits beyond {@code bits} (they would distort distances). */
     public static void code(List<?> words, long[] out, int off, int bits, String table, long id) {
         for (int k = 0; k < words.size(); k++) out[off + k] = (Long) words.get(k);
+        requireNoBitsBeyond(out[off + words.size() - 1], bits, table, id);
+    }
+
+    /** Refuses a code whose last word has bits set beyond {@code bits} (they would distort distances). */
+    public static void requireNoBitsBeyond(long lastWord, int bits, String table, long id) {
         long unused = bits % 64 == 0 ? 0 : -1L << (bits % 64);
-        if ((out[off + words.size() - 1] & unused) != 0) {
+        if ((lastWord & unused) != 0)
             throw new IllegalArgumentException(table + ": the code of id " + id + " has bits set beyond bit " + bits);
-        }
     }
 }

@@ -24,6 +24,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 import scala.Tuple2;
@@ -61,12 +62,10 @@ final class DistributedSearch implements AutoCloseable {
         this.labelWidth = database.labelWidth;
         this.k = k;
         this.maxDistance = maxDistance;
-        JavaRDD<Row> rows = partitions > 0
-                ? database.rows.repartition(partitions).toJavaRDD()
-                : inEvenSplits(
-                        spark,
-                        database.rows,
-                        PARTITIONS_PER_CORE * spark.sparkContext().defaultParallelism());
+        int even = PARTITIONS_PER_CORE * spark.sparkContext().defaultParallelism();
+        JavaRDD<InternalRow> rows = partitions > 0
+                ? internalRows(database.rows.repartition(partitions))
+                : inEvenSplits(spark, database.rows, even);
         this.index = rows.mapPartitions(new IndexPartition.Build(database)).persist(StorageLevel.MEMORY_AND_DISK());
         try {
             requireUniqueIds(database.name);
@@ -84,7 +83,8 @@ final class DistributedSearch implements AutoCloseable {
      * files into splits of up to 128 MB, which on a few cores leaves the last wave of ranking tasks
      * half idle; a split is planned when the RDD is made, so the setting is changed only for that.
      */
-    private static JavaRDD<Row> inEvenSplits(SparkSession spark, Dataset<Row> scan, int partitions) throws IOException {
+    private static JavaRDD<InternalRow> inEvenSplits(SparkSession spark, Dataset<Row> scan, int partitions)
+            throws IOException {
         org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         long open = spark.sessionState().conf().filesOpenCostInBytes(), bytes = 0;
         for (String file : scan.inputFiles()) {
@@ -94,12 +94,17 @@ final class DistributedSearch implements AutoCloseable {
         String key = "spark.sql.files.maxPartitionBytes", before = spark.conf().get(key);
         spark.conf().set(key, Long.toString(Math.max(1, (bytes + partitions - 1) / partitions)));
         try {
-            JavaRDD<Row> rows = scan.toJavaRDD();
+            JavaRDD<InternalRow> rows = internalRows(scan);
             rows.partitions(); // planned now, under the setting
             return rows;
         } finally {
             spark.conf().set(key, before);
         }
+    }
+
+    /** The rows as the plan makes them, not converted to {@code Row}s. */
+    private static JavaRDD<InternalRow> internalRows(Dataset<Row> rows) {
+        return rows.queryExecution().toRdd().toJavaRDD();
     }
 
     /**
