@@ -44,7 +44,7 @@ public final class CodeSplit {
 
     /** How messages name the table, e.g. "database code table hdfs:///mlh/codes". */
     public final String name;
-    /** id, labels, code of this split's rows (columns 0, 1, 2). */
+    /** id, labels, code of this split's rows (columns 0, 1, 2), and bits (3) if opened for one pass. */
     public final Dataset<Row> rows;
 
     /** The rows; -1 for a split opened with {@link #openForOnePass}, which does not count them. */
@@ -54,14 +54,20 @@ public final class CodeSplit {
     /** What the codes can be ranked against, as the table records it; null if it does not. */
     public final CodeTable.Provenance provenance;
 
-    private CodeSplit(
-            String name, Dataset<Row> rows, long count, int bits, int labelWidth, CodeTable.Provenance provenance) {
+    private final String path, split;
+    /** Every row and column of the table. */
+    private final Dataset<Row> all;
+
+    private CodeSplit(String name, String path, String split, Dataset<Row> all, long count, int bits, int labelWidth) {
         this.name = name;
-        this.rows = rows;
+        this.path = path;
+        this.split = split;
+        this.all = all;
+        this.rows = count >= 0 ? select(all, split).select("id", "labels", "code") : select(all, split);
         this.count = count;
         this.bits = bits;
         this.labelWidth = labelWidth;
-        this.provenance = provenance;
+        this.provenance = CodeTable.Provenance.of(all.schema());
     }
 
     /** The rows of {@code path} whose split is {@code split} ({@link #ALL}: every row), checked. */
@@ -108,30 +114,39 @@ public final class CodeSplit {
             throw new IllegalArgumentException(name + " has code arrays of " + s.getInt(9) + " to " + s.getInt(10)
                     + " words; " + bits + " bits need " + words);
         }
-        return new CodeSplit(
-                name, rows.select("id", "labels", "code"), n, bits, width, CodeTable.Provenance.of(all.schema()));
+        return new CodeSplit(name, path, split, all, n, bits, width);
     }
 
     /**
      * The rows of {@code path} whose split is {@code split}, for a reader that checks each row with
-     * {@link #rowCheck()} as it goes: only the marker, the columns and the first row (its bits and
-     * label width, which every other row must match) are read here. The rows are id, labels, code,
-     * bits; {@link #count} is -1.
+     * {@link #rowCheck()} as it goes, and refuses an empty split with {@link #noRows()}: only the
+     * marker, the columns and the table's first row (its bits and label width, which every other row
+     * must match) are read here. The rows are id, labels, code, bits; {@link #count} is -1.
      */
     public static CodeSplit openForOnePass(SparkSession spark, String path, String split, boolean verifyHashes)
             throws IOException {
         String name = name(path, split);
         Dataset<Row> all = read(spark, path, name, verifyHashes);
-        Dataset<Row> rows = select(all, split);
-        List<Row> first = rows.limit(1).collectAsList();
-        if (first.isEmpty()) throw new IllegalArgumentException(noRows(name, split));
+        List<Row> first = select(all, ALL).limit(1).collectAsList();
+        if (first.isEmpty()) throw new IllegalArgumentException(noRows(name(path, ALL), ALL));
         Row head = first.get(0);
         for (int c = 0; c < 4; c++)
             if (head.isNullAt(c)) new RowCheck(name, 0, 0).nullIn(c, head.isNullAt(0) ? null : head.getLong(0));
-        int bits = first.get(0).getInt(3), width = first.get(0).getList(1).size();
+        int bits = head.getInt(3), width = head.getList(1).size();
         if (bits < 1) throw new IllegalArgumentException(name + " has codes of " + bits + " bits");
         if (width < 1) throw new IllegalArgumentException(name + " has empty label vectors");
-        return new CodeSplit(name, rows, -1, bits, width, CodeTable.Provenance.of(all.schema()));
+        return new CodeSplit(name, path, split, all, -1, bits, width);
+    }
+
+    /** Another split of the same table opened with {@link #openForOnePass}, without reading the table again. */
+    public CodeSplit split(String other) {
+        if (count >= 0) throw new IllegalStateException(name + " was not opened for one pass");
+        return new CodeSplit(name(path, other), path, other, all, -1, bits, labelWidth);
+    }
+
+    /** The error for a split without rows, as a reader of a split opened for one pass finds it. */
+    public IllegalArgumentException noRows() {
+        return new IllegalArgumentException(noRows(name, split));
     }
 
     /** The checks {@link #open} makes in its aggregation pass, one row (id, labels, code, bits) at a time. */

@@ -70,6 +70,7 @@ final class DistributedSearch implements AutoCloseable {
         try {
             requireUniqueIds(database.name);
             this.databaseSize = index.map(p -> (long) p.size()).fold(0L, Long::sum);
+            if (databaseSize == 0) throw database.noRows();
         } catch (Exception e) { // a failed Spark job's SparkException is checked, and thrown undeclared
             index.unpersist(false);
             IllegalArgumentException bad = Spark.badInput(e); // a row the index refused

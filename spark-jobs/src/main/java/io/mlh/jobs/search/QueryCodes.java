@@ -34,6 +34,7 @@ final class QueryCodes implements Serializable {
     static QueryCodes of(CodeSplit split) {
         CodeSplit.RowCheck check = split.rowCheck();
         List<Row> rows = split.rows.collectAsList();
+        if (rows.isEmpty()) throw split.noRows();
         rows.forEach(check::check);
         return of(rows, split.bits, false, split.name);
     }

@@ -43,7 +43,9 @@ public final class SearchJob {
         CodeSplit database = CodeSplit.openForOnePass(spark, p.databaseCodes, p.databaseSplit, s.verifyInputs);
         switch (p.queries) {
             case CODES: {
-                CodeSplit q = CodeSplit.openForOnePass(spark, p.queryCodes, p.querySplit, s.verifyInputs);
+                CodeSplit q = p.queryCodes.equals(p.databaseCodes)
+                        ? database.split(p.querySplit)
+                        : CodeSplit.openForOnePass(spark, p.queryCodes, p.querySplit, s.verifyInputs);
                 requireComparable(q.name, q.bits, q.provenance, database);
                 return write(spark, s, p, database, QueryCodes.of(q));
             }
