@@ -207,7 +207,7 @@ final class DistributedSearch implements AutoCloseable {
     }
 
     /**
-     * The neighbour rows ({@link NeighbourTable}, without query sources) of a small {@code block}, collected
+     * The neighbour rows ({@link NeighbourTable}) of a small {@code block}, collected
      * to the driver in query and rank order: a report's few sampled queries, ranked as {@link #write} ranks.
      */
     List<Row> collect(QueryCodes block) {
@@ -216,10 +216,11 @@ final class DistributedSearch implements AutoCloseable {
         try {
             LongAccumulator pairs = spark.sparkContext().longAccumulator();
             int top = k; // the closure must not capture this
-            return index.flatMapToPair(new RankPartition(queries, k, maxDistance, pairs))
+            JavaRDD<Row> rows = index.flatMapToPair(new RankPartition(queries, k, maxDistance, pairs))
                     .reduceByKey(new QueryRanges(1, block.size()), (a, b) -> Neighbours.merge(a, b, top))
-                    .mapPartitions(new ToRows(queries, labelWidth))
-                    .collect();
+                    .mapPartitions(new ToRows(queries, labelWidth));
+            return spark.createDataFrame(rows, NeighbourTable.schema(block.sources != null))
+                    .collectAsList(); // rows as the table's readers see them
         } finally {
             queries.destroy();
         }
