@@ -67,8 +67,7 @@ public final class GalleryFixture {
     }
 
     /**
-     * The lines a gallery of {@code count} queries shows for code rows (id, split, labels int[], bits,
-     * code long[]): queries evenly spaced by id, each one's first {@link Gallery#NEIGHBOURS} database rows
+     * The lines a gallery of {@code count} queries shows for code rows (id, split, labels, bits, code): queries evenly spaced by id, each one's first {@link Gallery#NEIGHBOURS} database rows
      * by (distance, id), marked by shared positive classes.
      */
     public static List<String> bruteForce(List<Row> rows, String querySplit, String databaseSplit, int count) {
@@ -87,8 +86,7 @@ public final class GalleryFixture {
             for (int rank = 1; rank <= Math.min(Gallery.NEIGHBOURS, ranked.size()); rank++) {
                 Row r = ranked.get(rank - 1);
                 lines.add(line(
-                        q.getLong(0), rank, r.getLong(0), distance(q, r), Gallery.relevant((int[]) q.get(2), (int[])
-                                r.get(2))));
+                        q.getLong(0), rank, r.getLong(0), distance(q, r), Gallery.relevant(ints(q, 2), ints(r, 2))));
             }
         }
         return lines;
@@ -116,8 +114,42 @@ public final class GalleryFixture {
         return query + " #" + rank + " " + id + " d=" + distance + " " + (relevant ? "✓" : "✗");
     }
 
+    /**
+     * The lines of the neighbour rows ({@link NeighbourTable}'s columns) of {@code queries}, ranks up to
+     * {@link Gallery#NEIGHBOURS}, in query order then rank order, marked by their labels.
+     */
+    public static List<String> ofTable(List<Row> neighbourRows, List<Long> queries) {
+        List<Row> rows = new ArrayList<>();
+        for (Row r : neighbourRows)
+            if (queries.contains(r.getLong(0)) && r.getInt(1) <= Gallery.NEIGHBOURS) rows.add(r);
+        rows.sort(
+                Comparator.<Row>comparingInt(r -> queries.indexOf(r.getLong(0))).thenComparingInt(r -> r.getInt(1)));
+        List<String> lines = new ArrayList<>();
+        for (Row r : rows)
+            lines.add(line(
+                    r.getLong(0), r.getInt(1), r.getLong(2), r.getInt(3), Gallery.relevant(ints(r, 4), ints(r, 5))));
+        return lines;
+    }
+
+    /** Column {@code i}: a Java array in rows a test made, a Scala sequence in rows read back. */
+    private static int[] ints(Row r, int i) {
+        if (r.get(i) instanceof int[]) return (int[]) r.get(i);
+        List<Integer> v = r.getList(i);
+        int[] out = new int[v.size()];
+        for (int c = 0; c < out.length; c++) out[c] = v.get(c);
+        return out;
+    }
+
+    private static long[] longs(Row r, int i) {
+        if (r.get(i) instanceof long[]) return (long[]) r.get(i);
+        List<Long> v = r.getList(i);
+        long[] out = new long[v.size()];
+        for (int c = 0; c < out.length; c++) out[c] = v.get(c);
+        return out;
+    }
+
     private static int distance(Row a, Row b) {
-        long[] x = (long[]) a.get(4), y = (long[]) b.get(4);
+        long[] x = longs(a, 4), y = longs(b, 4);
         int d = 0;
         for (int w = 0; w < x.length; w++) d += Long.bitCount(x[w] ^ y[w]);
         return d;
