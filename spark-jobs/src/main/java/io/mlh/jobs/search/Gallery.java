@@ -112,8 +112,9 @@ public final class Gallery {
      * section says so and shows placeholders.
      */
     public static String forEvaluation(SparkSession spark, JobSettings s, CodeSplit queryTable, CodeSplit database) {
-        long[] ids = queryTable.rows.select("id").orderBy("id").collectAsList().stream()
+        long[] ids = queryTable.rows.select("id").collectAsList().stream()
                 .mapToLong(r -> r.getLong(0))
+                .sorted()
                 .toArray();
         int[] at = sample(ids, s.galleryQueries);
         Object[] sampled = Arrays.stream(at).mapToObj(i -> ids[i]).toArray();

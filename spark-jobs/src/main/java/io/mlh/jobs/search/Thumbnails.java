@@ -48,8 +48,13 @@ final class Thumbnails {
         } catch (IOException e) {
             return none("the shard table cannot be read: " + e.getMessage());
         }
-        Dataset<Row> rows = ShardTable.read(spark, path).filter(col("id").isin(ids.toArray()));
-        return of(rows, "not in the shard table " + path);
+        try {
+            return of(
+                    ShardTable.read(spark, path).filter(col("id").isin(ids.toArray())),
+                    "not in the shard table " + path);
+        } catch (Exception e) { // e.g. not the shard table's schema; a Spark job's failure arrives undeclared
+            return none("the shard table cannot be read: " + e.getMessage());
+        }
     }
 
     /** The images of shard-table {@code rows}; an id without a row is {@code absent} (the reason). */
