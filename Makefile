@@ -48,10 +48,12 @@ jars:
 test: data
 	$(MVN) verify
 
-## data: the real datasets the tests use (Debian package, see ../shared/datasets/README.md), and a
-## font for the evaluate job's plots (headless AWT needs one)
+## data: the real datasets the tests use (Debian package, see ../shared/datasets/README.md), a
+## font for the evaluate job's plots (headless AWT needs one) and Chromium, the browser the report's
+## gallery test opens the page in
 data: $(FASHION_MNIST)
 	@fc-list 2>/dev/null | grep -q . || (apt-get update -qq && apt-get install -y -qq fontconfig fonts-dejavu-core)
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
 
 $(FASHION_MNIST):
 	apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist

@@ -65,6 +65,8 @@ public final class JobSettings implements Serializable {
     public final int[] precisionAt;
     /** Evaluate: other report directories whose metrics.json join this report's mAP-by-bits plot. */
     public final List<String> compareReports;
+    /** Evaluate: queries the report's retrieval gallery shows (0: no gallery). */
+    public final int galleryQueries;
     /** Train: where TensorBoard event files go; held-out queries and database rows for the per-epoch validation mAP. */
     public final String tensorboardDir;
 
@@ -140,6 +142,7 @@ public final class JobSettings implements Serializable {
                 .toArray();
         this.evaluatePartitions = r.integer("jobs.evaluate.partitions", 0);
         this.compareReports = r.strings("jobs.evaluate.compare-reports");
+        this.galleryQueries = r.integer("jobs.evaluate.gallery-queries", 0);
     }
 
     /** args[0]: a HOCON file ("-" for none); the rest: key=value overrides. */

@@ -44,7 +44,7 @@ public final class CodeSplit {
 
     /** How messages name the table, e.g. "database code table hdfs:///mlh/codes". */
     public final String name;
-    /** id, labels, code of this split's rows (columns 0, 1, 2), and bits (3) if opened for one pass. */
+    /** id, labels, code, bits of this split's rows (columns 0 to 3). */
     public final Dataset<Row> rows;
 
     /** The rows; -1 for a split opened with {@link #openForOnePass}, which does not count them. */
@@ -63,7 +63,7 @@ public final class CodeSplit {
         this.path = path;
         this.split = split;
         this.all = all;
-        this.rows = count >= 0 ? select(all, split).select("id", "labels", "code") : select(all, split);
+        this.rows = select(all, split);
         this.count = count;
         this.bits = bits;
         this.labelWidth = labelWidth;
@@ -121,7 +121,7 @@ public final class CodeSplit {
      * The rows of {@code path} whose split is {@code split}, for a reader that checks each row with
      * {@link #rowCheck()} as it goes, and refuses an empty split with {@link #noRows()}: only the
      * marker, the columns and the table's first row (its bits and label width, which every other row
-     * must match) are read here. The rows are id, labels, code, bits; {@link #count} is -1.
+     * must match) are read here. {@link #count} is -1.
      */
     public static CodeSplit openForOnePass(SparkSession spark, String path, String split, boolean verifyHashes)
             throws IOException {

@@ -7,6 +7,7 @@ import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.encode.CodeTable;
+import io.mlh.jobs.search.Gallery;
 import java.io.IOException;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -22,7 +23,8 @@ import org.apache.spark.sql.SparkSession;
  * the database (split = database of {@code jobs.evaluate.database-codes}), by the metrics of
  * {@link io.mlh.core.eval.RetrievalMetrics} and with exactly its numbers. Writes
  * {@code <paths.report>/metrics.json} and {@code report.html} with its plots ({@link HtmlReport}), committed
- * atomically, and prints a short table.
+ * atomically, and prints a short table. The report's retrieval gallery ({@link Gallery}) shows a few queries'
+ * nearest database images, ranked apart from the metrics' passes (which keep no neighbour lists).
  *
  * <p>The queries are collected and broadcast; the database is range-partitioned by id, sorted within
  * partitions, and walked twice without any of its rows reaching the driver. Ranks go by distance,
@@ -114,7 +116,8 @@ public final class EvaluateJob {
         Result result = CommittedOutput.write(spark, s.reportPath, s.overwrite, s.claims, staging -> {
             Result r = evaluate(spark, s, queryTable, databaseTable);
             MetricsReport.write(hadoop, r, staging);
-            HtmlReport.write(hadoop, r, compared, staging);
+            String gallery = s.galleryQueries > 0 ? Gallery.forEvaluation(spark, s, queryTable, databaseTable) : null;
+            HtmlReport.write(hadoop, r, compared, gallery, staging);
             return r;
         });
         LOG.info("evaluation written to " + s.reportPath + "/" + METRICS + " and " + HtmlReport.PAGE);

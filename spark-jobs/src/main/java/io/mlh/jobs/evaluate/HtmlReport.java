@@ -3,6 +3,7 @@ package io.mlh.jobs.evaluate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mlh.jobs.common.CommittedOutput;
+import io.mlh.jobs.common.Html;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
@@ -29,7 +30,7 @@ import org.jfree.data.xy.XYSeriesCollection;
 /**
  * {@code report.html} beside {@code metrics.json}: the headline figures, the PR curve by Hamming radius,
  * precision@N and, when {@code jobs.evaluate.compare-reports} names earlier reports, mAP against code length, as
- * PNG plots drawn by JFreeChart on a headless AWT. A plain page with relative links: it opens from a
+ * PNG plots drawn by JFreeChart on a headless AWT; then the retrieval gallery, its thumbnails inline. A plain page with relative links: it opens from a
  * local copy of the report directory, or from HDFS through any file browser.
  */
 final class HtmlReport {
@@ -73,8 +74,9 @@ final class HtmlReport {
         return points;
     }
 
-    /** Writes the page and its plots into the (staging) report directory. */
-    static void write(Configuration hadoop, EvaluateJob.Result r, List<Point> compared, Path dir) throws IOException {
+    /** Writes the page (with the retrieval {@code gallery} section, if not null) and its plots into the (staging) report directory. */
+    static void write(Configuration hadoop, EvaluateJob.Result r, List<Point> compared, String gallery, Path dir)
+            throws IOException {
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
         png(hadoop, new Path(dir, PR_CURVE), prCurve(r));
         png(hadoop, new Path(dir, PRECISION_AT_N), precisionAtN(r));
@@ -85,7 +87,7 @@ final class HtmlReport {
         }
         Path page = new Path(dir, PAGE);
         try (OutputStream out = page.getFileSystem(hadoop).create(page, true)) {
-            out.write(html(r, compared.isEmpty() ? compared : all).getBytes(StandardCharsets.UTF_8));
+            out.write(html(r, compared.isEmpty() ? compared : all, gallery).getBytes(StandardCharsets.UTF_8));
         }
     }
 
@@ -176,7 +178,7 @@ final class HtmlReport {
         }
     }
 
-    static String html(EvaluateJob.Result r, List<Point> compared) {
+    static String html(EvaluateJob.Result r, List<Point> compared, String gallery) {
         StringBuilder h = new StringBuilder();
         String mapLabel = "mAP@" + (r.topK == 0 ? "all" : Integer.toString(r.topK));
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>MLH evaluation: ")
@@ -189,11 +191,11 @@ final class HtmlReport {
         h.append("<p>")
                 .append(r.queries)
                 .append(" queries (")
-                .append(esc(r.queryCodes))
+                .append(Html.escape(r.queryCodes))
                 .append(") against ")
                 .append(r.database)
                 .append(" database items (")
-                .append(esc(r.databaseCodes))
+                .append(Html.escape(r.databaseCodes))
                 .append("); every figure is also in <a href=\"")
                 .append(EvaluateJob.METRICS)
                 .append("\">")
@@ -211,7 +213,7 @@ final class HtmlReport {
             h.append("<table id=\"compared\"><tr><th>report</th><th>bits</th><th>top K</th><th>mAP</th></tr>\n");
             for (Point p : compared) {
                 h.append("<tr><td class=\"l\">")
-                        .append(esc(p.report))
+                        .append(Html.escape(p.report))
                         .append("</td><td>")
                         .append(p.bits)
                         .append("</td><td>")
@@ -222,6 +224,7 @@ final class HtmlReport {
             }
             h.append("</table>\n");
         }
+        if (gallery != null) h.append(gallery);
         h.append("<h2>PR curve</h2>\n<table id=\"pr\"><tr><th>radius</th><th>precision</th><th>recall</th></tr>\n");
         for (int d = 0; d <= r.bits; d++) {
             h.append("<tr><td>")
@@ -260,9 +263,5 @@ final class HtmlReport {
 
     static String fmt(double v) {
         return String.format(Locale.ROOT, "%.4f", v);
-    }
-
-    private static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

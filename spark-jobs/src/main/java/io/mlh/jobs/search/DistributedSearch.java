@@ -320,4 +320,24 @@ final class DistributedSearch implements AutoCloseable {
             return rows.iterator();
         }
     }
+
+    /**
+     * The neighbour rows ({@link NeighbourTable}) of a small {@code block}, collected
+     * to the driver in query and rank order: a report's few sampled queries, ranked as {@link #write} ranks.
+     */
+    List<Row> collect(QueryCodes block) {
+        Broadcast<QueryCodes> queries =
+                JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(block);
+        try {
+            LongAccumulator pairs = spark.sparkContext().longAccumulator();
+            int top = k; // the closure must not capture this
+            JavaRDD<Row> rows = index.flatMapToPair(new RankPartition(queries, k, maxDistance, pairs))
+                    .reduceByKey(new QueryRanges(1, block.size()), (a, b) -> Neighbours.merge(a, b, top))
+                    .mapPartitions(new ToRows(queries, labelWidth));
+            return spark.createDataFrame(rows, NeighbourTable.schema(block.sources != null))
+                    .collectAsList(); // rows as the table's readers see them
+        } finally {
+            queries.destroy();
+        }
+    }
 }

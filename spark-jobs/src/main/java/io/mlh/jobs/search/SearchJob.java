@@ -25,7 +25,8 @@ import org.apache.spark.sql.SparkSession;
  * {@code jobs.search.k} nearest rows of a committed code table, as a committed neighbours table
  * ({@link NeighbourTable}). The queries are rows of a code table, rows of the shard table or the
  * images {@code data.*} describes, the last two encoded on the fly with the model bundle as the encode
- * job would ({@code jobs.search.queries}). The search is exact ({@link DistributedSearch}).
+ * job would ({@code jobs.search.queries}). The search is exact ({@link DistributedSearch}). With
+ * {@code jobs.search.gallery-queries} the table also holds {@value Gallery#PAGE} ({@link Gallery}).
  */
 public final class SearchJob {
     private static final Logger LOG = Logger.getLogger(SearchJob.class);
@@ -103,6 +104,7 @@ public final class SearchJob {
                 .parquet(staging.toString())
                 .count();
         LOG.info(rows + " neighbours of " + queries.size() + " queries written to " + p.neighbours);
+        if (p.galleryQueries > 0) Gallery.writePage(spark, s, p, queries, staging); // inside the manifest
         return rows;
     }
 

@@ -28,6 +28,9 @@ public final class SearchSettings implements Serializable {
     public final Queries queries;
     public final String queryCodes, querySplit, databaseCodes, databaseSplit, neighbours;
     public final int k, maxDistance, partitions;
+    /** Queries {@code _gallery.html} shows (0: none). */
+    public final int galleryQueries;
+
     public final long queryBlockBytes;
 
     public SearchSettings(JobSettings s) {
@@ -43,6 +46,7 @@ public final class SearchSettings implements Serializable {
         this.maxDistance = r.integer("jobs.search.max-distance", -1);
         this.partitions = r.integer("jobs.search.partitions", 0);
         this.queryBlockBytes = r.bytes("jobs.search.query-block-memory", 1024);
+        this.galleryQueries = r.integer("jobs.search.gallery-queries", 0);
     }
 
     private static String split(ConfigReader r, String key) {

@@ -3,6 +3,7 @@ package io.mlh.jobs.shard;
 import com.intel.analytics.bigdl.opencv.OpenCV;
 import com.intel.analytics.bigdl.transform.vision.image.opencv.OpenCVMat;
 import com.intel.analytics.bigdl.transform.vision.image.opencv.OpenCVMat$;
+import java.awt.image.BufferedImage;
 import java.io.Serializable;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
@@ -12,7 +13,8 @@ import org.opencv.imgproc.Imgproc;
 
 /**
  * Image bytes as stored in a shard table -> the network's input: decoded and resized with BigDL's
- * OpenCV binding, channels in RGB order, CHW layout, pixels on [0, 1] standardised per channel.
+ * OpenCV binding, channels in RGB order, CHW layout, pixels on [0, 1] standardised per channel (and,
+ * for the reports' galleries, a thumbnail of the same decoding).
  * Runs on the executors; every OpenCV matrix is released before returning. Bad images fail with an
  * {@link IllegalArgumentException} whose message is the reason (the shard job stores it as such).
  */
@@ -159,6 +161,40 @@ public final class ImageCodec {
             converted.release();
             resized.release();
             if (crop != null) crop.release();
+        }
+    }
+
+    /**
+     * The image for a person to look at: decoded as {@link #toTensorData} decodes it (any stored format,
+     * grey, colour or with alpha), its longer side scaled to {@code side} pixels, the aspect ratio kept.
+     *
+     * @throws IllegalArgumentException with the reason when the image does not decode
+     */
+    public static BufferedImage thumbnail(String format, byte[] image, int height, int width, int channels, int side) {
+        Mat decoded = decode(format, image, height, width, channels), rgb = new Mat(), resized = new Mat();
+        try {
+            int conversion = colourConversion(decoded.channels(), 3, RAW.equals(format));
+            Mat src = decoded;
+            if (conversion >= 0) {
+                Imgproc.cvtColor(decoded, rgb, conversion);
+                src = rgb;
+            }
+            double scale = (double) side / Math.max(src.rows(), src.cols());
+            int h = Math.max(1, (int) Math.round(src.rows() * scale)),
+                    w = Math.max(1, (int) Math.round(src.cols() * scale));
+            Imgproc.resize(src, resized, new Size(w, h), 0, 0, scale < 1 ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR);
+            byte[] pixels = new byte[h * w * 3];
+            OpenCVMat$.MODULE$.toBytePixels(resized, pixels);
+            int[] packed = new int[h * w];
+            for (int p = 0; p < packed.length; p++)
+                packed[p] = (pixels[3 * p] & 0xff) << 16 | (pixels[3 * p + 1] & 0xff) << 8 | (pixels[3 * p + 2] & 0xff);
+            BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            out.setRGB(0, 0, w, h, packed, 0, w);
+            return out;
+        } finally {
+            decoded.release();
+            rgb.release();
+            resized.release();
         }
     }
 

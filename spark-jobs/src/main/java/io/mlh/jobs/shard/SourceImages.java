@@ -6,6 +6,7 @@ import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Progress;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -65,6 +66,34 @@ public final class SourceImages {
                 .mapPartitions(new ShardReader(new HadoopConf(hadoop), s.onBadRecord, readRejects));
         return new SourceImages(spark, records, new ArrayList<>(bad.rejected), readRejects, rows);
     }
+
+    /**
+     * The images at a few {@code sources} (values of the shard table's {@code source} column for the
+     * images {@code data.*} describes) as shard-table rows with the given ids, read by one task as the
+     * shard job reads them: a gallery's query images. An image that is missing or does not decode has no
+     * row; an unreadable IDX file fails the action.
+     */
+    public static Dataset<Row> at(SparkSession spark, JobSettings s, long[] ids, String[] sources) {
+        ArrayList<Record> records = new ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            int hash = sources[i].lastIndexOf('#');
+            Record r = s.source == JobSettings.Source.IDX && hash > 0
+                    ? Record.of(
+                            sources[i].substring(0, hash), Integer.parseInt(sources[i].substring(hash + 1)), NO_LABELS)
+                    : Record.of(sources[i], -1, NO_LABELS);
+            records.add(r.placed(ids[i], ShardTable.QUERY, false));
+        }
+        records.sort(Comparator.comparing((Record r) -> r.path)); // each IDX file read once
+        JavaRDD<Row> rows = new JavaSparkContext(spark.sparkContext())
+                .parallelize(Collections.singletonList(records), 1)
+                .mapPartitions(new ShardReader(
+                        new HadoopConf(spark.sparkContext().hadoopConfiguration()),
+                        JobSettings.BadRecordPolicy.SKIP,
+                        spark.sparkContext().collectionAccumulator()));
+        return spark.createDataFrame(rows, ShardTable.SCHEMA);
+    }
+
+    private static final int[] NO_LABELS = {};
 
     /** The images as shard-table rows ({@link ShardTable#SCHEMA}); read once, by one action. */
     public Dataset<Row> rows() {

@@ -15,6 +15,8 @@ import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.encode.EncodeJob;
 import io.mlh.jobs.evaluate.EvaluateJob;
+import io.mlh.jobs.search.Gallery;
+import io.mlh.jobs.search.GalleryFixture;
 import io.mlh.jobs.search.SearchJob;
 import io.mlh.jobs.shard.ShardJob;
 import io.mlh.jobs.train.TrainJob;
@@ -222,7 +224,12 @@ class AnalysisPipelineTest {
 
         SearchJob.run(spark, settings("jobs.search.queries=shards", "paths.neighbours=" + dir.resolve("n-shards")));
         assertEquals(expected, neighbourLines(dir.resolve("n-shards"), null), "shard-table queries");
-        SearchJob.run(spark, settings("jobs.search.queries=source", "paths.neighbours=" + dir.resolve("n-source")));
+        SearchJob.run(
+                spark,
+                settings(
+                        "jobs.search.queries=source",
+                        "jobs.search.gallery-queries=5",
+                        "paths.neighbours=" + dir.resolve("n-source")));
         Set<Long> queries = new HashSet<>();
         for (Row q : table) if (q.getString(1).equals("query")) queries.add(q.getLong(0));
         assertEquals(expected, neighbourLines(dir.resolve("n-source"), queries), "the IDX images as queries");
@@ -232,6 +239,16 @@ class AnalysisPipelineTest {
                 .orderBy("query_id")
                 .first();
         assertTrue(source.getString(6).contains("-images-idx3-ubyte#"), "query_source " + source.getString(6));
+
+        // its gallery: the query images read from the IDX files, the neighbours' from the shard table
+        GalleryFixture g = GalleryFixture.parse(
+                new String(Files.readAllBytes(dir.resolve("n-source").resolve(Gallery.PAGE)), StandardCharsets.UTF_8));
+        assertEquals(5, g.queries);
+        assertEquals(5 * 11, g.images, "a thumbnail for every query and neighbour");
+        assertEquals(
+                GalleryFixture.ofTable(
+                        spark.read().parquet(dir.resolve("n-source").toString()).collectAsList(), g.shown),
+                g.lines);
     }
 
     /**
@@ -310,6 +327,54 @@ class AnalysisPipelineTest {
     }
 
     // ------------------------------------------------------------------------------------------------ report
+
+    /**
+     * The report's gallery (8 queries by default) holds the real codes' exact top 10, marked by the labels;
+     * in headless Chromium every thumbnail decodes (the page's own count) and the screenshot of the gallery
+     * shows images, not a blank area.
+     */
+    @Test
+    void reportGalleryHoldsTheTopTenAndDecodesInARealBrowser() throws Exception {
+        Path page = dir.resolve("report").resolve("report.html");
+        GalleryFixture g = GalleryFixture.parse(new String(Files.readAllBytes(page), StandardCharsets.UTF_8));
+        List<Row> codes = spark.read()
+                .parquet(dir.resolve("codes").toString())
+                .select("id", "split", "labels", "bits", "code")
+                .collectAsList();
+        assertEquals(8, g.queries);
+        assertEquals(8 * 11, g.images);
+        assertEquals(GalleryFixture.bruteForce(codes, "query", "database", 8), g.lines);
+
+        HeadlessChromium chromium = HeadlessChromium.find(Files.createDirectories(dir.resolve("chromium")));
+        String dom = chromium.dumpDom(page);
+        Matcher section = Pattern.compile("<section id=\"gallery\"[^>]*>").matcher(dom);
+        assertTrue(section.find(), "no gallery in the browser's DOM");
+        int images = attribute(section.group(), "data-images"),
+                decoded = attribute(section.group(), "data-decoded"),
+                top = attribute(section.group(), "data-top"),
+                height = attribute(section.group(), "data-height");
+        assertEquals(88, images);
+        assertEquals(images, decoded, "thumbnails the browser decoded");
+        assertTrue(dom.contains(decoded + " of " + images + " thumbnails shown."), "the page's status line");
+
+        int width = 1400, window = 2000;
+        BufferedImage shot =
+                ImageIO.read(chromium.screenshot(page, width, window).toFile());
+        assertEquals(width, shot.getWidth());
+        assertEquals(window, shot.getHeight());
+        assertTrue(top + 200 < window, "the gallery starts at " + top + " px, below the window");
+        Set<Integer> colours = new HashSet<>();
+        for (int y = top; y < Math.min(window, top + height); y++)
+            for (int x = 0; x < width; x++) colours.add(shot.getRGB(x, y) & 0xffffff);
+        assertTrue(colours.size() > 100, "the gallery area holds " + colours.size() + " colours: blank");
+        assertTrue(colours.contains(0x2ca02c) || colours.contains(0xd62728), "no relevance border drawn");
+    }
+
+    private static int attribute(String tag, String name) {
+        Matcher m = Pattern.compile(name + "=\"(-?\\d+)\"").matcher(tag);
+        assertTrue(m.find(), name + " missing from " + tag);
+        return Integer.parseInt(m.group(1));
+    }
 
     @Test
     void reportHoldsThePlotsAndTheFigures() throws IOException {

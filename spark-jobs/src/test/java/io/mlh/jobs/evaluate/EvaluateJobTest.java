@@ -14,6 +14,7 @@ import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.encode.CodeTable;
+import io.mlh.jobs.search.GalleryFixture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -157,6 +158,66 @@ class EvaluateJobTest {
                     left.anyMatch(p -> p.getFileName().toString().startsWith(".report.")),
                     "staging or replaced directories left behind");
         }
+    }
+
+    /**
+     * The report's gallery: the sampled queries' exact top 10 (ties by id, across partitions), marked by
+     * their labels, every image a thumbnail from the shard table; without a shard table, placeholders and
+     * the reason, and the evaluation stands.
+     */
+    @Test
+    void reportGalleryShowsTheExactTopTenOfEvenlySpacedQueries() throws IOException {
+        List<Row> rows = randomRows(new Random(17), 30, 300, 0, 16, 5, 0.2);
+        String codes = write("codes-gallery", rows, 3),
+                shards = dir.resolve("shards-gallery").toString();
+        List<Long> ids = new ArrayList<>();
+        for (Row r : rows) ids.add(r.getLong(0));
+        GalleryFixture.writeShards(spark, shards, ids);
+        List<String> expected = GalleryFixture.bruteForce(rows, "query", "database", 6);
+        assertEquals(60, expected.size());
+
+        String report = dir.resolve("report-gallery").toString();
+        EvaluateJob.run(
+                spark,
+                settings(
+                        codes,
+                        codes,
+                        report,
+                        "paths.shards=" + shards,
+                        "jobs.evaluate.gallery-queries=6",
+                        "jobs.evaluate.partitions=4"));
+        GalleryFixture g = GalleryFixture.parse(page(report));
+        assertEquals(6, g.queries);
+        assertEquals(6 * 11, g.images, "every query and neighbour shown as a thumbnail");
+        assertEquals(expected, g.lines);
+        assertTrue(g.queriesWithoutImage.isEmpty(), g.queriesWithoutImage.toString());
+
+        String bare = dir.resolve("report-gallery-no-shards").toString();
+        EvaluateJob.run(
+                spark,
+                settings(
+                        codes,
+                        codes,
+                        bare,
+                        "paths.shards=" + dir.resolve("no-shards"),
+                        "jobs.evaluate.gallery-queries=6"));
+        String html = page(bare);
+        GalleryFixture without = GalleryFixture.parse(html);
+        assertEquals(0, without.images);
+        List<String> placeholders = new ArrayList<>();
+        for (String line : expected) placeholders.add(line + " no image");
+        assertEquals(placeholders, without.lines);
+        assertTrue(html.contains("the shard table cannot be read"), html);
+
+        String off = dir.resolve("report-gallery-off").toString();
+        EvaluateJob.run(spark, settings(codes, codes, off, "jobs.evaluate.gallery-queries=0"));
+        assertFalse(page(off).contains("id=\"gallery\""));
+    }
+
+    private static String page(String report) throws IOException {
+        return new String(
+                Files.readAllBytes(java.nio.file.Paths.get(report, HtmlReport.PAGE)),
+                java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Test

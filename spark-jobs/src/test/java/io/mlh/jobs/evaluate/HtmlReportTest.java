@@ -34,6 +34,7 @@ class HtmlReportTest {
                 new Configuration(),
                 r,
                 Collections.<HtmlReport.Point>emptyList(),
+                null,
                 new org.apache.hadoop.fs.Path(dir.toUri()));
         for (String png : new String[] {HtmlReport.PR_CURVE, HtmlReport.PRECISION_AT_N}) {
             BufferedImage image = ImageIO.read(dir.resolve(png).toFile());

@@ -82,6 +82,49 @@ class SearchJobTest {
         assertSearchEqualsBruteForce(table, rows, 20, 3, "jobs.search.partitions=5", "jobs.search.max-distance=3");
     }
 
+    /**
+     * {@code jobs.search.gallery-queries}: the committed table holds {@value Gallery#PAGE}, listed in its
+     * manifest and skipped by Parquet readers, showing the sampled queries' first 10 of their k neighbours
+     * as the table has them, marked by their labels, with thumbnails from the shard table (one image missing).
+     */
+    @Test
+    void aGalleryPageIsCommittedInsideTheNeighboursTable() throws IOException {
+        List<Row> rows = codes(800, 16, 8, 0.05);
+        Path table = table("gallery", rows, null), shards = dir.resolve("gallery-shards");
+        List<Long> ids = new ArrayList<>();
+        for (Row r : rows) ids.add(r.getLong(0));
+        List<String> expected = GalleryFixture.bruteForce(rows, "query", "database", 4);
+        long missing = Long.parseLong(expected.get(3).split(" ")[2]); // the first query's 4th neighbour
+        ids.remove(missing);
+        GalleryFixture.writeShards(spark, shards.toString(), ids);
+        Path out = dir.resolve("gallery-neighbours");
+        long written = search(
+                table,
+                table,
+                out,
+                "jobs.search.k=15",
+                "jobs.search.partitions=3",
+                "jobs.search.gallery-queries=4",
+                "paths.shards=" + shards);
+
+        Configuration hadoop = new Configuration();
+        CommittedOutput.requireCommitted(hadoop, out.toString());
+        assertTrue(
+                io.mlh.jobs.common.Manifest.read(hadoop, new org.apache.hadoop.fs.Path(out.toString()))
+                        .entries()
+                        .containsKey(Gallery.PAGE),
+                "the manifest does not list the gallery");
+        assertEquals(written, spark.read().parquet(out.toString()).count());
+        GalleryFixture g = GalleryFixture.parse(
+                new String(Files.readAllBytes(out.resolve(Gallery.PAGE)), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(4, g.queries);
+        assertEquals(4 * 11 - 1, g.images);
+        List<String> lines = new ArrayList<>(expected);
+        lines.set(3, lines.get(3) + " no image");
+        assertEquals(lines, g.lines);
+        assertTrue(g.queriesWithoutImage.isEmpty());
+    }
+
     @Test
     void codesOfOtherCentresOrBitsAreRefused() throws IOException {
         List<Row> rows = codes(100, 16, 5, 0.1);
