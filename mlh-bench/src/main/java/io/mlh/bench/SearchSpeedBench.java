@@ -30,8 +30,8 @@ import org.apache.spark.sql.SparkSession;
  * IndexBinaryFlat} on the same 64-bit codes. Synthetic committed code tables ({@link SyntheticCodeTable})
  * hold the queries and a database of each size; the job ranks every query's top 10 and writes the
  * neighbours table, and its wall time over query x database pairs gives pairs/s a core: the whole job
- * (table checks, the range shuffle and indexing of the database, the broadcast, the merge and the
- * Parquet write) on {@code bench.master}. faiss ranks the first {@code bench.faiss-queries} queries of the
+ * (opening the tables, the one pass that checks and indexes the database, the duplicate-id check,
+ * the broadcast, the merge and the Parquet write) on {@code bench.master}. faiss ranks the first {@code bench.faiss-queries} queries of the
  * same codes on as many threads as the job has cores (its search call alone), and its top-10 distances
  * must equal the job's, query by query. The driver's peak live heap (a full collection every second;
  * on the standalone cluster the bench starts, the executor is a JVM of its own, so it is the driver's
