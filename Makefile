@@ -12,7 +12,7 @@ ifneq ($(shell grep -c -m1 AuthenticAMD /proc/cpuinfo 2>/dev/null),0)
 export MKL_DEBUG_CPU_TYPE ?= 5
 endif
 
-.PHONY: demo demo-core jars test data clean bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
+.PHONY: demo demo-core report-page jars test data clean bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
 
 SPARK_JARS := spark-home/target/spark-home/jars
 # Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
@@ -26,13 +26,20 @@ DEMO_CONF = conf/fashion-mnist.conf jobs.overwrite=true paths.shards=$(DEMO_OUT)
 
 ## demo: the Spark pipeline on local[*] over Fashion-MNIST, through the jobs' main classes as
 ## spark-submit runs them: shard -> train -> encode -> evaluate (mAP@all at 64 bits) -> search (each
-## query's 10 nearest database images, the neighbours table)
+## query's 10 nearest database images, the neighbours table, and 8 of them in its _gallery.html)
 demo: data jars
 	$(SPARK_SUBMIT) --class io.mlh.jobs.shard.ShardJob spark-jobs/target/mlh-train.jar $(DEMO_CONF)
 	$(SPARK_SUBMIT) spark-jobs/target/mlh-train.jar $(DEMO_CONF)
 	$(SPARK_SUBMIT) spark-jobs/target/mlh-encode.jar $(DEMO_CONF)
 	$(SPARK_SUBMIT) --class io.mlh.jobs.evaluate.EvaluateJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF)
-	$(SPARK_SUBMIT) --class io.mlh.jobs.search.SearchJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF)
+	$(SPARK_SUBMIT) --class io.mlh.jobs.search.SearchJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF) \
+	  jobs.search.gallery-queries=8
+
+## report-page: docs/report-page.png, the demo's evaluate report as headless Chromium shows it (after make demo)
+report-page:
+	chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,2400 \
+	  --user-data-dir=$$(mktemp -d) --screenshot=$(abspath docs/report-page.png) \
+	  file://$(abspath $(DEMO_OUT))/report/report.html
 
 ## demo-core: the same protocol in one JVM with mlh-core alone (no Spark): split, train, encode, mAP
 demo-core: data
