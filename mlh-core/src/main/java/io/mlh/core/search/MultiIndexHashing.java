@@ -18,9 +18,9 @@ import java.util.Objects;
  * probed and their sizes, not with the database: near neighbours (real codes, whose classes cluster)
  * are found after few probes; for uniformly random codes it degrades towards a scan.
  *
- * <p>A table with substrings of up to {@link #DIRECT_BITS} bits is an array over every substring value
- * (offsets into one array of positions); longer substrings keep their sorted distinct values and are
- * looked up by binary search. The index is immutable and safe to share between threads; each thread
+ * <p>A table keeps its non-empty buckets' values sorted, with their positions in one array; for
+ * short substrings (up to {@link #DIRECT_BITS} bits, at most 8 values a code) an array over every
+ * value finds a bucket at once, otherwise a binary search does. The index is immutable and safe to share between threads; each thread
  * searches with its own {@link Searcher}.
  */
 public final class MultiIndexHashing {
@@ -153,27 +153,33 @@ public final class MultiIndexHashing {
             return out;
         }
 
-        /** Every bucket of table j whose value is at exactly distance r from the query's substring. */
+        /**
+         * Every bucket of table j whose value is at exactly distance r from the query's substring: by
+         * enumerating those values, or where they outnumber the table's non-empty buckets (long
+         * substrings, large radii), by testing each non-empty bucket's value.
+         */
         private void probe(int j, long[] query, int off, int r, int words) {
             int length = start[j + 1] - start[j];
             if (r > length) return;
             long base = substring(query, off, start[j], length);
             Table t = tables[j];
-            if (r == 0) {
-                visit(t, base, query, off, words);
+            if (binomial(length, r) > t.keys.length) {
+                for (int b = 0; b < t.keys.length; b++)
+                    if (Long.bitCount(t.keys[b] ^ base) == r) visit(t, b, query, off, words);
                 return;
             }
             // every length-bit mask with r bits set, in increasing order (Gosper's hack; length <= 32)
             for (long mask = (1L << r) - 1, end = 1L << length; mask < end; ) {
-                visit(t, base ^ mask, query, off, words);
+                int b = t.bucket(base ^ mask);
+                if (b >= 0) visit(t, b, query, off, words);
+                if (mask == 0) break;
                 long low = mask & -mask, ripple = mask + low;
                 mask = ripple | (((mask ^ ripple) >>> 2) / low);
             }
         }
 
-        private void visit(Table t, long key, long[] query, int off, int words) {
-            int b = t.bucket(key);
-            if (b < 0) return;
+        /** The not yet seen items of bucket b of t become candidates, with their full distances. */
+        private void visit(Table t, int b, long[] query, int off, int words) {
             long[] db = database.words();
             for (int i = t.offsets[b], to = t.offsets[b + 1]; i < to; i++) {
                 int p = t.positions[i];
@@ -190,6 +196,14 @@ public final class MultiIndexHashing {
         }
     }
 
+    /** C(n, r), saturating at Long.MAX_VALUE. */
+    static long binomial(int n, int r) {
+        r = Math.min(r, n - r);
+        double c = 1;
+        for (int i = 1; i <= r; i++) c = c * (n - r + i) / i;
+        return c >= Long.MAX_VALUE ? Long.MAX_VALUE : Math.round(c);
+    }
+
     /** Bits [from, from + length) of a code (bit i of a code is bit i % 64 of word i / 64), length <= 32. */
     static long substring(long[] code, int off, int from, int length) {
         int word = from >>> 6, shift = from & 63;
@@ -198,35 +212,34 @@ public final class MultiIndexHashing {
         return length == 64 ? v : v & ((1L << length) - 1);
     }
 
-    /** One substring position's buckets: positions grouped by substring value, ascending within a bucket. */
+    /**
+     * One substring position's buckets: the positions grouped by substring value, ascending within a
+     * bucket; bucket b has value {@code keys[b]} and holds positions[offsets[b], offsets[b + 1]).
+     */
     private static final class Table {
-        /** Bucket b holds positions[offsets[b], offsets[b + 1]); for a sparse table b indexes {@link #keys}. */
-        final int[] offsets, positions;
-        /** Sorted distinct substring values (sparse tables only), else null. */
+        /** The non-empty buckets' values, ascending. */
         final long[] keys;
 
-        private Table(int[] offsets, int[] positions, long[] keys) {
+        final int[] offsets, positions;
+        /**
+         * The bucket of every value (-1: empty) for substrings of up to {@link #DIRECT_BITS} bits with no
+         * more values than 8 a code; else null (binary search in {@link #keys}).
+         */
+        final int[] direct;
+
+        private Table(long[] keys, int[] offsets, int[] positions, int[] direct) {
+            this.keys = keys;
             this.offsets = offsets;
             this.positions = positions;
-            this.keys = keys;
+            this.direct = direct;
         }
 
         static Table build(PackedCodes db, int from, int length) {
             int n = db.size(), words = db.wordsPerCode();
             long[] w = db.words();
-            long[] values = new long[n];
-            for (int p = 0; p < n; p++) values[p] = substring(w, p * words, from, length);
-            if (length <= DIRECT_BITS) {
-                int[] offsets = new int[(1 << length) + 1];
-                for (long v : values) offsets[(int) v + 1]++;
-                for (int b = 0; b < 1 << length; b++) offsets[b + 1] += offsets[b];
-                int[] fill = Arrays.copyOf(offsets, offsets.length - 1), positions = new int[n];
-                for (int p = 0; p < n; p++) positions[fill[(int) values[p]]++] = p; // ascending: p in order
-                return new Table(offsets, positions, null);
-            }
-            // sparse: sort (value, position) pairs; a value of <= 32 bits and a position fit one long
+            // (value, position) pairs sorted: a value of <= 32 bits and a position < 2^31 fit one long
             long[] pairs = new long[n];
-            for (int p = 0; p < n; p++) pairs[p] = (values[p] << 31) | p;
+            for (int p = 0; p < n; p++) pairs[p] = (substring(w, p * words, from, length) << 31) | p;
             Arrays.sort(pairs);
             int distinct = 0;
             for (int i = 0; i < n; i++) if (i == 0 || (pairs[i] >>> 31) != (pairs[i - 1] >>> 31)) distinct++;
@@ -241,14 +254,18 @@ public final class MultiIndexHashing {
                 positions[i] = (int) (pairs[i] & Integer.MAX_VALUE);
             }
             offsets[distinct] = n;
-            return new Table(offsets, positions, keys);
+            int[] direct = null;
+            if (length <= DIRECT_BITS && 1L << length <= 8L * n) {
+                direct = new int[1 << length];
+                Arrays.fill(direct, -1);
+                for (int b = 0; b < distinct; b++) direct[(int) keys[b]] = b;
+            }
+            return new Table(keys, offsets, positions, direct);
         }
 
         /** The bucket of {@code key}, or -1 if it is empty. */
         int bucket(long key) {
-            if (keys != null) return Math.max(-1, Arrays.binarySearch(keys, key));
-            int b = (int) key;
-            return offsets[b] == offsets[b + 1] ? -1 : b;
+            return direct != null ? direct[(int) key] : Math.max(-1, Arrays.binarySearch(keys, key));
         }
     }
 }
