@@ -12,7 +12,7 @@ ifneq ($(shell grep -c -m1 AuthenticAMD /proc/cpuinfo 2>/dev/null),0)
 export MKL_DEBUG_CPU_TYPE ?= 5
 endif
 
-.PHONY: demo demo-core report-page jars test data clean bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
+.PHONY: demo demo-core serve report-page jars test data clean bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-serve bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
 
 SPARK_JARS := spark-home/target/spark-home/jars
 # Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
@@ -34,6 +34,11 @@ demo: data jars
 	$(SPARK_SUBMIT) --class io.mlh.jobs.evaluate.EvaluateJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF)
 	$(SPARK_SUBMIT) --class io.mlh.jobs.search.SearchJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF) \
 	  jobs.search.gallery-queries=8
+
+## serve: the query service on the demo's model and code table, at http://127.0.0.1:8080/ (after make demo)
+serve: jars
+	$(SPARK_SUBMIT) --class io.mlh.jobs.serve.SearchServer spark-jobs/target/mlh-encode.jar $(DEMO_CONF) \
+	  jobs.serve.index=multi-index
 
 ## report-page: docs/report-page.png, the demo's evaluate report as headless Chromium shows it (after make demo)
 report-page:
@@ -67,7 +72,7 @@ $(FASHION_MNIST):
 
 ## bench-speed: training, encoding and ranking speed against the PyTorch and faiss references, and
 ## driver memory against database size, all in one run on this machine (figures printed)
-bench-speed: bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-memory bench-verify
+bench-speed: bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-serve bench-memory bench-verify
 
 BENCH_CP := mlh-bench/target/classpath.txt
 BENCH_JAVA = java -Xmx8g $(JVM_OPENS) -Dlog4j.configuration=file:conf/log4j.properties \
@@ -175,6 +180,13 @@ bench-search: bench-deps jars
 	  -Dspark.executor.extraClassPath=$(abspath mlh-bench/target/classes):$$(cat $(BENCH_CP)) \
 	  -Dspark.executor.extraJavaOptions='$(JVM_OPENS)' $(SEARCH_ARGS) io.mlh.bench.SearchSpeedBench | tee -a $(BENCH_OUT)/search.txt
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section search $(BENCH_OUT)/search.txt
+
+## bench-serve: the query service under a bounded load on 127.0.0.1 (1, 4, 16 clients; flat and multi-index)
+## against faiss IndexBinaryFlat and IndexBinaryMultiHash answering the same queries
+bench-serve: bench-deps jars
+	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/serve.txt
+	SPARK_LOCAL_IP=127.0.0.1 $(BENCH_JAVA) $(SERVE_ARGS) io.mlh.bench.ServeSpeedBench | tee -a $(BENCH_OUT)/serve.txt
+	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section serve $(BENCH_OUT)/serve.txt
 
 ## bench-verify: what an output's manifest costs per GB (hashing at the commit, checking on read) against sha256sum
 bench-verify: bench-classes

@@ -83,7 +83,7 @@ final class FaissFlat {
     }
 
     /** Codes as faiss reads them: bits/8 bytes a code, bit j of a code at bit j % 8 of byte j / 8. */
-    private static void writeBytes(PackedCodes codes, File file) throws IOException {
+    static void writeBytes(PackedCodes codes, File file) throws IOException {
         int w = codes.wordsPerCode(), bytes = codes.bits() / 8;
         long[] words = codes.words();
         try (OutputStream out = new BufferedOutputStream(new FileOutputStream(file), 1 << 16)) {

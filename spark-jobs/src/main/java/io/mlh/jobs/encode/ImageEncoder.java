@@ -54,6 +54,11 @@ public final class ImageEncoder {
      * and the branch {@code model.encode-branch} picks (auto: the model's own).
      */
     public static ImageEncoder of(SparkSession spark, ModelBundle bundle, JobSettings s) {
+        return of(spark, bundle, s, s.encodeBatchSize);
+    }
+
+    /** The same with {@code batch} images a forward pass (MKL-DNN pads every pass to it). */
+    public static ImageEncoder of(SparkSession spark, ModelBundle bundle, JobSettings s, int batch) {
         MlhConfig m = bundle.config;
         EncodeBranch branch =
                 s.model.encodeBranch() != EncodeBranch.AUTO ? s.model.encodeBranch() : m.effectiveEncodeBranch();
@@ -78,7 +83,7 @@ public final class ImageEncoder {
                 spark.sparkContext(),
                 bundle.net,
                 new Framing(m.inputSize(), m.inputChannels(), bundle.mean, bundle.std, bundle.centreCrop),
-                s.encodeBatchSize,
+                batch,
                 mkldnn);
         return new ImageEncoder(
                 inference,
@@ -99,6 +104,21 @@ public final class ImageEncoder {
     /** What the codes can be ranked against. */
     public CodeTable.Provenance provenance() {
         return provenance;
+    }
+
+    /** A copy of the network, sharing the weights, for {@link #encodeHere} on one thread at a time. */
+    public AbstractModule<Activity, Activity, Float> network() {
+        return inference.net();
+    }
+
+    /**
+     * The codes of up to a batch of images (rows with the shard table's image columns, read by name)
+     * on the calling thread, with a network of {@link #network()}: the query service's encoding.
+     */
+    public PackedCodes encodeHere(AbstractModule<Activity, Activity, Float> net, List<Row> images) {
+        Table out = inference.forward(net, images);
+        float[] flat = ExecutorInference.firstRows(BigDL.tensorAt(out, settings.outputIndex), images.size());
+        return PackedCodes.fromSigns(flat, images.size(), settings.bits);
     }
 
     /** The code table's schema for what this encoder writes. */

@@ -169,6 +169,11 @@ final class DistributedSearch implements AutoCloseable {
         }
     }
 
+    /** The indexed partitions, collected to the driver: for a database one process serves ({@link LoadedCodes}). */
+    List<IndexPartition> partitions() {
+        return index.collect();
+    }
+
     /** The database's rows, counted as they were indexed. */
     long databaseSize() {
         return databaseSize;

@@ -129,7 +129,8 @@ public final class SearchJob {
         return QueryCodes.of(rows, encoder.bits(), true, name);
     }
 
-    private static void requireComparable(String name, int bits, CodeTable.Provenance provenance, CodeSplit database) {
+    /** Refuses codes ({@code name}'s) that cannot be ranked against the database's: other bits, centres or branch. */
+    public static void requireComparable(String name, int bits, CodeTable.Provenance provenance, CodeSplit database) {
         if (bits != database.bits)
             throw new IllegalArgumentException(name + " has " + bits + "-bit codes, " + database.name + " "
                     + database.bits + "-bit codes: they cannot be ranked against each other");

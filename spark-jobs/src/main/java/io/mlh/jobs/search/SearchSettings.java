@@ -49,7 +49,8 @@ public final class SearchSettings implements Serializable {
         this.galleryQueries = r.integer("jobs.search.gallery-queries", 0);
     }
 
-    private static String split(ConfigReader r, String key) {
+    /** A split key's value, checked: a split of the shard table or {@link #ALL}. */
+    public static String split(ConfigReader r, String key) {
         String v = r.string(key);
         if (!v.equals(ALL)
                 && !v.equals(ShardTable.QUERY)

@@ -24,7 +24,7 @@ import org.opencv.core.CvException;
  * A gallery's images by id: PNG thumbnails as {@code data:} URIs, made on the executors from shard-table
  * rows (so only thumbnails of a few kilobytes reach the driver), and for every id without one the reason.
  */
-final class Thumbnails {
+public final class Thumbnails {
     /** The longer side of a thumbnail, in pixels. */
     static final int SIDE = 64;
 
@@ -42,7 +42,7 @@ final class Thumbnails {
     }
 
     /** The images of {@code ids} from the committed shard table at {@code path}; none if it cannot be read. */
-    static Thumbnails fromShards(SparkSession spark, String path, Collection<Long> ids, boolean verify) {
+    public static Thumbnails fromShards(SparkSession spark, String path, Collection<Long> ids, boolean verify) {
         try {
             CommittedOutput.requireCommitted(spark, path, verify);
         } catch (IOException e) {
@@ -71,12 +71,12 @@ final class Thumbnails {
     }
 
     /** The thumbnail of {@code id} as a {@code data:} URI, or null. */
-    String uri(long id) {
+    public String uri(long id) {
         return uris.get(id);
     }
 
     /** Why {@code id} has no thumbnail. */
-    String problem(long id) {
+    public String problem(long id) {
         String p = problems.get(id);
         return p != null ? p : absent;
     }

@@ -13,11 +13,15 @@ import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.encode.CodeTable;
 import io.mlh.jobs.encode.EncodeJob;
 import io.mlh.jobs.evaluate.EvaluateJob;
+import io.mlh.jobs.search.CodeTableFixture;
 import io.mlh.jobs.search.Gallery;
 import io.mlh.jobs.search.GalleryFixture;
 import io.mlh.jobs.search.SearchJob;
+import io.mlh.jobs.serve.Http;
+import io.mlh.jobs.serve.SearchServer;
 import io.mlh.jobs.shard.ShardJob;
 import io.mlh.jobs.train.TrainJob;
 import java.awt.image.BufferedImage;
@@ -249,6 +253,118 @@ class AnalysisPipelineTest {
                 GalleryFixture.ofTable(
                         spark.read().parquet(dir.resolve("n-source").toString()).collectAsList(), g.shown),
                 g.lines);
+    }
+
+    /**
+     * The query service with the trained model and its code table: a query image uploaded as PNG (raw
+     * and as a form) is encoded to the code the encode job wrote for it, and answered with the
+     * neighbours the search job wrote; a broken upload is a 400 with its reason; a table of other
+     * hash centres refuses to start, naming both.
+     */
+    @Test
+    void theQueryServiceAnswersAnImageAsTheEncodeAndSearchJobsDo() throws Exception {
+        Map<Long, String> codes = new HashMap<>();
+        for (Row r : spark.read()
+                .parquet(dir.resolve("codes").toString())
+                .select("id", "code")
+                .collectAsList())
+            codes.put(
+                    r.getLong(0),
+                    SearchServer.hex(new long[] {r.<Long>getList(1).get(0)}));
+        Map<Long, List<Long>> searched = new TreeMap<>();
+        for (Row r : spark.read()
+                .parquet(dir.resolve("neighbours").toString())
+                .orderBy("query_id", "rank")
+                .collectAsList())
+            searched.computeIfAbsent(r.getLong(0), q -> new ArrayList<>()).add(r.getLong(2));
+        List<Row> images = spark.read()
+                .parquet(dir.resolve("shards").toString())
+                .filter("split = 'query'")
+                .orderBy("id")
+                .limit(12)
+                .select("id", "image", "height", "width")
+                .collectAsList();
+        ObjectMapper json = new ObjectMapper();
+        try (SearchServer server = SearchServer.start(spark, settings("jobs.serve.port=0"))) {
+            for (Row image : images) {
+                long id = image.getLong(0);
+                byte[] png = png((byte[]) image.get(1), image.getInt(2), image.getInt(3));
+                Http.Response raw = Http.request(server, "POST", "search", "image/png", png);
+                assertEquals(200, raw.status, raw.body);
+                JsonNode answer = json.readTree(raw.body);
+                assertEquals(codes.get(id), answer.get("code").asText(), "query " + id + ": the encode job's code");
+                List<Long> ids = new ArrayList<>();
+                for (JsonNode n : answer.get("neighbours")) ids.add(n.get("id").asLong());
+                assertEquals(searched.get(id), ids, "query " + id + ": the search job's neighbours");
+                assertTrue(answer.get("encode_ms").asDouble() > 0);
+
+                String[] form = Http.multipart(png, id + ".png", "k", "3");
+                Http.Response posted = Http.request(server, "POST", "search", form[0], form[1]);
+                assertEquals(200, posted.status, posted.body);
+                List<Long> three = new ArrayList<>();
+                for (JsonNode n : json.readTree(posted.body).get("neighbours"))
+                    three.add(n.get("id").asLong());
+                assertEquals(searched.get(id).subList(0, 3), three, "query " + id + " as a form, k = 3");
+            }
+            byte[] png = png((byte[]) images.get(0).get(1), 28, 28);
+            Http.Response cut = Http.request(server, "POST", "search", "image/png", Arrays.copyOf(png, png.length / 2));
+            assertEquals(400, cut.status, cut.body);
+            assertTrue(json.readTree(cut.body).get("error").asText().startsWith("the image does not decode"), cut.body);
+            Http.Response text = Http.request(server, "POST", "search", "image/png", "not an image");
+            assertEquals(400, text.status, text.body);
+            assertTrue(text.body.contains("is not a JPEG or PNG image"), text.body);
+            JsonNode stats = json.readTree(Http.request(server, "GET", "stats", null, (String) null).body);
+            assertEquals(2 * images.size(), stats.get("requests").get("image").asInt());
+            assertTrue(stats.get("images").asBoolean());
+
+            // the search page in a real browser: a shard-table image fetched and sent as an upload is
+            long id = images.get(3).getLong(0);
+            String page = server.uri() + "?image=image/" + id;
+            HeadlessChromium chromium = HeadlessChromium.find(Files.createDirectories(dir.resolve("chromium-serve")));
+            String dom = chromium.dumpDom(page);
+            assertTrue(dom.contains("data-state=\"done\""), "the page did not finish its search:\n" + dom);
+            assertEquals(10, attribute(body(dom), "data-neighbours"));
+            assertEquals(10, attribute(body(dom), "data-decoded"), "neighbour thumbnails the browser decoded");
+            List<Long> shown = new ArrayList<>();
+            Matcher figure = Pattern.compile("<figure data-id=\"(\\d+)\"").matcher(dom);
+            while (figure.find()) shown.add(Long.parseLong(figure.group(1)));
+            assertEquals(searched.get(id), shown, "the page shows the search job's neighbours, in order");
+            BufferedImage shot =
+                    ImageIO.read(chromium.screenshot(page, 1200, 700).toFile());
+            Set<Integer> colours = new HashSet<>();
+            for (int y = 0; y < shot.getHeight(); y++)
+                for (int x = 0; x < shot.getWidth(); x++) colours.add(shot.getRGB(x, y) & 0xffffff);
+            assertTrue(colours.size() > 50, "the page's screenshot holds " + colours.size() + " colours: no images");
+        }
+
+        List<Row> others = CodeTableFixture.codes(50, BITS, 3, 0);
+        Path elsewhere = CodeTableFixture.commit(
+                spark, dir.resolve("codes-elsewhere"), others, new CodeTable.Provenance(repeat('e', 64), "centre"));
+        IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> SearchServer.start(spark, settings("jobs.serve.port=0", "paths.codes=" + elsewhere)));
+        assertTrue(refused.getMessage().contains("the model bundle " + dir.resolve("model")), refused.getMessage());
+        assertTrue(refused.getMessage().contains(elsewhere.toString()), refused.getMessage());
+    }
+
+    private static String body(String dom) {
+        Matcher m = Pattern.compile("<body[^>]*>").matcher(dom);
+        assertTrue(m.find(), "no body in the DOM");
+        return m.group();
+    }
+
+    private static byte[] png(byte[] grey, int height, int width) throws IOException {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
+        image.getRaster().setDataElements(0, 0, width, height, grey);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+
+    private static String repeat(char c, int n) {
+        char[] a = new char[n];
+        Arrays.fill(a, c);
+        return new String(a);
     }
 
     /**

@@ -45,20 +45,34 @@ final class HeadlessChromium {
 
     /** The page's DOM after its load event (its scripts run), as Chromium serialises it. */
     String dumpDom(Path page) throws IOException, InterruptedException {
+        return dumpDom(page.toUri().toString());
+    }
+
+    /**
+     * The DOM of the page at {@code url} once its scripts, their fetches included, are done: Chromium's
+     * virtual time runs up to 30 s of timers and waits for every pending request before it dumps.
+     */
+    String dumpDom(String url) throws IOException, InterruptedException {
         Path out = work.resolve("dom-" + System.nanoTime() + ".html");
-        run(out, "--dump-dom", page.toUri().toString());
+        run(out, "--virtual-time-budget=30000", "--dump-dom", url);
         return new String(Files.readAllBytes(out), StandardCharsets.UTF_8);
     }
 
     /** A PNG of the page's first {@code width} x {@code height} pixels. */
     Path screenshot(Path page, int width, int height) throws IOException, InterruptedException {
+        return screenshot(page.toUri().toString(), width, height);
+    }
+
+    /** The same of the page at {@code url}, once its scripts and their fetches are done. */
+    Path screenshot(String url, int width, int height) throws IOException, InterruptedException {
         Path png = work.resolve("screenshot-" + System.nanoTime() + ".png");
         run(
                 null,
+                "--virtual-time-budget=30000",
                 "--screenshot=" + png,
                 "--window-size=" + width + "," + height,
                 "--hide-scrollbars",
-                page.toUri().toString());
+                url);
         assertTrue(Files.exists(png), "Chromium wrote no screenshot " + png);
         return png;
     }

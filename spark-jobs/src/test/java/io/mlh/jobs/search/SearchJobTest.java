@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -36,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * k above the database size, a radius; then each bad input refused with nothing written.
  */
 class SearchJobTest {
-    private static final int CLASSES = 10;
+    private static final int CLASSES = CodeTableFixture.CLASSES;
 
     @TempDir
     static Path dir;
@@ -188,34 +187,12 @@ class SearchJobTest {
         assertFalse(Files.exists(dir.resolve("k0")));
     }
 
-    /** Random codes with labels, split query (a fraction of them) or database, ids ascending from a random start. */
     private static List<Row> codes(int n, int bits, long seed, double queries) {
-        SplittableRandom random = new SplittableRandom(seed);
-        List<Row> rows = new ArrayList<>();
-        long id = random.nextInt(1000);
-        for (int i = 0; i < n; i++) {
-            id += 1 + random.nextInt(3);
-            long[] code = new long[(bits + 63) / 64];
-            for (int w = 0; w < code.length; w++) code[w] = random.nextLong();
-            if (bits % 64 != 0) code[code.length - 1] &= (1L << (bits % 64)) - 1;
-            int[] labels = new int[CLASSES];
-            labels[random.nextInt(CLASSES)] = 1;
-            if (random.nextInt(4) == 0) labels[random.nextInt(CLASSES)] = 1;
-            rows.add(RowFactory.create(id, random.nextDouble() < queries ? "query" : "database", labels, bits, code));
-        }
-        return rows;
+        return CodeTableFixture.codes(n, bits, seed, queries);
     }
 
     private static Path table(String name, List<Row> rows, CodeTable.Provenance provenance) throws IOException {
-        Path table = dir.resolve(name);
-        org.apache.hadoop.fs.Path staging = CommittedOutput.stage(new Configuration(), table.toString(), false);
-        spark.createDataFrame(rows, CodeTable.schema(false, false, provenance))
-                .repartition(3)
-                .write()
-                .mode(SaveMode.Overwrite)
-                .parquet(staging.toString());
-        CommittedOutput.commit(new Configuration(), staging, table.toString());
-        return table;
+        return CodeTableFixture.commit(spark, dir.resolve(name), rows, provenance);
     }
 
     private static long search(Path queries, Path database, Path out, String... more) throws IOException {
@@ -269,12 +246,8 @@ class SearchJobTest {
         assertEquals(expected.size(), written);
     }
 
-    /** Between two of the rows {@link #codes} made (their arrays are Java arrays). */
     private static int distance(Row a, Row b) {
-        long[] x = (long[]) a.get(4), y = (long[]) b.get(4);
-        int d = 0;
-        for (int w = 0; w < x.length; w++) d += Long.bitCount(x[w] ^ y[w]);
-        return d;
+        return CodeTableFixture.distance(a, b);
     }
 
     private static String fingerprint(char c) {

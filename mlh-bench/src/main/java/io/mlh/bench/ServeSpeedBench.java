@@ -1,0 +1,303 @@
+package io.mlh.bench;
+
+import io.mlh.core.codes.PackedCodes;
+import io.mlh.core.search.HammingRanker;
+import io.mlh.core.search.RankedLists;
+import io.mlh.jobs.common.CommittedOutput;
+import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.serve.SearchServer;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code make bench-serve}: the query service ({@link SearchServer}) under a bounded closed-loop load on
+ * 127.0.0.1, code queries of the synthetic code tables {@code make bench-search} uses (64-bit codes,
+ * clustered by class), against faiss {@code IndexBinaryFlat} and {@code IndexBinaryMultiHash} answering
+ * the same queries one call each in the same run ({@code mlh-bench/python/faiss_serve.py}).
+ *
+ * <p>For each database size and index ({@code flat}, {@code multi-index}) the service loads the table,
+ * answers a warm-up, then for each client count C, C threads send {@code POST /search} (k = 10) back to
+ * back until {@code bench.requests} are answered or {@code bench.seconds} have passed. Latency is the
+ * client's, HTTP and JSON included; the clients run in this JVM beside the service. Every answer to
+ * one of the first {@value #CHECKED} queries is checked against {@link HammingRanker}'s exact top 10
+ * of the same codes (ties by ascending id): "wrong" counts those that differ, "lost" requests that got
+ * no 200.
+ *
+ * <p>System properties: bench.sizes, bench.clients (comma-separated), bench.requests, bench.seconds,
+ * bench.dir (where bench-search keeps its tables), python, script.
+ */
+public final class ServeSpeedBench {
+    private static final int BITS = 64, K = 10, QUERIES = 10_000, CHECKED = 200;
+    private static final long SEED = 11;
+
+    private ServeSpeedBench() {}
+
+    public static void main(String[] args) throws Exception {
+        String[] sizes = System.getProperty("bench.sizes", "1000000,10000000").split(",");
+        int[] clients = Arrays.stream(
+                        System.getProperty("bench.clients", "1,4,16").split(","))
+                .mapToInt(c -> Integer.parseInt(c.trim()))
+                .toArray();
+        int requests = Integer.getInteger("bench.requests", 3000);
+        double seconds = Double.parseDouble(System.getProperty("bench.seconds", "15"));
+        File dir = new File(System.getProperty("bench.dir", "mlh-bench/target/bench-search")).getAbsoluteFile();
+        String python = System.getProperty("python", "/usr/bin/python3"),
+                script = System.getProperty("script", "mlh-bench/python/faiss_serve.py");
+        Path tmp = Files.createTempDirectory("mlh-serve-bench");
+        SparkSession spark =
+                Spark.start("serve-bench", JobSettings.fromArgs(new String[] {"-", "spark.master=local[2]"}));
+        System.out.printf(
+                Locale.ROOT,
+                "%nquery service, top %d of %d-bit codes, closed-loop clients on 127.0.0.1 (at most %d requests or %.0f s"
+                        + " a row); faiss one query a call, single-threaded, from as many client threads%n",
+                K,
+                BITS,
+                requests,
+                seconds);
+        System.out.println(
+                "| database | index | clients | requests | p50 ms | p99 ms | queries/s | faiss flat p50 / p99 ms"
+                        + " | faiss flat queries/s | x faiss flat (queries/s) | faiss multi-hash p50 / p99 ms"
+                        + " | faiss multi-hash queries/s | answers checked, wrong, lost |");
+        System.out.println("|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---|");
+        List<String> notes = new ArrayList<>();
+        try {
+            for (String size : sizes) {
+                long n = Long.parseLong(size.trim());
+                String table = new File(dir, "codes-" + QUERIES + "q-" + n).getPath();
+                if (!CommittedOutput.isCommitted(new Configuration(), table))
+                    SyntheticCodeTable.write(spark, table, QUERIES, n, BITS, SEED);
+                PackedCodes queries = SyntheticCodeTable.codes(QUERIES, n, BITS, SEED, 0, QUERIES);
+                PackedCodes database = SyntheticCodeTable.codes(QUERIES, n, BITS, SEED, QUERIES, QUERIES + n);
+                long[][] expected = exact(queries, database, QUERIES);
+                Map<String, Map<Integer, double[]>> faiss =
+                        faiss(python, script, tmp, database, queries, clients, requests, seconds, notes);
+                database = null; // the service loads its own copy
+                for (String index : new String[] {"flat", "multi-index"}) {
+                    JobSettings s = JobSettings.fromArgs(new String[] {
+                        "-",
+                        "spark.master=local[2]",
+                        "paths.codes=" + table,
+                        "paths.model=",
+                        "paths.shards=",
+                        "jobs.serve.port=0",
+                        "jobs.serve.threads=16",
+                        "jobs.serve.index=" + index
+                    });
+                    try (SearchServer server = SearchServer.start(spark, s)) {
+                        load(server, queries, expected, 1, 200, 30); // warm up
+                        for (int c : clients) {
+                            Load l = load(server, queries, expected, c, requests, seconds);
+                            double[] flat = faiss.get("flat").get(c),
+                                    multi = faiss.get("multihash").get(c);
+                            System.out.printf(
+                                    Locale.ROOT,
+                                    "| %,d | %s | %d | %,d | %.3f | %.3f | %.0f | %s | %s | %s | %s | %s | %d, %d, %d |%n",
+                                    n,
+                                    index,
+                                    c,
+                                    l.latencies.length,
+                                    l.percentile(0.50),
+                                    l.percentile(0.99),
+                                    l.qps,
+                                    flat == null ? "-" : String.format(Locale.ROOT, "%.3f / %.3f", flat[0], flat[1]),
+                                    flat == null ? "-" : String.format(Locale.ROOT, "%.0f", flat[2]),
+                                    flat == null ? "-" : String.format(Locale.ROOT, "%.1fx", l.qps / flat[2]),
+                                    multi == null ? "-" : String.format(Locale.ROOT, "%.3f / %.3f", multi[0], multi[1]),
+                                    multi == null ? "-" : String.format(Locale.ROOT, "%.0f", multi[2]),
+                                    l.checked,
+                                    l.wrong,
+                                    l.lost);
+                            if (l.firstWrong != null) notes.add(n + " " + index + ": " + l.firstWrong);
+                        }
+                    }
+                }
+            }
+        } finally {
+            spark.stop();
+            for (File f : tmp.toFile().listFiles()) f.delete();
+            tmp.toFile().delete();
+        }
+        for (String note : notes) System.out.println("- " + note);
+    }
+
+    /** The exact top-k database ids of the first {@value #CHECKED} queries (database ids follow the queries'). */
+    private static long[][] exact(PackedCodes queries, PackedCodes database, int offset) {
+        RankedLists r = new HammingRanker(2).topK(queries.slice(0, CHECKED), database, K);
+        long[][] ids = new long[CHECKED][K];
+        for (int q = 0; q < CHECKED; q++) for (int i = 0; i < K; i++) ids[q][i] = offset + r.index(q, i);
+        return ids;
+    }
+
+    /** One closed-loop run: every request's latency, the rate, and the check of the sampled answers. */
+    private static final class Load {
+        double[] latencies;
+        double qps;
+        int checked, wrong, lost;
+        String firstWrong;
+
+        double percentile(double p) {
+            double[] sorted = latencies.clone();
+            Arrays.sort(sorted);
+            return sorted.length == 0
+                    ? Double.NaN
+                    : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+        }
+    }
+
+    private static final Pattern ID = Pattern.compile("\"id\":(\\d+)");
+
+    private static Load load(
+            SearchServer server, PackedCodes queries, long[][] expected, int clients, int requests, double seconds)
+            throws Exception {
+        URL url = new URL(server.uri() + "search?k=" + K);
+        AtomicInteger next = new AtomicInteger(),
+                checked = new AtomicInteger(),
+                wrong = new AtomicInteger(),
+                lost = new AtomicInteger();
+        ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<String> wrongs = new ConcurrentLinkedQueue<>();
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        List<Thread> threads = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int c = 0; c < clients; c++) {
+            Thread t = new Thread(() -> {
+                for (int i; (i = next.getAndIncrement()) < requests && System.nanoTime() < deadline; ) {
+                    int q = i % queries.size();
+                    byte[] body = ("{\"code\": [" + queries.code(q)[0] + "]}").getBytes(StandardCharsets.UTF_8);
+                    long t0 = System.nanoTime();
+                    try {
+                        HttpURLConnection http = (HttpURLConnection) url.openConnection();
+                        http.setRequestMethod("POST");
+                        http.setDoOutput(true);
+                        http.setRequestProperty("Content-Type", "application/json");
+                        try (OutputStream out = http.getOutputStream()) {
+                            out.write(body);
+                        }
+                        int status = http.getResponseCode();
+                        String answer = read(status == 200 ? http.getInputStream() : http.getErrorStream());
+                        latencies.add((System.nanoTime() - t0) / 1e6);
+                        if (status != 200) {
+                            lost.incrementAndGet();
+                            continue;
+                        }
+                        if (q < CHECKED) {
+                            checked.incrementAndGet();
+                            long[] got = new long[K];
+                            Matcher m = ID.matcher(answer);
+                            int found = 0;
+                            while (m.find() && found < K) got[found++] = Long.parseLong(m.group(1));
+                            if (found != K || !Arrays.equals(got, expected[q])) {
+                                wrong.incrementAndGet();
+                                wrongs.add("query " + q + ": " + Arrays.toString(got) + ", exact "
+                                        + Arrays.toString(expected[q]));
+                            }
+                        }
+                    } catch (Exception e) {
+                        lost.incrementAndGet();
+                        wrongs.add("request " + i + ": " + e);
+                    }
+                }
+            });
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) t.join();
+        Load l = new Load();
+        l.qps = latencies.size() / ((System.nanoTime() - start) / 1e9);
+        l.latencies = latencies.stream().mapToDouble(Double::doubleValue).toArray();
+        l.checked = checked.get();
+        l.wrong = wrong.get();
+        l.lost = lost.get();
+        l.firstWrong = wrongs.peek();
+        return l;
+    }
+
+    private static String read(InputStream in) throws java.io.IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] b = new byte[8192];
+        for (int n; in != null && (n = in.read(b)) > 0; ) out.write(b, 0, n);
+        return new String(out.toByteArray(), StandardCharsets.UTF_8);
+    }
+
+    /** faiss's figures by index ("flat", "multihash") and client count: {p50 ms, p99 ms, queries/s}. */
+    private static Map<String, Map<Integer, double[]>> faiss(
+            String python,
+            String script,
+            Path tmp,
+            PackedCodes database,
+            PackedCodes queries,
+            int[] clients,
+            int requests,
+            double seconds,
+            List<String> notes)
+            throws Exception {
+        File db = tmp.resolve("db.u8").toFile(), q = tmp.resolve("queries.u8").toFile();
+        FaissFlat.writeBytes(database, db);
+        FaissFlat.writeBytes(queries, q);
+        StringBuilder counts = new StringBuilder();
+        for (int c : clients) counts.append(counts.length() == 0 ? "" : ",").append(c);
+        int nhash = Math.max(1, (int) Math.round(BITS / (Math.log(database.size()) / Math.log(2))));
+        ProcessBuilder pb = new ProcessBuilder(
+                python,
+                script,
+                db.getPath(),
+                q.getPath(),
+                String.valueOf(BITS),
+                String.valueOf(K),
+                String.valueOf(nhash),
+                counts.toString(),
+                String.valueOf(requests),
+                String.valueOf(seconds));
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        Process p = pb.start();
+        Map<String, Map<Integer, double[]>> out = new HashMap<>();
+        out.put("flat", new HashMap<>());
+        out.put("multihash", new HashMap<>());
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (!line.startsWith("faiss ")) continue;
+                Map<String, String> kv = new HashMap<>();
+                for (String part : line.trim().split("\\s+")) {
+                    int eq = part.indexOf('=');
+                    if (eq > 0) kv.put(part.substring(0, eq), part.substring(eq + 1));
+                }
+                out.get(kv.get("index")).put(Integer.parseInt(kv.get("clients")), new double[] {
+                    Double.parseDouble(kv.get("p50")),
+                    Double.parseDouble(kv.get("p99")),
+                    Double.parseDouble(kv.get("qps"))
+                });
+                if (kv.containsKey("nflip") && Integer.parseInt(kv.get("clients")) == clients[0])
+                    notes.add("faiss multi-hash at " + database.size() + " codes: " + nhash + " tables, nflip "
+                            + kv.get("nflip") + ", top-10 distances equal to the flat index's on 200 queries: "
+                            + kv.get("exact"));
+            }
+        }
+        if (p.waitFor() != 0)
+            notes.add("the faiss script failed (exit " + p.exitValue() + "); is python3-faiss installed?");
+        db.delete();
+        q.delete();
+        return out;
+    }
+}

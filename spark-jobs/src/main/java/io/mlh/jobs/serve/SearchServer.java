@@ -1,0 +1,347 @@
+package io.mlh.jobs.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.ModelBundle;
+import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.encode.ImageEncoder;
+import io.mlh.jobs.evaluate.CodeSplit;
+import io.mlh.jobs.search.LoadedCodes;
+import io.mlh.jobs.search.SearchJob;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.log4j.Logger;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code mlh-serve} ({@code --class io.mlh.jobs.serve.SearchServer mlh-encode.jar}): answers a code or
+ * an image with its nearest rows of a committed code table, from memory.
+ *
+ * <ul>
+ *   <li>{@code POST /search}: a code as JSON or an image (JPEG / PNG, raw or a multipart form's
+ *       {@code image}), {@code k} and {@code max-distance} ({@link SearchRequest}) -> JSON neighbours
+ *       ({@code id}, {@code distance}, {@code labels}), nearest first, ties by ascending id: the lists
+ *       {@code mlh-search} writes.
+ *   <li>{@code GET /}: a page to search with an uploaded image, showing the neighbours' thumbnails
+ *       ({@code POST /search?thumbnails=1} adds them from the shard table; {@code GET /image/<id>} is a
+ *       shard-table image as PNG).
+ *   <li>{@code GET /health}, {@code GET /stats} (the table, rows, bits, requests, latency percentiles).
+ *   <li>{@code POST /reload}: loads the table at the same path again (committed since, say) and swaps
+ *       it in whole; requests in flight finish on the one they started with.
+ * </ul>
+ *
+ * The HTTP server is the JDK's own ({@code com.sun.net.httpserver}): no dependency to ship beside
+ * Spark's, whose Jetty versions a cluster fixes, and requests are small JSON or one image, which its
+ * thread-pool model serves well. The table and the model are read through Spark (any Hadoop path),
+ * on the session the service starts ({@code spark.master}, by default {@code local[*]}).
+ */
+public final class SearchServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(SearchServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final SparkSession spark;
+    private final JobSettings settings;
+    private final ServeSettings p;
+    private final QueryImages images; // null without a model bundle
+    private final ShardImages shardImages;
+    private final AtomicReference<ServingIndex> index = new AtomicReference<>();
+    private final Object reloading = new Object();
+    private final HttpServer http;
+    private final ExecutorService workers;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private final LatencyHistogram codeLatency = new LatencyHistogram(), imageLatency = new LatencyHistogram();
+    private final AtomicLong refused = new AtomicLong(), failed = new AtomicLong(), reloads = new AtomicLong();
+
+    public static void main(String[] args) throws Exception {
+        JobSettings s = JobSettings.fromArgs(args);
+        SparkSession spark = Spark.start("mlh-serve", s);
+        try (SearchServer server = start(spark, s)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mlh-serve-stop"));
+            System.out.println("mlh-serve: " + server.uri());
+            server.stopped.await();
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /**
+     * Loads the table (and the model bundle, if {@code paths.model} is set), refusing a pair whose codes
+     * cannot be ranked against each other, then listens; returns once it answers.
+     */
+    public static SearchServer start(SparkSession spark, JobSettings s) throws IOException {
+        return new SearchServer(spark, s);
+    }
+
+    private SearchServer(SparkSession spark, JobSettings s) throws IOException {
+        this.spark = spark;
+        this.settings = s;
+        this.p = new ServeSettings(s);
+        ServingIndex first = load();
+        if (p.model.isEmpty()) {
+            this.images = null;
+        } else {
+            ModelBundle bundle = ModelBundle.load(spark.sparkContext().hadoopConfiguration(), p.model);
+            ImageEncoder encoder = ImageEncoder.of(spark, bundle, s, 2); // MKL-DNN pads each pass to its batch
+            this.images = new QueryImages(encoder, p.encoders);
+        }
+        requireComparable(first);
+        index.set(first);
+        this.shardImages = new ShardImages(spark, p.shards, s.verifyInputs);
+        this.workers = Executors.newFixedThreadPool(p.threads, r -> {
+            Thread t = new Thread(r, "mlh-serve-request");
+            t.setDaemon(true);
+            return t;
+        });
+        this.http = HttpServer.create(new InetSocketAddress(p.host, p.port), 256);
+        http.setExecutor(workers);
+        http.createContext("/", this::handle);
+        http.start();
+        LOG.info("serving " + describe(first) + " at " + uri());
+    }
+
+    /** Where the service listens, e.g. http://127.0.0.1:8080/. */
+    public URI uri() {
+        InetSocketAddress a = http.getAddress();
+        return URI.create("http://" + a.getHostString() + ":" + a.getPort() + "/");
+    }
+
+    /** Loads the table again and swaps it in; returns its rows. Requests keep being answered meanwhile. */
+    public int reload() throws IOException {
+        // one reload at a time; a table that fails to load or to match the model leaves the old one serving
+        synchronized (reloading) {
+            ServingIndex next = load();
+            requireComparable(next);
+            index.set(next);
+            reloads.incrementAndGet();
+            LOG.info("reloaded: serving " + describe(next));
+            return next.table.size();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (stopped.getCount() == 0) return;
+        http.stop(1);
+        workers.shutdown();
+        try {
+            workers.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stopped.countDown();
+    }
+
+    private ServingIndex load() throws IOException {
+        CodeSplit split = CodeSplit.openForOnePass(spark, p.codes, p.databaseSplit, settings.verifyInputs);
+        LoadedCodes table = LoadedCodes.load(spark, split);
+        return new ServingIndex(table, split, p.index, p.substrings);
+    }
+
+    /** Refuses a table whose codes the model's cannot be ranked against (other bits, centres or branch). */
+    private void requireComparable(ServingIndex loaded) {
+        if (images == null) return;
+        SearchJob.requireComparable(
+                "the model bundle " + p.model, images.encoder.bits(), images.encoder.provenance(), loaded.split);
+    }
+
+    private static String describe(ServingIndex i) {
+        return i.table.name + " (" + i.table.size() + " codes of " + i.table.bits() + " bits, " + i.kind.configName()
+                + (i.substrings() > 0 ? ", " + i.substrings() + " substrings" : "") + ")";
+    }
+
+    // requests
+
+    private void handle(HttpExchange x) throws IOException {
+        try {
+            String path = x.getRequestURI().getPath(), method = x.getRequestMethod();
+            if (path.startsWith(ShardImages.PATH)) {
+                requireMethod(method, "GET");
+                sendBytes(x, 200, "image/png", shardImages.png(path.substring(ShardImages.PATH.length())));
+                return;
+            }
+            switch (path) {
+                case "/":
+                    requireMethod(method, "GET");
+                    sendBytes(x, 200, "text/html; charset=utf-8", PAGE);
+                    break;
+                case "/search":
+                    requireMethod(method, "POST");
+                    search(x);
+                    break;
+                case "/health":
+                    requireMethod(method, "GET");
+                    send(x, 200, health());
+                    break;
+                case "/stats":
+                    requireMethod(method, "GET");
+                    send(x, 200, stats());
+                    break;
+                case "/reload":
+                    requireMethod(method, "POST");
+                    ObjectNode done = JSON.createObjectNode();
+                    done.put("reloaded", true);
+                    done.put("rows", reload());
+                    send(x, 200, done);
+                    break;
+                default:
+                    throw new BadRequest(
+                            404,
+                            "no such path: " + path
+                                    + " (GET /, POST /search, GET /image/<id>, GET /health, GET /stats, POST /reload)");
+            }
+        } catch (BadRequest e) {
+            refused.incrementAndGet();
+            send(x, e.status, error(e.getMessage()));
+        } catch (Exception e) { // the service keeps serving; the reason goes to the client and the log
+            failed.incrementAndGet();
+            LOG.error("request " + x.getRequestMethod() + " " + x.getRequestURI() + " failed", e);
+            send(x, 500, error(e.toString()));
+        } finally {
+            x.close();
+        }
+    }
+
+    private static void requireMethod(String method, String allowed) {
+        if (!method.equals(allowed)) throw new BadRequest(405, method + " is not allowed here: use " + allowed);
+    }
+
+    private void search(HttpExchange x) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        ServingIndex i = index.get(); // this request's table, whatever a reload does meanwhile
+        SearchRequest r = SearchRequest.parse(
+                x.getRequestHeaders().getFirst("Content-Type"),
+                x.getRequestBody(),
+                p.maxBody,
+                x.getRequestURI().getRawQuery(),
+                i.table.bits(),
+                p.maxK);
+        long[] code = r.code;
+        long encoded = 0;
+        if (code == null) {
+            if (images == null)
+                throw new BadRequest(400, "this service has no model bundle (paths.model): send a code, not an image");
+            code = images.encode(r.image);
+            encoded = System.nanoTime();
+        }
+        ServingIndex.Hits hits = i.search(code, r.k, r.maxDistance);
+        ObjectNode out = JSON.createObjectNode();
+        out.put("table", i.table.name);
+        out.put("bits", i.table.bits());
+        out.put("k", r.k);
+        if (r.maxDistance >= 0) out.put("max-distance", r.maxDistance);
+        out.put("code", hex(code));
+        ArrayNode list = out.putArray("neighbours");
+        List<Long> ids = new ArrayList<>();
+        for (int n = 0; n < hits.size; n++) {
+            ObjectNode h = list.addObject();
+            long id = i.table.ids[hits.positions[n]];
+            ids.add(id);
+            h.put("id", id);
+            h.put("distance", hits.distances[n]);
+            ArrayNode labels = h.putArray("labels");
+            for (int y : i.table.labels(hits.positions[n])) labels.add(y);
+        }
+        if (r.thumbnails) shardImages.addThumbnails(list, ids);
+        long end = System.nanoTime();
+        if (encoded > 0) out.put("encode_ms", (encoded - start) / 1e6);
+        out.put("took_ms", (end - start) / 1e6);
+        send(x, 200, out);
+        (r.code == null ? imageLatency : codeLatency).record(System.nanoTime() - start);
+    }
+
+    private ObjectNode health() {
+        ServingIndex i = index.get();
+        ObjectNode o = JSON.createObjectNode();
+        o.put("status", "ok");
+        o.put("table", i.table.name);
+        o.put("rows", i.table.size());
+        return o;
+    }
+
+    private ObjectNode stats() {
+        ServingIndex i = index.get();
+        ObjectNode o = JSON.createObjectNode();
+        o.put("table", i.table.name);
+        o.put("rows", i.table.size());
+        o.put("bits", i.table.bits());
+        o.put("index", i.kind.configName());
+        if (i.substrings() > 0) o.put("substrings", i.substrings());
+        o.put("loaded", i.loaded.toString());
+        o.put("images", images != null);
+        ObjectNode requests = o.putObject("requests");
+        requests.put("code", codeLatency.count());
+        requests.put("image", imageLatency.count());
+        requests.put("refused", refused.get());
+        requests.put("failed", failed.get());
+        requests.put("reloads", reloads.get());
+        latency(o.putObject("code_latency_ms"), codeLatency);
+        latency(o.putObject("image_latency_ms"), imageLatency);
+        return o;
+    }
+
+    private static void latency(ObjectNode o, LatencyHistogram h) {
+        o.put("p50", h.percentileMillis(0.50));
+        o.put("p90", h.percentileMillis(0.90));
+        o.put("p99", h.percentileMillis(0.99));
+    }
+
+    private static ObjectNode error(String reason) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("error", reason);
+        return o;
+    }
+
+    /** A code as the service writes and reads it: 16 hex digits a 64-bit word, most significant first. */
+    public static String hex(long[] code) {
+        StringBuilder b = new StringBuilder();
+        for (long w : code) b.append(String.format("%016x", w));
+        return b.toString();
+    }
+
+    private static void send(HttpExchange x, int status, ObjectNode body) throws IOException {
+        sendBytes(
+                x,
+                status,
+                "application/json; charset=utf-8",
+                JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void sendBytes(HttpExchange x, int status, String type, byte[] bytes) throws IOException {
+        x.getResponseHeaders().set("Content-Type", type);
+        x.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = x.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    /** The search page ({@code GET /}), from the jar. */
+    private static final byte[] PAGE = page();
+
+    private static byte[] page() {
+        try (java.io.InputStream in = SearchServer.class.getResourceAsStream("page.html")) {
+            if (in == null) throw new IllegalStateException("page.html is missing from the jar");
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            byte[] b = new byte[8192];
+            for (int n; (n = in.read(b)) > 0; ) out.write(b, 0, n);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read page.html from the jar", e);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.mlh.jobs.serve;
+
+import io.mlh.core.config.ConfigChoice;
+import io.mlh.core.config.ConfigReader;
+import io.mlh.core.config.MlhConfig;
+import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.search.SearchSettings;
+
+/** The query service's keys ({@code mlh.jobs.serve.*}, reference.conf says what each means), read and checked once. */
+final class ServeSettings {
+    /** How the service finds a query's neighbours; both are exact. */
+    enum Index implements ConfigChoice {
+        /** Every code compared ({@code HammingRanker}). */
+        FLAT,
+        /** Multi-index hashing ({@code MultiIndexHashing}). */
+        MULTI_INDEX
+    }
+
+    final String host, databaseSplit, codes, model, shards;
+    final int port, threads, encoders, substrings, maxK;
+    final Index index;
+    final long maxBody;
+
+    ServeSettings(JobSettings s) {
+        ConfigReader r = new ConfigReader(s.model.underlying().getConfig(MlhConfig.ROOT), MlhConfig.ROOT);
+        this.host = r.string("jobs.serve.host");
+        this.port = r.integer("jobs.serve.port", 0);
+        if (port > 65535) throw r.error("jobs.serve.port", "must be at most 65535, got " + port);
+        this.threads = r.integer("jobs.serve.threads", 1);
+        this.encoders = r.integer("jobs.serve.encoders", 1);
+        this.databaseSplit = SearchSettings.split(r, "jobs.serve.database-split");
+        this.index = r.choice("jobs.serve.index", Index.class);
+        this.substrings = r.integer("jobs.serve.substrings", 0);
+        this.maxK = r.integer("jobs.serve.max-k", 1);
+        this.maxBody = r.bytes("jobs.serve.max-body", 1);
+        this.codes = s.codesPath;
+        this.model = s.modelPath;
+        this.shards = s.shardsPath;
+    }
+}

@@ -1,0 +1,270 @@
+package io.mlh.jobs.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.search.CodeTableFixture;
+import io.mlh.jobs.search.SearchJob;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The query service on local Spark, over real HTTP on 127.0.0.1: code queries against a brute-force
+ * ranking (ascending distance, ties by ascending id) and against the search job's table, with the flat
+ * scan and multi-index hashing; concurrent clients across a reload; and each bad request a 4xx with
+ * its reason while the service keeps serving.
+ */
+class SearchServerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+
+    private static SparkSession spark;
+
+    @BeforeAll
+    static void start() {
+        spark = Spark.start("serve-test", JobSettings.fromArgs(new String[] {"-", "spark.master=local[2]"}));
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    @Test
+    void codeQueriesEqualBruteForceAndTheSearchJobWithEitherIndex() throws Exception {
+        List<Row> rows = CodeTableFixture.codes(3000, 64, 21, 0.02);
+        Path table = CodeTableFixture.commit(spark, dir.resolve("codes"), rows, null);
+        Path neighbours = dir.resolve("neighbours");
+        SearchJob.run(spark, settings(table, "paths.neighbours=" + neighbours, "jobs.search.k=10"));
+        List<Row> written = spark.read()
+                .parquet(neighbours.toString())
+                .orderBy("query_id", "rank")
+                .collectAsList();
+
+        for (String index : new String[] {"flat", "multi-index"}) {
+            try (SearchServer server = SearchServer.start(spark, settings(table, "jobs.serve.index=" + index))) {
+                int checked = 0;
+                for (Row q : rows) {
+                    if (!q.getString(1).equals("query")) continue;
+                    long[] code = (long[]) q.get(4);
+                    JsonNode hex = post(server, "search", "{\"code\": \"" + SearchServer.hex(code) + "\"}");
+                    assertEquals(expected(rows, code, 10, -1), ids(hex), index + ": query " + q.getLong(0));
+                    assertEquals(fromSearchJob(written, q.getLong(0)), ids(hex), index + ": as mlh-search");
+                    JsonNode array = post(server, "search?k=25&max-distance=27", "{\"code\": [" + code[0] + "]}");
+                    assertEquals(expected(rows, code, 25, 27), ids(array), index + ": radius, query " + q.getLong(0));
+                    checked++;
+                }
+                assertTrue(checked > 30, "queries checked: " + checked);
+                JsonNode first = post(
+                        server,
+                        "search",
+                        "{\"code\": \"" + SearchServer.hex((long[]) rows.get(0).get(4)) + "\"}");
+                JsonNode n = first.get("neighbours").get(0);
+                assertEquals(rows.get(0).getLong(0), n.get("id").asLong()); // a database row finds itself first
+                assertEquals(0, n.get("distance").asInt());
+                assertEquals(
+                        Arrays.toString((int[]) rows.get(0).get(2)),
+                        n.get("labels").toString().replace(",", ", "));
+                JsonNode stats = get(server, "stats");
+                assertEquals(index, stats.get("index").asText());
+                assertEquals(2 * checked + 1, stats.get("requests").get("code").asInt());
+                assertTrue(stats.get("code_latency_ms").get("p99").asDouble() > 0);
+                assertEquals("ok", get(server, "health").get("status").asText());
+            }
+        }
+    }
+
+    @Test
+    void concurrentClientsAcrossAReloadEachGetOneWholeTable() throws Exception {
+        Path table = dir.resolve("reloaded");
+        List<Row> before = CodeTableFixture.codes(2000, 64, 31, 0.02),
+                after = CodeTableFixture.codes(2500, 64, 32, 0.02);
+        CodeTableFixture.commit(spark, table, before, null);
+        List<long[]> queries = new ArrayList<>();
+        for (int i = 0; i < 64; i++) queries.add((long[]) after.get(i * 37).get(4));
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        try (SearchServer server =
+                SearchServer.start(spark, settings(table, "jobs.serve.index=multi-index", "jobs.serve.threads=4"))) {
+            List<Future<List<String>>> answers = new ArrayList<>();
+            for (int c = 0; c < 8; c++) {
+                int client = c;
+                answers.add(clients.submit(() -> {
+                    List<String> seen = new ArrayList<>();
+                    for (int r = 0; r < 60; r++) {
+                        long[] code = queries.get((client * 60 + r) % queries.size());
+                        List<Long> got = ids(post(server, "search", "{\"code\": [" + code[0] + "]}"));
+                        if (got.equals(expected(before, code, 10, -1))) seen.add("before");
+                        else if (got.equals(expected(after, code, 10, -1))) seen.add("after");
+                        else seen.add("neither: " + got);
+                    }
+                    return seen;
+                }));
+            }
+            Thread.sleep(300);
+            CodeTableFixture.commit(spark, table, after, null);
+            assertEquals(
+                    2500 - count(after, "query"),
+                    post(server, "reload", "{}").get("rows").asInt());
+            for (Future<List<String>> f : answers)
+                for (String s : f.get()) assertTrue(s.equals("before") || s.equals("after"), s);
+            for (long[] code : queries) // once reloaded, every answer is the new table's
+            assertEquals(expected(after, code, 10, -1), ids(post(server, "search", "{\"code\": [" + code[0] + "]}")));
+            assertEquals(1, get(server, "stats").get("requests").get("reloads").asInt());
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
+    @Test
+    void badRequestsGetTheirReasonAndTheServiceKeepsServing() throws Exception {
+        List<Row> rows = CodeTableFixture.codes(300, 64, 41, 0.0);
+        Path table = CodeTableFixture.commit(spark, dir.resolve("bad"), rows, null);
+        try (SearchServer server =
+                SearchServer.start(spark, settings(table, "jobs.serve.max-body=1K", "jobs.serve.max-k=50"))) {
+            String good =
+                    "{\"code\": \"" + SearchServer.hex((long[]) rows.get(0).get(4)) + "\"}";
+            assertRefused(
+                    server,
+                    "POST",
+                    "search",
+                    "application/json",
+                    "{\"code\": \"abc\"}",
+                    400,
+                    "is 16 hex digits, got 3");
+            assertRefused(
+                    server, "POST", "search", "application/json", "{\"code\": \"zzzzzzzzzzzzzzzz\"}", 400, "not hex");
+            assertRefused(
+                    server,
+                    "POST",
+                    "search",
+                    "application/json",
+                    "{\"code\": [1, 2]}",
+                    400,
+                    "is 1 64-bit words, got 2");
+            assertRefused(server, "POST", "search", "application/json", "{\"code\": ", 400, "not JSON");
+            assertRefused(server, "POST", "search", "application/json", "{\"k\": 3}", 400, "has no \"code\"");
+            assertRefused(
+                    server, "POST", "search?k=0", "application/json", good, 400, "k must be between 1 and 50, got 0");
+            assertRefused(server, "POST", "search?k=51", "application/json", good, 400, "k must be between 1 and 50");
+            assertRefused(server, "POST", "search?k=x", "application/json", good, 400, "k must be an integer");
+            assertRefused(server, "POST", "search?max-distance=65", "application/json", good, 400, "between 0 and 64");
+            char[] big = new char[2000];
+            Arrays.fill(big, ' ');
+            assertRefused(
+                    server,
+                    "POST",
+                    "search",
+                    "application/json",
+                    good + new String(big),
+                    413,
+                    "larger than 1024 bytes");
+            assertRefused(server, "POST", "search", "image/jpeg", "\u00ff\u00d8\u00ff", 400, "no model bundle");
+            assertRefused(server, "GET", "search", null, null, 405, "use POST");
+            assertRefused(server, "GET", "nowhere", null, null, 404, "no such path: /nowhere");
+            assertEquals(13, get(server, "stats").get("requests").get("refused").asInt());
+            assertEquals(
+                    rows.get(0).getLong(0),
+                    post(server, "search", good)
+                            .get("neighbours")
+                            .get(0)
+                            .get("id")
+                            .asLong());
+        }
+    }
+
+    @Test
+    void anUncommittedTableRefusesToStart() throws Exception {
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(
+                Exception.class, () -> SearchServer.start(spark, settings(dir.resolve("nothing"))));
+        assertTrue(e.getMessage().contains("nothing"), e.getMessage());
+    }
+
+    // the client side
+
+    private static JobSettings settings(Path table, String... more) {
+        List<String> args = new ArrayList<>(Arrays.asList(
+                "-", "spark.master=local[2]", "paths.codes=" + table, "paths.model=", "jobs.serve.port=0"));
+        args.addAll(Arrays.asList(more));
+        return JobSettings.fromArgs(args.toArray(new String[0]));
+    }
+
+    private static JsonNode post(SearchServer server, String path, String json) throws IOException {
+        Http.Response r = Http.request(server, "POST", path, "application/json", json);
+        assertEquals(200, r.status, path + ": " + r.body);
+        return JSON.readTree(r.body);
+    }
+
+    private static JsonNode get(SearchServer server, String path) throws IOException {
+        Http.Response r = Http.request(server, "GET", path, null, (String) null);
+        assertEquals(200, r.status, path + ": " + r.body);
+        return JSON.readTree(r.body);
+    }
+
+    private static void assertRefused(
+            SearchServer server, String method, String path, String type, String body, int status, String reason)
+            throws IOException {
+        Http.Response r = Http.request(server, method, path, type, body);
+        assertEquals(status, r.status, path + " " + body + ": " + r.body);
+        String error = JSON.readTree(r.body).get("error").asText();
+        assertTrue(error.contains(reason), "\"" + error + "\" does not say \"" + reason + "\"");
+    }
+
+    // the expected answers
+
+    /** The database rows' ids by (distance, id), cut at k and the radius. */
+    private static List<Long> expected(List<Row> rows, long[] code, int k, int radius) {
+        List<Row> database = new ArrayList<>();
+        for (Row r : rows) if (r.getString(1).equals("database")) database.add(r);
+        database.sort(Comparator.<Row>comparingInt(r -> distance(code, r)).thenComparingLong(r -> r.getLong(0)));
+        List<Long> ids = new ArrayList<>();
+        for (Row r : database) {
+            if (ids.size() == k || (radius >= 0 && distance(code, r) > radius)) break;
+            ids.add(r.getLong(0));
+        }
+        return ids;
+    }
+
+    private static int distance(long[] code, Row r) {
+        long[] y = (long[]) r.get(4);
+        int d = 0;
+        for (int w = 0; w < code.length; w++) d += Long.bitCount(code[w] ^ y[w]);
+        return d;
+    }
+
+    private static List<Long> fromSearchJob(List<Row> neighbours, long query) {
+        List<Long> ids = new ArrayList<>();
+        for (Row r : neighbours) if (r.getLong(0) == query) ids.add(r.getLong(2));
+        return ids;
+    }
+
+    private static List<Long> ids(JsonNode answer) {
+        List<Long> ids = new ArrayList<>();
+        for (JsonNode n : answer.get("neighbours")) ids.add(n.get("id").asLong());
+        return ids;
+    }
+
+    private static int count(List<Row> rows, String split) {
+        int n = 0;
+        for (Row r : rows) if (r.getString(1).equals(split)) n++;
+        return n;
+    }
+}
