@@ -101,7 +101,10 @@ class MultiIndexHashingTest {
         Random r = new Random(9);
         PackedCodes db = clustered(r, 500, 64, 4, 0.1);
         MultiIndexHashing index = MultiIndexHashing.build(db, 0);
-        assertEquals(7, index.substrings()); // 64 bits / log2(500) = 7.1
+        assertEquals(8, index.substrings()); // 64 bits / log2(500) = 7.1, + 1
+        assertEquals(4, MultiIndexHashing.recommended(64, 10_000_000)); // 64 / 23.3 = 2.8, + 1
+        assertEquals(8, MultiIndexHashing.recommended(64, 2)); // at most bits / 8 substrings
+        assertEquals(5, MultiIndexHashing.recommended(128, Integer.MAX_VALUE)); // round(128 / 31) + 1
         MultiIndexHashing.Searcher s = index.searcher();
         int[] p = new int[10], d = new int[10];
         assertEquals(0, s.search(db.code(0), 0, 0, -1, p, d));
