@@ -265,8 +265,9 @@ public final class SearchServer implements AutoCloseable {
         long end = System.nanoTime();
         if (encoded > 0) out.put("encode_ms", (encoded - start) / 1e6);
         out.put("took_ms", (end - start) / 1e6);
+        // counted before the answer leaves, so that a client's next /stats includes it
+        (r.code == null ? imageLatency : codeLatency).record(end - start);
         send(x, 200, out);
-        (r.code == null ? imageLatency : codeLatency).record(System.nanoTime() - start);
     }
 
     private ObjectNode health() {
