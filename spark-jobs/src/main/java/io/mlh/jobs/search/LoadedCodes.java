@@ -3,7 +3,6 @@ package io.mlh.jobs.search;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.jobs.evaluate.CodeSplit;
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 
@@ -77,10 +76,5 @@ public final class LoadedCodes {
         int[] y = new int[labelWidth];
         for (int c = 0; c < labelWidth; c++) y[c] = (int) (labels[i * labelWords + (c >>> 6)] >>> (c & 63)) & 1;
         return y;
-    }
-
-    /** The position of {@code id}, or -1. */
-    public int positionOf(long id) {
-        return Math.max(-1, Arrays.binarySearch(ids, id));
     }
 }
