@@ -12,8 +12,10 @@ import java.util.Objects;
  * substring value to the database positions holding it. By the pigeonhole principle an item at full
  * distance d has some substring within floor(d / m) of the query's. So probing, in every table, the
  * buckets within substring radius r finds every item at distance below m (r + 1); each candidate's
- * full distance is then computed once. The radius grows until k candidates lie below that bound (or,
- * for a radius search, until it covers the radius), which makes the result exact: the same lists as
+ * full distance is then computed once. Finer still, once tables 0..j have been probed at radius r and
+ * the rest at r - 1, every item within m r + j has been found. The search probes table by table, radius
+ * by radius, and stops as soon as k candidates lie within that bound (or, for a radius search, the bound
+ * covers the radius), which makes the result exact: the same lists as
  * {@link HammingRanker}, ties by ascending database position. Cost grows with the number of buckets
  * probed and their sizes, not with the database: near neighbours (real codes, whose classes cluster)
  * are found after few probes; for uniformly random codes it degrades towards a scan.
@@ -123,10 +125,15 @@ public final class MultiIndexHashing {
             kept = want;
             int complete = -1; // every item at distance <= complete has been found or is beyond the bound
             try {
+                search:
                 for (int r = 0; complete < limit; r++) {
-                    for (int j = 0; j < m; j++) probe(j, query, off, r, words);
-                    complete = Math.min(bits, (int) Math.min(Integer.MAX_VALUE, (long) m * (r + 1) - 1));
-                    if (maxDistance < 0 && countWithin(complete) >= want) break;
+                    for (int j = 0; j < m; j++) {
+                        probe(j, query, off, r, words);
+                        // an item not found yet is beyond r in tables 0..j and beyond r - 1 in the
+                        // rest, so its distance is at least m r + j + 1: stop part-way through a radius
+                        complete = (int) Math.min(bits, (long) m * r + j);
+                        if (complete >= limit || maxDistance < 0 && countWithin(complete) >= want) break search;
+                    }
                     if (r >= longest) { // every bucket of every table probed: every item found
                         complete = bits;
                         break;
