@@ -181,12 +181,23 @@ bench-search: bench-deps jars
 	  -Dspark.executor.extraJavaOptions='$(JVM_OPENS)' $(SEARCH_ARGS) io.mlh.bench.SearchSpeedBench | tee -a $(BENCH_OUT)/search.txt
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section search $(BENCH_OUT)/search.txt
 
-## bench-serve: the query service under a bounded load on 127.0.0.1 (1, 4, 16 clients; flat and multi-index)
-## against faiss IndexBinaryFlat and IndexBinaryMultiHash answering the same queries
-bench-serve: bench-deps jars
+## bench-serve: the query service under a bounded load on 127.0.0.1: code queries (1, 4, 16 clients; flat and
+## multi-index) against faiss IndexBinaryFlat and IndexBinaryMultiHash answering the same queries; then image
+## queries (1, 2, 4 clients): vgg-small at 32 px on CIFAR-10 JPEGs, ResNet-50 at 224 px on the derived list files
+bench-serve: bench-deps jars $(CIFAR_ROOT) $(DERIVED_ROOT)
 	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/serve.txt
 	SPARK_LOCAL_IP=127.0.0.1 $(BENCH_JAVA) $(SERVE_ARGS) io.mlh.bench.ServeSpeedBench | tee -a $(BENCH_OUT)/serve.txt
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section serve $(BENCH_OUT)/serve.txt
+	@$(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/serve-images.txt
+	SPARK_LOCAL_IP=127.0.0.1 $(BENCH_JAVA) -Dbench.clients=1,2,4 io.mlh.bench.ImageQuerySpeedBench vgg-small \
+	  $(CIFAR_ROOT) $(BENCH_OUT)/serve-images-work train.engine=mkldnn | tee -a $(BENCH_OUT)/serve-images.txt
+	SPARK_LOCAL_IP=127.0.0.1 $(BENCH_JAVA) -Dbench.clients=1,2,4 -Dbench.header=false io.mlh.bench.ImageQuerySpeedBench \
+	  vgg-small $(CIFAR_ROOT) $(BENCH_OUT)/serve-images-work train.engine=mklblas | tee -a $(BENCH_OUT)/serve-images.txt
+	SPARK_LOCAL_IP=127.0.0.1 $(BENCH_JAVA) -Dbench.clients=1,2,4 -Dbench.header=false -Dbench.requests=300 \
+	  -Dbench.seconds=60 io.mlh.bench.ImageQuerySpeedBench resnet-50 $(DERIVED_ROOT)/imagenet \
+	  $(BENCH_OUT)/serve-images-224-work train.engine=mkldnn classes=10 data.source=list model.backbone=resnet-50 \
+	  model.input-size=224 data.centre-crop=0.875 jobs.encode.batch-size=16 | tee -a $(BENCH_OUT)/serve-images.txt
+	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section serve-images $(BENCH_OUT)/serve-images.txt
 
 ## bench-verify: what an output's manifest costs per GB (hashing at the commit, checking on read) against sha256sum
 bench-verify: bench-classes

@@ -35,33 +35,16 @@ public final class EncodeSpeedBench {
     private EncodeSpeedBench() {}
 
     public static void main(String[] args) throws Exception {
-        String label = args[0], root = args[1];
-        File work = new File(args[2]).getAbsoluteFile();
-        List<String> a = new ArrayList<>(Arrays.asList(
-                "-",
-                "spark.master=local[2]",
-                "data.source=folder",
-                "data.root=" + root,
-                "data.folder-split=test",
-                "data.mean=[0.4914, 0.4822, 0.4465]",
-                "data.std=[0.2470, 0.2435, 0.2616]",
-                "jobs.overwrite=true",
-                "data.shards=4",
-                "paths.shards=" + new File(work, "shards"),
-                "paths.model=" + new File(work, "model"),
-                "paths.codes=" + new File(work, "codes")));
-        a.addAll(Arrays.asList(args).subList(3, args.length));
+        String label = args[0];
+        List<String> a = arguments(args);
         JobSettings s = JobSettings.fromArgs(a.toArray(new String[0]));
         MlhConfig c = s.model;
         SparkSession spark = Spark.start("encode-speed", s);
         try {
             Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-            if (!CommittedOutput.isCommitted(hadoop, s.shardsPath)) ShardJob.run(spark, s);
-            HashCentres centres = HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance());
-            new ModelBundle((AbstractModule) MlhNet.build(c), c, centres, s.mean, s.std, s.centreCrop)
-                    .save(hadoop, s.modelPath, true, s.claims);
+            shardAndSaveUntrained(spark, s);
 
-            String subset = new File(work, "warm-up-shards").toString();
+            String subset = new File(s.modelPath).getParent() + "/warm-up-shards";
             Path staging = CommittedOutput.stage(hadoop, subset, true);
             spark.read()
                     .parquet(s.shardsPath)
@@ -81,6 +64,45 @@ public final class EncodeSpeedBench {
         } finally {
             spark.stop();
         }
+    }
+
+    /**
+     * The job settings of a run on the images under {@code args[1]} (a CIFAR-10 folder root, or with
+     * {@code data.source=list} a list-file set) with its outputs under {@code args[2]}, then the
+     * overrides {@code args[3..]}.
+     */
+    static List<String> arguments(String[] args) {
+        String root = args[1];
+        File work = new File(args[2]).getAbsoluteFile();
+        List<String> a = new ArrayList<>(Arrays.asList(
+                "-",
+                "spark.master=local[2]",
+                "data.source=folder",
+                "data.root=" + root,
+                "data.folder-split=test",
+                "data.mean=[0.4914, 0.4822, 0.4465]",
+                "data.std=[0.2470, 0.2435, 0.2616]",
+                "jobs.overwrite=true",
+                "data.shards=4",
+                "paths.shards=" + new File(work, "shards"),
+                "paths.model=" + new File(work, "model"),
+                "paths.codes=" + new File(work, "codes")));
+        a.addAll(Arrays.asList(args).subList(3, args.length));
+        return a;
+    }
+
+    /**
+     * Shards the images (unless their table is committed) and saves a model bundle of an untrained
+     * network: what encoding costs does not depend on the weights.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static void shardAndSaveUntrained(SparkSession spark, JobSettings s) throws Exception {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        MlhConfig c = s.model;
+        if (!CommittedOutput.isCommitted(hadoop, s.shardsPath)) ShardJob.run(spark, s);
+        HashCentres centres = HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance());
+        new ModelBundle((AbstractModule) MlhNet.build(c), c, centres, s.mean, s.std, s.centreCrop)
+                .save(hadoop, s.modelPath, true, s.claims);
     }
 
     private static String[] with(List<String> args, String override) {

@@ -8,12 +8,8 @@ import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.serve.SearchServer;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
-import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.HttpURLConnection;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,8 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
@@ -108,7 +102,7 @@ public final class ServeSpeedBench {
                     try (SearchServer server = SearchServer.start(spark, s)) {
                         load(server, queries, expected, 1, 200, 30); // warm up
                         for (int c : clients) {
-                            Load l = load(server, queries, expected, c, requests, seconds);
+                            ClosedLoop.Result l = load(server, queries, expected, c, requests, seconds);
                             double[] flat = faiss.get("flat").get(c),
                                     multi = faiss.get("multihash").get(c);
                             System.out.printf(
@@ -150,95 +144,30 @@ public final class ServeSpeedBench {
         return ids;
     }
 
-    /** One closed-loop run: every request's latency, the rate, and the check of the sampled answers. */
-    private static final class Load {
-        double[] latencies;
-        double qps;
-        int checked, wrong, lost;
-        String firstWrong;
-
-        double percentile(double p) {
-            double[] sorted = latencies.clone();
-            Arrays.sort(sorted);
-            return sorted.length == 0
-                    ? Double.NaN
-                    : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
-        }
-    }
-
     private static final Pattern ID = Pattern.compile("\"id\":(\\d+)");
 
-    private static Load load(
+    private static ClosedLoop.Result load(
             SearchServer server, PackedCodes queries, long[][] expected, int clients, int requests, double seconds)
             throws Exception {
-        URL url = new URL(server.uri() + "search?k=" + K);
-        AtomicInteger next = new AtomicInteger(),
-                checked = new AtomicInteger(),
-                wrong = new AtomicInteger(),
-                lost = new AtomicInteger();
-        ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
-        ConcurrentLinkedQueue<String> wrongs = new ConcurrentLinkedQueue<>();
-        long deadline = System.nanoTime() + (long) (seconds * 1e9);
-        List<Thread> threads = new ArrayList<>();
-        long start = System.nanoTime();
-        for (int c = 0; c < clients; c++) {
-            Thread t = new Thread(() -> {
-                for (int i; (i = next.getAndIncrement()) < requests && System.nanoTime() < deadline; ) {
+        return ClosedLoop.run(
+                new URL(server.uri() + "search?k=" + K),
+                clients,
+                requests,
+                seconds,
+                i -> new ClosedLoop.Request(
+                        ("{\"code\": [" + queries.code(i % queries.size())[0] + "]}").getBytes(StandardCharsets.UTF_8),
+                        "application/json"),
+                i -> i % queries.size() < CHECKED,
+                (i, answer) -> {
                     int q = i % queries.size();
-                    byte[] body = ("{\"code\": [" + queries.code(q)[0] + "]}").getBytes(StandardCharsets.UTF_8);
-                    long t0 = System.nanoTime();
-                    try {
-                        HttpURLConnection http = (HttpURLConnection) url.openConnection();
-                        http.setRequestMethod("POST");
-                        http.setDoOutput(true);
-                        http.setRequestProperty("Content-Type", "application/json");
-                        try (OutputStream out = http.getOutputStream()) {
-                            out.write(body);
-                        }
-                        int status = http.getResponseCode();
-                        String answer = read(status == 200 ? http.getInputStream() : http.getErrorStream());
-                        latencies.add((System.nanoTime() - t0) / 1e6);
-                        if (status != 200) {
-                            lost.incrementAndGet();
-                            continue;
-                        }
-                        if (q < CHECKED) {
-                            checked.incrementAndGet();
-                            long[] got = new long[K];
-                            Matcher m = ID.matcher(answer);
-                            int found = 0;
-                            while (m.find() && found < K) got[found++] = Long.parseLong(m.group(1));
-                            if (found != K || !Arrays.equals(got, expected[q])) {
-                                wrong.incrementAndGet();
-                                wrongs.add("query " + q + ": " + Arrays.toString(got) + ", exact "
-                                        + Arrays.toString(expected[q]));
-                            }
-                        }
-                    } catch (Exception e) {
-                        lost.incrementAndGet();
-                        wrongs.add("request " + i + ": " + e);
-                    }
-                }
-            });
-            t.start();
-            threads.add(t);
-        }
-        for (Thread t : threads) t.join();
-        Load l = new Load();
-        l.qps = latencies.size() / ((System.nanoTime() - start) / 1e9);
-        l.latencies = latencies.stream().mapToDouble(Double::doubleValue).toArray();
-        l.checked = checked.get();
-        l.wrong = wrong.get();
-        l.lost = lost.get();
-        l.firstWrong = wrongs.peek();
-        return l;
-    }
-
-    private static String read(InputStream in) throws java.io.IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] b = new byte[8192];
-        for (int n; in != null && (n = in.read(b)) > 0; ) out.write(b, 0, n);
-        return new String(out.toByteArray(), StandardCharsets.UTF_8);
+                    long[] got = new long[K];
+                    Matcher m = ID.matcher(answer);
+                    int found = 0;
+                    while (m.find() && found < K) got[found++] = Long.parseLong(m.group(1));
+                    return found == K && Arrays.equals(got, expected[q])
+                            ? null
+                            : "query " + q + ": " + Arrays.toString(got) + ", exact " + Arrays.toString(expected[q]);
+                });
     }
 
     /** faiss's figures by index ("flat", "multihash") and client count: {p50 ms, p99 ms, queries/s}. */

@@ -10,6 +10,7 @@ import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.bigdl.ComputeEngine;
 import io.mlh.jobs.shard.Framing;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.Row;
@@ -65,9 +66,21 @@ public final class ExecutorInference implements Serializable {
      * no row's output.
      */
     public Table forward(AbstractModule<Activity, Activity, Float> net, List<Row> rows) {
-        int per = framing.values(), n = mkldnn ? batch : Math.max(2, rows.size());
+        List<float[]> images = new ArrayList<>(rows.size());
+        for (Row r : rows) images.add(pixels(r));
+        return forwardPixels(net, images);
+    }
+
+    /** One row's image decoded and framed as the network's input. */
+    public float[] pixels(Row row) {
+        return framing.pixels(row, null);
+    }
+
+    /** {@link #forward} of up to {@link #batch} images already framed ({@link #pixels}). */
+    public Table forwardPixels(AbstractModule<Activity, Activity, Float> net, List<float[]> images) {
+        int per = framing.values(), n = mkldnn ? batch : Math.max(2, images.size());
         float[] px = new float[n * per];
-        for (int i = 0; i < rows.size(); i++) System.arraycopy(framing.pixels(rows.get(i), null), 0, px, i * per, per);
+        for (int i = 0; i < images.size(); i++) System.arraycopy(images.get(i), 0, px, i * per, per);
         return net.forward(BigDL.tensor(px, n, framing.channels, framing.size, framing.size))
                 .toTable();
     }

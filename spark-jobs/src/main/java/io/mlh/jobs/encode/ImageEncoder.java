@@ -116,9 +116,27 @@ public final class ImageEncoder {
      * on the calling thread, with a network of {@link #network()}: the query service's encoding.
      */
     public PackedCodes encodeHere(AbstractModule<Activity, Activity, Float> net, List<Row> images) {
-        Table out = inference.forward(net, images);
-        float[] flat = ExecutorInference.firstRows(BigDL.tensorAt(out, settings.outputIndex), images.size());
-        return PackedCodes.fromSigns(flat, images.size(), settings.bits);
+        return codes(inference.forward(net, images), images.size());
+    }
+
+    /** An image row decoded and framed as the network's input: the first half of {@link #encodePixels}. */
+    public float[] pixels(Row image) {
+        return inference.pixels(image);
+    }
+
+    /** The codes of up to a batch of images framed by {@link #pixels}, as {@link #encodeHere}. */
+    public PackedCodes encodePixels(AbstractModule<Activity, Activity, Float> net, List<float[]> images) {
+        return codes(inference.forwardPixels(net, images), images.size());
+    }
+
+    /** The images a forward pass takes at most. */
+    public int batch() {
+        return inference.batch;
+    }
+
+    private PackedCodes codes(Table out, int count) {
+        float[] flat = ExecutorInference.firstRows(BigDL.tensorAt(out, settings.outputIndex), count);
+        return PackedCodes.fromSigns(flat, count, settings.bits);
     }
 
     /** The code table's schema for what this encoder writes. */

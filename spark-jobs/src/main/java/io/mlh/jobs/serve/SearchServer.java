@@ -65,7 +65,9 @@ public final class SearchServer implements AutoCloseable {
     private final ExecutorService workers;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private final LatencyHistogram codeLatency = new LatencyHistogram(), imageLatency = new LatencyHistogram();
+    private final LatencyHistogram codeLatency = new LatencyHistogram(),
+            imageLatency = new LatencyHistogram(),
+            forwardLatency = new LatencyHistogram();
     private final AtomicLong refused = new AtomicLong(), failed = new AtomicLong(), reloads = new AtomicLong();
 
     public static void main(String[] args) throws Exception {
@@ -97,7 +99,7 @@ public final class SearchServer implements AutoCloseable {
             this.images = null;
         } else {
             ModelBundle bundle = ModelBundle.load(spark.sparkContext().hadoopConfiguration(), p.model);
-            ImageEncoder encoder = ImageEncoder.of(spark, bundle, s, 2); // MKL-DNN pads each pass to its batch
+            ImageEncoder encoder = ImageEncoder.of(spark, bundle, s, p.batch);
             this.images = new QueryImages(encoder, p.encoders);
         }
         requireComparable(first);
@@ -143,6 +145,7 @@ public final class SearchServer implements AutoCloseable {
         if (stopped.getCount() == 0) return;
         http.stop(1);
         workers.shutdown();
+        if (images != null) images.close();
         try {
             workers.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -236,12 +239,16 @@ public final class SearchServer implements AutoCloseable {
                 i.table.bits(),
                 p.maxK);
         long[] code = r.code;
-        long encoded = 0;
+        long encoded = 0, forward = 0;
+        int batch = 0;
         if (code == null) {
             if (images == null)
                 throw new BadRequest(400, "this service has no model bundle (paths.model): send a code, not an image");
-            code = images.encode(r.image);
+            QueryImages.Encoded e = images.encode(r.image);
             encoded = System.nanoTime();
+            code = e.code;
+            forward = e.forwardNanos;
+            batch = e.batch;
         }
         ServingIndex.Hits hits = i.search(code, r.k, r.maxDistance);
         ObjectNode out = JSON.createObjectNode();
@@ -263,10 +270,17 @@ public final class SearchServer implements AutoCloseable {
         }
         if (r.thumbnails) shardImages.addThumbnails(list, ids);
         long end = System.nanoTime();
-        if (encoded > 0) out.put("encode_ms", (encoded - start) / 1e6);
+        if (encoded > 0) {
+            out.put("encode_ms", (encoded - start) / 1e6);
+            out.put("forward_ms", forward / 1e6);
+            out.put("forward_images", batch);
+        }
         out.put("took_ms", (end - start) / 1e6);
         // counted before the answer leaves, so that a client's next /stats includes it
-        (r.code == null ? imageLatency : codeLatency).record(end - start);
+        if (r.code == null) {
+            imageLatency.record(end - start);
+            forwardLatency.record(forward);
+        } else codeLatency.record(end - start);
         send(x, 200, out);
     }
 
@@ -297,6 +311,7 @@ public final class SearchServer implements AutoCloseable {
         requests.put("reloads", reloads.get());
         latency(o.putObject("code_latency_ms"), codeLatency);
         latency(o.putObject("image_latency_ms"), imageLatency);
+        latency(o.putObject("image_forward_ms"), forwardLatency);
         return o;
     }
 

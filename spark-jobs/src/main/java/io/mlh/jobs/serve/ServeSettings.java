@@ -17,7 +17,7 @@ final class ServeSettings {
     }
 
     final String host, databaseSplit, codes, model, shards;
-    final int port, threads, encoders, substrings, maxK;
+    final int port, threads, encoders, batch, substrings, maxK;
     final Index index;
     final long maxBody;
 
@@ -27,7 +27,14 @@ final class ServeSettings {
         this.port = r.integer("jobs.serve.port", 0);
         if (port > 65535) throw r.error("jobs.serve.port", "must be at most 65535, got " + port);
         this.threads = r.integer("jobs.serve.threads", 1);
-        this.encoders = r.integer("jobs.serve.encoders", 1);
+        int encoders = r.integer("jobs.serve.encoders", 0);
+        // 0: one on MKL-DNN, where BigDL runs every forward pass on one thread of its own, else one a core
+        this.encoders = encoders > 0
+                ? encoders
+                : s.model.engine() == MlhConfig.Engine.MKLDNN
+                        ? 1
+                        : Runtime.getRuntime().availableProcessors();
+        this.batch = r.integer("jobs.serve.batch", 2); // BigDL's loaded reshape layers need a batch of two
         this.databaseSplit = SearchSettings.split(r, "jobs.serve.database-split");
         this.index = r.choice("jobs.serve.index", Index.class);
         this.substrings = r.integer("jobs.serve.substrings", 0);

@@ -285,7 +285,8 @@ class AnalysisPipelineTest {
                 .select("id", "image", "height", "width")
                 .collectAsList();
         ObjectMapper json = new ObjectMapper();
-        try (SearchServer server = SearchServer.start(spark, settings("jobs.serve.port=0"))) {
+        // one encoder, so that concurrent queries share forward passes
+        try (SearchServer server = SearchServer.start(spark, settings("jobs.serve.port=0", "jobs.serve.encoders=1"))) {
             for (Row image : images) {
                 long id = image.getLong(0);
                 byte[] png = png((byte[]) image.get(1), image.getInt(2), image.getInt(3));
@@ -296,7 +297,10 @@ class AnalysisPipelineTest {
                 List<Long> ids = new ArrayList<>();
                 for (JsonNode n : answer.get("neighbours")) ids.add(n.get("id").asLong());
                 assertEquals(searched.get(id), ids, "query " + id + ": the search job's neighbours");
-                assertTrue(answer.get("encode_ms").asDouble() > 0);
+                double encode = answer.get("encode_ms").asDouble(),
+                        forward = answer.get("forward_ms").asDouble();
+                assertTrue(
+                        forward > 0 && forward <= encode, "network " + forward + " ms of encoding " + encode + " ms");
 
                 String[] form = Http.multipart(png, id + ".png", "k", "3");
                 Http.Response posted = Http.request(server, "POST", "search", form[0], form[1]);
@@ -306,6 +310,24 @@ class AnalysisPipelineTest {
                     three.add(n.get("id").asLong());
                 assertEquals(searched.get(id).subList(0, 3), three, "query " + id + " as a form, k = 3");
             }
+            // every image at once, three times over: each answer has its own image's code, whatever pass it was in
+            java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(6);
+            List<java.util.concurrent.Future<String>> concurrent = new ArrayList<>();
+            for (int round = 0; round < 3; round++)
+                for (Row image : images)
+                    concurrent.add(clients.submit(() -> {
+                        byte[] body = png((byte[]) image.get(1), image.getInt(2), image.getInt(3));
+                        Http.Response r = Http.request(server, "POST", "search", "image/png", body);
+                        assertEquals(200, r.status, r.body);
+                        JsonNode a = json.readTree(r.body);
+                        assertEquals(codes.get(image.getLong(0)), a.get("code").asText(), "query " + image.getLong(0));
+                        return a.get("forward_images").asText();
+                    }));
+            Map<String, Integer> passSizes = new TreeMap<>();
+            for (java.util.concurrent.Future<String> f : concurrent) passSizes.merge(f.get(), 1, Integer::sum);
+            clients.shutdown();
+            System.out.println("concurrent image queries by the images of their forward pass: " + passSizes);
+
             byte[] png = png((byte[]) images.get(0).get(1), 28, 28);
             Http.Response cut = Http.request(server, "POST", "search", "image/png", Arrays.copyOf(png, png.length / 2));
             assertEquals(400, cut.status, cut.body);
@@ -314,8 +336,9 @@ class AnalysisPipelineTest {
             assertEquals(400, text.status, text.body);
             assertTrue(text.body.contains("is not a JPEG or PNG image"), text.body);
             JsonNode stats = json.readTree(Http.request(server, "GET", "stats", null, (String) null).body);
-            assertEquals(2 * images.size(), stats.get("requests").get("image").asInt());
+            assertEquals(5 * images.size(), stats.get("requests").get("image").asInt());
             assertTrue(stats.get("images").asBoolean());
+            assertTrue(stats.get("image_forward_ms").get("p50").asDouble() > 0, stats.toString());
 
             // the search page in a real browser: a shard-table image fetched and sent as an upload is
             long id = images.get(3).getLong(0);
