@@ -12,7 +12,7 @@ ifneq ($(shell grep -c -m1 AuthenticAMD /proc/cpuinfo 2>/dev/null),0)
 export MKL_DEBUG_CPU_TYPE ?= 5
 endif
 
-.PHONY: demo demo-core serve report-page jars test data clean bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-serve bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
+.PHONY: demo demo-core serve notebooks report-page jars test data clean bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-serve bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
 
 SPARK_JARS := spark-home/target/spark-home/jars
 # Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
@@ -39,6 +39,14 @@ demo: data jars
 serve: jars
 	$(SPARK_SUBMIT) --class io.mlh.jobs.serve.SearchServer spark-jobs/target/mlh-encode.jar $(DEMO_CONF) \
 	  jobs.serve.index=multi-index
+
+## notebooks: a Zeppelin server (zeppelin/target/zeppelin-home, REST API only) with the notes imported, their
+## forms set to $(DEMO_OUT)'s tables (after make demo), at http://127.0.0.1:$(NOTEBOOKS_PORT)/api/ until Ctrl-C
+NOTEBOOKS_PORT ?= 8090
+notebooks: jars
+	java -cp zeppelin/target/classes io.mlh.zeppelin.Notebooks zeppelin/target/zeppelin-home notebooks \
+	  target/zeppelin $(NOTEBOOKS_PORT) codes=$(DEMO_OUT)/codes reports=$(DEMO_OUT)/report/metrics.json \
+	  results=mlh-bench/results/accuracy.csv neighbours=$(DEMO_OUT)/neighbours
 
 ## report-page: docs/report-page.png, the demo's evaluate report as headless Chromium shows it (after make demo)
 report-page:

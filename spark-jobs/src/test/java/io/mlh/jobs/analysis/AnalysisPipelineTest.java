@@ -24,9 +24,12 @@ import io.mlh.jobs.serve.Http;
 import io.mlh.jobs.serve.SearchServer;
 import io.mlh.jobs.shard.ShardJob;
 import io.mlh.jobs.train.TrainJob;
+import io.mlh.zeppelin.Notebooks;
+import io.mlh.zeppelin.ZeppelinProcess;
 import java.awt.image.BufferedImage;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -728,8 +731,8 @@ class AnalysisPipelineTest {
     private static final Set<String> CHARTS = new HashSet<>(
             Arrays.asList("table", "multiBarChart", "pieChart", "stackedAreaChart", "lineChart", "scatterChart"));
 
-    @Test
-    void everyNoteRunsAgainstThePipelinesOutputs() throws IOException {
+    /** The notes' forms set to this run's outputs (and a results CSV of the accuracy benchmark's format). */
+    private Map<String, String> noteForms() throws IOException {
         // the accuracy benchmark's CSV format (mlh-bench AccuracyBench.HEADER), holding this run's figure
         Path results = dir.resolve("results.csv");
         Files.write(
@@ -750,11 +753,13 @@ class AnalysisPipelineTest {
         forms.put("results", results.toString());
         forms.put("sample", "300");
         forms.put("neighbours", dir.resolve("neighbours").toString());
+        return forms;
+    }
 
-        List<Path> notes;
-        try (Stream<Path> s = Files.list(NOTEBOOKS)) {
-            notes = s.filter(p -> p.toString().endsWith(".zpln")).sorted().collect(Collectors.toList());
-        }
+    @Test
+    void everyNoteRunsAgainstThePipelinesOutputs() throws IOException {
+        Map<String, String> forms = noteForms();
+        List<Path> notes = Notebooks.notes(NOTEBOOKS);
         assertTrue(notes.size() >= 3, "notes in " + NOTEBOOKS.toAbsolutePath() + ": " + notes);
         Set<String> noteIds = new HashSet<>();
         int queries = 0;
@@ -815,6 +820,83 @@ class AnalysisPipelineTest {
         }
         assertTrue(queries >= 15, "SQL paragraphs run: " + queries);
         checkFiguresAgainstTheOutputs();
+    }
+
+    /**
+     * Every note in a real Zeppelin server (the zeppelin module's ZEPPELIN_HOME, its own process on
+     * 127.0.0.1), imported through the REST API with its forms set to this run's outputs and run
+     * paragraph by paragraph: each SUCCESS, each SQL result a TABLE with the columns and the row count
+     * the same SQL gives on Spark directly, and every column its chart uses; then the server and every
+     * interpreter process it started are stopped.
+     */
+    @Test
+    void everyNoteRunsInARealZeppelinServer() throws Exception {
+        Map<String, String> forms = noteForms();
+        forms.put("reports", dir.resolve("report").resolve("metrics.json").toString()); // a form holds no '{}' glob
+        Path home = Paths.get("..", "zeppelin", "target", "zeppelin-home")
+                .toAbsolutePath()
+                .normalize();
+        List<String> pids = new ArrayList<>();
+        int tables = 0, texts = 0;
+        try (ZeppelinProcess z =
+                ZeppelinProcess.start(home, Files.createDirectories(dir.resolve("zeppelin")), 0, 180)) {
+            for (Path file : Notebooks.notes(NOTEBOOKS)) {
+                String id = z.importNote(
+                        Notebooks.withForms(new String(Files.readAllBytes(file), StandardCharsets.UTF_8), forms));
+                JsonNode original = JSON.readTree(file.toFile());
+                JsonNode imported = JSON.readTree(z.request("GET", "notebook/" + id, null).body)
+                        .path("body");
+                assertEquals(
+                        original.path("paragraphs").size(),
+                        imported.path("paragraphs").size(),
+                        file.toString());
+                for (int i = 0; i < imported.path("paragraphs").size(); i++) {
+                    JsonNode p = imported.path("paragraphs").get(i);
+                    String where = file.getFileName() + " / " + p.path("title").asText();
+                    ZeppelinProcess.Answer run = z.runParagraph(id, p.path("id").asText());
+                    assertEquals(200, run.status, where + ": " + run.body);
+                    JsonNode result = JSON.readTree(run.body).path("body");
+                    assertEquals("SUCCESS", result.path("code").asText(), where + ": " + run.body);
+                    String text =
+                            original.path("paragraphs").get(i).path("text").asText();
+                    String interpreter = text.split("\\s", 2)[0];
+                    if (interpreter.equals("%md")) {
+                        assertEquals(
+                                "HTML", result.path("msg").get(0).path("type").asText(), where);
+                        texts++;
+                        continue;
+                    }
+                    String sql = substitute(text.substring(interpreter.length()), forms, where);
+                    Dataset<Row> direct = spark.sql(sql); // a view, too, so that later paragraphs compare alike
+                    if (sql.trim().toUpperCase(Locale.ROOT).startsWith("CREATE")) continue;
+                    JsonNode table = result.path("msg").get(0);
+                    assertEquals("TABLE", table.path("type").asText(), where + ": " + run.body);
+                    String[] lines = table.path("data").asText().split("\n");
+                    List<String> columns = Arrays.asList(lines[0].split("\t"));
+                    assertEquals(Arrays.asList(direct.columns()), columns, where + ": columns");
+                    assertEquals(Math.min(1000, direct.count()), lines.length - 1, where + ": rows");
+                    assertTrue(lines.length > 1, where + " returned no rows");
+                    for (String line : lines)
+                        assertFalse(Arrays.asList(line.split("\t")).contains("NaN"), where + ": a NaN cell in " + line);
+                    JsonNode graph = original.path("paragraphs")
+                            .get(i)
+                            .path("config")
+                            .path("results")
+                            .path("0")
+                            .path("graph");
+                    for (String part : new String[] {"keys", "groups", "values"})
+                        for (JsonNode c : graph.path(part))
+                            assertTrue(columns.contains(c.path("name").asText()), where + ": chart " + part + " " + c);
+                    tables++;
+                }
+            }
+            File[] running = z.dir().resolve("run").toFile().listFiles((d, n) -> n.endsWith(".pid"));
+            for (File f : running) pids.add(new String(Files.readAllBytes(f.toPath()), StandardCharsets.UTF_8).trim());
+        }
+        assertEquals(2, pids.size(), "interpreter processes (md, spark): " + pids);
+        for (String pid : pids)
+            assertFalse(ZeppelinProcess.alive(pid), "interpreter process " + pid + " outlived the server");
+        assertTrue(texts >= 3 && tables >= 14, texts + " markdown and " + tables + " SQL table results");
     }
 
     /** Spot checks that the notes' views hold the outputs' own figures (the views of the last notes run). */
