@@ -129,7 +129,7 @@ public final class MlhConfig implements Serializable {
     private final int inputChannels, inputSize;
     private final String pretrained;
     private final MohMode mohMode;
-    private final int experts;
+    private final int experts, topK;
     private final double centreWeight, pairwiseWeight, mutualWeight, centreQuantization, pairwiseQuantization;
     private final int pairwiseReferenceBits;
     private final CentreLoss centreLoss;
@@ -167,6 +167,7 @@ public final class MlhConfig implements Serializable {
         pretrained = r.string("model.pretrained");
         mohMode = r.choice("moh.mode", MohMode.class);
         experts = r.integer("moh.experts", 1);
+        topK = r.integer("moh.top-k", 0);
         centreWeight = r.number("loss.centre-weight", 0);
         pairwiseWeight = r.number("loss.pairwise-weight", 0);
         pairwiseReferenceBits = r.integer("loss.pairwise-reference-bits", 0);
@@ -387,6 +388,7 @@ public final class MlhConfig implements Serializable {
     private void validate() {
         if (bits < 8 || bits > 1024 || bits % 8 != 0)
             throw error("bits", "must be a multiple of 8 in 8..1024, got " + bits);
+        if (topK > experts) throw error("moh.top-k", "must be at most moh.experts (" + experts + "), got " + topK);
         if (backbone.isVggSmall() && inputSize % 4 != 0) {
             throw error(
                     "model.input-size",
@@ -464,6 +466,11 @@ public final class MlhConfig implements Serializable {
 
     public int experts() {
         return experts;
+    }
+
+    /** The gate weights each branch keeps an image ({@code moh.top-k}; 0: all K, a dense gate). */
+    public int gateTopK() {
+        return topK == 0 ? experts : topK;
     }
     /** lambda1 */
     public double centreWeight() {

@@ -38,36 +38,49 @@ public final class MixtureOfHashExperts {
     /** Builds the two heads on {@code features} (width d); returns {u_c, u_p}. */
     @SuppressWarnings("unchecked")
     static Node<AbstractModule<Activity, Activity, Float>>[] heads(
-            Node<AbstractModule<Activity, Activity, Float>> features, int d, int q, MohMode mode, int experts) {
+            Node<AbstractModule<Activity, Activity, Float>> features,
+            int d,
+            int q,
+            MohMode mode,
+            int experts,
+            int topK) {
         switch (mode) {
             case NONE:
                 return new Node[] {plainHead(features, d, q, CENTRE), plainHead(features, d, q, PAIRWISE)};
             case SEPARATE:
                 return new Node[] {
                     gatedHead(
-                            features, expertBank(features, d, q, experts, CENTRE + "-experts"), d, q, experts, CENTRE),
+                            features,
+                            expertBank(features, d, q, experts, CENTRE + "-experts"),
+                            d,
+                            q,
+                            experts,
+                            topK,
+                            CENTRE),
                     gatedHead(
                             features,
                             expertBank(features, d, q, experts, PAIRWISE + "-experts"),
                             d,
                             q,
                             experts,
+                            topK,
                             PAIRWISE)
                 };
             case SHARED:
                 Node<AbstractModule<Activity, Activity, Float>> bank = expertBank(features, d, q, experts, "experts");
                 return new Node[] {
-                    gatedHead(features, bank, d, q, experts, CENTRE), gatedHead(features, bank, d, q, experts, PAIRWISE)
+                    gatedHead(features, bank, d, q, experts, topK, CENTRE),
+                    gatedHead(features, bank, d, q, experts, topK, PAIRWISE)
                 };
             default:
                 throw new IllegalArgumentException("unknown MoH mode " + mode);
         }
     }
 
-    /** The heads alone on a d-wide input: a graph from features to the table (u_c, u_p). */
-    public static Graph<Float> standalone(int d, int q, MohMode mode, int experts) {
+    /** The heads alone on a d-wide input: a graph from features to the table (u_c, u_p); top-k = K: dense gates. */
+    public static Graph<Float> standalone(int d, int q, MohMode mode, int experts, int topK) {
         Node<AbstractModule<Activity, Activity, Float>> in = BigDL.input("features");
-        return BigDL.graph(new Node<?>[] {in}, heads(in, d, q, mode, experts));
+        return BigDL.graph(new Node<?>[] {in}, heads(in, d, q, mode, experts, topK));
     }
 
     private static Node<AbstractModule<Activity, Activity, Float>> plainHead(
@@ -81,16 +94,22 @@ public final class MixtureOfHashExperts {
         return node(reshape(k, q), node(named(linear(d, k * q), name), f));
     }
 
-    /** u = tanh(g E) with g = softmax(Linear(d -> K) f) as N x 1 x K and E the N x K x q experts. */
+    /**
+     * u = tanh(g E) with g = softmax(Linear(d -> K) f) as N x 1 x K and E the N x K x q experts; with
+     * top-k below K, g keeps each row's k largest weights, renormalised ({@link TopKGate}).
+     */
     private static Node<AbstractModule<Activity, Activity, Float>> gatedHead(
             Node<AbstractModule<Activity, Activity, Float>> f,
             Node<AbstractModule<Activity, Activity, Float>> bank,
             int d,
             int q,
             int k,
+            int topK,
             String branch) {
-        Node<AbstractModule<Activity, Activity, Float>> gate =
-                node(named(softmax(), branch + GATE_WEIGHTS), node(named(linear(d, k), branch + "-gate"), f));
+        Node<AbstractModule<Activity, Activity, Float>> logits = node(named(linear(d, k), branch + "-gate"), f);
+        Node<AbstractModule<Activity, Activity, Float>> gate = topK >= k
+                ? node(named(softmax(), branch + GATE_WEIGHTS), logits)
+                : node(named(new TopKGate(topK), branch + GATE_WEIGHTS), node(softmax(), logits));
         Node<AbstractModule<Activity, Activity, Float>> mixed = node(batchMatMul(), node(reshape(1, k), gate), bank);
         return node(tanh(), node(reshape(q), mixed));
     }

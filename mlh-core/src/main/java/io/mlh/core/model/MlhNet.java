@@ -34,7 +34,12 @@ public final class MlhNet {
         BigDL.seedWeights(config.seed());
         Backbone backbone = backbone(config);
         Node<AbstractModule<Activity, Activity, Float>>[] heads = MixtureOfHashExperts.heads(
-                backbone.features, backbone.featureDim, config.bits(), config.effectiveMohMode(), config.experts());
+                backbone.features,
+                backbone.featureDim,
+                config.bits(),
+                config.effectiveMohMode(),
+                config.experts(),
+                config.gateTopK());
         Graph<Float> net = BigDL.graph(new Node<?>[] {backbone.input}, heads);
         nameLayers(net);
         if (config.backboneLrMultiplier() != 1.0) {

@@ -42,10 +42,14 @@ class MklDnnGraphTest {
         ComputeEngine.switchForTest(before);
     }
 
-    /** The MoH modes on vgg-small, and the batch-norm backbones (MoH shared): 32 px vgg-small-bn, 224 px resnet-18. */
+    /**
+     * The MoH modes on vgg-small (shared also with top-2 gates, "shared:2"), and the batch-norm
+     * backbones (MoH shared): 32 px vgg-small-bn, 224 px resnet-18.
+     */
     static Stream<Arguments> graphs() {
         return Stream.of(
                 Arguments.of("vgg-small", "shared", 32, 16),
+                Arguments.of("vgg-small", "shared:2", 32, 16),
                 Arguments.of("vgg-small", "separate", 32, 16),
                 Arguments.of("vgg-small", "none", 32, 16),
                 Arguments.of("vgg-small-bn", "shared", 32, 16),
@@ -143,7 +147,8 @@ class MklDnnGraphTest {
         Map<String, Object> m = new HashMap<>();
         m.put("model.backbone", backbone);
         m.put("model.input-size", size);
-        m.put("moh.mode", moh);
+        m.put("moh.mode", moh.split(":")[0]);
+        if (moh.contains(":")) m.put("moh.top-k", Integer.parseInt(moh.split(":")[1]));
         return MlhConfig.defaults().with(m);
     }
 

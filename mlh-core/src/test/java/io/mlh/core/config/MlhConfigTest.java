@@ -56,6 +56,7 @@ class MlhConfigTest {
         assertEquals("", c.pretrained());
         assertEquals(MohMode.SHARED, c.mohMode());
         assertEquals(4, c.experts());
+        assertEquals(4, c.gateTopK(), "a dense gate by default");
         assertEquals(4.0, c.centreWeight());
         assertEquals(1.0, c.pairwiseWeight());
         assertEquals(16, c.pairwiseReferenceBits());
@@ -99,6 +100,7 @@ class MlhConfigTest {
                         "model.pretrained",
                         "moh.mode",
                         "moh.experts",
+                        "moh.top-k",
                         "loss.centre-weight",
                         "loss.pairwise-weight",
                         "loss.pairwise-reference-bits",
@@ -163,6 +165,8 @@ class MlhConfigTest {
                 bad("mlh.loss.centre-quantization = -1e-4", "mlh.loss.centre-quantization", ">= 0"),
                 bad("mlh.loss.pairwise-quantization = -0.1", "mlh.loss.pairwise-quantization", ">= 0"),
                 bad("mlh.moh.experts = 0", "mlh.moh.experts", ">= 1"),
+                bad("mlh.moh.top-k = 5", "mlh.moh.top-k", "at most moh.experts (4)"),
+                bad("mlh.moh.top-k = -1", "mlh.moh.top-k", ">= 0"),
                 bad("mlh.train.batch-size = 1", "mlh.train.batch-size", ">= 2"),
                 bad("mlh.train.epochs = 0", "mlh.train.epochs", ">= 1"),
                 bad("mlh.train.learning-rate = 0", "mlh.train.learning-rate", "> 0"),

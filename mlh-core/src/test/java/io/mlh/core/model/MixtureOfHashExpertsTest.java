@@ -15,7 +15,7 @@ import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The MoH heads: finite-difference checks of BigDL's backward pass through the gates and experts
@@ -29,11 +29,11 @@ class MixtureOfHashExpertsTest {
         BigDL.initLocal(1);
     }
 
-    @ParameterizedTest
-    @EnumSource(MohMode.class)
-    void backwardMatchesFiniteDifferences(MohMode mode) {
-        Graph<Float> net = MixtureOfHashExperts.standalone(D, Q, mode, K);
-        Random r = new Random(mode.ordinal());
+    @ParameterizedTest(name = "{0}, top-k {1}")
+    @CsvSource({"SHARED, 3", "SEPARATE, 3", "NONE, 3", "SHARED, 2", "SEPARATE, 2"})
+    void backwardMatchesFiniteDifferences(MohMode mode, int topK) {
+        Graph<Float> net = MixtureOfHashExperts.standalone(D, Q, mode, K, topK);
+        Random r = new Random(mode.ordinal() + 10L * topK);
         float[] x = gaussian(r, N * D, 1.0);
         float[] wc = gaussian(r, N * Q, 1.0), wp = gaussian(r, N * Q, 1.0);
 
@@ -57,7 +57,7 @@ class MixtureOfHashExpertsTest {
             xs[i] = (float) (orig - eps);
             double down = objective(net, xs, wc, wp);
             xs[i] = orig;
-            assertClose(analyticInput[i], (up - down) / (2 * eps), mode + " input " + i);
+            assertClose(analyticInput[i], (up - down) / (2 * eps), mode + " top-" + topK + " input " + i);
         }
         Tensor<Float> w = p._1();
         for (int i = 0; i < weights.length; i++) {
@@ -66,14 +66,14 @@ class MixtureOfHashExpertsTest {
             w.storage().update(w.storageOffset() - 1 + i, (float) (weights[i] - eps));
             double down = objective(net, x, wc, wp);
             w.storage().update(w.storageOffset() - 1 + i, weights[i]);
-            assertClose(analyticParams[i], (up - down) / (2 * eps), mode + " parameter " + i);
+            assertClose(analyticParams[i], (up - down) / (2 * eps), mode + " top-" + topK + " parameter " + i);
         }
     }
 
     /** Each branch has its own gate: a loss on u_c alone leaves the pairwise gate untouched. */
     @Test
     void eachGateOnlyLearnsFromItsBranch() {
-        Graph<Float> net = MixtureOfHashExperts.standalone(D, Q, MohMode.SHARED, K);
+        Graph<Float> net = MixtureOfHashExperts.standalone(D, Q, MohMode.SHARED, K, K);
         Tensor<Float> in = BigDL.tensor(gaussian(new Random(3), N * D, 1.0), N, D);
         net.zeroGradParameters();
         net.forward(in);
@@ -88,7 +88,7 @@ class MixtureOfHashExpertsTest {
 
     @Test
     void forwardIsTheGatedMixtureOfExperts() {
-        Graph<Float> net = MixtureOfHashExperts.standalone(D, Q, MohMode.SHARED, K);
+        Graph<Float> net = MixtureOfHashExperts.standalone(D, Q, MohMode.SHARED, K, K);
         float[] x = gaussian(new Random(9), N * D, 1.0);
         Table out = net.forward(BigDL.tensor(x, N, D)).toTable();
         float[][] uc = BigDL.toMatrix(BigDL.tensorAt(out, 1));
@@ -116,10 +116,61 @@ class MixtureOfHashExpertsTest {
         assertArrayEquals(new int[] {N, Q}, BigDL.tensorAt(out, 2).size());
     }
 
+    /**
+     * A top-k gate keeps each row's k largest softmax weights, renormalised: the same ones as the dense
+     * gate's, in the same proportions, and the mixture uses those weights.
+     */
+    @Test
+    void aTopKGateKeepsTheLargestWeightsRenormalised() {
+        Graph<Float> dense = MixtureOfHashExperts.standalone(D, Q, MohMode.SHARED, K, K),
+                sparse = MixtureOfHashExperts.standalone(D, Q, MohMode.SHARED, K, 2);
+        sparse.getParameters()._1().copy(dense.getParameters()._1());
+        Tensor<Float> in = BigDL.tensor(gaussian(new Random(12), N * D, 1.0), N, D);
+        dense.forward(in);
+        sparse.forward(in);
+        for (String branch : new String[] {MixtureOfHashExperts.CENTRE, MixtureOfHashExperts.PAIRWISE}) {
+            String gate = branch + MixtureOfHashExperts.GATE_WEIGHTS;
+            float[][] p = BigDL.toMatrix((Tensor<Float>) layer(dense, gate).output()),
+                    g = BigDL.toMatrix((Tensor<Float>) layer(sparse, gate).output());
+            for (int n = 0; n < N; n++) {
+                float[] sorted = p[n].clone();
+                java.util.Arrays.sort(sorted);
+                double kept = sorted[K - 1] + sorted[K - 2], sum = 0;
+                int nonZero = 0;
+                for (int k = 0; k < K; k++) {
+                    boolean large = p[n][k] >= sorted[K - 2];
+                    assertEquals(large ? p[n][k] / kept : 0, g[n][k], 1e-6, branch + " row " + n + " weight " + k);
+                    nonZero += g[n][k] > 0 ? 1 : 0;
+                    sum += g[n][k];
+                }
+                assertEquals(2, nonZero, branch + " row " + n);
+                assertEquals(1, sum, 1e-6, branch + " row " + n);
+            }
+        }
+    }
+
+    /** A model with top-k gates saves and loads through BigDL's own format, answering the same. */
+    @Test
+    void aTopKGateSavesAndLoads(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Graph<Float> net = MixtureOfHashExperts.standalone(D, Q, MohMode.SHARED, K, 2);
+        float[] x = gaussian(new Random(13), N * D, 1.0);
+        float[] before = BigDL.toArray(
+                BigDL.tensorAt(net.forward(BigDL.tensor(x.clone(), N, D)).toTable(), 1));
+        String file = dir.resolve("moh.bigdl").toString();
+        net.saveModule(file, null, true); // clears the graph's state, its input tensor included
+        AbstractModule<Activity, Activity, Float> loaded = BigDL.loadModule(file);
+        float[] after = BigDL.toArray(
+                BigDL.tensorAt(loaded.forward(BigDL.tensor(x, N, D)).toTable(), 1));
+        assertArrayEquals(before, after, 0f);
+        AbstractModule<?, ?, Float> gate = loaded.apply(MixtureOfHashExperts.CENTRE + MixtureOfHashExperts.GATE_WEIGHTS)
+                .get();
+        assertEquals(2, ((TopKGate) gate).k());
+    }
+
     /** A batch of one keeps its batch dimension through the reshapes. */
     @Test
     void batchOfOne() {
-        Graph<Float> net = MixtureOfHashExperts.standalone(D, Q, MohMode.SHARED, K);
+        Graph<Float> net = MixtureOfHashExperts.standalone(D, Q, MohMode.SHARED, K, K);
         Table out = net.forward(BigDL.tensor(new float[D], 1, D)).toTable();
         assertArrayEquals(new int[] {1, Q}, BigDL.tensorAt(out, 1).size());
     }

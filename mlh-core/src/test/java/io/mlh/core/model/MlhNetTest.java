@@ -199,7 +199,7 @@ class MlhNetTest {
                 c.with("model.pretrained", dir.resolve("missing.bigdl").toString());
         assertThrows(RuntimeException.class, () -> MlhNet.build(missing));
         String notResnet = dir.resolve("moh.bigdl").toString();
-        MixtureOfHashExperts.standalone(8, 8, MlhConfig.MohMode.SHARED, 2).saveModule(notResnet, null, true);
+        MixtureOfHashExperts.standalone(8, 8, MlhConfig.MohMode.SHARED, 2, 2).saveModule(notResnet, null, true);
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> MlhNet.build(c.with("model.pretrained", notResnet)));
         assertTrue(e.getMessage().contains("not a BigDL ResNet-18"), e.getMessage());
