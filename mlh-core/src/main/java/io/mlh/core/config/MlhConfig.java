@@ -130,6 +130,7 @@ public final class MlhConfig implements Serializable {
     private final String pretrained;
     private final MohMode mohMode;
     private final int experts, topK;
+    private final double balanceWeight, diversityWeight;
     private final double centreWeight, pairwiseWeight, mutualWeight, centreQuantization, pairwiseQuantization;
     private final int pairwiseReferenceBits;
     private final CentreLoss centreLoss;
@@ -168,6 +169,8 @@ public final class MlhConfig implements Serializable {
         mohMode = r.choice("moh.mode", MohMode.class);
         experts = r.integer("moh.experts", 1);
         topK = r.integer("moh.top-k", 0);
+        balanceWeight = r.number("moh.balance-weight", 0);
+        diversityWeight = r.number("moh.diversity-weight", 0);
         centreWeight = r.number("loss.centre-weight", 0);
         pairwiseWeight = r.number("loss.pairwise-weight", 0);
         pairwiseReferenceBits = r.integer("loss.pairwise-reference-bits", 0);
@@ -471,6 +474,16 @@ public final class MlhConfig implements Serializable {
     /** The gate weights each branch keeps an image ({@code moh.top-k}; 0: all K, a dense gate). */
     public int gateTopK() {
         return topK == 0 ? experts : topK;
+    }
+
+    /** The weight of each gate's load-balance term ({@code moh.balance-weight}; 0: none). */
+    public double gateBalanceWeight() {
+        return balanceWeight;
+    }
+
+    /** The weight of the experts' diversity term ({@code moh.diversity-weight}; 0: none). */
+    public double expertDiversityWeight() {
+        return diversityWeight;
     }
     /** lambda1 */
     public double centreWeight() {

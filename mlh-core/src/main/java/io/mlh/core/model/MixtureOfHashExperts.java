@@ -12,6 +12,7 @@ import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
 import com.intel.analytics.bigdl.utils.Node;
 import io.mlh.core.bigdl.BigDL;
+import io.mlh.core.config.MlhConfig;
 import io.mlh.core.config.MlhConfig.MohMode;
 
 /**
@@ -34,43 +35,48 @@ public final class MixtureOfHashExperts {
     public static final String CENTRE = "centre", PAIRWISE = "pairwise";
     /** Suffix of a branch's softmax gate layer: {@code centre-gate-weights} outputs N x K weights. */
     public static final String GATE_WEIGHTS = "-gate-weights";
+    /** Suffixes of the balance layer after a branch's gate weights and the diversity layer after an expert bank. */
+    public static final String BALANCE = "-gate-balance", DIVERSITY = "-diversity";
+
+    /** How the heads mix: the mode, K, the gates' top-k and the balance and diversity terms' weights. */
+    public static final class Spec {
+        final MohMode mode;
+        final int experts, topK;
+        final double balance, diversity;
+
+        public Spec(MohMode mode, int experts, int topK, double balance, double diversity) {
+            this.mode = mode;
+            this.experts = experts;
+            this.topK = topK;
+            this.balance = balance;
+            this.diversity = diversity;
+        }
+
+        /** The heads a config trains ({@code moh.*}, with the method's effective mode). */
+        public static Spec of(MlhConfig c) {
+            return new Spec(
+                    c.effectiveMohMode(), c.experts(), c.gateTopK(), c.gateBalanceWeight(), c.expertDiversityWeight());
+        }
+    }
 
     /** Builds the two heads on {@code features} (width d); returns {u_c, u_p}. */
     @SuppressWarnings("unchecked")
     static Node<AbstractModule<Activity, Activity, Float>>[] heads(
-            Node<AbstractModule<Activity, Activity, Float>> features,
-            int d,
-            int q,
-            MohMode mode,
-            int experts,
-            int topK) {
+            Node<AbstractModule<Activity, Activity, Float>> features, int d, int q, Spec spec) {
+        MohMode mode = spec.mode;
+        int experts = spec.experts;
         switch (mode) {
             case NONE:
                 return new Node[] {plainHead(features, d, q, CENTRE), plainHead(features, d, q, PAIRWISE)};
             case SEPARATE:
                 return new Node[] {
-                    gatedHead(
-                            features,
-                            expertBank(features, d, q, experts, CENTRE + "-experts"),
-                            d,
-                            q,
-                            experts,
-                            topK,
-                            CENTRE),
-                    gatedHead(
-                            features,
-                            expertBank(features, d, q, experts, PAIRWISE + "-experts"),
-                            d,
-                            q,
-                            experts,
-                            topK,
-                            PAIRWISE)
+                    gatedHead(features, expertBank(features, d, q, spec, CENTRE + "-experts"), d, q, spec, CENTRE),
+                    gatedHead(features, expertBank(features, d, q, spec, PAIRWISE + "-experts"), d, q, spec, PAIRWISE)
                 };
             case SHARED:
-                Node<AbstractModule<Activity, Activity, Float>> bank = expertBank(features, d, q, experts, "experts");
+                Node<AbstractModule<Activity, Activity, Float>> bank = expertBank(features, d, q, spec, "experts");
                 return new Node[] {
-                    gatedHead(features, bank, d, q, experts, topK, CENTRE),
-                    gatedHead(features, bank, d, q, experts, topK, PAIRWISE)
+                    gatedHead(features, bank, d, q, spec, CENTRE), gatedHead(features, bank, d, q, spec, PAIRWISE)
                 };
             default:
                 throw new IllegalArgumentException("unknown MoH mode " + mode);
@@ -79,8 +85,13 @@ public final class MixtureOfHashExperts {
 
     /** The heads alone on a d-wide input: a graph from features to the table (u_c, u_p); top-k = K: dense gates. */
     public static Graph<Float> standalone(int d, int q, MohMode mode, int experts, int topK) {
+        return standalone(d, q, new Spec(mode, experts, topK, 0, 0));
+    }
+
+    /** The same for any spec. */
+    public static Graph<Float> standalone(int d, int q, Spec spec) {
         Node<AbstractModule<Activity, Activity, Float>> in = BigDL.input("features");
-        return BigDL.graph(new Node<?>[] {in}, heads(in, d, q, mode, experts, topK));
+        return BigDL.graph(new Node<?>[] {in}, heads(in, d, q, spec));
     }
 
     private static Node<AbstractModule<Activity, Activity, Float>> plainHead(
@@ -88,10 +99,13 @@ public final class MixtureOfHashExperts {
         return node(tanh(), node(named(linear(d, q), branch + "-hash"), f));
     }
 
-    /** K experts as one Linear(d -> K*q), reshaped to N x K x q. */
+    /** K experts as one Linear(d -> K*q), reshaped to N x K x q (through {@link ExpertDiversity} if weighted). */
     private static Node<AbstractModule<Activity, Activity, Float>> expertBank(
-            Node<AbstractModule<Activity, Activity, Float>> f, int d, int q, int k, String name) {
-        return node(reshape(k, q), node(named(linear(d, k * q), name), f));
+            Node<AbstractModule<Activity, Activity, Float>> f, int d, int q, Spec spec, String name) {
+        int k = spec.experts;
+        Node<AbstractModule<Activity, Activity, Float>> bank =
+                node(reshape(k, q), node(named(linear(d, k * q), name), f));
+        return spec.diversity > 0 ? node(named(new ExpertDiversity(spec.diversity), name + DIVERSITY), bank) : bank;
     }
 
     /**
@@ -103,13 +117,14 @@ public final class MixtureOfHashExperts {
             Node<AbstractModule<Activity, Activity, Float>> bank,
             int d,
             int q,
-            int k,
-            int topK,
+            Spec spec,
             String branch) {
+        int k = spec.experts;
         Node<AbstractModule<Activity, Activity, Float>> logits = node(named(linear(d, k), branch + "-gate"), f);
-        Node<AbstractModule<Activity, Activity, Float>> gate = topK >= k
+        Node<AbstractModule<Activity, Activity, Float>> gate = spec.topK >= k
                 ? node(named(softmax(), branch + GATE_WEIGHTS), logits)
-                : node(named(new TopKGate(topK), branch + GATE_WEIGHTS), node(softmax(), logits));
+                : node(named(new TopKGate(spec.topK), branch + GATE_WEIGHTS), node(softmax(), logits));
+        if (spec.balance > 0) gate = node(named(new GateBalance(spec.balance), branch + BALANCE), gate);
         Node<AbstractModule<Activity, Activity, Float>> mixed = node(batchMatMul(), node(reshape(1, k), gate), bank);
         return node(tanh(), node(reshape(q), mixed));
     }

@@ -34,12 +34,7 @@ public final class MlhNet {
         BigDL.seedWeights(config.seed());
         Backbone backbone = backbone(config);
         Node<AbstractModule<Activity, Activity, Float>>[] heads = MixtureOfHashExperts.heads(
-                backbone.features,
-                backbone.featureDim,
-                config.bits(),
-                config.effectiveMohMode(),
-                config.experts(),
-                config.gateTopK());
+                backbone.features, backbone.featureDim, config.bits(), MixtureOfHashExperts.Spec.of(config));
         Graph<Float> net = BigDL.graph(new Node<?>[] {backbone.input}, heads);
         nameLayers(net);
         if (config.backboneLrMultiplier() != 1.0) {

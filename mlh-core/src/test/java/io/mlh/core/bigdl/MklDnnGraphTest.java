@@ -43,13 +43,15 @@ class MklDnnGraphTest {
     }
 
     /**
-     * The MoH modes on vgg-small (shared also with top-2 gates, "shared:2"), and the batch-norm
+     * The MoH modes on vgg-small (shared also with top-2 gates, "shared:2", and with the balance and
+     * diversity terms weighted 0.5 and 0.3, "shared:2:0.5:0.3"), and the batch-norm
      * backbones (MoH shared): 32 px vgg-small-bn, 224 px resnet-18.
      */
     static Stream<Arguments> graphs() {
         return Stream.of(
                 Arguments.of("vgg-small", "shared", 32, 16),
                 Arguments.of("vgg-small", "shared:2", 32, 16),
+                Arguments.of("vgg-small", "shared:2:0.5:0.3", 32, 16),
                 Arguments.of("vgg-small", "separate", 32, 16),
                 Arguments.of("vgg-small", "none", 32, 16),
                 Arguments.of("vgg-small-bn", "shared", 32, 16),
@@ -148,7 +150,10 @@ class MklDnnGraphTest {
         m.put("model.backbone", backbone);
         m.put("model.input-size", size);
         m.put("moh.mode", moh.split(":")[0]);
-        if (moh.contains(":")) m.put("moh.top-k", Integer.parseInt(moh.split(":")[1]));
+        String[] parts = moh.split(":");
+        if (parts.length > 1) m.put("moh.top-k", Integer.parseInt(parts[1]));
+        if (parts.length > 2) m.put("moh.balance-weight", Double.parseDouble(parts[2]));
+        if (parts.length > 3) m.put("moh.diversity-weight", Double.parseDouble(parts[3]));
         return MlhConfig.defaults().with(m);
     }
 

@@ -32,6 +32,7 @@ class MixtureOfHashExpertsTest {
     @ParameterizedTest(name = "{0}, top-k {1}")
     @CsvSource({"SHARED, 3", "SEPARATE, 3", "NONE, 3", "SHARED, 2", "SEPARATE, 2"})
     void backwardMatchesFiniteDifferences(MohMode mode, int topK) {
+        BigDL.seedWeights(mode.ordinal() + 10L * topK); // the same weights whatever ran before
         Graph<Float> net = MixtureOfHashExperts.standalone(D, Q, mode, K, topK);
         Random r = new Random(mode.ordinal() + 10L * topK);
         float[] x = gaussian(r, N * D, 1.0);
@@ -48,26 +49,45 @@ class MixtureOfHashExpertsTest {
         scala.Tuple2<Tensor<Float>, Tensor<Float>> p = net.getParameters();
         float[] weights = BigDL.toArray(p._1()), analyticParams = BigDL.toArray(p._2());
 
+        String kept = keptExperts(net, mode);
         double eps = 1e-2;
+        int skipped = 0;
         float[] xs = x.clone();
         for (int i = 0; i < xs.length; i++) {
             float orig = xs[i];
             xs[i] = (float) (orig + eps);
             double up = objective(net, xs, wc, wp);
+            boolean same = keptExperts(net, mode).equals(kept);
             xs[i] = (float) (orig - eps);
             double down = objective(net, xs, wc, wp);
+            same &= keptExperts(net, mode).equals(kept);
             xs[i] = orig;
-            assertClose(analyticInput[i], (up - down) / (2 * eps), mode + " top-" + topK + " input " + i);
+            if (!same) skipped++; // a step across a change of the kept experts: no derivative to compare
+            else assertClose(analyticInput[i], (up - down) / (2 * eps), mode + " top-" + topK + " input " + i);
         }
         Tensor<Float> w = p._1();
         for (int i = 0; i < weights.length; i++) {
             w.storage().update(w.storageOffset() - 1 + i, (float) (weights[i] + eps));
             double up = objective(net, x, wc, wp);
+            boolean same = keptExperts(net, mode).equals(kept);
             w.storage().update(w.storageOffset() - 1 + i, (float) (weights[i] - eps));
             double down = objective(net, x, wc, wp);
+            same &= keptExperts(net, mode).equals(kept);
             w.storage().update(w.storageOffset() - 1 + i, weights[i]);
-            assertClose(analyticParams[i], (up - down) / (2 * eps), mode + " top-" + topK + " parameter " + i);
+            if (!same) skipped++;
+            else assertClose(analyticParams[i], (up - down) / (2 * eps), mode + " top-" + topK + " parameter " + i);
         }
+        assertTrue(skipped <= (xs.length + weights.length) / 20, skipped + " steps changed the kept experts");
+    }
+
+    /** Which gate weights the last forward pass kept (non-zero), both branches; "" without gates. */
+    private static String keptExperts(Graph<Float> net, MohMode mode) {
+        if (mode == MohMode.NONE) return "";
+        StringBuilder b = new StringBuilder();
+        for (String branch : new String[] {MixtureOfHashExperts.CENTRE, MixtureOfHashExperts.PAIRWISE})
+            for (float g : BigDL.toArray((Tensor<Float>)
+                    layer(net, branch + MixtureOfHashExperts.GATE_WEIGHTS).output())) b.append(g != 0 ? '1' : '0');
+        return b.toString();
     }
 
     /** Each branch has its own gate: a loss on u_c alone leaves the pairwise gate untouched. */
@@ -165,6 +185,106 @@ class MixtureOfHashExpertsTest {
         AbstractModule<?, ?, Float> gate = loaded.apply(MixtureOfHashExperts.CENTRE + MixtureOfHashExperts.GATE_WEIGHTS)
                 .get();
         assertEquals(2, ((TopKGate) gate).k());
+    }
+
+    /** Each term's gradient (its layer's backward with no gradient from above) against finite differences of its value. */
+    @Test
+    void theBalanceAndDiversityGradientsMatchFiniteDifferences() {
+        Random r = new Random(21);
+        double w = 0.7, eps = 1e-3;
+        float[] g = new float[N * K];
+        for (int i = 0; i < N * K; i++) g[i] = (float) (0.1 + r.nextDouble());
+        GateBalance balance = new GateBalance(w);
+        Tensor<Float> gt = BigDL.tensor(g.clone(), N, K);
+        balance.forward(gt);
+        float[] analytic = BigDL.toArray(balance.backward(gt, BigDL.tensor(new float[N * K], N, K)));
+        for (int i = 0; i < g.length; i++) {
+            float[] up = g.clone(), down = g.clone();
+            up[i] += eps;
+            down[i] -= eps;
+            double numeric = w * (GateBalance.penalty(up, N, K) - GateBalance.penalty(down, N, K)) / (2 * eps);
+            assertClose(analytic[i], numeric, "balance " + i);
+        }
+        float[] e = gaussian(r, N * K * Q, 1.0);
+        ExpertDiversity diversity = new ExpertDiversity(w);
+        Tensor<Float> et = BigDL.tensor(e.clone(), N, K, Q);
+        diversity.forward(et);
+        analytic = BigDL.toArray(diversity.backward(et, BigDL.tensor(new float[N * K * Q], N, K, Q)));
+        for (int i = 0; i < e.length; i++) {
+            float[] up = e.clone(), down = e.clone();
+            up[i] += eps;
+            down[i] -= eps;
+            double numeric = w
+                    * (ExpertDiversity.penalty(up, N, K, Q, null) - ExpertDiversity.penalty(down, N, K, Q, null))
+                    / (2 * eps);
+            assertClose(analytic[i], numeric, "diversity " + i);
+        }
+    }
+
+    /** The terms' values where they are known: even loads and orthogonal experts 0, parallel experts 1. */
+    @Test
+    void theBalanceAndDiversityTermsAreZeroWhereTheyShouldBe() {
+        // two images with opposite weights: each expert's load is 0.5
+        assertEquals(0, GateBalance.penalty(new float[] {0.9f, 0.1f, 0.1f, 0.9f}, 2, 2), 1e-12);
+        // every image on expert 0: loads (1, 0), var 0.25 / mean^2 0.25
+        assertEquals(1, GateBalance.penalty(new float[] {1, 0, 1, 0}, 2, 2), 1e-12);
+        assertEquals(0, ExpertDiversity.penalty(new float[] {1, 0, 0, 1}, 1, 2, 2, null), 1e-9);
+        assertEquals(1, ExpertDiversity.penalty(new float[] {1, 2, -2, -4}, 1, 2, 2, null), 1e-9);
+    }
+
+    /**
+     * The heads with both terms on: the backward pass against finite differences of the outputs'
+     * objective plus the terms' weighted values, computed from the layers' own outputs.
+     */
+    @ParameterizedTest(name = "{0}, top-k {1}")
+    @CsvSource({"SHARED, 2", "SEPARATE, 3"})
+    void theHeadsWithBalanceAndDiversityMatchFiniteDifferences(MohMode mode, int topK) {
+        double wb = 0.5, wd = 0.3;
+        BigDL.seedWeights(41 + topK);
+        Graph<Float> net = MixtureOfHashExperts.standalone(D, Q, new MixtureOfHashExperts.Spec(mode, K, topK, wb, wd));
+        Random r = new Random(31 + topK);
+        float[] x = gaussian(r, N * D, 1.0), wc = gaussian(r, N * Q, 1.0), wp = gaussian(r, N * Q, 1.0);
+        Tensor<Float> in = BigDL.tensor(x.clone(), N, D);
+        net.zeroGradParameters();
+        net.forward(in);
+        net.backward(in, BigDL.table(BigDL.tensor(wc, N, Q), BigDL.tensor(wp, N, Q)));
+        scala.Tuple2<Tensor<Float>, Tensor<Float>> p = net.getParameters();
+        float[] weights = BigDL.toArray(p._1()), analytic = BigDL.toArray(p._2());
+        String[] banks = mode == MohMode.SHARED
+                ? new String[] {"experts"}
+                : new String[] {MixtureOfHashExperts.CENTRE + "-experts", MixtureOfHashExperts.PAIRWISE + "-experts"};
+        String kept = keptExperts(net, mode);
+        double eps = 1e-2;
+        int skipped = 0;
+        Tensor<Float> w = p._1();
+        for (int i = 0; i < weights.length; i++) {
+            w.storage().update(w.storageOffset() - 1 + i, (float) (weights[i] + eps));
+            double up = objectiveWithTerms(net, x, wc, wp, wb, wd, banks);
+            boolean same = keptExperts(net, mode).equals(kept);
+            w.storage().update(w.storageOffset() - 1 + i, (float) (weights[i] - eps));
+            double down = objectiveWithTerms(net, x, wc, wp, wb, wd, banks);
+            same &= keptExperts(net, mode).equals(kept);
+            w.storage().update(w.storageOffset() - 1 + i, weights[i]);
+            if (!same) skipped++;
+            else assertClose(analytic[i], (up - down) / (2 * eps), mode + " parameter " + i);
+        }
+        assertTrue(skipped <= weights.length / 20, skipped + " steps changed the kept experts");
+    }
+
+    private static double objectiveWithTerms(
+            Graph<Float> net, float[] x, float[] wc, float[] wp, double wb, double wd, String[] banks) {
+        double f = objective(net, x, wc, wp);
+        for (String branch : new String[] {MixtureOfHashExperts.CENTRE, MixtureOfHashExperts.PAIRWISE}) {
+            float[] g = BigDL.toArray((Tensor<Float>)
+                    layer(net, branch + MixtureOfHashExperts.GATE_WEIGHTS).output());
+            f += wb * GateBalance.penalty(g, N, K);
+        }
+        for (String bank : banks) {
+            float[] e = BigDL.toArray((Tensor<Float>)
+                    layer(net, bank + MixtureOfHashExperts.DIVERSITY).output());
+            f += wd * ExpertDiversity.penalty(e, N, K, Q, null);
+        }
+        return f;
     }
 
     /** A batch of one keeps its batch dimension through the reshapes. */
