@@ -141,7 +141,17 @@ public final class AccuracyGrid {
                 "model.backbone=vgg-small-bn",
                 "train.engine=mklblas"),
         BN_CSQ("csq:vgg-small-bn", Kind.PROBE, "method=csq", "model.backbone=vgg-small-bn", "train.engine=mklblas"),
-        BN_MDS("mds:vgg-small-bn", Kind.PROBE, "method=mds", "model.backbone=vgg-small-bn", "train.engine=mklblas");
+        BN_MDS("mds:vgg-small-bn", Kind.PROBE, "method=mds", "model.backbone=vgg-small-bn", "train.engine=mklblas"),
+        /**
+         * The MoH's sparsity and diversity, where MLH does not beat the best single branch: sparse gates
+         * (each image's 2 largest of K = 4 weights), with the usual balance term against the gates'
+         * collapsing onto a few experts (0.01, as Shazeer et al.'s importance loss), and the experts'
+         * mean squared cosine, alone.
+         */
+        TOP_2("mlh:top-k=2", Kind.PROBE, "moh.top-k=2"),
+        TOP_2_BALANCE("mlh:top-k=2+balance=0.01", Kind.PROBE, "moh.top-k=2", "moh.balance-weight=0.01"),
+        BALANCE("mlh:balance=0.01", Kind.PROBE, "moh.balance-weight=0.01"),
+        DIVERSITY("mlh:diversity=0.1", Kind.PROBE, "moh.diversity-weight=0.1");
 
         public final String id;
         public final Kind kind;
