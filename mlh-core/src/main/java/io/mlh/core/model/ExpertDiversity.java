@@ -1,30 +1,18 @@
 package io.mlh.core.model;
 
-import com.intel.analytics.bigdl.nn.abstractnn.TensorModule;
-import com.intel.analytics.bigdl.tensor.Tensor;
-import io.mlh.core.bigdl.BigDL;
-
 /**
  * A diversity term, as a layer on the experts' N x K x q outputs e: the identity forward, and backward
  * adds the gradient of w R, R = the mean over images and pairs of experts k < l of the squared cosine
  * between e_k and e_l. R is 0 when each image's experts are orthogonal, 1 when they all point alike
  * (or opposite): it pushes the experts to code an image differently, not to cancel each other.
- *
- * <p>BigDL's serialiser names a Java constructor's parameter {@code x$1} (see {@link TopKGate}).
  */
-public final class ExpertDiversity extends TensorModule<Float> {
+public final class ExpertDiversity extends TrainingTerm {
     private static final long serialVersionUID = 1L;
     /** Added under the square roots of the norms, so that a zero output has a gradient. */
     private static final double EPS = 1e-12;
 
-    /** The term's weight w (BigDL's serialiser's name for the constructor's parameter). */
-    @SuppressWarnings("checkstyle:MemberName")
-    private final double x$1;
-
     public ExpertDiversity(double weight) {
-        super(BigDL.FLOAT, BigDL.NUM);
-        if (!(weight >= 0)) throw new IllegalArgumentException("the diversity weight must be >= 0, got " + weight);
-        this.x$1 = weight;
+        super(weight, "diversity");
     }
 
     /** R of a batch of expert outputs (row-major, n x k x q), and with {@code grad} its gradient. */
@@ -59,29 +47,9 @@ public final class ExpertDiversity extends TensorModule<Float> {
     }
 
     @Override
-    public Tensor<Float> updateOutput(Tensor<Float> input) {
-        output_$eq(input);
-        return output();
-    }
-
-    @Override
-    public Tensor<Float> updateGradInput(Tensor<Float> input, Tensor<Float> gradOutput) {
-        int n = input.size(1), k = input.size(2), q = input.size(3);
-        float[] e = BigDL.toArray(input.contiguous()), out = BigDL.toArray(gradOutput.contiguous());
-        double[] grad = new double[e.length];
-        penalty(e, n, k, q, grad);
-        for (int i = 0; i < out.length; i++) out[i] += (float) (x$1 * grad[i]);
-        gradInput_$eq(BigDL.tensor(out, n, k, q));
-        return gradInput();
-    }
-
-    @Override
-    public com.intel.analytics.bigdl.utils.Shape computeOutputShape(com.intel.analytics.bigdl.utils.Shape inputShape) {
-        return inputShape;
-    }
-
-    @Override
-    public String toString() {
-        return "ExpertDiversity(" + x$1 + ")";
+    void addGradient(float[] e, int[] shape, double weight, float[] grad) {
+        double[] g = new double[e.length];
+        penalty(e, shape[0], shape[1], shape[2], g);
+        for (int i = 0; i < grad.length; i++) grad[i] += (float) (weight * g[i]);
     }
 }

@@ -169,10 +169,11 @@ class MixtureOfHashExpertsTest {
         }
     }
 
-    /** A model with top-k gates saves and loads through BigDL's own format, answering the same. */
+    /** A model with top-k gates and both terms saves and loads through BigDL's own format, answering the same. */
     @Test
     void aTopKGateSavesAndLoads(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        Graph<Float> net = MixtureOfHashExperts.standalone(D, Q, MohMode.SHARED, K, 2);
+        Graph<Float> net =
+                MixtureOfHashExperts.standalone(D, Q, new MixtureOfHashExperts.Spec(MohMode.SHARED, K, 2, 0.5, 0.3));
         float[] x = gaussian(new Random(13), N * D, 1.0);
         float[] before = BigDL.toArray(
                 BigDL.tensorAt(net.forward(BigDL.tensor(x.clone(), N, D)).toTable(), 1));
@@ -185,6 +186,14 @@ class MixtureOfHashExpertsTest {
         AbstractModule<?, ?, Float> gate = loaded.apply(MixtureOfHashExperts.CENTRE + MixtureOfHashExperts.GATE_WEIGHTS)
                 .get();
         assertEquals(2, ((TopKGate) gate).k());
+        assertEquals(
+                "GateBalance(0.5)",
+                loaded.apply(MixtureOfHashExperts.CENTRE + MixtureOfHashExperts.BALANCE)
+                        .get()
+                        .toString());
+        assertEquals(
+                "ExpertDiversity(0.3)",
+                loaded.apply("experts" + MixtureOfHashExperts.DIVERSITY).get().toString());
     }
 
     /** Each term's gradient (its layer's backward with no gradient from above) against finite differences of its value. */
