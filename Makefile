@@ -237,11 +237,11 @@ bench-memory: bench-classes
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section memory $(BENCH_OUT)/memory.txt
 
 ## bench-accuracy: MLH against csq / mds / dpsh / dual and its ablations (moh, mutual mode, K) at 16/32/64 bits
-## on Fashion-MNIST, CIFAR-10 and the derived mosaic set, each cell the real train -> encode -> evaluate jobs
+## on Fashion-MNIST, CIFAR-10 (cifar10-1; cifar10-2 for mlh / csq / mds at 64 bits) and the derived mosaic set, each cell the real train -> encode -> evaluate jobs
 ## (local[2], MKL-DNN) in its own JVM. Resumable: rows are appended to ACCURACY_RESULTS as cells finish and
-## finished cells are skipped; no new cell starts after ACCURACY_BUDGET minutes (0 = run them all, ~15 h)
+## finished cells are skipped; no new cell starts after ACCURACY_BUDGET minutes (0 = run them all, ~16.5 h)
 ACCURACY_RESULTS ?= mlh-bench/results/accuracy.csv
-ACCURACY_SETS ?= fashion-mnist,cifar10,mosaic
+ACCURACY_SETS ?= fashion-mnist,cifar10,cifar10-2,mosaic
 ACCURACY_BUDGET ?= 0
 ## ACCURACY_CELLS: a regular expression over dataset,variant,bits,seed to run only those cells, probes included
 ## (e.g. 'cifar10,(mds|mlh:centre=csq),64,1'); empty = the whole grid

@@ -50,7 +50,7 @@ public final class AccuracyBench {
         double budget = Double.parseDouble(System.getProperty("accuracy.budget-minutes", "0"));
         String heap = System.getProperty("accuracy.heap", "6g");
         List<DataSet> sets = new ArrayList<>();
-        for (String id : System.getProperty("accuracy.sets", "fashion-mnist,cifar10,mosaic")
+        for (String id : System.getProperty("accuracy.sets", "fashion-mnist,cifar10,cifar10-2,mosaic")
                 .split(",")) sets.add(DataSet.of(id.trim()));
 
         Set<String> done = AccuracySummary.read(results).stream()

@@ -118,7 +118,7 @@ public final class AccuracyCell {
                 "jobs.evaluate.top-k=" + d.topK,
                 "data.shards=8",
                 "paths.shards=" + work.resolve(d.id).resolve("shards")));
-        if (d == DataSet.CIFAR10) a.add("data.root=" + new File(cifarRoot).getAbsolutePath());
+        if (d == DataSet.CIFAR10 || d == DataSet.CIFAR10_2) a.add("data.root=" + new File(cifarRoot).getAbsolutePath());
         if (d == DataSet.MOSAIC) {
             a.addAll(Arrays.asList(
                     "data.source=list",

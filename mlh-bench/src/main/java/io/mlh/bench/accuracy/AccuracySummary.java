@@ -140,7 +140,7 @@ public final class AccuracySummary {
                 if (any) out.println(line);
             }
             out.println();
-            for (int b : AccuracyGrid.BITS) out.println(item + goal(rows, d, b));
+            for (int b : AccuracyGrid.BITS) if (d.seeds(b) > 0) out.println(item + goal(rows, d, b));
             for (int b : AccuracyGrid.BITS) {
                 for (Variant v : Variant.values()) {
                     String line = ablation(rows, d, v, b);
@@ -178,7 +178,7 @@ public final class AccuracySummary {
         double[] bestStats = null;
         List<String> missing = new ArrayList<>();
         for (Variant v : Variant.values()) {
-            if (!v.singleBranch()) continue;
+            if (!v.singleBranch() || !d.grids(v)) continue;
             List<Row> r = select(rows, d.id, v.id, bits);
             if (r.isEmpty()) {
                 missing.add(v.id);

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** The grid the issue asks for, in the order a run cut short by its budget should leave behind. */
@@ -28,7 +29,20 @@ class AccuracyGridTest {
         assertEquals(9 * 3 * 3, count(DataSet.FASHION));
         assertEquals(9 * (1 + 1 + 3), count(DataSet.CIFAR10));
         assertEquals(9 * 3, count(DataSet.MOSAIC));
-        assertEquals(153, ALL.size());
+        // cifar10-2: the methods MLH is measured against and MLH, at 64 bits, 2 seeds
+        assertEquals(
+                new HashSet<>(Arrays.asList(
+                        "cifar10-2,mlh,64,1",
+                        "cifar10-2,csq,64,1",
+                        "cifar10-2,mds,64,1",
+                        "cifar10-2,mlh,64,2",
+                        "cifar10-2,csq,64,2",
+                        "cifar10-2,mds,64,2")),
+                ALL.stream()
+                        .filter(c -> c.data == DataSet.CIFAR10_2)
+                        .map(Cell::key)
+                        .collect(Collectors.toSet()));
+        assertEquals(159, ALL.size());
         for (Variant v : Variant.values()) {
             if (v.kind == Kind.PROBE) continue;
             for (int bits : AccuracyGrid.BITS) {
@@ -70,7 +84,7 @@ class AccuracyGridTest {
         List<Cell> picked = AccuracyGrid.cells(Arrays.asList(DataSet.values()), "cifar10,(mds|mlh:centre=mlh),64,1");
         assertEquals(
                 Arrays.asList("cifar10,mds,64,1", "cifar10,mlh:centre=mlh,64,1"),
-                picked.stream().map(Cell::key).collect(java.util.stream.Collectors.toList()));
+                picked.stream().map(Cell::key).collect(Collectors.toList()));
         // a pattern matches whole keys, and only in the sets asked for
         assertEquals(
                 9,
@@ -79,6 +93,12 @@ class AccuracyGridTest {
         assertTrue(
                 AccuracyGrid.cells(Arrays.asList(DataSet.FASHION), "cifar10,.*").isEmpty());
         assertTrue(AccuracyGrid.cells(Arrays.asList(DataSet.FASHION), "mlh").isEmpty());
+        // a probe on cifar10-2 runs at its one length and two seeds, where its methods do
+        assertEquals(
+                Arrays.asList("cifar10-2,mlh:diversity=0.1,64,1", "cifar10-2,mlh:diversity=0.1,64,2"),
+                AccuracyGrid.cells(Arrays.asList(DataSet.CIFAR10_2), "cifar10-2,mlh:diversity=0\\.1,.*").stream()
+                        .map(Cell::key)
+                        .collect(Collectors.toList()));
     }
 
     @Test

@@ -56,7 +56,10 @@ class AccuracySummaryTest {
                 "cifar10,mds,32,1,0.45",
                 "cifar10,dpsh,32,1,0.20",
                 "cifar10,mlh,64,1,0.50",
-                "cifar10,csq,64,1,0.40"));
+                "cifar10,csq,64,1,0.40",
+                "cifar10-2,mlh,64,1,0.60",
+                "cifar10-2,csq,64,1,0.62",
+                "cifar10-2,dpsh,64,1,0.70")); // a row of a method cifar10-2's grid leaves out
         assertEquals(
                 "goal cifar10 16 bits: mlh 0.4200 vs best single-branch csq 0.4300: NOT met (-0.0100; one seed on a side, no s.e.)",
                 AccuracySummary.goal(rows, DataSet.CIFAR10, 16));
@@ -69,6 +72,20 @@ class AccuracySummaryTest {
         assertEquals(
                 "goal mosaic 16 bits: incomplete (no rows yet for mlh, csq, mds, dpsh)",
                 AccuracySummary.goal(rows, DataSet.MOSAIC, 16));
+        // cifar10-2 runs csq and mds alone of the baselines: dpsh is neither awaited nor compared with
+        assertEquals(
+                "goal cifar10-2 64 bits: incomplete (no rows yet for mds)",
+                AccuracySummary.goal(rows, DataSet.CIFAR10_2, 64));
+        List<AccuracySummary.Row> withMds = new java.util.ArrayList<>(rows);
+        withMds.addAll(AccuracySummary.read(csv("cifar10-2,mds,64,1,0.50")));
+        assertEquals(
+                "goal cifar10-2 64 bits: mlh 0.6000 vs best single-branch csq 0.6200: NOT met (-0.0200; one seed on a side, no s.e.)",
+                AccuracySummary.goal(withMds, DataSet.CIFAR10_2, 64));
+        String printed = print(withMds);
+        assertTrue(printed.contains("goal cifar10-2 64 bits"), printed);
+        assertTrue(
+                !printed.contains("goal cifar10-2 16 bits"),
+                "a goal line at a length cifar10-2 does not run: " + printed);
     }
 
     @Test

@@ -38,6 +38,8 @@ public final class JobSettings implements Serializable {
     public final MlhConfig model;
     public final Source source;
     public final String root, folderSplit, listDir;
+    /** {@code data.query-folder}: the sub-directory of root whose images are all the queries; "" = drawn per class. */
+    public final String queryFolder;
     /** {@code data.folder-split} split at commas: the sub-directories of root whose images are pooled. */
     public final List<String> folderSplits;
 
@@ -91,6 +93,14 @@ public final class JobSettings implements Serializable {
             splits.add(part.trim());
         }
         this.folderSplits = Collections.unmodifiableList(splits);
+        this.queryFolder = r.string("data.query-folder").trim();
+        if (!queryFolder.isEmpty() && source != Source.FOLDER)
+            throw r.error("data.query-folder", "is for data.source = folder, not " + source.configName());
+        if (splits.contains(queryFolder))
+            throw r.error(
+                    "data.query-folder",
+                    "\"" + queryFolder + "\" is also in data.folder-split: its images "
+                            + "would be queries and database alike");
         this.listDir = r.string("data.list-dir").isEmpty() ? root : r.string("data.list-dir");
         this.queriesPerClass = r.integer("data.queries-per-class", 0);
         this.trainPerClass = r.integer("data.train-per-class", 0);

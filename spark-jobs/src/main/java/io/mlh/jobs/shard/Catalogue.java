@@ -25,7 +25,7 @@ final class Catalogue {
             case IDX:
                 return protocolSplit(IdxCatalogue.read(s, conf, bad), s);
             case FOLDER:
-                return protocolSplit(FolderCatalogue.read(s, conf, bad), s);
+                return FolderCatalogue.read(s, conf, bad);
             case LIST:
                 return ListCatalogue.read(s, conf, bad);
             default:
@@ -35,20 +35,35 @@ final class Catalogue {
 
     /** Numbers single-label records in order and splits them with the retrieval protocol (RetrievalSplit). */
     static List<Record> protocolSplit(List<Record> records, JobSettings s) {
+        return split(new ArrayList<>(records.size()), records, s.queriesPerClass, s);
+    }
+
+    /**
+     * The given queries first, then the database (protocol cifar10-2: every test image a query, the
+     * training images the database), with {@code train-per-class} training images a class from it.
+     */
+    static List<Record> givenQueries(List<Record> queries, List<Record> database, JobSettings s) {
+        List<Record> placed = new ArrayList<>(queries.size() + database.size());
+        for (Record q : queries) placed.add(q.placed(placed.size(), ShardTable.QUERY, false));
+        return split(placed, database, 0, s);
+    }
+
+    /** Appends {@code records}, numbered on from {@code placed}'s size and split by RetrievalSplit, to {@code placed}. */
+    private static List<Record> split(List<Record> placed, List<Record> records, int queriesPerClass, JobSettings s) {
         int classes = s.model.classes();
         float[][] oneHot = new float[classes][classes];
         for (int c = 0; c < classes; c++) oneHot[c][c] = 1;
         float[][] y = new float[records.size()][];
         for (int i = 0; i < y.length; i++)
             y[i] = oneHot[firstPositive(records.get(i).labels)]; // shared rows: ImageNet-sized sets fit
-        RetrievalSplit split = RetrievalSplit.of(y, s.queriesPerClass, s.trainPerClass, s.model.seed());
+        RetrievalSplit split = RetrievalSplit.of(y, queriesPerClass, s.trainPerClass, s.model.seed());
         String[] splits = new String[y.length];
         Arrays.fill(splits, ShardTable.DATABASE);
         for (int i : split.query) splits[i] = ShardTable.QUERY;
         boolean[] train = new boolean[y.length];
         for (int i : split.train) train[i] = true;
-        List<Record> placed = new ArrayList<>(y.length);
-        for (int i = 0; i < y.length; i++) placed.add(records.get(i).placed(i, splits[i], train[i]));
+        int first = placed.size();
+        for (int i = 0; i < y.length; i++) placed.add(records.get(i).placed(first + i, splits[i], train[i]));
         return placed;
     }
 

@@ -69,6 +69,21 @@ class ProfilesTest {
                 () -> JobSettings.fromArgs(
                         new String[] {"-", "data.augment.resized-crop=true", "data.augment.crop-ratio=[0, 1]"}));
         assertTrue(ratio.getMessage().contains("mlh.data.augment.crop-ratio"), ratio.getMessage());
+        ConfigError queriesFromIdx = assertThrows(
+                ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.query-folder=test"}));
+        assertTrue(
+                queriesFromIdx.getMessage().contains("mlh.data.query-folder")
+                        && queriesFromIdx.getMessage().contains("not idx"),
+                queriesFromIdx.getMessage());
+        ConfigError queriesInDatabase = assertThrows(
+                ConfigError.class,
+                () -> JobSettings.fromArgs(new String[] {
+                    "-", "data.source=folder", "data.folder-split=train,test", "data.query-folder=test"
+                }));
+        assertTrue(
+                queriesInDatabase.getMessage().contains("mlh.data.query-folder")
+                        && queriesInDatabase.getMessage().contains("data.folder-split"),
+                queriesInDatabase.getMessage());
     }
 
     /** Every job key's value is read through ConfigReader: a wrong type names the key and the value. */

@@ -297,6 +297,61 @@ class ShardJobTest {
         assertFalse(Files.exists(dir.resolve("pooled-bad")));
     }
 
+    /**
+     * {@code query-folder = test} (protocol cifar10-2): every test image is a query, in id order first; the
+     * train folder is the database, all of it training images at {@code train-per-class} = its class size.
+     */
+    @Test
+    void queryFolderHoldsEveryQuery() throws Exception {
+        Path root = Fixtures.cifar(dir.resolve("given"), "000?.jpg"); // train: 10 JPEGs a class
+        for (String c : CIFAR_CLASSES) { // test: 3 of them a class, under other names
+            Files.createDirectories(root.resolve("test").resolve(c));
+            for (int i = 0; i < 3; i++) {
+                Files.copy(
+                        root.resolve("train").resolve(c).resolve("000" + i + ".jpg"),
+                        root.resolve("test").resolve(c).resolve("t" + i + ".jpg"));
+            }
+        }
+        List<String> args = new ArrayList<>(Arrays.asList(
+                "data.source=folder",
+                "data.root=" + root,
+                "data.folder-split=train",
+                "data.query-folder=test",
+                "data.train-per-class=10",
+                "data.shards=2",
+                "paths.shards=" + dir.resolve("given-shards")));
+        ShardJob.Result r = ShardJob.run(spark, settings(args));
+        assertEquals(30, r.queries);
+        assertEquals(100, r.database);
+        assertEquals(100, r.trainFlagged);
+        List<Row> rows = table(spark, dir.resolve("given-shards").toString())
+                .orderBy("id")
+                .collectAsList();
+        assertEquals(130, rows.size());
+        for (int id = 0; id < rows.size(); id++) {
+            Row row = rows.get(id);
+            String source = row.getAs("source");
+            boolean query = id < 30;
+            assertEquals(query ? "query" : "database", row.<String>getAs("split"), source);
+            assertEquals(!query, row.<Boolean>getAs("train"), source);
+            String c = CIFAR_CLASSES[query ? id / 3 : (id - 30) / 10]; // class by class in both parts
+            assertTrue(source.contains((query ? "/test/" : "/train/") + c + "/"), id + ": " + source);
+        }
+
+        // fewer training images in a class than train-per-class asks for: the class and the counts named
+        args.set(4, "data.train-per-class=11");
+        args.set(6, "paths.shards=" + dir.resolve("given-short"));
+        Exception short_ = assertThrows(Exception.class, () -> ShardJob.run(spark, settings(args)));
+        assertTrue(short_.getMessage().contains("has 10 images, fewer than 0 queries + 11"), short_.getMessage());
+        // a query folder whose classes differ from the database's
+        Files.move(root.resolve("test/truck"), root.resolve("test/lorry"));
+        args.set(4, "data.train-per-class=10");
+        Exception renamed = assertThrows(Exception.class, () -> ShardJob.run(spark, settings(args)));
+        assertTrue(
+                renamed.getMessage().contains("lorry") && renamed.getMessage().contains("truck"), renamed.getMessage());
+        assertFalse(Files.exists(dir.resolve("given-short")));
+    }
+
     @Test
     void cifarListFilesWithMultiHotLabels() throws Exception {
         Path root = Fixtures.cifar(dir.resolve("list"), "00[0-2]?.jpg");
