@@ -249,15 +249,7 @@ class ShardJobTest {
     /** {@code folder-split = "train,test"} pools both splits, class by class, as protocol cifar10-1 does. */
     @Test
     void severalFolderSplitsArePooled() throws Exception {
-        Path root = Fixtures.cifar(dir.resolve("pooled"), "000?.jpg"); // train: 10 JPEGs a class
-        for (String c : CIFAR_CLASSES) { // test: 3 of them a class, under other names
-            Files.createDirectories(root.resolve("test").resolve(c));
-            for (int i = 0; i < 3; i++) {
-                Files.copy(
-                        root.resolve("train").resolve(c).resolve("000" + i + ".jpg"),
-                        root.resolve("test").resolve(c).resolve("t" + i + ".jpg"));
-            }
-        }
+        Path root = trainAndTest("pooled");
         String out = dir.resolve("pooled-shards").toString();
         ShardJob.Result r = ShardJob.run(
                 spark,
@@ -303,15 +295,7 @@ class ShardJobTest {
      */
     @Test
     void queryFolderHoldsEveryQuery() throws Exception {
-        Path root = Fixtures.cifar(dir.resolve("given"), "000?.jpg"); // train: 10 JPEGs a class
-        for (String c : CIFAR_CLASSES) { // test: 3 of them a class, under other names
-            Files.createDirectories(root.resolve("test").resolve(c));
-            for (int i = 0; i < 3; i++) {
-                Files.copy(
-                        root.resolve("train").resolve(c).resolve("000" + i + ".jpg"),
-                        root.resolve("test").resolve(c).resolve("t" + i + ".jpg"));
-            }
-        }
+        Path root = trainAndTest("given");
         List<String> args = new ArrayList<>(Arrays.asList(
                 "data.source=folder",
                 "data.root=" + root,
@@ -350,6 +334,20 @@ class ShardJobTest {
         assertTrue(
                 renamed.getMessage().contains("lorry") && renamed.getMessage().contains("truck"), renamed.getMessage());
         assertFalse(Files.exists(dir.resolve("given-short")));
+    }
+
+    /** Real CIFAR-10 JPEGs under {@code dir/name}: train/ with 10 a class, test/ with 3 of them a class under other names. */
+    private static Path trainAndTest(String name) throws Exception {
+        Path root = Fixtures.cifar(dir.resolve(name), "000?.jpg");
+        for (String c : CIFAR_CLASSES) {
+            Files.createDirectories(root.resolve("test").resolve(c));
+            for (int i = 0; i < 3; i++) {
+                Files.copy(
+                        root.resolve("train").resolve(c).resolve("000" + i + ".jpg"),
+                        root.resolve("test").resolve(c).resolve("t" + i + ".jpg"));
+            }
+        }
+        return root;
     }
 
     @Test
