@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
  * The results table, read back and summarised: per data set a markdown table of mAP (mean ± sample
  * standard deviation over seeds, and the seed count) by variant and bits, then the issue's goal per
  * bit length: MLH's mean at or above the best single-branch baseline's (csq, mds, dpsh), with the
- * difference's standard error where both sides have several seeds; then each MLH ablation against MLH.
+ * difference's standard error where both sides have several seeds; then each MLH ablation against MLH, and
+ * each probe against the variant it changes.
  * {@code main} prints the summary of a results file without running anything, or writes it as the
  * results page {@code docs/results/accuracy.md} ({@link #page}); a test checks the committed page is
  * what this makes of the committed results file.
@@ -47,7 +48,8 @@ public final class AccuracySummary {
                         + " the commit that produced it and when it finished); do not edit. The grid, its protocol and a reading of these"
                         + " figures: [../accuracy.md](../accuracy.md). Goal lines set MLH against the best single-branch baseline"
                         + " (csq, mds, dpsh) at their defaults, with the difference's standard error where both sides have two or"
-                        + " more seeds; ablation lines set each MLH ablation against MLH.%n",
+                        + " more seeds; ablation lines set each MLH ablation against MLH, probe lines each probe against the variant"
+                        + " it changes (mlh:... against mlh).%n",
                 rows.size());
         print(rows, out, true);
         return new String(bytes.toByteArray(), StandardCharsets.UTF_8);
@@ -106,7 +108,7 @@ public final class AccuracySummary {
         print(rows, out, false);
     }
 
-    /** The summary; as markdown, titles are bold and the goal and ablation lines a list. */
+    /** The summary; as markdown, titles are bold and the goal, ablation and probe lines a list. */
     private static void print(List<Row> rows, PrintStream out, boolean markdown) {
         String bold = markdown ? "**" : "", item = markdown ? "- " : "";
         for (DataSet d : DataSet.values()) {
@@ -143,7 +145,7 @@ public final class AccuracySummary {
             for (int b : AccuracyGrid.BITS) if (d.seeds(b) > 0) out.println(item + goal(rows, d, b));
             for (int b : AccuracyGrid.BITS) {
                 for (Variant v : Variant.values()) {
-                    String line = ablation(rows, d, v, b);
+                    String line = comparison(rows, d, v, b);
                     if (line != null) out.println(item + line);
                 }
             }
@@ -151,21 +153,27 @@ public final class AccuracySummary {
     }
 
     /**
-     * One ablation at one bit length against MLH at its defaults (the same cell without the change), or
-     * null when either side has no rows. {@code dual} is MLH without experts, so it is read as one too.
+     * One ablation or probe at one bit length against the variant it changes at its defaults (the same cell
+     * without the change), or null when either side has no rows: an ablation, and {@code dual} (MLH without
+     * experts), against MLH; a probe against the variant its name starts with ({@code mlh:diversity=0.1}
+     * against mlh, {@code csq:lr=cosine} against csq).
      */
-    static String ablation(List<Row> rows, DataSet d, Variant v, int bits) {
-        if (v.kind != AccuracyGrid.Kind.ABLATION && v != Variant.DUAL) return null;
-        List<Row> a = select(rows, d.id, v.id, bits), mlh = select(rows, d.id, Variant.MLH.id, bits);
-        if (a.isEmpty() || mlh.isEmpty()) return null;
-        double[] s = stats(a), m = stats(mlh);
+    static String comparison(List<Row> rows, DataSet d, Variant v, int bits) {
+        if (v.kind == AccuracyGrid.Kind.METHOD && v != Variant.DUAL) return null;
+        boolean probe = v.kind == AccuracyGrid.Kind.PROBE;
+        String base = probe ? v.id.substring(0, v.id.indexOf(':')) : Variant.MLH.id;
+        List<Row> a = select(rows, d.id, v.id, bits), b = select(rows, d.id, base, bits);
+        if (a.isEmpty() || b.isEmpty()) return null;
+        double[] s = stats(a), m = stats(b);
         return String.format(
                 Locale.ROOT,
-                "ablation %s %d bits: %s %.4f vs mlh %.4f (%s)",
+                "%s %s %d bits: %s %.4f vs %s %.4f (%s)",
+                probe ? "probe" : "ablation",
                 d.id,
                 bits,
                 v == Variant.DUAL ? "dual (moh=none)" : v.id,
                 s[0],
+                base,
                 m[0],
                 difference(s, m));
     }

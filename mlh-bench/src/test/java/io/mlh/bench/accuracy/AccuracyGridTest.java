@@ -104,6 +104,12 @@ class AccuracyGridTest {
     @Test
     void namesRoundTripAndUnknownOnesAreRefused() {
         for (Variant v : Variant.values()) assertSame(v, Variant.of(v.id));
+        // a probe is named after the method it changes (the summary sets it against that method)
+        for (Variant v : Variant.values()) {
+            if (v.kind != Kind.PROBE) continue;
+            assertTrue(v.id.indexOf(':') > 0, v.id);
+            assertSame(Kind.METHOD, Variant.of(v.id.substring(0, v.id.indexOf(':'))).kind, v.id);
+        }
         for (DataSet d : DataSet.values()) assertSame(d, DataSet.of(d.id));
         assertThrows(IllegalArgumentException.class, () -> Variant.of("mlh:K=3"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DataSet.of("mnist"));

@@ -131,14 +131,34 @@ class AccuracySummaryTest {
         // sd 0.01414 on both sides: s.e. of the difference sqrt(2 x 0.0002 / 2) = 0.01414
         assertEquals(
                 "ablation fashion-mnist 64 bits: mlh:moh=separate 0.7800 vs mlh 0.8100 (-0.0300 ± 0.0141 s.e., beyond 2 s.e.)",
-                AccuracySummary.ablation(rows, DataSet.FASHION, AccuracyGrid.Variant.MOH_SEPARATE, 64));
+                AccuracySummary.comparison(rows, DataSet.FASHION, AccuracyGrid.Variant.MOH_SEPARATE, 64));
         assertEquals(
                 "ablation fashion-mnist 64 bits: dual (moh=none) 0.7900 vs mlh 0.8100 (-0.0200; one seed on a side, no s.e.)",
-                AccuracySummary.ablation(rows, DataSet.FASHION, AccuracyGrid.Variant.DUAL, 64));
+                AccuracySummary.comparison(rows, DataSet.FASHION, AccuracyGrid.Variant.DUAL, 64));
         // no mlh row at 32 bits, and csq is a method, not an ablation
-        assertEquals(null, AccuracySummary.ablation(rows, DataSet.FASHION, AccuracyGrid.Variant.EXPERTS_2, 32));
-        assertEquals(null, AccuracySummary.ablation(rows, DataSet.FASHION, AccuracyGrid.Variant.CSQ, 64));
+        assertEquals(null, AccuracySummary.comparison(rows, DataSet.FASHION, AccuracyGrid.Variant.EXPERTS_2, 32));
+        assertEquals(null, AccuracySummary.comparison(rows, DataSet.FASHION, AccuracyGrid.Variant.CSQ, 64));
         assertTrue(print(rows).contains("ablation fashion-mnist 64 bits: mlh:moh=separate"));
+    }
+
+    @Test
+    void eachProbeIsReadAgainstTheVariantItChanges() throws IOException {
+        List<AccuracySummary.Row> rows = AccuracySummary.read(csv(
+                "fashion-mnist,mlh,64,1,0.80",
+                "fashion-mnist,mlh:diversity=0.1,64,1,0.79",
+                "fashion-mnist,csq,64,1,0.81",
+                "fashion-mnist,csq:lr=cosine,64,1,0.82",
+                "fashion-mnist,mds:scale=4,64,1,0.83"));
+        assertEquals(
+                "probe fashion-mnist 64 bits: mlh:diversity=0.1 0.7900 vs mlh 0.8000 (-0.0100; one seed on a side, no s.e.)",
+                AccuracySummary.comparison(rows, DataSet.FASHION, AccuracyGrid.Variant.DIVERSITY, 64));
+        assertEquals(
+                "probe fashion-mnist 64 bits: csq:lr=cosine 0.8200 vs csq 0.8100 (+0.0100; one seed on a side, no s.e.)",
+                AccuracySummary.comparison(rows, DataSet.FASHION, AccuracyGrid.Variant.CSQ_COSINE, 64));
+        // no mds row to set mds:scale=4 against
+        assertEquals(null, AccuracySummary.comparison(rows, DataSet.FASHION, AccuracyGrid.Variant.MDS_SCALE_4, 64));
+        String printed = print(rows);
+        assertTrue(printed.contains("probe fashion-mnist 64 bits: mlh:diversity=0.1 0.7900 vs mlh"), printed);
     }
 
     @Test
