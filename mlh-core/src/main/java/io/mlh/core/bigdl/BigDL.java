@@ -217,6 +217,20 @@ public final class BigDL {
         System.arraycopy(src, from, (float[]) t.storage().array(), t.storageOffset() - 1 + at, n);
     }
 
+    /**
+     * The last output of the layer named {@code name} in {@code net}, a plain graph or BigDL's MKL-DNN form of
+     * one (an {@code IRGraph}, whose layers keep the names of those they stand for); null when there is no
+     * such layer. An MKL-DNN primitive's output is in MKL-DNN's memory: read only wrapped (non-MKL-DNN) layers'.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static Tensor<Float> layerOutput(AbstractModule<?, ?, Float> net, String name) {
+        AbstractModule<?, ?, Float> in = net instanceof com.intel.analytics.bigdl.utils.intermediate.IRGraph
+                ? ((com.intel.analytics.bigdl.utils.intermediate.IRGraph<Float>) net).graph()
+                : net;
+        Option<AbstractModule<Activity, Activity, Float>> layer = ((AbstractModule) in).apply(name);
+        return layer.isEmpty() ? null : (Tensor<Float>) layer.get().output();
+    }
+
     /** Row-major matrix view of an N x D tensor, as a copy. */
     public static float[][] toMatrix(Tensor<Float> t) {
         int n = t.size(1);

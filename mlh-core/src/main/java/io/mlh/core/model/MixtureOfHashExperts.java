@@ -37,6 +37,51 @@ public final class MixtureOfHashExperts {
     public static final String GATE_WEIGHTS = "-gate-weights";
     /** Suffixes of the balance layer after a branch's gate weights and the diversity layer after an expert bank. */
     public static final String BALANCE = "-gate-balance", DIVERSITY = "-diversity";
+    /** The expert bank's layer: {@code experts} shared, {@code centre-experts} and {@code pairwise-experts} separate. */
+    private static final String EXPERTS = "experts";
+
+    /** One training-term layer of the heads: its name, the label logs give its value, and its input's shape a row. */
+    public static final class Term implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        public final String layer, label;
+        public final int[] rowShape;
+        private final boolean balance;
+
+        private Term(String layer, String label, boolean balance, int... rowShape) {
+            this.layer = layer;
+            this.label = label;
+            this.balance = balance;
+            this.rowShape = rowShape;
+        }
+
+        /** The term's value, unweighted, on {@code n} rows of its layer's input (row-major). */
+        public double value(float[] rows, int n) {
+            return balance
+                    ? GateBalance.penalty(rows, n, rowShape[0])
+                    : ExpertDiversity.penalty(rows, n, rowShape[0], rowShape[1], null);
+        }
+    }
+
+    /**
+     * The training-term layers the heads of {@code spec} hold at code length q: each gate's balance term (B_c,
+     * B_p; on its N x K weights), then the diversity term of the shared bank (D) or of each branch's (D_c,
+     * D_p; on the N x K x q expert outputs). Empty when neither term is weighted.
+     */
+    public static java.util.List<Term> terms(Spec spec, int q) {
+        java.util.List<Term> out = new java.util.ArrayList<>();
+        if (spec.mode == MohMode.NONE) return out;
+        if (spec.balance > 0) {
+            out.add(new Term(CENTRE + BALANCE, "B_c", true, spec.experts));
+            out.add(new Term(PAIRWISE + BALANCE, "B_p", true, spec.experts));
+        }
+        if (spec.diversity > 0 && spec.mode == MohMode.SHARED) {
+            out.add(new Term(EXPERTS + DIVERSITY, "D", false, spec.experts, q));
+        } else if (spec.diversity > 0) {
+            out.add(new Term(CENTRE + "-" + EXPERTS + DIVERSITY, "D_c", false, spec.experts, q));
+            out.add(new Term(PAIRWISE + "-" + EXPERTS + DIVERSITY, "D_p", false, spec.experts, q));
+        }
+        return out;
+    }
 
     /** How the heads mix: the mode, K, the gates' top-k and the balance and diversity terms' weights. */
     public static final class Spec {
@@ -70,11 +115,12 @@ public final class MixtureOfHashExperts {
                 return new Node[] {plainHead(features, d, q, CENTRE), plainHead(features, d, q, PAIRWISE)};
             case SEPARATE:
                 return new Node[] {
-                    gatedHead(features, expertBank(features, d, q, spec, CENTRE + "-experts"), d, q, spec, CENTRE),
-                    gatedHead(features, expertBank(features, d, q, spec, PAIRWISE + "-experts"), d, q, spec, PAIRWISE)
+                    gatedHead(features, expertBank(features, d, q, spec, CENTRE + "-" + EXPERTS), d, q, spec, CENTRE),
+                    gatedHead(
+                            features, expertBank(features, d, q, spec, PAIRWISE + "-" + EXPERTS), d, q, spec, PAIRWISE)
                 };
             case SHARED:
-                Node<AbstractModule<Activity, Activity, Float>> bank = expertBank(features, d, q, spec, "experts");
+                Node<AbstractModule<Activity, Activity, Float>> bank = expertBank(features, d, q, spec, EXPERTS);
                 return new Node[] {
                     gatedHead(features, bank, d, q, spec, CENTRE), gatedHead(features, bank, d, q, spec, PAIRWISE)
                 };

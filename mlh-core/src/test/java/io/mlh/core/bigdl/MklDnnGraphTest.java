@@ -13,9 +13,13 @@ import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.centres.HashCentres;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.core.loss.MlhCriterion;
+import io.mlh.core.model.MixtureOfHashExperts;
 import io.mlh.core.model.MlhNet;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -143,6 +147,44 @@ class MklDnnGraphTest {
         double moved = 0;
         for (int i = 0; i < plain.length; i++) moved = Math.max(moved, Math.abs(plain[i] - untrained[i]));
         assertTrue(moved > 0.05, "training changed the inference codes by only " + moved);
+    }
+
+    /**
+     * What the train job's epoch report reads: each MoH term layer's input after an inference pass, found by
+     * name in the plain graph and in its MKL-DNN form alike (there the layer runs wrapped, its batch split
+     * over the cores). Balance terms sit on the gate weights, diversity terms on the N x K x q expert outputs.
+     */
+    @ParameterizedTest(name = "moh {0}")
+    @ValueSource(strings = {"shared:2:0.5:0.3", "separate:0:0.5:0.3"})
+    void theMohTermsInputsAreFoundInEitherForm(String moh) {
+        MlhConfig c = config("vgg-small", moh, 32);
+        List<MixtureOfHashExperts.Term> terms = MixtureOfHashExperts.terms(MixtureOfHashExperts.Spec.of(c), c.bits());
+        assertEquals(
+                moh.startsWith("shared") ? Arrays.asList("B_c", "B_p", "D") : Arrays.asList("B_c", "B_p", "D_c", "D_p"),
+                terms.stream().map(t -> t.label).collect(Collectors.toList()));
+        Graph<Float> net = MlhNet.build(c);
+        AbstractModule<Activity, Activity, Float> dnn = ComputeEngine.toMklDnn(ComputeEngine.forMklDnn(net));
+        net.evaluate();
+        dnn.evaluate();
+        Tensor<Float> x = images(16, 32);
+        net.forward(x.clone());
+        dnn.forward(x.clone());
+        for (MixtureOfHashExperts.Term t : terms) {
+            float[] plain = BigDL.toArray(BigDL.layerOutput(net, t.layer)),
+                    mkldnn = BigDL.toArray(BigDL.layerOutput(dnn, t.layer));
+            int per = Arrays.stream(t.rowShape).reduce(1, (a, b) -> a * b);
+            assertEquals(16 * per, plain.length, t.layer);
+            assertClose(plain, mkldnn, 1e-5, t.layer);
+            double value = t.value(plain, 16);
+            assertEquals(value, t.value(mkldnn, 16), 1e-5, t.layer);
+            assertTrue(value > 0 && (t.label.startsWith("B") || value <= 1), t.label + " = " + value);
+        }
+        // a balance term's input is its gate's weights
+        assertArrayEquals(
+                BigDL.toArray(BigDL.layerOutput(net, MixtureOfHashExperts.CENTRE + MixtureOfHashExperts.GATE_WEIGHTS)),
+                BigDL.toArray(BigDL.layerOutput(net, terms.get(0).layer)),
+                0f);
+        assertEquals(null, BigDL.layerOutput(dnn, "no-such-layer"));
     }
 
     private static MlhConfig config(String backbone, String moh, int size) {

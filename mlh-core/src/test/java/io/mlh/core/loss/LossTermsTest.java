@@ -176,4 +176,18 @@ class LossTermsTest {
         }
         return total;
     }
+
+    @Test
+    void theLogLineGivesTheMohTermsAfterTheCriterionsInTheirOrder() {
+        LossTerms t = new LossTerms(3, 0.5, 0.25, 0.125, 1.5);
+        assertEquals("L=1.5000 L_C=0.5000 L_P=0.2500 L_M=0.1250", t.values());
+        java.util.Map<String, Double> moh = new java.util.LinkedHashMap<>();
+        moh.put("B_c", 0.02);
+        moh.put("B_p", 0.5);
+        moh.put("D", 0.25);
+        assertEquals(
+                "L=1.5000 L_C=0.5000 L_P=0.2500 L_M=0.1250 B_c=0.0200 B_p=0.5000 D=0.2500",
+                t.withMoh(moh).values());
+        assertEquals(3, t.withMoh(moh).step);
+    }
 }

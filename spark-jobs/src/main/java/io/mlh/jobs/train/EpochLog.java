@@ -7,7 +7,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.log4j.Logger;
 
 /**
- * What the train job says after each epoch: one log line (loss terms on the probe, learning rate,
+ * What the train job says after each epoch: one log line (loss terms on the probe, the MoH's balance and
+ * diversity terms among them where the model has them, learning rate,
  * throughput, validation mAP, ETA) and, when {@code jobs.train.tensorboard} is on, the same figures
  * as TensorBoard scalars with step = epoch ({@link TensorBoardLog}).
  */
@@ -42,6 +43,8 @@ final class EpochLog implements Closeable {
         board.train("loss/L_C", terms.centre, epoch);
         board.train("loss/L_P", terms.pairwise, epoch);
         board.train("loss/L_M", terms.mutual, epoch);
+        for (java.util.Map.Entry<String, Double> moh : terms.moh.entrySet())
+            board.train("loss/" + moh.getKey(), moh.getValue(), epoch);
         board.train("LearningRate", lr, epoch);
         board.train("Throughput", rate, epoch);
         if (maps != null) {

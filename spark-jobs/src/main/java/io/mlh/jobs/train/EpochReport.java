@@ -11,13 +11,17 @@ import io.mlh.core.config.MlhConfig;
 import io.mlh.core.eval.RetrievalMetrics;
 import io.mlh.core.loss.LossTerms;
 import io.mlh.core.loss.MlhCriterion;
+import io.mlh.core.model.MixtureOfHashExperts;
 import io.mlh.core.model.MlhNet;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.encode.ExecutorInference;
 import io.mlh.jobs.shard.ShardTable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
 import org.apache.spark.sql.Dataset;
@@ -29,7 +33,8 @@ import scala.Tuple2;
 /**
  * What the train job measures after each epoch, in one forward pass on the executors (the encode job's
  * {@link ExecutorInference}, so it scales with the cluster as training does): every loss term on a
- * fixed probe batch of training images, and the validation mAP of each trained branch, the first
+ * fixed probe batch of training images (the MoH's balance and diversity terms from their layers' inputs,
+ * which the executors send for the probe's rows), and the validation mAP of each trained branch, the first
  * {@code jobs.train.validation-queries} query rows (held out of training) ranked against the first
  * {@code jobs.train.validation-database} database rows. The rows stay encoded (JPEG / raw bytes), cached on
  * the executors; only their labels and, each epoch, their codes come to the driver.
@@ -141,7 +146,7 @@ final class EpochReport {
 
     /** The held-out queries' label vectors. */
     float[][] queryLabels() {
-        return java.util.Arrays.copyOfRange(labels, probe, probe + queries);
+        return Arrays.copyOfRange(labels, probe, probe + queries);
     }
 
     /** The probe's loss terms and the validation mAPs (null without validation) of one epoch. */
@@ -165,22 +170,36 @@ final class EpochReport {
                 MlhNet.inferenceBatch(c),
                 c.engine() == MlhConfig.Engine.MKLDNN);
         net.training();
-        float[][] outputs = new float[labels.length][];
-        for (Tuple2<Long, float[]> t :
-                rows.mapPartitionsToPair(new Forward(inference)).collect()) outputs[(int) (long) t._1()] = t._2();
-        return new Outcome(terms(outputs, epoch), validates() ? maps(outputs) : null);
+        List<MixtureOfHashExperts.Term> moh = MixtureOfHashExperts.terms(MixtureOfHashExperts.Spec.of(c), c.bits());
+        float[][][] outputs = new float[labels.length][][];
+        for (Tuple2<Long, float[][]> t :
+                rows.mapPartitionsToPair(new Forward(inference, probe, moh)).collect())
+            outputs[(int) (long) t._1()] = t._2();
+        return new Outcome(terms(outputs, epoch).withMoh(mohTerms(outputs, moh)), validates() ? maps(outputs) : null);
+    }
+
+    /** The MoH's training terms on the probe, by label, from the rows of their layers' inputs. */
+    private Map<String, Double> mohTerms(float[][][] outputs, List<MixtureOfHashExperts.Term> moh) {
+        Map<String, Double> values = new LinkedHashMap<>();
+        for (int k = 0; k < moh.size(); k++) {
+            int per = outputs[0][1 + k].length;
+            float[] in = new float[probe * per];
+            for (int i = 0; i < probe; i++) System.arraycopy(outputs[i][1 + k], 0, in, i * per, per);
+            values.put(moh.get(k).label, moh.get(k).value(in, probe));
+        }
+        return values;
     }
 
     /** The loss terms the schedule trains in this epoch (joint view for the alternate mode), on the probe. */
-    private LossTerms terms(float[][] outputs, int epoch) {
+    private LossTerms terms(float[][][] outputs, int epoch) {
         MlhConfig c = s.model;
         int bits = c.bits();
         Tensor<Float> uc = BigDL.tensor(probe, bits),
                 up = BigDL.tensor(probe, bits),
                 y = BigDL.tensor(probe, c.classes());
         for (int i = 0; i < probe; i++) {
-            BigDL.write(uc, i * bits, outputs[i], 0, bits);
-            BigDL.write(up, i * bits, outputs[i], bits, bits);
+            BigDL.write(uc, i * bits, outputs[i][0], 0, bits);
+            BigDL.write(up, i * bits, outputs[i][0], bits, bits);
             BigDL.write(y, i * c.classes(), labels[i], 0, c.classes());
         }
         MlhConfig joint = c.mutualMode() == MlhConfig.MutualMode.ALTERNATE ? c.with("mutual.mode", "joint") : c;
@@ -191,11 +210,11 @@ final class EpochReport {
     }
 
     /** mAP@all of the held-out queries against the database, for each branch the method trains. */
-    private BranchMaps maps(float[][] outputs) {
+    private BranchMaps maps(float[][][] outputs) {
         MlhConfig c = s.model;
         PackedCodes[] q = codes(outputs, probe, queries), d = codes(outputs, probe + queries, database);
-        float[][] qy = java.util.Arrays.copyOfRange(labels, probe, probe + queries);
-        float[][] dy = java.util.Arrays.copyOfRange(labels, probe + queries, probe + queries + database);
+        float[][] qy = Arrays.copyOfRange(labels, probe, probe + queries);
+        float[][] dy = Arrays.copyOfRange(labels, probe + queries, probe + queries + database);
         double centre =
                 c.usesCentreBranch() ? new RetrievalMetrics(q[0], qy, d[0], dy).meanAveragePrecision(0) : Double.NaN;
         double pairwise =
@@ -204,11 +223,11 @@ final class EpochReport {
     }
 
     /** Both branches' sign codes of rows [from, from + n): [0] centre, [1] pairwise. */
-    private PackedCodes[] codes(float[][] outputs, int from, int n) {
+    private PackedCodes[] codes(float[][][] outputs, int from, int n) {
         int bits = s.model.bits();
         float[][] signs = new float[2][n * bits];
         for (int i = 0; i < n; i++) {
-            for (int b = 0; b < 2; b++) System.arraycopy(outputs[from + i], b * bits, signs[b], i * bits, bits);
+            for (int b = 0; b < 2; b++) System.arraycopy(outputs[from + i][0], b * bits, signs[b], i * bits, bits);
         }
         return new PackedCodes[] {PackedCodes.fromSigns(signs[0], n, bits), PackedCodes.fromSigns(signs[1], n, bits)};
     }
@@ -244,18 +263,25 @@ final class EpochReport {
         rows.unpersist(false);
     }
 
-    /** A partition's (position, row) pairs -> (position, u_c followed by u_p), a batch at a time. */
-    private static final class Forward implements PairFlatMapFunction<Iterator<Tuple2<Long, Row>>, Long, float[]> {
+    /**
+     * A partition's (position, row) pairs -> (position, {u_c followed by u_p, then for a probe row the row
+     * of each MoH term layer's input}), a batch at a time.
+     */
+    private static final class Forward implements PairFlatMapFunction<Iterator<Tuple2<Long, Row>>, Long, float[][]> {
         private static final long serialVersionUID = 1L;
         private final ExecutorInference inference;
+        private final int probe;
+        private final List<MixtureOfHashExperts.Term> moh;
 
-        Forward(ExecutorInference inference) {
+        Forward(ExecutorInference inference, int probe, List<MixtureOfHashExperts.Term> moh) {
             this.inference = inference;
+            this.probe = probe;
+            this.moh = moh;
         }
 
         @Override
-        public Iterator<Tuple2<Long, float[]>> call(Iterator<Tuple2<Long, Row>> part) {
-            List<Tuple2<Long, float[]>> out = new ArrayList<>();
+        public Iterator<Tuple2<Long, float[][]>> call(Iterator<Tuple2<Long, Row>> part) {
+            List<Tuple2<Long, float[][]>> out = new ArrayList<>();
             if (!part.hasNext()) return out.iterator();
             AbstractModule<Activity, Activity, Float> net = inference.net();
             List<Long> at = new ArrayList<>();
@@ -268,12 +294,24 @@ final class EpochReport {
                     Table o = inference.forward(net, batch);
                     float[] uc = ExecutorInference.firstRows(MlhNet.centre(o), batch.size());
                     float[] up = ExecutorInference.firstRows(MlhNet.pairwise(o), batch.size());
+                    float[][] termInputs = new float[moh.size()][];
+                    for (int k = 0; k < moh.size(); k++) {
+                        Tensor<Float> in = BigDL.layerOutput(net, moh.get(k).layer);
+                        if (in == null) throw new IllegalStateException("the network has no layer " + moh.get(k).layer);
+                        termInputs[k] = ExecutorInference.firstRows(in, batch.size());
+                    }
                     int bits = uc.length / batch.size();
                     for (int i = 0; i < batch.size(); i++) {
-                        float[] both = new float[2 * bits];
-                        System.arraycopy(uc, i * bits, both, 0, bits);
-                        System.arraycopy(up, i * bits, both, bits, bits);
-                        out.add(new Tuple2<>(at.get(i), both));
+                        boolean probeRow = at.get(i) < probe;
+                        float[][] row = new float[probeRow ? 1 + moh.size() : 1][];
+                        row[0] = new float[2 * bits];
+                        System.arraycopy(uc, i * bits, row[0], 0, bits);
+                        System.arraycopy(up, i * bits, row[0], bits, bits);
+                        for (int k = 0; probeRow && k < moh.size(); k++) {
+                            int per = termInputs[k].length / batch.size();
+                            row[1 + k] = Arrays.copyOfRange(termInputs[k], i * per, (i + 1) * per);
+                        }
+                        out.add(new Tuple2<>(at.get(i), row));
                     }
                     at.clear();
                     batch.clear();

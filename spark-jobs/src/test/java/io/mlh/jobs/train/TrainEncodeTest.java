@@ -85,6 +85,7 @@ class TrainEncodeTest {
         assertTrue(Files.exists(dir.resolve("model-checkpoints/epoch-2/_MLH_COMMITTED")));
         assertTrue(Double.isFinite(resumed.lastTerms.total) && resumed.lastTerms.total > 0);
         assertTrue(resumed.toString().startsWith("epochs 2-2, last epoch L="), resumed.toString());
+        assertTrue(resumed.lastTerms.moh.isEmpty(), "no balance or diversity term: " + resumed.lastTerms.moh);
         TrainJob.Result again = TrainJob.run(spark, settings(conf));
         assertEquals("epochs 1-2 already checkpointed, nothing left to train", again.toString());
 
@@ -159,10 +160,17 @@ class TrainEncodeTest {
                         "train.epochs=3",
                         "data.augment.flip=true",
                         "data.augment.crop-padding=2",
+                        "moh.balance-weight=0.01",
+                        "moh.diversity-weight=0.1",
                         "paths.shards=" + shards,
                         "paths.model=" + dir.resolve("model"))));
         assertEquals(3, r.lastEpoch);
         assertTrue(Double.isFinite(r.lastTerms.total) && r.lastTerms.total > 0);
+        // the MoH's terms on the probe, beside L_C, L_P and L_M: balance >= 0, diversity a mean squared cosine
+        assertEquals(Arrays.asList("B_c", "B_p", "D"), new ArrayList<>(r.lastTerms.moh.keySet()));
+        for (double v : r.lastTerms.moh.values()) assertTrue(v >= 0 && v <= 4, r.lastTerms.values());
+        assertTrue(r.lastTerms.moh.get("D") > 0, r.lastTerms.values());
+        assertTrue(r.lastTerms.values().contains(" B_c="), r.lastTerms.values());
         assertEquals(
                 cachedBefore,
                 spark.sparkContext().getPersistentRDDs().size(),
