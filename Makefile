@@ -239,7 +239,7 @@ bench-memory: bench-classes
 ## bench-accuracy: MLH against csq / mds / dpsh / dual and its ablations (moh, mutual mode, K) at 16/32/64 bits
 ## on Fashion-MNIST, CIFAR-10 (cifar10-1; cifar10-2 for mlh / csq / mds at 64 bits) and the derived mosaic set, each cell the real train -> encode -> evaluate jobs
 ## (local[2], MKL-DNN) in its own JVM. Resumable: rows are appended to ACCURACY_RESULTS as cells finish and
-## finished cells are skipped; no new cell starts after ACCURACY_BUDGET minutes (0 = run them all, ~16.5 h)
+## finished cells are skipped; no new cell starts after ACCURACY_BUDGET minutes (0 = run them all, ~16 h)
 ACCURACY_RESULTS ?= mlh-bench/results/accuracy.csv
 ACCURACY_SETS ?= fashion-mnist,cifar10,cifar10-2,mosaic
 ACCURACY_BUDGET ?= 0

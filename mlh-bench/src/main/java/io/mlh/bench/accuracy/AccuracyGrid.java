@@ -28,7 +28,7 @@ public final class AccuracyGrid {
         /**
          * cifar10-2: the 10,000 test images are the queries, the 50,000 training images database and training
          * set; mAP@all. Ten times the training images of cifar10-1 an epoch, so 10 epochs (6.7 times its steps),
-         * and only the methods MLH is measured against at 64 bits: a cell is about 35 min here.
+         * and only MLH and the methods it is measured against at 64 bits: a cell is about 30 min here.
          */
         CIFAR10_2("cifar10-2", "conf/cifar10-2.conf", 10, 0, Variant.MLH, Variant.CSQ, Variant.MDS),
         /** The derived multi-label set ({@link MosaicSet}): 1,000 / 25,000 / 5,000; mAP@5000. */
