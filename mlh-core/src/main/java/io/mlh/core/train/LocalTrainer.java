@@ -12,7 +12,11 @@ import io.mlh.core.config.MlhConfig;
 import io.mlh.core.data.LabelledImages;
 import io.mlh.core.loss.LossTerms;
 import io.mlh.core.loss.MlhCriterion;
+import io.mlh.core.model.MixtureOfHashExperts;
 import io.mlh.core.model.MlhNet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.apache.log4j.Logger;
@@ -35,25 +39,21 @@ public final class LocalTrainer {
         this.centres = centres;
     }
 
-    /** What one epoch did: mean loss terms over its steps and the training throughput. */
+    /** What one epoch did: the mean of its steps' loss terms (the MoH's too, where weighted) and its throughput. */
     public static final class EpochReport {
         public final int epoch;
-        public final double centre, pairwise, mutual, total, imagesPerSecond;
+        public final LossTerms terms;
+        public final double imagesPerSecond;
 
-        EpochReport(int epoch, double centre, double pairwise, double mutual, double total, double imagesPerSecond) {
+        EpochReport(int epoch, LossTerms terms, double imagesPerSecond) {
             this.epoch = epoch;
-            this.centre = centre;
-            this.pairwise = pairwise;
-            this.mutual = mutual;
-            this.total = total;
+            this.terms = terms;
             this.imagesPerSecond = imagesPerSecond;
         }
 
         @Override
         public String toString() {
-            return String.format(
-                    "epoch %d: L=%.4f L_C=%.4f L_P=%.4f L_M=%.4f, %.1f img/s",
-                    epoch, total, centre, pairwise, mutual, imagesPerSecond);
+            return String.format("epoch %d: %s, %.1f img/s", epoch, terms.values(), imagesPerSecond);
         }
     }
 
@@ -86,6 +86,8 @@ public final class LocalTrainer {
         OptimMethod<Float> optim = Optimizers.create(config, steps);
         Tuple2<Tensor<Float>, Tensor<Float>> params = net.getParameters();
         Tensor<Float> weights = params._1(), grads = params._2();
+        List<MixtureOfHashExperts.Term> moh =
+                MixtureOfHashExperts.terms(MixtureOfHashExperts.Spec.of(config), config.bits());
         Random shuffle = new Random(config.seed());
         int[] order = new int[data.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
@@ -93,8 +95,7 @@ public final class LocalTrainer {
         net.training();
         for (int epoch = 0; epoch < config.epochs(); epoch++) {
             shuffle(order, shuffle);
-            double[] sums = new double[4];
-            int[] counts = new int[4];
+            TermMeans means = new TermMeans();
             long start = System.nanoTime();
             for (int s = 0; s < steps; s++) {
                 int[] idx = java.util.Arrays.copyOfRange(order, s * batch, (s + 1) * batch);
@@ -106,16 +107,10 @@ public final class LocalTrainer {
                 optim.state().update("epoch", epoch + 1); // what BigDL's optimisers set: the schedule reads them
                 optim.state().update("neval", epoch * steps + s + 1);
                 optim.optimize(new Objective(loss, grads), weights);
-                accumulate(criterion.lastTerms(), sums, counts);
+                means.add(criterion.lastTerms().withMoh(mohTerms(net, moh, batch)));
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            EpochReport r = new EpochReport(
-                    epoch + 1,
-                    mean(sums, counts, 0),
-                    mean(sums, counts, 1),
-                    mean(sums, counts, 2),
-                    mean(sums, counts, 3),
-                    steps * batch / seconds);
+            EpochReport r = new EpochReport(epoch + 1, means.mean((long) (epoch + 1) * steps), steps * batch / seconds);
             LOG.info(r);
             if (onEpoch != null) onEpoch.accept(r);
         }
@@ -149,18 +144,48 @@ public final class LocalTrainer {
         return BigDL.tensor(y, idx.length, c);
     }
 
-    private static void accumulate(LossTerms t, double[] sums, int[] counts) {
-        double[] v = {t.centre, t.pairwise, t.mutual, t.total};
-        for (int i = 0; i < 4; i++) {
-            if (!Double.isNaN(v[i])) {
-                sums[i] += v[i];
-                counts[i]++;
-            }
+    /** The MoH's balance and diversity terms on this step's batch, from their layers' inputs. */
+    private static Map<String, Double> mohTerms(
+            AbstractModule<Activity, Activity, Float> net, List<MixtureOfHashExperts.Term> moh, int batch) {
+        Map<String, Double> values = new LinkedHashMap<>();
+        for (MixtureOfHashExperts.Term t : moh) {
+            Tensor<Float> in = BigDL.layerOutput(net, t.layer);
+            if (in == null) throw new IllegalStateException("the network has no layer " + t.layer);
+            values.put(t.label, t.value(BigDL.toArray(in), batch));
         }
+        return values;
     }
 
-    private static double mean(double[] sums, int[] counts, int i) {
-        return counts[i] == 0 ? Double.NaN : sums[i] / counts[i];
+    /** Running means of the steps' loss terms, each over the steps where it trained (it is NaN elsewhere). */
+    private static final class TermMeans {
+        private static final String[] CRITERION = {"L_C", "L_P", "L_M", "L"};
+        private final Map<String, double[]> sums = new LinkedHashMap<>(); // label -> {sum, count}
+
+        void add(LossTerms t) {
+            double[] v = {t.centre, t.pairwise, t.mutual, t.total};
+            for (int i = 0; i < v.length; i++) add(CRITERION[i], v[i]);
+            for (Map.Entry<String, Double> e : t.moh.entrySet()) add(e.getKey(), e.getValue());
+        }
+
+        LossTerms mean(long step) {
+            Map<String, Double> moh = new LinkedHashMap<>();
+            for (String label : sums.keySet())
+                if (!java.util.Arrays.asList(CRITERION).contains(label)) moh.put(label, mean(label));
+            return new LossTerms(step, mean("L_C"), mean("L_P"), mean("L_M"), mean("L")).withMoh(moh);
+        }
+
+        private void add(String label, double v) {
+            double[] s = sums.computeIfAbsent(label, k -> new double[2]);
+            if (!Double.isNaN(v)) {
+                s[0] += v;
+                s[1]++;
+            }
+        }
+
+        private double mean(String label) {
+            double[] s = sums.get(label);
+            return s == null || s[1] == 0 ? Double.NaN : s[0] / s[1];
+        }
     }
 
     private static void shuffle(int[] a, Random r) {

@@ -1,5 +1,6 @@
 package io.mlh.core.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.intel.analytics.bigdl.nn.Graph;
@@ -14,12 +15,14 @@ import io.mlh.core.data.LabelledImages;
 import io.mlh.core.data.RetrievalSplit;
 import io.mlh.core.eval.RetrievalMetrics;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * MLH trained in this JVM by BigDL on 3,000 real Fashion-MNIST images must clearly beat sign random
- * projection on the same split: 1,000 queries (100 a class) against the other 9,000 test images, mAP@all.
+ * {@link LocalTrainer} on real Fashion-MNIST images: MLH trained on 3,000 must clearly beat sign random
+ * projection on the same split (1,000 queries, 100 a class, against the other 9,000 test images, mAP@all),
+ * and its epoch reports give the loss terms the model trains.
  */
 class MlhTrainingTest {
 
@@ -52,8 +55,51 @@ class MlhTrainingTest {
 
         System.out.printf(
                 "Fashion-MNIST 64 bits, mAP@all: MLH %.4f, sign random projection %.4f; %s%n", mlh, baseline, epochs);
-        assertTrue(epochs.get(epochs.size() - 1).total < epochs.get(0).total, "training loss did not fall: " + epochs);
+        assertTrue(
+                epochs.get(epochs.size() - 1).terms.total < epochs.get(0).terms.total,
+                "training loss did not fall: " + epochs);
         assertTrue(baseline > 0.2 && baseline < 0.6, "random projection mAP " + baseline + " is off its usual 0.4");
         assertTrue(mlh > baseline + 0.2, "MLH mAP " + mlh + " does not clearly beat random projection " + baseline);
+    }
+
+    /**
+     * With sparse gates, the balance term and the diversity term weighted, each epoch's report gives the terms'
+     * means (B_c, B_p, D) in their ranges beside L_C, L_P and L_M; unweighted, it gives none.
+     */
+    @Test
+    void epochReportsGiveTheMohTermsWhereTheyAreWeighted() throws Exception {
+        BigDL.initLocal(Runtime.getRuntime().availableProcessors());
+        LabelledImages all = FashionMnist.testSet();
+        int[] first = new int[512];
+        for (int i = 0; i < first.length; i++) first[i] = i;
+        LabelledImages train = all.select(first);
+        MlhConfig plain = MlhConfig.defaults()
+                .with("mlh.model.input-channels", 1)
+                .with("mlh.model.input-size", 28)
+                .with("mlh.bits", 16)
+                .with("mlh.train.epochs", 2);
+        MlhConfig weighted = plain.with("mlh.moh.top-k", 2)
+                .with("mlh.moh.balance-weight", 0.01)
+                .with("mlh.moh.diversity-weight", 0.1);
+        HashCentres centres = HashCentres.generate(plain.classes(), 16, plain.seed(), plain.centreMinDistance());
+
+        List<LocalTrainer.EpochReport> epochs = new ArrayList<>();
+        new LocalTrainer(weighted, centres).train(train, epochs::add);
+        assertEquals(2, epochs.size());
+        for (LocalTrainer.EpochReport r : epochs) {
+            assertEquals(Arrays.asList("B_c", "B_p", "D"), new ArrayList<>(r.terms.moh.keySet()), r.toString());
+            int k = weighted.experts();
+            for (String gate : new String[] {"B_c", "B_p"}) { // squared CV of K loads: 0 (even) to K - 1 (one expert)
+                double b = r.terms.moh.get(gate);
+                assertTrue(b >= 0 && b <= k - 1 + 1e-6, gate + " = " + b + " is outside [0, " + (k - 1) + "]: " + r);
+            }
+            double d = r.terms.moh.get("D"); // a mean squared cosine
+            assertTrue(d > 0 && d <= 1 + 1e-6, "D = " + d + " is outside (0, 1]: " + r);
+            assertTrue(r.toString().contains(" B_c=") && r.toString().contains(" D="), r.toString());
+        }
+
+        epochs.clear();
+        new LocalTrainer(plain, centres).train(train, epochs::add);
+        assertTrue(epochs.get(0).terms.moh.isEmpty(), epochs.get(0).toString());
     }
 }
