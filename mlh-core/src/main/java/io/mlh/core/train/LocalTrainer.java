@@ -158,33 +158,38 @@ public final class LocalTrainer {
 
     /** Running means of the steps' loss terms, each over the steps where it trained (it is NaN elsewhere). */
     private static final class TermMeans {
-        private static final String[] CRITERION = {"L_C", "L_P", "L_M", "L"};
-        private final Map<String, double[]> sums = new LinkedHashMap<>(); // label -> {sum, count}
+        private final Mean centre = new Mean(), pairwise = new Mean(), mutual = new Mean(), total = new Mean();
+        private final Map<String, Mean> moh = new LinkedHashMap<>();
 
         void add(LossTerms t) {
-            double[] v = {t.centre, t.pairwise, t.mutual, t.total};
-            for (int i = 0; i < v.length; i++) add(CRITERION[i], v[i]);
-            for (Map.Entry<String, Double> e : t.moh.entrySet()) add(e.getKey(), e.getValue());
+            centre.add(t.centre);
+            pairwise.add(t.pairwise);
+            mutual.add(t.mutual);
+            total.add(t.total);
+            t.moh.forEach(
+                    (label, v) -> moh.computeIfAbsent(label, k -> new Mean()).add(v));
         }
 
         LossTerms mean(long step) {
-            Map<String, Double> moh = new LinkedHashMap<>();
-            for (String label : sums.keySet())
-                if (!java.util.Arrays.asList(CRITERION).contains(label)) moh.put(label, mean(label));
-            return new LossTerms(step, mean("L_C"), mean("L_P"), mean("L_M"), mean("L")).withMoh(moh);
+            Map<String, Double> mohMeans = new LinkedHashMap<>();
+            moh.forEach((label, m) -> mohMeans.put(label, m.value()));
+            return new LossTerms(step, centre.value(), pairwise.value(), mutual.value(), total.value())
+                    .withMoh(mohMeans);
+        }
+    }
+
+    private static final class Mean {
+        private double sum;
+        private long count;
+
+        void add(double v) {
+            if (Double.isNaN(v)) return;
+            sum += v;
+            count++;
         }
 
-        private void add(String label, double v) {
-            double[] s = sums.computeIfAbsent(label, k -> new double[2]);
-            if (!Double.isNaN(v)) {
-                s[0] += v;
-                s[1]++;
-            }
-        }
-
-        private double mean(String label) {
-            double[] s = sums.get(label);
-            return s == null || s[1] == 0 ? Double.NaN : s[0] / s[1];
+        double value() {
+            return count == 0 ? Double.NaN : sum / count;
         }
     }
 

@@ -1,6 +1,7 @@
 package io.mlh.core.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.intel.analytics.bigdl.nn.Graph;
@@ -99,7 +100,9 @@ class MlhTrainingTest {
         }
 
         epochs.clear();
-        new LocalTrainer(plain, centres).train(train, epochs::add);
+        new LocalTrainer(plain.with("mlh.train.epochs", 1), centres).train(train, epochs::add);
+        assertEquals(1, epochs.size());
         assertTrue(epochs.get(0).terms.moh.isEmpty(), epochs.get(0).toString());
+        assertFalse(Double.isNaN(epochs.get(0).terms.centre), epochs.get(0).toString());
     }
 }
