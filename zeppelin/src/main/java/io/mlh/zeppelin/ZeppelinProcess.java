@@ -11,6 +11,7 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -182,15 +183,38 @@ public final class ZeppelinProcess implements AutoCloseable {
             String pid = new String(Files.readAllBytes(f.toPath()), StandardCharsets.UTF_8).trim();
             if (!pid.matches("\\d+")) continue;
             signal("TERM", pid);
-            for (int i = 0; i < 60 && alive(pid); i++) Thread.sleep(250);
-            if (alive(pid)) signal("KILL", pid);
+            if (!awaitExit(pid, 15)) {
+                signal("KILL", pid);
+                if (!awaitExit(pid, 60)) throw new IOException("interpreter process " + pid + " survived a KILL");
+            }
             Files.delete(f.toPath()); // its log stays
         }
     }
 
-    /** Whether the process {@code pid} still runs (signal 0 reaches it). */
+    /** Waits until {@code pid} no longer runs, at most {@code seconds}: whether it ended. */
+    private static boolean awaitExit(String pid, int seconds) throws IOException, InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (alive(pid)) {
+            if (System.nanoTime() > end) return false;
+            Thread.sleep(100);
+        }
+        return true;
+    }
+
+    /**
+     * Whether the process {@code pid} still runs: signal 0 reaches it and it is not a zombie (a process
+     * that has ended but that no parent has reaped yet still takes signal 0).
+     */
     public static boolean alive(String pid) throws IOException, InterruptedException {
-        return signal("0", pid) == 0;
+        if (signal("0", pid) != 0) return false;
+        Path proc = Paths.get("/proc");
+        if (!Files.isDirectory(proc)) return true; // no /proc here: signal 0 is all there is to go by
+        try {
+            String s = new String(Files.readAllBytes(proc.resolve(pid).resolve("stat")), StandardCharsets.UTF_8);
+            return s.charAt(s.lastIndexOf(')') + 2) != 'Z'; // "pid (comm) S ...": the state after the name
+        } catch (IOException | StringIndexOutOfBoundsException ended) {
+            return false; // gone since signal 0
+        }
     }
 
     private static int signal(String signal, String pid) throws IOException, InterruptedException {

@@ -26,8 +26,8 @@ import org.apache.log4j.Logger;
 
 /**
  * One writer per output. A writer claims its target by creating {@code .<name>.claim} beside it
- * with the file system's exclusive create (HDFS's create without overwrite; on local paths an
- * {@code O_EXCL} open), holding who it is: a random token, the Spark application, host, process and
+ * whole and only if none is there (a draft that takes the claim's name in one step, see
+ * {@link #createExclusive}), holding who it is: a random token, the Spark application, host, process and
  * start time. A second writer finds the file and is refused at once, the message naming the holder.
  *
  * <p>The claim is a lease: while it is held a daemon thread touches the file every third of the
@@ -207,26 +207,37 @@ public final class OutputClaim implements AutoCloseable {
         }
     }
 
-    /** Creates {@code file} only if it does not exist, atomically: false if it does. */
+    /**
+     * Publishes {@code content} as {@code file} only if no file is there, atomically and whole: false if
+     * one is. The content goes to a draft beside it first, then takes the claim's name in one step that
+     * fails on an existing file (a hard link on local paths, a rename on HDFS), so a writer that is refused
+     * always reads a complete claim naming its holder.
+     */
     private static boolean createExclusive(FileSystem fs, Path file, byte[] content) throws IOException {
+        Path draft = new Path(file.getParent(), file.getName() + ".draft-" + UUID.randomUUID());
         FileSystem raw = fs instanceof LocalFileSystem ? ((LocalFileSystem) fs).getRaw() : fs;
-        if (raw instanceof RawLocalFileSystem) { // Hadoop's local create checks, then opens: not atomic
-            java.io.File f = ((RawLocalFileSystem) raw).pathToFile(file);
-            java.nio.file.Files.createDirectories(f.toPath().getParent());
+        if (raw instanceof RawLocalFileSystem) { // Hadoop's local create and rename check, then act: not atomic
+            java.nio.file.Path f = ((RawLocalFileSystem) raw).pathToFile(file).toPath(),
+                    d = ((RawLocalFileSystem) raw).pathToFile(draft).toPath();
+            java.nio.file.Files.createDirectories(f.getParent());
+            java.nio.file.Files.write(d, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             try {
-                java.nio.file.Files.write(f.toPath(), content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                java.nio.file.Files.createLink(f, d);
                 return true;
             } catch (java.nio.file.FileAlreadyExistsException e) {
                 return false;
+            } finally {
+                java.nio.file.Files.deleteIfExists(d);
             }
         }
         fs.mkdirs(file.getParent());
-        try (OutputStream out = fs.create(file, false)) {
+        try (OutputStream out = fs.create(draft, false)) {
             out.write(content);
-            return true;
-        } catch (IOException e) {
-            if (fs.exists(file)) return false; // FileAlreadyExists, or another writer's create under way
-            throw e;
+        }
+        try {
+            return fs.rename(draft, file); // HDFS renames in one namenode step, and not onto an existing file
+        } finally {
+            fs.delete(draft, false);
         }
     }
 
@@ -252,7 +263,7 @@ public final class OutputClaim implements AutoCloseable {
         try (InputStream in = fs.open(file)) {
             return JSON.readTree(in);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            return JSON.createObjectNode(); // a claim being written: held by a writer not yet named
+            return JSON.createObjectNode(); // not a claim this class wrote: held by a writer it cannot name
         }
     }
 
@@ -268,7 +279,7 @@ public final class OutputClaim implements AutoCloseable {
     }
 
     private static String holderText(JsonNode o) {
-        if (!o.has("token")) return "a writer whose claim is still being written";
+        if (!o.has("token")) return "a writer whose claim file is not readable";
         String app = o.path("application").asText();
         return (app.isEmpty() ? "" : "application " + app + ", ") + "process "
                 + o.path("process").asText() + " on " + o.path("host").asText() + ", started "

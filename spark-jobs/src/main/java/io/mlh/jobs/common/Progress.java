@@ -147,9 +147,16 @@ public final class Progress extends SparkListener implements AutoCloseable {
 
     /** Stops tracking and logs the pass's total and rate. */
     @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
+    public void close() {
+        try { // the pass's last task ends are posted but may not have reached this listener: let them
+            sc.listenerBus().waitUntilEmpty(10_000);
+        } catch (java.util.concurrent.TimeoutException e) {
+            // a bus that busy: log what has arrived
+        }
+        synchronized (this) { // not around the wait: the listener's maybeLog takes this lock
+            if (closed) return;
+            closed = true;
+        }
         timer.interrupt();
         sc.removeSparkListener(this);
         double seconds = (System.nanoTime() - started) / 1e9;

@@ -46,15 +46,17 @@ final class RunningTasks extends SparkListener {
     /**
      * Waits until every event posted so far has reached the listeners and no counted task runs; gives
      * up after {@code timeoutMillis} (a task stuck that long is one the caller cannot wait for anyway).
+     * Whether no task runs.
      */
-    void awaitNone(SparkContext sc, long timeoutMillis) throws InterruptedException {
+    boolean awaitNone(SparkContext sc, long timeoutMillis) throws InterruptedException {
         long end = System.nanoTime() + timeoutMillis * 1_000_000L;
         try {
             // the task-start events of every task launched before the failure precede its job-end event
             sc.listenerBus().waitUntilEmpty(timeoutMillis);
         } catch (TimeoutException e) {
-            return;
+            return false;
         }
         while (!running.isEmpty() && System.nanoTime() < end) Thread.sleep(20);
+        return running.isEmpty();
     }
 }

@@ -4,6 +4,7 @@ import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.bigdl.ComputeEngine;
 import io.mlh.core.config.MlhConfig;
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
 
 /** Starts Spark for a job, with the settings BigDL needs, and initialises BigDL's engine on it. */
@@ -27,16 +28,25 @@ public final class Spark {
     }
 
     /**
-     * Waits (at most a minute) until no task of this application runs. A failed Spark job returns
-     * while its other tasks still run, and a task may still create files in a staging directory the
-     * job is about to remove: call this before {@link CommittedOutput#abandon}. Counts tasks with the
-     * listener {@link #start} registered.
+     * Waits (at most a minute) until no task of this application runs; whether none does. A failed
+     * Spark job returns while its other tasks still run, and a task may still create files in a staging
+     * directory the job is about to remove: call this before {@link CommittedOutput#abandon}. Counts
+     * tasks with the listener {@link #start} registered.
      */
-    public static void awaitNoRunningTasks(SparkSession spark) {
+    public static boolean awaitNoRunningTasks(SparkSession spark) {
+        return awaitNoRunningTasks(spark.sparkContext());
+    }
+
+    /**
+     * The same for a context not started by {@link #start}: its first call registers the counter, so
+     * make it before any task runs.
+     */
+    public static boolean awaitNoRunningTasks(SparkContext sc) {
         try {
-            RunningTasks.of(spark.sparkContext()).awaitNone(spark.sparkContext(), 60_000);
+            return RunningTasks.of(sc).awaitNone(sc, 60_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -3,6 +3,7 @@ package io.mlh.jobs.train;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.ExecutorLostFailure;
 import org.apache.spark.FetchFailed;
 import org.apache.spark.SparkContext;
@@ -44,9 +45,11 @@ final class ExecutorLossWatch extends SparkListener implements AutoCloseable {
      * one that succeeded.
      */
     synchronized Set<String> takeLost(long waitMs) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + waitMs;
-        for (long left = waitMs; lost.isEmpty() && left > 0; left = deadline - System.currentTimeMillis()) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+        for (long left = waitMs; lost.isEmpty() && left > 0; ) {
             wait(left);
+            long ns = deadline - System.nanoTime(); // a monotonic clock; whole milliseconds, rounded up
+            left = ns <= 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(ns + 999_999);
         }
         Set<String> out = new LinkedHashSet<>(lost);
         taken.addAll(lost);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mlh.jobs.common.CommittedOutput;
+import io.mlh.jobs.common.OutputClaim;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -117,6 +118,37 @@ final class Faults {
                 throw new AssertionError("no " + what + " in " + seconds + " s\n" + Jvm.tail(log, 40));
             Thread.sleep(50);
         }
+    }
+
+    /**
+     * The process ({@code pid}) that holds the claim on {@code target}, once a complete claim is there;
+     * fails if every one of {@code jobs} ends first or after {@code seconds}.
+     */
+    static String claimHolder(Path target, int seconds, Process... jobs) throws Exception {
+        Path claim = Paths.get(OutputClaim.fileOf(new org.apache.hadoop.fs.Path(target.toString()))
+                .toString());
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            try {
+                String process = json(claim).path("process").asText(); // "pid@host"
+                if (process.contains("@")) return process.substring(0, process.indexOf('@'));
+            } catch (IOException notYet) {
+                // no claim yet, or released meanwhile
+            }
+            if (Arrays.stream(jobs).noneMatch(Process::isAlive))
+                throw new AssertionError("every job ended before a claim on " + target + " was seen");
+            if (System.nanoTime() > end) throw new AssertionError("no claim on " + target + " in " + seconds + " s");
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * Sends {@code signal} (STOP, CONT) to the process {@code pid}: a job held still keeps its claim and
+     * state while another starts, however slowly that one comes up.
+     */
+    static void signal(String signal, String pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, pid).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + signal + " " + pid);
     }
 
     /** SIGKILL, as a crash or the OOM killer ends a JVM; waits until it is gone. */

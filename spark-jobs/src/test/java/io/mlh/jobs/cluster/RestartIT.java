@@ -28,7 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * uninterrupted run; an encode job killed while its tasks write leaves no table, and its rerun one
  * (both reruns take over the claim the killed driver left); a second train job started on the model
  * another is training is refused naming it, and the first trains every epoch once; of two encode jobs
- * started at the same moment on one table, one commits it and the other is refused naming the first.
+ * started at the same moment on one table, one commits it and the other is refused naming the first. The
+ * job holding a claim is stopped (SIGSTOP) while the other starts, so the refusal does not depend on how
+ * fast either JVM comes up.
  */
 class RestartIT {
     private static final int EPOCHS = 4, KILL_AFTER = 2;
@@ -148,8 +150,15 @@ class RestartIT {
                 firstLog,
                 600,
                 () -> Faults.checkpoints(model).contains(0));
-        Process second = StandaloneCluster.start(LOCAL, secondLog, submitArgs(null, "mlh-train.jar", train));
-        Faults.assertExit(1, second, secondLog);
+        // held still until the second has ended: however slowly that one starts, the first is still training
+        String holder = Faults.claimHolder(model, 60, first);
+        Faults.signal("STOP", holder);
+        try {
+            Process second = StandaloneCluster.start(LOCAL, secondLog, submitArgs(null, "mlh-train.jar", train));
+            Faults.assertExit(1, second, secondLog);
+        } finally {
+            Faults.signal("CONT", holder);
+        }
         Faults.assertExit(0, first, firstLog);
 
         String refusal = Faults.read(secondLog);
@@ -171,6 +180,16 @@ class RestartIT {
         Process[] jobs = new Process[2];
         for (int i = 0; i < 2; i++)
             jobs[i] = StandaloneCluster.start(LOCAL, logs[i], submitArgs(null, "mlh-encode.jar", encode));
+        // whichever claims the table first is held still until the other has ended, so the other meets its
+        // claim however much later its JVM comes up
+        String holder = Faults.claimHolder(codes, 600, jobs);
+        Faults.signal("STOP", holder);
+        try {
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(15);
+            while (jobs[0].isAlive() && jobs[1].isAlive() && System.nanoTime() < end) Thread.sleep(100);
+        } finally {
+            Faults.signal("CONT", holder);
+        }
         for (Process job : jobs) job.waitFor(15, java.util.concurrent.TimeUnit.MINUTES);
         int winner = jobs[0].exitValue() == 0 ? 0 : 1, loser = 1 - winner;
         Faults.assertExit(0, jobs[winner], logs[winner]);

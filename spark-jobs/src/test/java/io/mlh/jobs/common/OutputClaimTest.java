@@ -136,10 +136,12 @@ class OutputClaimTest {
             } finally {
                 other.shutdownNow();
             }
-            assertTrue(claimFile.setLastModified(System.currentTimeMillis() - 10_000));
-            long stale = claimFile.lastModified();
-            Thread.sleep(600); // two renewals at a third of the 300 ms lease
-            assertTrue(claimFile.lastModified() > stale + 5_000, "the claim was not renewed");
+            long stale = System.currentTimeMillis() - 10_000;
+            assertTrue(claimFile.setLastModified(stale));
+            // renewed every 100 ms (a third of the lease): waits for the next renewal, however late it comes
+            long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+            while (claimFile.lastModified() <= stale + 5_000 && System.nanoTime() < end) Thread.sleep(20);
+            assertTrue(claimFile.lastModified() > stale + 5_000, "the claim was not renewed in a minute");
         }
         assertFalse(claimFile.exists());
     }

@@ -7,10 +7,8 @@ import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -33,9 +31,10 @@ class SpillTest {
         long allocated = directMemoryUsed();
         StorageUtils.dispose(owner.slice()); // a view: must neither throw nor free the owner's memory
         StorageUtils.dispose(owner.duplicate());
-        assertTrue(directMemoryUsed() > allocated - MB, "disposing a view freed its owner's memory");
+        // half the owner's size either way: other buffers of this JVM may come and go meanwhile
+        assertTrue(directMemoryUsed() > allocated - 16 * MB, "disposing a view freed its owner's memory");
         StorageUtils.dispose(owner);
-        assertTrue(directMemoryUsed() < allocated - 31 * MB, "dispose did not free the direct buffer");
+        assertTrue(directMemoryUsed() < allocated - 16 * MB, "dispose did not free the direct buffer");
     }
 
     private static long directMemoryUsed() {
@@ -46,7 +45,7 @@ class SpillTest {
     }
 
     @Test
-    void sortSpillsToDiskAndReadsTheSpillsBack() throws InterruptedException {
+    void sortSpillsToDiskAndReadsTheSpillsBack() throws Exception {
         SparkSession spark = SparkSession.builder()
                 .appName("spill-test")
                 .master("local[1]")
@@ -55,18 +54,16 @@ class SpillTest {
                 .config("spark.shuffle.spill.numElementsForceSpillThreshold", "500")
                 .getOrCreate();
         try {
+            assertEquals(
+                    "500",
+                    spark.sparkContext().getConf().get("spark.shuffle.spill.numElementsForceSpillThreshold", ""),
+                    "a session another test left running was reused, without this test's spill threshold");
             AtomicLong spilled = new AtomicLong();
-            AtomicBoolean jobEnded = new AtomicBoolean();
             spark.sparkContext().addSparkListener(new SparkListener() {
                 @Override
                 public void onTaskEnd(SparkListenerTaskEnd end) {
                     if (end.taskMetrics() != null)
                         spilled.addAndGet(end.taskMetrics().diskBytesSpilled());
-                }
-
-                @Override
-                public void onJobEnd(SparkListenerJobEnd end) {
-                    jobEnded.set(true);
                 }
             });
 
@@ -78,9 +75,8 @@ class SpillTest {
 
             assertEquals(ROWS, rows.size());
             for (int i = 0; i < ROWS; i++) assertEquals(i, rows.get(i).getLong(0), "row " + i);
-            // task-end events precede the job's end on the listener bus
-            for (int waited = 0; !jobEnded.get() && waited < 100; waited++) Thread.sleep(100);
-            assertTrue(jobEnded.get(), "the job's end was never reported");
+            // every task-end event was posted before collect returned: wait until the listeners have had them
+            spark.sparkContext().listenerBus().waitUntilEmpty(60_000);
             assertTrue(spilled.get() > 0, "the sort did not spill, so this tested nothing");
         } finally {
             spark.stop();

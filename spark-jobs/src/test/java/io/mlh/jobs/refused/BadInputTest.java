@@ -116,9 +116,8 @@ class BadInputTest {
 
     /** A failed Spark job returns before its other tasks stop: wait for them before looking at the files. */
     @AfterEach
-    void waitForStragglingTasks() throws InterruptedException {
-        long end = System.nanoTime() + 30_000_000_000L;
-        while (running() > 0 && System.nanoTime() < end) Thread.sleep(50);
+    void waitForStragglingTasks() {
+        assertTrue(Spark.awaitNoRunningTasks(spark), "a task of the failed job still runs after a minute");
     }
 
     enum Job {
@@ -446,13 +445,6 @@ class BadInputTest {
         StringBuilder hex = new StringBuilder();
         for (byte x : MessageDigest.getInstance("SHA-256").digest(b)) hex.append(String.format("%02x", x));
         return hex.toString();
-    }
-
-    private static int running() {
-        int n = 0;
-        for (org.apache.spark.SparkExecutorInfo e :
-                spark.sparkContext().statusTracker().getExecutorInfos()) n += e.numRunningTasks();
-        return n;
     }
 
     private static Configuration hadoop() {

@@ -15,9 +15,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -102,6 +105,8 @@ class SearchServerTest {
         List<long[]> queries = new ArrayList<>();
         for (int i = 0; i < 64; i++) queries.add((long[]) after.get(i * 37).get(4));
         ExecutorService clients = Executors.newFixedThreadPool(8);
+        CountDownLatch allAnswered = new CountDownLatch(8); // each client has had an answer of the old table
+        AtomicBoolean reloaded = new AtomicBoolean();
         try (SearchServer server =
                 SearchServer.start(spark, settings(table, "jobs.serve.index=multi-index", "jobs.serve.threads=4"))) {
             List<Future<List<String>>> answers = new ArrayList<>();
@@ -109,23 +114,33 @@ class SearchServerTest {
                 int client = c;
                 answers.add(clients.submit(() -> {
                     List<String> seen = new ArrayList<>();
-                    for (int r = 0; r < 60; r++) {
+                    // queries until the reload has answered, then 20 more: every client straddles it
+                    for (int r = 0, more = 0; more < 20; r++) {
+                        if (reloaded.get()) more++;
                         long[] code = queries.get((client * 60 + r) % queries.size());
                         List<Long> got = ids(post(server, "search", "{\"code\": [" + code[0] + "]}"));
                         if (got.equals(expected(before, code, 10, -1))) seen.add("before");
                         else if (got.equals(expected(after, code, 10, -1))) seen.add("after");
                         else seen.add("neither: " + got);
+                        if (r == 0) allAnswered.countDown();
                     }
                     return seen;
                 }));
             }
-            Thread.sleep(300);
+            assertTrue(allAnswered.await(5, TimeUnit.MINUTES), "not every client had an answer");
             CodeTableFixture.commit(spark, table, after, null);
             assertEquals(
                     2500 - count(after, "query"),
                     post(server, "reload", "{}").get("rows").asInt());
-            for (Future<List<String>> f : answers)
-                for (String s : f.get()) assertTrue(s.equals("before") || s.equals("after"), s);
+            reloaded.set(true);
+            for (Future<List<String>> f : answers) {
+                List<String> seen = f.get();
+                for (String s : seen) assertTrue(s.equals("before") || s.equals("after"), s);
+                // a client's requests follow one another: once it has the new table it never sees the old
+                int firstAfter = seen.indexOf("after");
+                assertTrue(firstAfter > 0, "a client saw only one table: " + seen);
+                assertEquals(-1, seen.subList(firstAfter, seen.size()).indexOf("before"), "old after new: " + seen);
+            }
             for (long[] code : queries) // once reloaded, every answer is the new table's
             assertEquals(expected(after, code, 10, -1), ids(post(server, "search", "{\"code\": [" + code[0] + "]}")));
             assertEquals(1, get(server, "stats").get("requests").get("reloads").asInt());

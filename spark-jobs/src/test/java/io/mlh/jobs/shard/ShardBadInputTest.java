@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mlh.core.data.IdxFile;
+import io.mlh.jobs.common.Spark;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,16 +59,8 @@ class ShardBadInputTest {
      * touch the output directory: wait for them, so the temporary directory can be removed.
      */
     @org.junit.jupiter.api.AfterEach
-    void waitForStragglingTasks() throws InterruptedException {
-        long end = System.nanoTime() + 30_000_000_000L;
-        while (running() > 0 && System.nanoTime() < end) Thread.sleep(50);
-    }
-
-    private static int running() {
-        int n = 0;
-        for (org.apache.spark.SparkExecutorInfo e :
-                spark.sparkContext().statusTracker().getExecutorInfos()) n += e.numRunningTasks();
-        return n;
+    void waitForStragglingTasks() {
+        assertTrue(Spark.awaitNoRunningTasks(spark), "a task of the failed job still runs after a minute");
     }
 
     @AfterAll

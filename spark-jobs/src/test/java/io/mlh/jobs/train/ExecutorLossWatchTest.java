@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mlh.jobs.common.Spark;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Set;
@@ -16,6 +17,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.shuffle.FetchFailedException;
 import org.apache.spark.storage.BlockManagerId;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import scala.Option;
@@ -37,6 +39,16 @@ class ExecutorLossWatchTest {
                 .setMaster("local[2]")
                 .setAppName("executor-loss-watch-test")
                 .set("spark.ui.enabled", "false"));
+        Spark.awaitNoRunningTasks(sc.sc()); // counts the context's tasks from here on
+    }
+
+    /**
+     * An aborted job's other tasks end later, and their end events would reach the next test's watch:
+     * each test starts with none running and every event delivered.
+     */
+    @AfterEach
+    void awaitQuiet() {
+        assertTrue(Spark.awaitNoRunningTasks(sc.sc()), "a task of the last job still runs after a minute");
     }
 
     @AfterAll
@@ -78,10 +90,10 @@ class ExecutorLossWatchTest {
                             })
                             .collect());
             assertTrue(failure.getMessage().contains("a bug of the job's own"));
-            long t0 = System.currentTimeMillis();
+            long t0 = System.nanoTime();
             Set<String> lost = watch.takeLost(1_000);
             assertEquals(Collections.emptySet(), lost);
-            assertTrue(System.currentTimeMillis() - t0 >= 1_000, "takeLost must wait for events that may still come");
+            assertTrue(System.nanoTime() - t0 >= 1_000_000_000L, "takeLost must wait for events that may still come");
         }
     }
 
