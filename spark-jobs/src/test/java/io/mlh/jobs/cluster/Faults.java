@@ -151,6 +151,11 @@ final class Faults {
         assertEquals(0, kill.waitFor(), "kill -" + signal + " " + pid);
     }
 
+    /** The process id of {@code p} ({@code Process.pid()} of the JDK the tests run on; this code is Java 8). */
+    static String pid(Process p) throws Exception {
+        return String.valueOf(Process.class.getMethod("pid").invoke(p));
+    }
+
     /** SIGKILL, as a crash or the OOM killer ends a JVM; waits until it is gone. */
     static void kill(Process p) throws InterruptedException {
         p.destroyForcibly();

@@ -118,11 +118,21 @@ class HdfsFaultIT {
         }
     }
 
-    /** Kills the first data node of the pipeline of the first block written to a file {@code file} accepts. */
+    /**
+     * Kills the first data node of the pipeline of the first block written to a file {@code file} accepts.
+     * The job is held still (SIGSTOP) from the moment the block is allocated until the node is dead, so its
+     * writes cannot run past the kill while this thread waits for a core.
+     */
     private static int killPipelineHead(MiniHdfs hdfs, Predicate<String> file, Process job, Path log) throws Exception {
         List<Integer> pipeline = hdfs.awaitBlockOf(file, job, log, 600);
-        assertEquals(2, pipeline.size(), "replicas of the block: " + pipeline);
-        hdfs.killDataNode(pipeline.get(0));
+        String pid = Faults.pid(job);
+        Faults.signal("STOP", pid);
+        try {
+            assertEquals(2, pipeline.size(), "replicas of the block: " + pipeline);
+            hdfs.killDataNode(pipeline.get(0));
+        } finally {
+            Faults.signal("CONT", pid);
+        }
         return pipeline.get(0);
     }
 
