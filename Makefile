@@ -12,7 +12,7 @@ ifneq ($(shell grep -c -m1 AuthenticAMD /proc/cpuinfo 2>/dev/null),0)
 export MKL_DEBUG_CPU_TYPE ?= 5
 endif
 
-.PHONY: demo demo-core serve notebooks report-page jars test data clean bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-serve bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
+.PHONY: demo demo-core serve notebooks report-page jars test data clean torch-deps check-weights weights-fixture bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-serve bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
 
 SPARK_JARS := spark-home/target/spark-home/jars
 # Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
@@ -257,3 +257,26 @@ accuracy-summary: bench-classes
 
 clean:
 	$(MVN) -q clean
+
+## torch-deps: PyTorch and torchvision (Debian's python3-torchvision), the reference of the checkpoint loading
+torch-deps:
+	@/usr/bin/python3 -c 'import torchvision' 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-torchvision)
+
+## check-weights: WEIGHTS (a torchvision ResNet checkpoint of ARCH, any Hadoop path) through the project's loader
+## and backbone on mklblas and mkldnn against torchvision's forward pass of the same 10 real images: the largest
+## absolute and relative differences of the pooled features; fails above 1e-4 relative. Without WEIGHTS, a
+## checkpoint torchvision itself writes (fresh weights, batch-norm statistics spread, wrapped as by training scripts)
+ARCH ?= resnet-50
+WEIGHTS ?=
+check-weights: bench-classes torch-deps $(CIFAR_ROOT)
+	$(BENCH_JAVA) io.mlh.bench.CheckWeights $(ARCH) '$(WEIGHTS)' $(CIFAR_ROOT) $(BENCH_OUT)/check-weights-$(ARCH)
+
+## weights-fixture: mlh-core's committed checkpoint fixtures, made again with PyTorch: small files torch itself
+## writes (src/test/resources/pretrained/torch) and torchvision's features of the tests' random resnet-18 and
+## resnet-50 checkpoints (src/test/resources/pretrained)
+weights-fixture: torch-deps
+	$(MVN) -q -pl mlh-core test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt
+	/usr/bin/python3 mlh-core/src/test/python/torch_fixtures.py mlh-core/src/test/resources/pretrained/torch
+	java -Xmx6g $(JVM_OPENS) -cp mlh-core/target/test-classes:mlh-core/target/classes:$$(cat mlh-core/target/test-classpath.txt) \
+	  io.mlh.core.model.pretrained.ResNetFixture mlh-core/target/weights-fixture mlh-core/src/test/resources \
+	  mlh-bench/python/torchvision_resnet.py

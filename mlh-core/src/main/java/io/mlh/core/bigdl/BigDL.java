@@ -1,19 +1,26 @@
 package io.mlh.core.bigdl;
 
+import com.intel.analytics.bigdl.nn.CAddTable$;
 import com.intel.analytics.bigdl.nn.Graph;
 import com.intel.analytics.bigdl.nn.Graph$;
 import com.intel.analytics.bigdl.nn.Input$;
 import com.intel.analytics.bigdl.nn.Linear$;
 import com.intel.analytics.bigdl.nn.MM$;
+import com.intel.analytics.bigdl.nn.MsraFiller;
+import com.intel.analytics.bigdl.nn.Ones$;
 import com.intel.analytics.bigdl.nn.ReLU$;
 import com.intel.analytics.bigdl.nn.Reshape$;
 import com.intel.analytics.bigdl.nn.SoftMax$;
+import com.intel.analytics.bigdl.nn.SpatialAveragePooling$;
+import com.intel.analytics.bigdl.nn.SpatialBatchNormalization;
 import com.intel.analytics.bigdl.nn.SpatialBatchNormalization$;
+import com.intel.analytics.bigdl.nn.SpatialConvolution;
 import com.intel.analytics.bigdl.nn.SpatialConvolution$;
 import com.intel.analytics.bigdl.nn.SpatialMaxPooling$;
 import com.intel.analytics.bigdl.nn.Tanh$;
 import com.intel.analytics.bigdl.nn.View;
 import com.intel.analytics.bigdl.nn.View$;
+import com.intel.analytics.bigdl.nn.Zeros$;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
 import com.intel.analytics.bigdl.nn.abstractnn.DataFormat;
@@ -36,7 +43,7 @@ import scala.reflect.ClassTag$;
  * broadcast. Model and job code go through these helpers so they read like the method rather than
  * like Scala interop. All models here are Float models. Two other classes call BigDL's Scala objects
  * for one thing each: {@code ComputeEngine} (the MKL-DNN conversion) and {@code ResNetBackbone}
- * (BigDL's own ResNet builder); the jobs' {@code ImageCodec} calls BigDL's OpenCV wrapper.
+ * (BigDL's own ResNet builder, for a pretrained file in BigDL's format); the jobs' {@code ImageCodec} calls BigDL's OpenCV wrapper.
  */
 public final class BigDL {
     private BigDL() {}
@@ -145,6 +152,49 @@ public final class BigDL {
     public static AbstractModule<?, ?, Float> conv3x3(int in, int out) {
         return SpatialConvolution$.MODULE$.apply(
                 in, out, 3, 3, 1, 1, 1, 1, 1, true, null, null, null, null, null, null, true, NCHW, FLOAT, NUM);
+    }
+
+    /**
+     * A square convolution, NCHW, no regulariser (weight decay is the optimiser's); its weights drawn as
+     * He et al.'s normal with the fan-out (torchvision's ResNet initialisation), its bias if any zero.
+     */
+    public static AbstractModule<?, ?, Float> conv(int in, int out, int kernel, int stride, int pad, boolean bias) {
+        SpatialConvolution<Float> c = SpatialConvolution$.MODULE$.apply(
+                in, out, kernel, kernel, stride, stride, pad, pad, 1, true, null, null, null, null, null, null, bias,
+                NCHW, FLOAT, NUM);
+        c.setInitMethod(new MsraFiller(false), Zeros$.MODULE$);
+        return c;
+    }
+
+    /** Square max pooling, NCHW, rounding the output size down (PyTorch's default). */
+    public static AbstractModule<?, ?, Float> maxPool(int kernel, int stride, int pad) {
+        return SpatialMaxPooling$.MODULE$.apply(kernel, kernel, stride, stride, pad, pad, NCHW, FLOAT, NUM);
+    }
+
+    /** Average pooling of a {@code side} x {@code side} map to one value a channel. */
+    public static AbstractModule<?, ?, Float> averagePool(int side) {
+        return SpatialAveragePooling$.MODULE$.apply(side, side, 1, 1, 0, 0, false, false, true, true, NCHW, FLOAT, NUM);
+    }
+
+    /** The element-wise sum of a table of equally shaped tensors, written over the first. */
+    public static AbstractModule<?, ?, Float> sumInPlace() {
+        return CAddTable$.MODULE$.apply(true, FLOAT, NUM);
+    }
+
+    /** ReLU written over its input. */
+    public static AbstractModule<?, ?, Float> reluInPlace() {
+        return ReLU$.MODULE$.apply(true, FLOAT, NUM);
+    }
+
+    /**
+     * Per-channel batch normalisation with eps {@code eps} (momentum 0.1 as PyTorch's), scale 1 and shift 0
+     * to start.
+     */
+    public static AbstractModule<?, ?, Float> batchNorm2d(int channels, double eps) {
+        SpatialBatchNormalization<Float> bn = SpatialBatchNormalization$.MODULE$.apply(
+                channels, eps, 0.1, true, null, null, null, null, NCHW, FLOAT, NUM);
+        bn.setInitMethod(Ones$.MODULE$, Zeros$.MODULE$);
+        return bn;
     }
 
     /** Per-channel batch normalisation of an NCHW input (eps 1e-5, momentum 0.1, learned scale and shift). */

@@ -70,11 +70,18 @@ public final class MlhConfig implements Serializable {
         VGG_SMALL,
         VGG_SMALL_BN,
         RESNET_18,
-        RESNET_50;
+        RESNET_34,
+        RESNET_50,
+        RESNET_101;
 
         /** vgg-small and vgg-small-bn: the 28-32 px backbones trained from scratch. */
         public boolean isVggSmall() {
             return this == VGG_SMALL || this == VGG_SMALL_BN;
+        }
+
+        /** The ResNet's depth (18, 34, 50, 101); 0 for the others. */
+        public int resNetDepth() {
+            return isVggSmall() ? 0 : Integer.parseInt(configName().substring("resnet-".length()));
         }
     }
 

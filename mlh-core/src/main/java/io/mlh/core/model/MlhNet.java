@@ -48,6 +48,18 @@ public final class MlhNet {
     }
 
     /**
+     * The backbone alone, as configured (pretrained weights included): N x C x H x W images to their N x d
+     * features, what the hash heads take. For comparing the backbone with another implementation of it.
+     */
+    public static Graph<Float> features(MlhConfig config) {
+        BigDL.seedWeights(config.seed());
+        Backbone backbone = backbone(config);
+        Graph<Float> net = BigDL.graph(new Node<?>[] {backbone.input}, new Node<?>[] {backbone.features});
+        nameLayers(net);
+        return net;
+    }
+
+    /**
      * Names every layer that has no name by its type and position in the graph's execution order
      * ("SpatialConvolution-3"): the same in every build of a configuration, where BigDL's default names
      * carry a random suffix. Layers are matched by name when trained state is copied between graphs.
@@ -101,12 +113,12 @@ public final class MlhNet {
                 return VggSmall.build(config.inputChannels(), config.inputSize(), false);
             case VGG_SMALL_BN:
                 return VggSmall.build(config.inputChannels(), config.inputSize(), true);
-            case RESNET_18:
-                return ResNetBackbone.build(18, config.inputChannels(), config.inputSize(), config.pretrained());
-            case RESNET_50:
-                return ResNetBackbone.build(50, config.inputChannels(), config.inputSize(), config.pretrained());
             default:
-                throw new IllegalArgumentException("unknown backbone " + config.backbone());
+                return ResNetBackbone.build(
+                        config.backbone().resNetDepth(),
+                        config.inputChannels(),
+                        config.inputSize(),
+                        config.pretrained());
         }
     }
 }

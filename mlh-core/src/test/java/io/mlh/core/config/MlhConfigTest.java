@@ -194,7 +194,7 @@ class MlhConfigTest {
                 bad(
                         "mlh.model.backbone = vgg16",
                         "mlh.model.backbone",
-                        "vgg-small, vgg-small-bn, resnet-18, resnet-50"),
+                        "vgg-small, vgg-small-bn, resnet-18, resnet-34, resnet-50, resnet-101"),
                 bad("mlh.moh.mode = all", "mlh.moh.mode", "shared, separate, none"),
                 bad("mlh.centre.loss = bce", "mlh.centre.loss", "mlh, csq"),
                 bad("mlh.mutual.mode = both", "mlh.mutual.mode", "joint, alternate"),
@@ -436,7 +436,9 @@ class MlhConfigTest {
                 () -> ConfigReader.choice(Backbone.class, "mlh.model.backbone", "vgg_small"));
         assertTrue(e.getMessage().contains("'mlh.model.backbone'"), e.getMessage());
         assertTrue(e.getMessage().contains("'vgg_small'"), e.getMessage());
-        assertTrue(e.getMessage().contains("vgg-small, vgg-small-bn, resnet-18, resnet-50"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("vgg-small, vgg-small-bn, resnet-18, resnet-34, resnet-50, resnet-101"),
+                e.getMessage());
     }
 
     // ------------------------------------------------------------------ what each method means
