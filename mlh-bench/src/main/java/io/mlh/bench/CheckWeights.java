@@ -16,8 +16,10 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
@@ -52,6 +54,20 @@ public final class CheckWeights {
             python("checkpoint", "--arch", arch, "--out", weights, "--wrapped");
             System.out.println("check-weights: no WEIGHTS given; checking " + weights + ", written by torchvision");
         }
+        // through the project first: a checkpoint that does not fit is refused with the project's message
+        Map<String, Object> keys = new LinkedHashMap<>();
+        keys.put("model.backbone", arch);
+        keys.put("model.input-size", SIZE);
+        keys.put("model.pretrained", weights);
+        MlhConfig c = MlhConfig.defaults().with(keys);
+        long t0 = System.nanoTime();
+        Graph<Float> net = MlhNet.features(c);
+        System.out.printf(
+                Locale.ROOT,
+                "check-weights: %s loaded as %s in %.1f s%n",
+                weights,
+                arch,
+                (System.nanoTime() - t0) / 1e9);
         float[] inputs = inputs(cifar);
         Path in = work.resolve("inputs.f32"), out = work.resolve("torchvision.f32");
         Files.write(in, bytes(inputs));
@@ -68,21 +84,7 @@ public final class CheckWeights {
                 "--out",
                 out.toString());
         float[] want = floats(Files.readAllBytes(out));
-
-        MlhConfig c = MlhConfig.defaults()
-                .with("model.backbone", arch)
-                .with("model.input-size", SIZE)
-                .with("model.pretrained", weights);
-        long t0 = System.nanoTime();
-        Graph<Float> net = MlhNet.features(c);
-        System.out.printf(
-                Locale.ROOT,
-                "check-weights: %s loaded as %s in %.1f s; %d images, %d features each%n",
-                weights,
-                arch,
-                (System.nanoTime() - t0) / 1e9,
-                IMAGES,
-                want.length / IMAGES);
+        System.out.printf("check-weights: %d images, %d features each%n", IMAGES, want.length / IMAGES);
         net.evaluate();
         Tensor<Float> x = BigDL.tensor(inputs, IMAGES, 3, SIZE, SIZE);
         boolean ok = compare("mklblas", want, forward(net, x));

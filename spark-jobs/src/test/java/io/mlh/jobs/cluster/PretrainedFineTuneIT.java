@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Fine-tuning from a torchvision checkpoint through the jobs, as {@code spark-submit} runs them on
- * {@code local[2]} with MKL-DNN: a resnet-18 checkpoint written here (PyTorch's zip format, batch-norm
- * statistics spread, wrapped with "module." prefixes as data-parallel training saves it) starts the train job
+ * {@code local[2]} with MKL-DNN: a resnet-18 checkpoint written here (PyTorch's zip format, wrapped with
+ * "module." prefixes as data-parallel training saves it) starts the train job
  * on 300 derived 224-px images; the initial checkpoint holds its tensors; the loss falls over two epochs; a
  * resumed third epoch continues from the second's checkpoint; and the codes encode, search and serve (an
  * uploaded image answered with the encode job's code for it).
@@ -48,7 +48,7 @@ class PretrainedFineTuneIT {
         new DerivedListSet(cifar, dir.resolve("derived"), 2, 28, 28, 7).writeImageNetStyle(false);
         Path images = dir.resolve("derived/imagenet"), out = dir.resolve("out");
         Path checkpoint = dir.resolve("resnet18-wrapped.pth");
-        Map<String, TorchCheckpointWriter.Tensor> weights = RandomResNetCheckpoint.stateDict(18, 18);
+        Map<String, TorchCheckpointWriter.Tensor> weights = RandomResNetCheckpoint.stateDict(18, 18, false);
         Map<String, TorchCheckpointWriter.Tensor> wrapped = new java.util.LinkedHashMap<>();
         for (Map.Entry<String, TorchCheckpointWriter.Tensor> e : weights.entrySet())
             wrapped.put("module." + e.getKey(), e.getValue());
@@ -152,7 +152,8 @@ class PretrainedFineTuneIT {
                     spark,
                     JobSettings.fromArgs(with(conf, "spark.master=local[2]", "jobs.serve.port=0")
                             .toArray(new String[0])))) {
-                Http.Response r = Http.request(server, "POST", "search?k=5", "image/jpeg", query.getAs("image"));
+                Http.Response r =
+                        Http.request(server, "POST", "search?k=5", "image/jpeg", (byte[]) query.getAs("image"));
                 assertEquals(200, r.status, r.body);
                 JsonNode answer = new ObjectMapper().readTree(r.body);
                 assertEquals(codes.get(query.getLong(0)), answer.get("code").asText(), "the encode job's code");

@@ -18,10 +18,19 @@ public final class RandomResNetCheckpoint {
     private RandomResNetCheckpoint() {}
 
     public static Map<String, TorchCheckpointWriter.Tensor> stateDict(int depth, long seed) {
+        return stateDict(depth, seed, true);
+    }
+
+    /**
+     * With {@code spread} false the batch norms are as a trained net's would be for standardised inputs
+     * (means 0, variances 1, scales near 1, shifts near 0): a start that trains like a real checkpoint,
+     * where spread statistics with their small scales leave little signal in the training mode.
+     */
+    public static Map<String, TorchCheckpointWriter.Tensor> stateDict(int depth, long seed, boolean spread) {
         Random r = new Random(seed);
         Map<String, TorchCheckpointWriter.Tensor> sd = new LinkedHashMap<>();
         conv(sd, r, "conv1", 64, 3, 7);
-        bn(sd, r, "bn1", 64);
+        bn(sd, r, "bn1", 64, spread);
         boolean bottleneck = depth >= 50;
         int[] blocks = depth == 18
                 ? new int[] {2, 2, 2, 2}
@@ -33,20 +42,20 @@ public final class RandomResNetCheckpoint {
                 int stride = stage > 0 && b == 0 ? 2 : 1, out = bottleneck ? planes * 4 : planes;
                 if (bottleneck) {
                     conv(sd, r, n + ".conv1", planes, in, 1);
-                    bn(sd, r, n + ".bn1", planes);
+                    bn(sd, r, n + ".bn1", planes, spread);
                     conv(sd, r, n + ".conv2", planes, planes, 3);
-                    bn(sd, r, n + ".bn2", planes);
+                    bn(sd, r, n + ".bn2", planes, spread);
                     conv(sd, r, n + ".conv3", out, planes, 1);
-                    bn(sd, r, n + ".bn3", out);
+                    bn(sd, r, n + ".bn3", out, spread);
                 } else {
                     conv(sd, r, n + ".conv1", planes, in, 3);
-                    bn(sd, r, n + ".bn1", planes);
+                    bn(sd, r, n + ".bn1", planes, spread);
                     conv(sd, r, n + ".conv2", planes, planes, 3);
-                    bn(sd, r, n + ".bn2", planes);
+                    bn(sd, r, n + ".bn2", planes, spread);
                 }
                 if (stride != 1 || in != out) {
                     conv(sd, r, n + ".downsample.0", out, in, 1);
-                    bn(sd, r, n + ".downsample.1", out);
+                    bn(sd, r, n + ".downsample.1", out, spread);
                 }
                 in = out;
             }
@@ -69,12 +78,17 @@ public final class RandomResNetCheckpoint {
                         new int[] {out, in, k, k}, gaussian(r, out * in * k * k, Math.sqrt(2.0 / (out * k * k)))));
     }
 
-    private static void bn(Map<String, TorchCheckpointWriter.Tensor> sd, Random r, String name, int c) {
+    private static void bn(Map<String, TorchCheckpointWriter.Tensor> sd, Random r, String name, int c, boolean spread) {
         float[] gamma = new float[c], beta = new float[c], mean = new float[c], var = new float[c];
         for (int i = 0; i < c; i++) {
-            var[i] = (float) Math.pow(10, -4 + r.nextDouble() * Math.log10(2e4)); // 1e-4 .. 2
-            mean[i] = (float) (0.3 * r.nextGaussian());
-            gamma[i] = (float) ((0.4 + 0.6 * r.nextDouble()) * Math.sqrt(var[i] + 1e-5));
+            if (spread) {
+                var[i] = (float) Math.pow(10, -4 + r.nextDouble() * Math.log10(2e4)); // 1e-4 .. 2
+                mean[i] = (float) (0.3 * r.nextGaussian());
+                gamma[i] = (float) ((0.4 + 0.6 * r.nextDouble()) * Math.sqrt(var[i] + 1e-5));
+            } else {
+                var[i] = 1;
+                gamma[i] = (float) (0.8 + 0.4 * r.nextDouble());
+            }
             beta[i] = (float) (0.1 * r.nextGaussian());
         }
         sd.put(name + ".weight", new TorchCheckpointWriter.Tensor(new int[] {c}, gamma));
