@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
+import com.intel.analytics.bigdl.nn.abstractnn.Activity;
+import com.intel.analytics.bigdl.tensor.Tensor;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.model.pretrained.RandomResNetCheckpoint;
 import io.mlh.core.model.pretrained.TorchCheckpointWriter;
@@ -16,6 +19,7 @@ import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.serve.Http;
 import io.mlh.jobs.serve.SearchServer;
 import io.mlh.jobs.shard.DerivedListSet;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -99,28 +103,22 @@ class PretrainedFineTuneIT {
         run("encode", null, jars.resolve("mlh-encode.jar"), conf);
         run("search", "io.mlh.jobs.search.SearchJob", jars.resolve("mlh-encode.jar"), conf);
 
-        SparkSession spark = Spark.start(
-                "pretrained-it",
-                JobSettings.fromArgs(with(conf, "spark.master=local[2]").toArray(new String[0])));
+        // this JVM's BigDL engine is the default one (other ITs ran here before): it only reads the outputs
+        SparkSession spark =
+                Spark.start("pretrained-it", JobSettings.fromArgs(new String[] {"-", "spark.master=local[1]"}));
+        Map<Long, String> codes = new HashMap<>();
+        Row query;
         try {
             org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
             // the run started from the checkpoint: its epoch-0 checkpoint holds the torchvision tensors
             Path initial = out.resolve("model-checkpoints").resolve("epoch-0");
-            com.intel.analytics.bigdl.nn.abstractnn.AbstractModule<?, ?, Float> start = BigDLFiles.loadModule(
+            AbstractModule<Activity, Activity, Float> start = BigDLFiles.loadModule(
                     hadoop,
                     new org.apache.hadoop.fs.Path(initial.resolve("model.bigdl").toString()),
                     CommittedOutput.verified(hadoop, initial.toString()).sha256("model.bigdl"));
             for (String layer : new String[] {"conv1", "layer4.1.conv2"}) {
-                @SuppressWarnings("unchecked")
-                com.intel.analytics.bigdl.nn.abstractnn.AbstractModule<?, ?, Float> l =
-                        (com.intel.analytics.bigdl.nn.abstractnn.AbstractModule<?, ?, Float>)
-                                ((com.intel.analytics.bigdl.nn.abstractnn.AbstractModule) start)
-                                        .apply(layer)
-                                        .get();
-                assertArrayEquals(
-                        weights.get(layer + ".weight").values,
-                        BigDL.toArray(l.parameters()._1()[0]),
-                        layer);
+                Tensor<Float> w = start.apply(layer).get().parameters()._1()[0];
+                assertArrayEquals(weights.get(layer + ".weight").values, BigDL.toArray(w), layer);
             }
             assertEquals(
                     10L * 20,
@@ -133,8 +131,6 @@ class PretrainedFineTuneIT {
                     20L * 5,
                     spark.read().parquet(out.resolve("neighbours").toString()).count(),
                     "5 neighbours a query");
-
-            Map<Long, String> codes = new HashMap<>();
             for (Row r : spark.read()
                     .parquet(out.resolve("codes").toString())
                     .select("id", "code")
@@ -142,25 +138,43 @@ class PretrainedFineTuneIT {
                 codes.put(
                         r.getLong(0),
                         SearchServer.hex(new long[] {r.<Long>getList(1).get(0)}));
-            Row query = spark.read()
+            query = spark.read()
                     .parquet(out.resolve("shards").toString())
                     .filter("split = 'query' and format = 'jpeg'")
                     .orderBy("id")
                     .select("id", "image")
                     .first();
-            try (SearchServer server = SearchServer.start(
-                    spark,
-                    JobSettings.fromArgs(with(conf, "spark.master=local[2]", "jobs.serve.port=0")
-                            .toArray(new String[0])))) {
-                Http.Response r =
-                        Http.request(server, "POST", "search?k=5", "image/jpeg", (byte[]) query.getAs("image"));
-                assertEquals(200, r.status, r.body);
-                JsonNode answer = new ObjectMapper().readTree(r.body);
-                assertEquals(codes.get(query.getLong(0)), answer.get("code").asText(), "the encode job's code");
-                assertEquals(5, answer.get("neighbours").size(), r.body);
-            }
         } finally {
             spark.stop();
+        }
+
+        // the query service as users start it: its own JVM through spark-submit, the model on MKL-DNN
+        Path serveLog = Paths.get("target", "pretrained-it", "serve.log").toAbsolutePath();
+        Process serve = StandaloneCluster.start(
+                "local[2]",
+                serveLog,
+                Faults.submitArgs("io.mlh.jobs.serve.SearchServer", "mlh-encode.jar", with(conf, "jobs.serve.port=0")));
+        try {
+            Faults.await("the service's address", serve, serveLog, 600, () -> address(serveLog) != null);
+            Http.Response r = Http.request(address(serveLog), "POST", "search?k=5", "image/jpeg", query.getAs("image"));
+            assertEquals(200, r.status, r.body);
+            JsonNode answer = new ObjectMapper().readTree(r.body);
+            assertEquals(codes.get(query.getLong(0)), answer.get("code").asText(), "the encode job's code");
+            assertEquals(5, answer.get("neighbours").size(), r.body);
+        } finally {
+            serve.destroy();
+            serve.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    /** The address the service printed once it answers ("mlh-serve: http://..."), or null before. */
+    private static URI address(Path log) {
+        try {
+            for (String line : Files.readAllLines(log))
+                if (line.startsWith("mlh-serve: http")) return URI.create(line.substring("mlh-serve: ".length()));
+            return null;
+        } catch (java.io.IOException e) {
+            return null;
         }
     }
 

@@ -29,8 +29,12 @@ public final class Http {
 
     public static Response request(SearchServer server, String method, String path, String type, byte[] body)
             throws IOException {
-        HttpURLConnection c =
-                (HttpURLConnection) URI.create(server.uri() + path).toURL().openConnection();
+        return request(server.uri(), method, path, type, body);
+    }
+
+    /** The same against a service at {@code base} ("http://127.0.0.1:8080/"), e.g. one in another JVM. */
+    public static Response request(URI base, String method, String path, String type, byte[] body) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) base.resolve(path).toURL().openConnection();
         c.setRequestMethod(method);
         if (body != null) {
             c.setDoOutput(true);
