@@ -2,7 +2,7 @@ package io.mlh.bench;
 
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
-import io.mlh.jobs.shard.SourceImages;
+import io.mlh.jobs.source.SourceImages;
 import java.io.BufferedWriter;
 import java.io.File;
 import java.io.IOException;

@@ -8,7 +8,7 @@ import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.bigdl.ComputeEngine;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.core.model.MlhNet;
-import io.mlh.jobs.shard.ImageCodec;
+import io.mlh.jobs.images.ImageCodec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;

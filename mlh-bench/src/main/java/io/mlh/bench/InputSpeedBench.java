@@ -3,7 +3,7 @@ package io.mlh.bench;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.shard.ShardJob;
-import io.mlh.jobs.shard.ShardTable;
+import io.mlh.jobs.tables.ShardTable;
 import io.mlh.jobs.train.Augmentation;
 import io.mlh.jobs.train.ShardSamples;
 import java.io.File;

@@ -1,7 +1,7 @@
 package io.mlh.bench;
 
 import io.mlh.jobs.common.CommittedOutput;
-import io.mlh.jobs.encode.CodeTable;
+import io.mlh.jobs.tables.CodeTable;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;

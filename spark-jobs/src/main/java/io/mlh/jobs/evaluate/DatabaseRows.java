@@ -1,5 +1,6 @@
 package io.mlh.jobs.evaluate;
 
+import io.mlh.jobs.tables.CodeSplit;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.sql.Row;

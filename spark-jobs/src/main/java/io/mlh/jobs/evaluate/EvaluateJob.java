@@ -6,8 +6,9 @@ import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.common.Spark;
-import io.mlh.jobs.encode.CodeTable;
-import io.mlh.jobs.search.Gallery;
+import io.mlh.jobs.gallery.Gallery;
+import io.mlh.jobs.tables.CodeSplit;
+import io.mlh.jobs.tables.Split;
 import java.io.IOException;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -97,8 +98,8 @@ public final class EvaluateJob {
 
     public static Result run(SparkSession spark, JobSettings s) throws IOException {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        CodeSplit queryTable = CodeSplit.open(spark, s.queryCodesPath, CodeTable.QUERY, s.verifyInputs);
-        CodeSplit databaseTable = CodeSplit.open(spark, s.databaseCodesPath, CodeTable.DATABASE, s.verifyInputs);
+        CodeSplit queryTable = CodeSplit.open(spark, s.queryCodesPath, Split.QUERY, s.verifyInputs);
+        CodeSplit databaseTable = CodeSplit.open(spark, s.databaseCodesPath, Split.DATABASE, s.verifyInputs);
         if (databaseTable.bits != queryTable.bits) {
             throw new IllegalArgumentException(databaseTable.name + " has " + databaseTable.bits + "-bit codes but "
                     + queryTable.name + " has " + queryTable.bits + "-bit codes");

@@ -1,6 +1,7 @@
 package io.mlh.jobs.evaluate;
 
 import io.mlh.core.codes.PackedCodes;
+import io.mlh.jobs.tables.CodeSplit;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;

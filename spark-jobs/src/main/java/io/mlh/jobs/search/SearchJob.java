@@ -1,17 +1,19 @@
 package io.mlh.jobs.search;
 
-import static org.apache.spark.sql.functions.col;
-
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.common.Spark;
-import io.mlh.jobs.encode.CodeTable;
-import io.mlh.jobs.encode.ImageEncoder;
-import io.mlh.jobs.evaluate.CodeSplit;
-import io.mlh.jobs.shard.ShardTable;
-import io.mlh.jobs.shard.SourceImages;
+import io.mlh.jobs.gallery.Gallery;
+import io.mlh.jobs.index.DistributedSearch;
+import io.mlh.jobs.index.QueryCodes;
+import io.mlh.jobs.inference.ImageEncoder;
+import io.mlh.jobs.source.SourceImages;
+import io.mlh.jobs.tables.CodeSplit;
+import io.mlh.jobs.tables.NeighbourTable;
+import io.mlh.jobs.tables.ShardTable;
+import io.mlh.jobs.tables.Split;
 import java.io.IOException;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
@@ -47,16 +49,16 @@ public final class SearchJob {
                 CodeSplit q = p.queryCodes.equals(p.databaseCodes)
                         ? database.split(p.querySplit)
                         : CodeSplit.openForOnePass(spark, p.queryCodes, p.querySplit, s.verifyInputs);
-                requireComparable(q.name, q.bits, q.provenance, database);
+                database.requireComparable(q.name, q.bits, q.provenance);
                 return write(spark, s, p, database, QueryCodes.of(q));
             }
             case SHARDS: {
                 ImageEncoder encoder = encoder(spark, s, database);
                 CommittedOutput.requireCommitted(spark, s.shardsPath, s.verifyInputs);
                 Dataset<Row> shards = ShardTable.read(spark, s.shardsPath);
-                boolean all = p.querySplit.equals(SearchSettings.ALL);
-                Dataset<Row> images = all ? shards : shards.filter(col("split").equalTo(p.querySplit));
-                String name = "shard table " + s.shardsPath + (all ? "" : " (split = " + p.querySplit + ")");
+                Dataset<Row> images = shards.filter(p.querySplit.filter());
+                String name = "shard table " + s.shardsPath
+                        + (p.querySplit == Split.ALL ? "" : " (" + p.querySplit.describe() + ")");
                 return write(spark, s, p, database, encode(spark, s, encoder, images, images.count(), name));
             }
             case SOURCE: {
@@ -104,7 +106,14 @@ public final class SearchJob {
                 .parquet(staging.toString())
                 .count();
         LOG.info(rows + " neighbours of " + queries.size() + " queries written to " + p.neighbours);
-        if (p.galleryQueries > 0) Gallery.writePage(spark, s, p, queries, staging); // inside the manifest
+        if (p.galleryQueries > 0)
+            Gallery.writePage(
+                    spark,
+                    s,
+                    p.galleryQueries,
+                    p.queries == SearchSettings.Queries.SOURCE,
+                    queries,
+                    staging); // inside the manifest
         return rows;
     }
 
@@ -112,7 +121,7 @@ public final class SearchJob {
     private static ImageEncoder encoder(SparkSession spark, JobSettings s, CodeSplit database) throws IOException {
         ImageEncoder encoder =
                 ImageEncoder.of(spark, ModelBundle.load(spark.sparkContext().hadoopConfiguration(), s.modelPath), s);
-        requireComparable("the model bundle " + s.modelPath, encoder.bits(), encoder.provenance(), database);
+        database.requireComparable("the model bundle " + s.modelPath, encoder.bits(), encoder.provenance());
         return encoder;
     }
 
@@ -127,17 +136,5 @@ public final class SearchJob {
         }
         if (rows.isEmpty()) throw new IllegalArgumentException("no queries: " + name + " has no images to encode");
         return QueryCodes.of(rows, encoder.bits(), true, name);
-    }
-
-    /** Refuses codes ({@code name}'s) that cannot be ranked against the database's: other bits, centres or branch. */
-    public static void requireComparable(String name, int bits, CodeTable.Provenance provenance, CodeSplit database) {
-        if (bits != database.bits)
-            throw new IllegalArgumentException(name + " has " + bits + "-bit codes, " + database.name + " "
-                    + database.bits + "-bit codes: they cannot be ranked against each other");
-        if (provenance != null && database.provenance != null)
-            provenance.requireComparable(name, database.provenance, database.name);
-        else
-            LOG.warn("cannot check that " + name + " and " + database.name + " come from the same hash centres:"
-                    + " one of them does not record them");
     }
 }

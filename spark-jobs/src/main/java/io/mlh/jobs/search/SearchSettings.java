@@ -4,8 +4,7 @@ import io.mlh.core.config.ConfigChoice;
 import io.mlh.core.config.ConfigReader;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.jobs.common.JobSettings;
-import io.mlh.jobs.evaluate.CodeSplit;
-import io.mlh.jobs.shard.ShardTable;
+import io.mlh.jobs.tables.Split;
 import java.io.Serializable;
 
 /** The search job's keys ({@code mlh.jobs.search.*}, reference.conf says what each means), read and checked once. */
@@ -22,11 +21,9 @@ public final class SearchSettings implements Serializable {
         SOURCE
     }
 
-    /** The split value that selects every row. */
-    public static final String ALL = CodeSplit.ALL;
-
     public final Queries queries;
-    public final String queryCodes, querySplit, databaseCodes, databaseSplit, neighbours;
+    public final String queryCodes, databaseCodes, neighbours;
+    public final Split querySplit, databaseSplit;
     public final int k, maxDistance, partitions;
     /** Queries {@code _gallery.html} shows (0: none). */
     public final int galleryQueries;
@@ -39,24 +36,13 @@ public final class SearchSettings implements Serializable {
         String q = r.string("jobs.search.query-codes"), d = r.string("jobs.search.database-codes");
         this.queryCodes = q.isEmpty() ? s.codesPath : q;
         this.databaseCodes = d.isEmpty() ? s.codesPath : d;
-        this.querySplit = split(r, "jobs.search.query-split");
-        this.databaseSplit = split(r, "jobs.search.database-split");
+        this.querySplit = r.choice("jobs.search.query-split", Split.class);
+        this.databaseSplit = r.choice("jobs.search.database-split", Split.class);
         this.neighbours = r.string("paths.neighbours");
         this.k = r.integer("jobs.search.k", 1);
         this.maxDistance = r.integer("jobs.search.max-distance", -1);
         this.partitions = r.integer("jobs.search.partitions", 0);
         this.queryBlockBytes = r.bytes("jobs.search.query-block-memory", 1024);
         this.galleryQueries = r.integer("jobs.search.gallery-queries", 0);
-    }
-
-    /** A split key's value, checked: a split of the shard table or {@link #ALL}. */
-    public static String split(ConfigReader r, String key) {
-        String v = r.string(key);
-        if (!v.equals(ALL)
-                && !v.equals(ShardTable.QUERY)
-                && !v.equals(ShardTable.DATABASE)
-                && !v.equals(ShardTable.TRAIN))
-            throw r.error(key, "must be query, database, train or all, got \"" + v + "\"");
-        return v;
     }
 }

@@ -8,10 +8,9 @@ import com.sun.net.httpserver.HttpServer;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
-import io.mlh.jobs.encode.ImageEncoder;
-import io.mlh.jobs.evaluate.CodeSplit;
-import io.mlh.jobs.search.LoadedCodes;
-import io.mlh.jobs.search.SearchJob;
+import io.mlh.jobs.index.LoadedCodes;
+import io.mlh.jobs.inference.ImageEncoder;
+import io.mlh.jobs.tables.CodeSplit;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -163,8 +162,8 @@ public final class SearchServer implements AutoCloseable {
     /** Refuses a table whose codes the model's cannot be ranked against (other bits, centres or branch). */
     private void requireComparable(ServingIndex loaded) {
         if (images == null) return;
-        SearchJob.requireComparable(
-                "the model bundle " + p.model, images.encoder.bits(), images.encoder.provenance(), loaded.split);
+        loaded.split.requireComparable(
+                "the model bundle " + p.model, images.encoder.bits(), images.encoder.provenance());
     }
 
     private static String describe(ServingIndex i) {

@@ -4,7 +4,7 @@ import io.mlh.core.config.ConfigChoice;
 import io.mlh.core.config.ConfigReader;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.jobs.common.JobSettings;
-import io.mlh.jobs.search.SearchSettings;
+import io.mlh.jobs.tables.Split;
 
 /** The query service's keys ({@code mlh.jobs.serve.*}, reference.conf says what each means), read and checked once. */
 final class ServeSettings {
@@ -16,7 +16,8 @@ final class ServeSettings {
         MULTI_INDEX
     }
 
-    final String host, databaseSplit, codes, model, shards;
+    final String host, codes, model, shards;
+    final Split databaseSplit;
     final int port, threads, encoders, batch, substrings, maxK;
     final Index index;
     final long maxBody;
@@ -35,7 +36,7 @@ final class ServeSettings {
                         ? 1
                         : Runtime.getRuntime().availableProcessors();
         this.batch = r.integer("jobs.serve.batch", 2); // BigDL's loaded reshape layers need a batch of two
-        this.databaseSplit = SearchSettings.split(r, "jobs.serve.database-split");
+        this.databaseSplit = r.choice("jobs.serve.database-split", Split.class);
         this.index = r.choice("jobs.serve.index", Index.class);
         this.substrings = r.integer("jobs.serve.substrings", 0);
         this.maxK = r.integer("jobs.serve.max-k", 1);

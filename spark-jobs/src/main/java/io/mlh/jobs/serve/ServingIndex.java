@@ -4,8 +4,8 @@ import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.search.HammingRanker;
 import io.mlh.core.search.MultiIndexHashing;
 import io.mlh.core.search.RankedLists;
-import io.mlh.jobs.evaluate.CodeSplit;
-import io.mlh.jobs.search.LoadedCodes;
+import io.mlh.jobs.index.LoadedCodes;
+import io.mlh.jobs.tables.CodeSplit;
 import java.time.Instant;
 
 /**

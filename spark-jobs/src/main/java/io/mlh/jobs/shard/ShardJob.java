@@ -3,6 +3,9 @@ package io.mlh.jobs.shard;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.source.SourceImages;
+import io.mlh.jobs.tables.ShardTable;
+import io.mlh.jobs.tables.Split;
 import java.io.IOException;
 import org.apache.hadoop.fs.Path;
 import org.apache.log4j.Logger;
@@ -97,11 +100,11 @@ public final class ShardJob {
                 .collectAsList()) {
             long n = r.getLong(2);
             if (r.getBoolean(1)) flagged += n;
-            switch (r.getString(0)) {
-                case ShardTable.QUERY:
+            switch (Split.of(r.getString(0))) {
+                case QUERY:
                     queries += n;
                     break;
-                case ShardTable.DATABASE:
+                case DATABASE:
                     database += n;
                     break;
                 default:

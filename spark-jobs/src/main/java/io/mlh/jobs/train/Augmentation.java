@@ -1,6 +1,6 @@
 package io.mlh.jobs.train;
 
-import io.mlh.jobs.shard.ImageCodec;
+import io.mlh.jobs.images.ImageCodec;
 import java.io.Serializable;
 import java.util.SplittableRandom;
 

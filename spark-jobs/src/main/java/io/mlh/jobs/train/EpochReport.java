@@ -14,8 +14,8 @@ import io.mlh.core.loss.MlhCriterion;
 import io.mlh.core.model.MixtureOfHashExperts;
 import io.mlh.core.model.MlhNet;
 import io.mlh.jobs.common.JobSettings;
-import io.mlh.jobs.encode.ExecutorInference;
-import io.mlh.jobs.shard.ShardTable;
+import io.mlh.jobs.inference.ExecutorInference;
+import io.mlh.jobs.tables.Split;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -77,9 +77,10 @@ final class EpochReport {
             Dataset<Row> shards, Dataset<Row> train, JobSettings s, HashCentres centres, long stepsPerEpoch) {
         Dataset<Row> all = part(train.orderBy("id").limit(PROBE).selectExpr(ShardSamples.COLUMNS), PROBE_PART);
         if (s.validationQueries > 0 && s.validationDatabase > 0) {
-            all = all.union(part(heldOut(shards, ShardTable.QUERY, s.validationQueries, s.model.seed()), QUERY_PART))
+            all = all.union(part(heldOut(shards, Split.QUERY.value(), s.validationQueries, s.model.seed()), QUERY_PART))
                     .union(part(
-                            heldOut(shards, ShardTable.DATABASE, s.validationDatabase, s.model.seed()), DATABASE_PART));
+                            heldOut(shards, Split.DATABASE.value(), s.validationDatabase, s.model.seed()),
+                            DATABASE_PART));
         }
         // the few selected rows cached before numbering: zipWithIndex runs a job of its own, so the
         // shard table is scanned once for them, not once a job

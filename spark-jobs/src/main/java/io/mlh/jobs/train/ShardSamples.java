@@ -3,7 +3,7 @@ package io.mlh.jobs.train;
 import com.intel.analytics.bigdl.dataset.Sample;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.jobs.common.JobSettings;
-import io.mlh.jobs.shard.Framing;
+import io.mlh.jobs.images.Framing;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.Function;

@@ -16,7 +16,7 @@ import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.OutputClaim;
 import io.mlh.jobs.common.Spark;
-import io.mlh.jobs.shard.ShardTable;
+import io.mlh.jobs.tables.ShardTable;
 import java.io.IOException;
 import java.util.function.IntFunction;
 import org.apache.hadoop.conf.Configuration;

@@ -14,9 +14,10 @@ import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.images.ImageCodec;
 import io.mlh.jobs.shard.DerivedListSet;
-import io.mlh.jobs.shard.ImageCodec;
-import io.mlh.jobs.shard.ShardTable;
+import io.mlh.jobs.tables.ShardTable;
+import io.mlh.jobs.tables.Split;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -144,7 +145,7 @@ class FullSizePipelineIT {
 
             // the MKL-DNN codes of the queries equal the signs of the saved plain graph, run here on MKL BLAS
             List<Row> queries = new ArrayList<>();
-            for (Row r : shards.values()) if (r.getAs("split").equals(ShardTable.QUERY)) queries.add(r);
+            for (Row r : shards.values()) if (r.getAs("split").equals(Split.QUERY.value())) queries.add(r);
             assertEquals(20, queries.size());
             int n = queries.size(), per = 3 * 224 * 224;
             float[] px = new float[n * per];

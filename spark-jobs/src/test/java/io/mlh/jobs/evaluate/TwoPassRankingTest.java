@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.eval.RetrievalMetrics;
+import io.mlh.jobs.tables.CodeSplit;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

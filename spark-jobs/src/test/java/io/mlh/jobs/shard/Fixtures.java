@@ -3,6 +3,7 @@ package io.mlh.jobs.shard;
 import io.mlh.jobs.cluster.CifarSubset;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.tables.ShardTable;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /** Shared helpers of the shard tests: local Spark, settings, real data written into temporary trees. */
-final class Fixtures {
+public final class Fixtures {
     static final Path FASHION = java.nio.file.Paths.get("/usr/share/datasets/fashion-mnist");
     static final String[] CIFAR_CLASSES = {
         "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"
@@ -44,7 +45,7 @@ final class Fixtures {
     }
 
     /** The real CIFAR-10 JPEGs {@code cifar10/train/<class>/<glob>} unpacked under {@code dir}; returns {@code dir/cifar10}. */
-    static Path cifar(Path dir, String glob) throws Exception {
+    public static Path cifar(Path dir, String glob) throws Exception {
         return CifarSubset.extract(dir, glob).resolve("cifar10");
     }
 
@@ -109,5 +110,18 @@ final class Fixtures {
 
     static int[] ints(List<Integer> l) {
         return l.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The JPEG with its frame height set to 0: structurally whole, but no decoder accepts it. */
+    public static byte[] zeroHeight(byte[] jpeg) {
+        byte[] b = jpeg.clone();
+        for (int i = 2; i + 1 < b.length; i++) {
+            if ((b[i] & 0xff) == 0xff && (b[i + 1] & 0xff) == 0xc0) { // SOF0: length(2) precision(1) height(2)
+                b[i + 5] = 0;
+                b[i + 6] = 0;
+                return b;
+            }
+        }
+        throw new IllegalStateException("no baseline frame header");
     }
 }

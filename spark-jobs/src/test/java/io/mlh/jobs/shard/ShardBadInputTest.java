@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mlh.core.data.IdxFile;
 import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.source.BadRecordException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -195,7 +196,7 @@ class ShardBadInputTest {
         Files.createDirectories(root.resolve("bad"));
         switch (bad) {
             case CORRUPT_JPEG:
-                Files.write(root.resolve("bad/x.jpg"), ShardImageCodecTest.zeroHeight(good));
+                Files.write(root.resolve("bad/x.jpg"), Fixtures.zeroHeight(good));
                 break;
             case TRUNCATED_JPEG:
                 Files.write(root.resolve("bad/x.jpg"), Arrays.copyOf(good, good.length / 2));
@@ -230,7 +231,7 @@ class ShardBadInputTest {
         byte[] good = Files.readAllBytes(train.resolve("cat/0001.jpg"));
         switch (bad) {
             case CORRUPT_IN_FOLDER:
-                Files.write(train.resolve("cat/0002.jpg"), ShardImageCodecTest.zeroHeight(good));
+                Files.write(train.resolve("cat/0002.jpg"), Fixtures.zeroHeight(good));
                 break;
             case TRUNCATED_IN_FOLDER:
                 Files.write(train.resolve("dog/0002.jpg"), Arrays.copyOf(good, good.length - 100));

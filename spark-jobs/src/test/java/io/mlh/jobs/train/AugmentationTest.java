@@ -41,7 +41,7 @@ class AugmentationTest {
         int h = 375, w = 500, full = 0, small = 0;
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (long id = 0; id < 400; id++) {
-            io.mlh.jobs.shard.ImageCodec.Region r = crops.crop(h, w, id);
+            io.mlh.jobs.images.ImageCodec.Region r = crops.crop(h, w, id);
             assertTrue(
                     r.x >= 0 && r.y >= 0 && r.x + r.width <= w && r.y + r.height <= h,
                     "crop " + r + " leaves the image");
@@ -79,7 +79,7 @@ class AugmentationTest {
     @Test
     void aCropThatCannotFitFallsBackToTheCentredRegionWithinTheRatio() {
         // a 10 x 1000 strip: no crop of 90-100% of its area has an aspect ratio in [3/4, 4/3]
-        io.mlh.jobs.shard.ImageCodec.Region r =
+        io.mlh.jobs.images.ImageCodec.Region r =
                 new Augmentation(false, 0, new double[] {0.9, 1.0}, RATIO, 7, 1).crop(10, 1000, 5);
         assertEquals("13x10 at (493, 0)", r.toString());
     }

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mlh.core.centres.HashCentres;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
-import io.mlh.jobs.shard.ShardTable;
+import io.mlh.jobs.tables.ShardTable;
+import io.mlh.jobs.tables.Split;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -29,7 +30,7 @@ class EpochReportTest {
         try {
             List<Row> rows = new ArrayList<>();
             long id = 0;
-            for (String split : new String[] {ShardTable.QUERY, ShardTable.DATABASE}) {
+            for (String split : new String[] {Split.QUERY.value(), Split.DATABASE.value()}) {
                 for (int c = 0; c < 10; c++) { // class by class, as a folder catalogue gives them
                     for (int i = 0; i < 30; i++) {
                         Integer[] y = new Integer[10];

@@ -14,8 +14,8 @@ import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
-import io.mlh.jobs.encode.CodeTable;
 import io.mlh.jobs.encode.EncodeJob;
+import io.mlh.jobs.tables.CodeTable;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -339,7 +339,7 @@ class TrainEncodeTest {
             rows.add(RowFactory.create((long) i, "database", i < 400, y, px, "raw", 28, 28, 1, "t10k#" + i));
         }
         org.apache.hadoop.fs.Path staging = CommittedOutput.stage(hadoop, path, false);
-        spark.createDataFrame(rows, io.mlh.jobs.shard.ShardTable.SCHEMA)
+        spark.createDataFrame(rows, io.mlh.jobs.tables.ShardTable.SCHEMA)
                 .repartition(3)
                 .write()
                 .mode(SaveMode.Overwrite)

@@ -1,0 +1,274 @@
+package io.mlh.jobs.inference;
+
+import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
+import com.intel.analytics.bigdl.nn.abstractnn.Activity;
+import com.intel.analytics.bigdl.tensor.Tensor;
+import com.intel.analytics.bigdl.utils.Table;
+import io.mlh.core.bigdl.BigDL;
+import io.mlh.core.codes.PackedCodes;
+import io.mlh.core.config.ConfigError;
+import io.mlh.core.config.MlhConfig;
+import io.mlh.core.config.MlhConfig.EncodeBranch;
+import io.mlh.core.model.MixtureOfHashExperts;
+import io.mlh.core.model.MlhNet;
+import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.ModelBundle;
+import io.mlh.jobs.common.Progress;
+import io.mlh.jobs.images.Framing;
+import io.mlh.jobs.tables.CodeTable;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A model bundle's network turning images (rows with the shard table's image columns) into code-table
+ * rows on the executors, a batch at a time, with the bundle's own framing and the engine from config:
+ * what the encode job writes and what the search job ranks when its queries are images.
+ */
+public final class ImageEncoder {
+    private final ExecutorInference inference;
+    private final Settings settings;
+    private final CodeTable.Provenance provenance;
+    private final String description;
+
+    private ImageEncoder(
+            ExecutorInference inference, Settings settings, CodeTable.Provenance provenance, String description) {
+        this.inference = inference;
+        this.settings = settings;
+        this.provenance = provenance;
+        this.description = description;
+    }
+
+    /**
+     * The bundle's network broadcast for encoding, with {@code jobs.encode.continuous} / {@code gates}
+     * and the branch {@code model.encode-branch} picks (auto: the model's own).
+     */
+    public static ImageEncoder of(SparkSession spark, ModelBundle bundle, JobSettings s) {
+        return of(spark, bundle, s, s.encodeBatchSize);
+    }
+
+    /** The same with {@code batch} images a forward pass (MKL-DNN pads every pass to it). */
+    public static ImageEncoder of(SparkSession spark, ModelBundle bundle, JobSettings s, int batch) {
+        MlhConfig m = bundle.config;
+        EncodeBranch branch =
+                s.model.encodeBranch() != EncodeBranch.AUTO ? s.model.encodeBranch() : m.effectiveEncodeBranch();
+        boolean mkldnn = s.model.engine() == MlhConfig.Engine.MKLDNN;
+        if (s.gates && m.effectiveMohMode() == MlhConfig.MohMode.NONE) {
+            throw new ConfigError(
+                    "mlh.jobs.encode.gates",
+                    "the model at " + s.modelPath + " has no MoH gates (method "
+                            + m.method().configName() + ", moh.mode "
+                            + m.effectiveMohMode().configName() + ")");
+        }
+        if (s.gates && mkldnn)
+            throw new ConfigError(
+                    "mlh.jobs.encode.gates", "reads the gate layers of the plain graph: use train.engine = mklblas");
+        Settings settings = new Settings(
+                m.bits(),
+                branch == EncodeBranch.PAIRWISE ? MlhNet.PAIRWISE_OUTPUT : MlhNet.CENTRE_OUTPUT,
+                s.continuous,
+                s.gates,
+                false);
+        ExecutorInference inference = new ExecutorInference(
+                spark.sparkContext(),
+                bundle.net,
+                new Framing(m.inputSize(), m.inputChannels(), bundle.mean, bundle.std, bundle.centreCrop),
+                batch,
+                mkldnn);
+        return new ImageEncoder(
+                inference,
+                settings,
+                new CodeTable.Provenance(bundle.centres.fingerprint(), branch.configName()),
+                m.bits() + " bits (" + branch.configName() + " branch)");
+    }
+
+    /** "64 bits (centre branch)" */
+    public String describe() {
+        return description;
+    }
+
+    public int bits() {
+        return settings.bits;
+    }
+
+    /** What the codes can be ranked against. */
+    public CodeTable.Provenance provenance() {
+        return provenance;
+    }
+
+    /** A copy of the network, sharing the weights, for {@link #encodeHere} on one thread at a time. */
+    public AbstractModule<Activity, Activity, Float> network() {
+        return inference.net();
+    }
+
+    /**
+     * The codes of up to a batch of images (rows with the shard table's image columns, read by name)
+     * on the calling thread, with a network of {@link #network()}: the query service's encoding.
+     */
+    public PackedCodes encodeHere(AbstractModule<Activity, Activity, Float> net, List<Row> images) {
+        return codes(inference.forward(net, images), images.size());
+    }
+
+    /** An image row decoded and framed as the network's input: the first half of {@link #encodePixels}. */
+    public float[] pixels(Row image) {
+        return inference.pixels(image);
+    }
+
+    /** The codes of up to a batch of images framed by {@link #pixels}, as {@link #encodeHere}. */
+    public PackedCodes encodePixels(AbstractModule<Activity, Activity, Float> net, List<float[]> images) {
+        return codes(inference.forwardPixels(net, images), images.size());
+    }
+
+    /** The images a forward pass takes at most. */
+    public int batch() {
+        return inference.batch;
+    }
+
+    private PackedCodes codes(Table out, int count) {
+        float[] flat = ExecutorInference.firstRows(BigDL.tensorAt(out, settings.outputIndex), count);
+        return PackedCodes.fromSigns(flat, count, settings.bits);
+    }
+
+    /** The code table's schema for what this encoder writes. */
+    public StructType schema() {
+        return CodeTable.schema(settings.continuous, settings.gates, provenance);
+    }
+
+    /** The code rows of {@code images} (id, split, labels and the image columns), one per image, counted by {@code progress}. */
+    public Dataset<Row> codes(SparkSession spark, Dataset<Row> images, Progress progress) {
+        return codes(spark, images, progress, false);
+    }
+
+    /** The same, with {@code withSource}: the image's {@code source} (its path) after the code table's columns. */
+    public Dataset<Row> codes(SparkSession spark, Dataset<Row> images, Progress progress, boolean withSource) {
+        Settings rows = withSource ? settings.withSource() : settings;
+        StructType schema = withSource ? schema().add("source", DataTypes.StringType, false) : schema();
+        List<String> columns = new ArrayList<>(
+                Arrays.asList("id", "split", "labels", "image", "format", "height", "width", "channels"));
+        if (withSource) columns.add("source");
+        return spark.createDataFrame(
+                progress.counted(images.selectExpr(columns.toArray(new String[0]))
+                                .toJavaRDD())
+                        .mapPartitions(new EncodePartition(inference, rows)),
+                schema);
+    }
+
+    /** What the code rows hold, as plain serialisable values. */
+    private static final class Settings implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final int bits, outputIndex;
+        final boolean continuous, gates, source;
+
+        Settings(int bits, int outputIndex, boolean continuous, boolean gates, boolean source) {
+            this.bits = bits;
+            this.outputIndex = outputIndex;
+            this.continuous = continuous;
+            this.gates = gates;
+            this.source = source;
+        }
+
+        Settings withSource() {
+            return new Settings(bits, outputIndex, continuous, gates, true);
+        }
+    }
+
+    /** One partition's rows -> their codes, a batch at a time. */
+    private static final class EncodePartition implements FlatMapFunction<Iterator<Row>, Row> {
+        private static final long serialVersionUID = 1L;
+        private final ExecutorInference inference;
+        private final Settings settings;
+
+        EncodePartition(ExecutorInference inference, Settings settings) {
+            this.inference = inference;
+            this.settings = settings;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            return new BatchedCodes(rows, inference, inference.net(), settings);
+        }
+    }
+
+    /** Codes of a partition's rows, encoded a batch at a time as they are pulled: a task holds one batch. */
+    private static final class BatchedCodes implements Iterator<Row> {
+        private final Iterator<Row> rows;
+        private final ExecutorInference inference;
+        private final AbstractModule<Activity, Activity, Float> net;
+        private final Settings s;
+        private final List<Row> batch = new ArrayList<>();
+        private Iterator<Row> ready = Collections.emptyIterator();
+
+        BatchedCodes(
+                Iterator<Row> rows,
+                ExecutorInference inference,
+                AbstractModule<Activity, Activity, Float> net,
+                Settings s) {
+            this.rows = rows;
+            this.inference = inference;
+            this.net = net;
+            this.s = s;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (!ready.hasNext() && rows.hasNext()) ready = encodeNextBatch().iterator();
+            return ready.hasNext();
+        }
+
+        @Override
+        public Row next() {
+            if (!hasNext()) throw new NoSuchElementException();
+            return ready.next();
+        }
+
+        private List<Row> encodeNextBatch() {
+            batch.clear();
+            while (batch.size() < inference.batch && rows.hasNext()) batch.add(rows.next());
+            Table codes = inference.forward(net, batch);
+            float[] flat = ExecutorInference.firstRows(BigDL.tensorAt(codes, s.outputIndex), batch.size());
+            PackedCodes packed = PackedCodes.fromSigns(flat, batch.size(), s.bits);
+            float[][] gateCentre = s.gates ? gateWeights(MixtureOfHashExperts.CENTRE) : null;
+            float[][] gatePairwise = s.gates ? gateWeights(MixtureOfHashExperts.PAIRWISE) : null;
+            List<Row> out = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                Row r = batch.get(i);
+                // Spark 2.4 takes arrays back as Scala Seqs or Java arrays, not java.util.Lists
+                List<Integer> y = r.getList(r.fieldIndex("labels"));
+                int[] labels = new int[y.size()];
+                for (int k = 0; k < labels.length; k++) labels[k] = y.get(k);
+                long[] words = packed.code(i);
+                List<Object> values = new ArrayList<>(
+                        Arrays.<Object>asList(r.<Long>getAs("id"), r.<String>getAs("split"), labels, s.bits, words));
+                if (s.continuous) values.add(Arrays.copyOfRange(flat, i * s.bits, (i + 1) * s.bits));
+                if (s.gates) {
+                    values.add(gateCentre[i]);
+                    values.add(gatePairwise[i]);
+                }
+                if (s.source) values.add(r.<String>getAs("source"));
+                out.add(RowFactory.create(values.toArray()));
+            }
+            return out;
+        }
+
+        /** The softmax gate of one branch from the last forward pass: a row of K weights per image. */
+        @SuppressWarnings("unchecked")
+        private float[][] gateWeights(String branch) {
+            String layer = branch + MixtureOfHashExperts.GATE_WEIGHTS;
+            scala.Option<AbstractModule<Activity, Activity, Float>> gate = net.apply(layer);
+            if (gate.isEmpty()) throw new IllegalStateException("the model has no layer " + layer);
+            float[][] g = BigDL.toMatrix((Tensor<Float>) gate.get().output());
+            return g.length == batch.size() ? g : Arrays.copyOf(g, batch.size());
+        }
+    }
+}
