@@ -3,6 +3,7 @@ package io.mlh.bench;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.source.SourceImages;
+import io.mlh.jobs.source.SourceSettings;
 import java.io.BufferedWriter;
 import java.io.File;
 import java.io.IOException;
@@ -48,7 +49,7 @@ public final class CatalogueMemoryBench {
             SourceImages images;
             long peak;
             try (HeapWatch watch = new HeapWatch()) {
-                images = SourceImages.read(spark, s);
+                images = SourceImages.read(spark, new SourceSettings(s.model));
                 peak = watch.peakLive();
             }
             long held = HeapWatch.liveNow() - before, above = Math.max(peak - before, held);

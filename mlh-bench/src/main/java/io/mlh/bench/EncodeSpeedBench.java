@@ -9,6 +9,7 @@ import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.encode.EncodeJob;
+import io.mlh.jobs.images.Framing;
 import io.mlh.jobs.shard.ShardJob;
 import java.io.File;
 import java.util.ArrayList;
@@ -101,7 +102,13 @@ public final class EncodeSpeedBench {
         MlhConfig c = s.model;
         if (!CommittedOutput.isCommitted(hadoop, s.shardsPath)) ShardJob.run(spark, s);
         HashCentres centres = HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance());
-        new ModelBundle((AbstractModule) MlhNet.build(c), c, centres, s.mean, s.std, s.centreCrop)
+        new ModelBundle(
+                        (AbstractModule) MlhNet.build(c),
+                        c,
+                        centres,
+                        Framing.of(c).mean(),
+                        Framing.of(c).std(),
+                        Framing.of(c).centreCrop())
                 .save(hadoop, s.modelPath, true, s.claims);
     }
 

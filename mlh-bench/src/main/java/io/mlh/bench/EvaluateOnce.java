@@ -24,7 +24,7 @@ public final class EvaluateOnce {
             "paths.codes=" + args[0],
             "paths.report=" + args[1],
             "jobs.overwrite=true",
-            "jobs.evaluate.top-k=0",
+            "jobs.evaluate.map-at=0",
             "jobs.evaluate.precision-at=[100, 1000]"
         });
         SparkSession spark = Spark.start("bench-memory", s);

@@ -2,10 +2,12 @@ package io.mlh.bench;
 
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.images.Framing;
 import io.mlh.jobs.shard.ShardJob;
 import io.mlh.jobs.tables.ShardTable;
 import io.mlh.jobs.train.Augmentation;
 import io.mlh.jobs.train.ShardSamples;
+import io.mlh.jobs.train.TrainSettings;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -59,7 +61,8 @@ public final class InputSpeedBench {
 
             Dataset<Row> rows = ShardTable.read(spark, s.shardsPath).coalesce(1).cache();
             long n = rows.count();
-            Augmentation train = new Augmentation(s.flip, s.cropPadding, s.cropScale, s.cropRatio, s.model.seed(), 1);
+            TrainSettings t = new TrainSettings(s);
+            Augmentation train = new Augmentation(t.flip, t.cropPadding, t.cropScale, t.cropRatio, s.model.seed(), 1);
             double trainRate = perCore(rows, s, train, n),
                     centreRate = perCore(rows, s, new Augmentation(false, 0, 0, 0), n);
             System.out.printf("input-224 decode-resized-crop-flip-1-core %.1f%n", trainRate);
@@ -78,9 +81,10 @@ public final class InputSpeedBench {
 
     /** Samples a second from one partition (one task, one core): a warm-up pass, then a timed one. */
     private static double perCore(Dataset<Row> rows, JobSettings s, Augmentation augmentation, long n) {
-        ShardSamples.of(rows, s, augmentation).count();
+        Framing framing = Framing.of(s.model);
+        ShardSamples.of(rows, framing, augmentation).count();
         long t0 = System.nanoTime();
-        long counted = ShardSamples.of(rows, s, augmentation).count();
+        long counted = ShardSamples.of(rows, framing, augmentation).count();
         if (counted != n) throw new IllegalStateException("decoded " + counted + " of " + n + " images");
         return n / ((System.nanoTime() - t0) / 1e9);
     }

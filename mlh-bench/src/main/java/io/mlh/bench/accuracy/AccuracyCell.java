@@ -86,7 +86,7 @@ public final class AccuracyCell {
                     Locale.ROOT,
                     "RESULT map=%.6f top_k=%d p_h2=%.6f p_at_1000=%.6f queries=%d database=%d epochs=%d train_img_s=%.1f train_s=%.0f encode_s=%.0f evaluate_s=%.0f",
                     r.map,
-                    r.topK,
+                    r.mapAt,
                     r.precisionWithinRadius2,
                     precisionAt(r, 1000),
                     r.queries,
@@ -115,7 +115,7 @@ public final class AccuracyCell {
                 "train.engine=mkldnn",
                 "jobs.overwrite=true",
                 "train.epochs=" + d.epochs,
-                "jobs.evaluate.top-k=" + d.topK,
+                "jobs.evaluate.map-at=" + d.topK,
                 "data.shards=8",
                 "paths.shards=" + work.resolve(d.id).resolve("shards")));
         if (d == DataSet.CIFAR10 || d == DataSet.CIFAR10_2) a.add("data.root=" + new File(cifarRoot).getAbsolutePath());

@@ -29,6 +29,11 @@ public final class ConfigReader {
         return root + "." + key;
     }
 
+    /** A declared key's value, its type, range and checks passed. */
+    public <T> T get(Key<T> key) {
+        return key.read(this);
+    }
+
     /** An error about {@code key}. */
     public ConfigError error(String key, String problem) {
         return new ConfigError(full(key), problem);

@@ -11,6 +11,7 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -125,34 +126,59 @@ public final class MlhConfig implements Serializable {
         MKLDNN;
     }
 
+    // ------------------------------------------------------------------ the keys (reference.conf: defaults, meanings)
+
+    public static final Key<Method> METHOD = Key.choice("method", Method.class);
+    public static final Key<Integer> BITS = Key.integer("bits")
+            .check(b -> b >= 8 && b <= 1024 && b % 8 == 0 ? null : "must be a multiple of 8 in 8..1024, got " + b);
+    public static final Key<Integer> CLASSES = Key.integer("classes", 2);
+    public static final Key<Long> SEED = Key.longInteger("seed");
+    public static final Key<Backbone> BACKBONE = Key.choice("model.backbone", Backbone.class);
+    public static final Key<Integer> INPUT_CHANNELS = Key.integer("model.input-channels", 1, 4);
+    public static final Key<Integer> INPUT_SIZE = Key.integer("model.input-size", 1);
+    public static final Key<String> PRETRAINED = Key.string("model.pretrained");
+    public static final Key<MohMode> MOH_MODE = Key.choice("moh.mode", MohMode.class);
+    public static final Key<Integer> EXPERTS = Key.integer("moh.experts", 1);
+    /** The gates' sparsity: weights each gate keeps (not a retrieval cut). */
+    public static final Key<Integer> GATE_TOP_K = Key.integer("moh.top-k", 0);
+
+    public static final Key<Double> BALANCE_WEIGHT = Key.number("moh.balance-weight", 0);
+    public static final Key<Double> DIVERSITY_WEIGHT = Key.number("moh.diversity-weight", 0);
+    public static final Key<Double> CENTRE_WEIGHT = Key.number("loss.centre-weight", 0);
+    public static final Key<Double> PAIRWISE_WEIGHT = Key.number("loss.pairwise-weight", 0);
+    public static final Key<Integer> PAIRWISE_REFERENCE_BITS = Key.integer("loss.pairwise-reference-bits", 0);
+    public static final Key<Double> MUTUAL_WEIGHT = Key.number("loss.mutual-weight", 0);
+    public static final Key<Double> CENTRE_QUANTIZATION = Key.number("loss.centre-quantization", 0);
+    public static final Key<Double> PAIRWISE_QUANTIZATION = Key.number("loss.pairwise-quantization", 0);
+    public static final Key<CentreLoss> CENTRE_LOSS = Key.choice("centre.loss", CentreLoss.class);
+    public static final Key<Integer> CENTRE_MIN_DISTANCE = Key.integer("centre.min-distance", 0);
+    public static final Key<Double> CENTRE_SCALE = Key.number("centre.scale", 0);
+    public static final Key<MutualMode> MUTUAL_MODE = Key.choice("mutual.mode", MutualMode.class);
+    public static final Key<Integer> MUTUAL_START_EPOCH = Key.integer("mutual.start-epoch", 0);
+    public static final Key<EncodeBranch> ENCODE_BRANCH = Key.choice("encode.branch", EncodeBranch.class);
+    public static final Key<Integer> BATCH_SIZE = Key.integer("train.batch-size", 2); // the pairwise loss needs pairs
+    public static final Key<Integer> EPOCHS = Key.integer("train.epochs", 1);
+    public static final Key<OptimizerKind> OPTIMIZER = Key.choice("train.optimizer", OptimizerKind.class);
+    public static final Key<Double> LEARNING_RATE =
+            Key.number("train.learning-rate").check(v -> v > 0 ? null : "must be > 0, got " + v);
+    public static final Key<Double> BACKBONE_LR_MULTIPLIER = Key.number("train.backbone-lr-multiplier", 0);
+    public static final Key<Double> WEIGHT_DECAY = Key.number("train.weight-decay", 0);
+    public static final Key<Double> MOMENTUM =
+            Key.number("train.momentum", 0).check(v -> v < 1 ? null : "must be in [0, 1), got " + v);
+    public static final Key<LrPolicy> LR_SCHEDULE = Key.choice("train.lr-schedule", LrPolicy.class);
+    public static final Key<Integer> LR_STEP_EPOCHS = Key.integer("train.lr-step-epochs", 1);
+    public static final Key<Double> LR_GAMMA =
+            Key.number("train.lr-gamma").check(v -> v > 0 && v <= 1 ? null : "must be in (0, 1], got " + v);
+    public static final Key<Integer> LR_WARMUP_EPOCHS = Key.integer("train.lr-warmup-epochs", 0);
+    public static final Key<Engine> ENGINE = Key.choice("train.engine", Engine.class);
+
+    /** The model's keys, as declared above. */
+    public static final List<Key<?>> KEYS = Key.declaredIn(MlhConfig.class);
+
     // ------------------------------------------------------------------ state
 
     private final Config config; // the resolved mlh tree (defaults included), rooted above "mlh"
-
-    private final Method method;
-    private final int bits, classes;
-    private final long seed;
-    private final Backbone backbone;
-    private final int inputChannels, inputSize;
-    private final String pretrained;
-    private final MohMode mohMode;
-    private final int experts, topK;
-    private final double balanceWeight, diversityWeight;
-    private final double centreWeight, pairwiseWeight, mutualWeight, centreQuantization, pairwiseQuantization;
-    private final int pairwiseReferenceBits;
-    private final CentreLoss centreLoss;
-    private final int centreMinDistance;
-    private final double centreScale;
-    private final MutualMode mutualMode;
-    private final int mutualStartEpoch;
-    private final EncodeBranch encodeBranch;
-    private final int batchSize, epochs;
-    private final OptimizerKind optimizer;
-    private final Engine engine;
-    private final double learningRate, backboneLrMultiplier, weightDecay, momentum;
-    private final LrPolicy lrPolicy;
-    private final int lrStepEpochs, lrWarmupEpochs;
-    private final double lrGamma;
+    private final Map<String, Object> values = new HashMap<>(); // every model key's value, by name
 
     private MlhConfig(Config resolved) {
         Config c;
@@ -163,46 +189,22 @@ public final class MlhConfig implements Serializable {
         }
         rejectUnknownKeys(c);
         this.config = c.atKey(ROOT);
-        ConfigReader r = new ConfigReader(c, ROOT);
-
-        method = r.choice("method", Method.class);
-        bits = r.integer("bits");
-        classes = r.integer("classes", 2);
-        seed = r.longInteger("seed");
-        backbone = r.choice("model.backbone", Backbone.class);
-        inputChannels = r.integer("model.input-channels", 1, 4);
-        inputSize = r.integer("model.input-size", 1);
-        pretrained = r.string("model.pretrained");
-        mohMode = r.choice("moh.mode", MohMode.class);
-        experts = r.integer("moh.experts", 1);
-        topK = r.integer("moh.top-k", 0);
-        balanceWeight = r.number("moh.balance-weight", 0);
-        diversityWeight = r.number("moh.diversity-weight", 0);
-        centreWeight = r.number("loss.centre-weight", 0);
-        pairwiseWeight = r.number("loss.pairwise-weight", 0);
-        pairwiseReferenceBits = r.integer("loss.pairwise-reference-bits", 0);
-        mutualWeight = r.number("loss.mutual-weight", 0);
-        centreQuantization = r.number("loss.centre-quantization", 0);
-        pairwiseQuantization = r.number("loss.pairwise-quantization", 0);
-        centreLoss = r.choice("centre.loss", CentreLoss.class);
-        centreMinDistance = r.integer("centre.min-distance", 0);
-        centreScale = r.number("centre.scale", 0);
-        mutualMode = r.choice("mutual.mode", MutualMode.class);
-        mutualStartEpoch = r.integer("mutual.start-epoch", 0);
-        encodeBranch = r.choice("encode.branch", EncodeBranch.class);
-        batchSize = r.integer("train.batch-size", 2); // the pairwise loss needs pairs
-        epochs = r.integer("train.epochs", 1);
-        optimizer = r.choice("train.optimizer", OptimizerKind.class);
-        learningRate = r.number("train.learning-rate");
-        backboneLrMultiplier = r.number("train.backbone-lr-multiplier", 0);
-        weightDecay = r.number("train.weight-decay", 0);
-        momentum = r.number("train.momentum", 0);
-        lrPolicy = r.choice("train.lr-schedule", LrPolicy.class);
-        lrStepEpochs = r.integer("train.lr-step-epochs", 1);
-        lrGamma = r.number("train.lr-gamma");
-        lrWarmupEpochs = r.integer("train.lr-warmup-epochs", 0);
-        engine = r.choice("train.engine", Engine.class);
+        ConfigReader r = reader();
+        for (Key<?> k : KEYS) values.put(k.name(), r.get(k));
         validate();
+    }
+
+    /** A model key's value. */
+    public <T> T get(Key<T> key) {
+        if (!values.containsKey(key.name())) throw new IllegalArgumentException(key + " is not a model key");
+        @SuppressWarnings("unchecked")
+        T v = (T) values.get(key.name());
+        return v;
+    }
+
+    /** Reads any key of the tree (the jobs' keys too), checked. */
+    public ConfigReader reader() {
+        return new ConfigReader(config.getConfig(ROOT), ROOT);
     }
 
     // ------------------------------------------------------------------ loading
@@ -341,11 +343,21 @@ public final class MlhConfig implements Serializable {
         }
     }
 
+    /** Keys that were renamed, with their names now: refused, naming the new one. */
+    private static final Map<String, String> RENAMED = new HashMap<>();
+
+    static {
+        RENAMED.put("jobs.top-k", "jobs.evaluate.map-at");
+        RENAMED.put("jobs.evaluate.top-k", "jobs.evaluate.map-at");
+    }
+
     /** Typos would otherwise fall back to a default silently. */
     private static void rejectUnknownKeys(Config c) {
         for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
             String key = e.getKey();
             if (KNOWN.contains(key)) continue;
+            if (RENAMED.containsKey(key))
+                throw new ConfigError(full(key), "unknown key; did you mean '" + full(RENAMED.get(key)) + "'?");
             if (SECTIONS.contains(key)) {
                 throw new ConfigError(
                         full(key),
@@ -396,9 +408,10 @@ public final class MlhConfig implements Serializable {
 
     /** What one key's range cannot say: the checks that involve several settings. */
     private void validate() {
-        if (bits < 8 || bits > 1024 || bits % 8 != 0)
-            throw error("bits", "must be a multiple of 8 in 8..1024, got " + bits);
-        if (topK > experts) throw error("moh.top-k", "must be at most moh.experts (" + experts + "), got " + topK);
+        int bits = bits(), experts = experts(), inputSize = inputSize(), epochs = epochs();
+        Backbone backbone = backbone();
+        if (get(GATE_TOP_K) > experts)
+            throw error("moh.top-k", "must be at most moh.experts (" + experts + "), got " + get(GATE_TOP_K));
         if (backbone.isVggSmall() && inputSize % 4 != 0) {
             throw error(
                     "model.input-size",
@@ -407,24 +420,23 @@ public final class MlhConfig implements Serializable {
         if (!backbone.isVggSmall() && inputSize != 224) {
             throw error("model.input-size", backbone.configName() + " needs exactly 224, got " + inputSize);
         }
-        if (!pretrained.isEmpty() && backbone.isVggSmall()) {
+        if (!pretrained().isEmpty() && backbone.isVggSmall()) {
             throw error(
                     "model.pretrained",
                     "pretrained weights are for the resnet backbones, not " + backbone.configName());
         }
-        if (centreMinDistance > bits)
-            throw error("centre.min-distance", "cannot exceed bits (" + bits + "), got " + centreMinDistance);
-        if (encodeBranch == EncodeBranch.CENTRE && !method.usesCentreBranch()
-                || encodeBranch == EncodeBranch.PAIRWISE && !method.usesPairwiseBranch()) {
+        if (centreMinDistance() > bits)
+            throw error("centre.min-distance", "cannot exceed bits (" + bits + "), got " + centreMinDistance());
+        EncodeBranch encodeBranch = encodeBranch();
+        if (encodeBranch == EncodeBranch.CENTRE && !method().usesCentreBranch()
+                || encodeBranch == EncodeBranch.PAIRWISE && !method().usesPairwiseBranch()) {
             throw error(
                     "encode.branch",
-                    method.configName() + " does not train the " + encodeBranch.configName() + " branch");
+                    method().configName() + " does not train the " + encodeBranch.configName() + " branch");
         }
-        if (!(learningRate > 0)) throw error("train.learning-rate", "must be > 0, got " + learningRate);
-        if (!(momentum < 1)) throw error("train.momentum", "must be in [0, 1), got " + momentum);
-        if (!(lrGamma > 0 && lrGamma <= 1)) throw error("train.lr-gamma", "must be in (0, 1], got " + lrGamma);
-        if (lrWarmupEpochs >= epochs) {
-            throw error("train.lr-warmup-epochs", "must be below train.epochs (" + epochs + "), got " + lrWarmupEpochs);
+        if (lrWarmupEpochs() >= epochs) {
+            throw error(
+                    "train.lr-warmup-epochs", "must be below train.epochs (" + epochs + "), got " + lrWarmupEpochs());
         }
     }
 
@@ -439,70 +451,71 @@ public final class MlhConfig implements Serializable {
     // ------------------------------------------------------------------ typed getters
 
     public Method method() {
-        return method;
+        return get(METHOD);
     }
 
     public int bits() {
-        return bits;
+        return get(BITS);
     }
 
     public int classes() {
-        return classes;
+        return get(CLASSES);
     }
 
     public long seed() {
-        return seed;
+        return get(SEED);
     }
 
     public Backbone backbone() {
-        return backbone;
+        return get(BACKBONE);
     }
 
     public int inputChannels() {
-        return inputChannels;
+        return get(INPUT_CHANNELS);
     }
 
     public int inputSize() {
-        return inputSize;
+        return get(INPUT_SIZE);
     }
     /** BigDL model file with ResNet weights; empty for random initialisation. */
     public String pretrained() {
-        return pretrained;
+        return get(PRETRAINED);
     }
 
     public MohMode mohMode() {
-        return mohMode;
+        return get(MOH_MODE);
     }
 
     public int experts() {
-        return experts;
+        return get(EXPERTS);
     }
 
     /** The gate weights each branch keeps an image ({@code moh.top-k}; 0: all K, a dense gate). */
     public int gateTopK() {
-        return topK == 0 ? experts : topK;
+        int k = get(GATE_TOP_K);
+        return k == 0 ? experts() : k;
     }
 
     /** The weight of each gate's load-balance term ({@code moh.balance-weight}; 0: none). */
     public double gateBalanceWeight() {
-        return balanceWeight;
+        return get(BALANCE_WEIGHT);
     }
 
     /** The weight of the experts' diversity term ({@code moh.diversity-weight}; 0: none). */
     public double expertDiversityWeight() {
-        return diversityWeight;
+        return get(DIVERSITY_WEIGHT);
     }
     /** lambda1 */
     public double centreWeight() {
-        return centreWeight;
+        return get(CENTRE_WEIGHT);
     }
     /** lambda2 */
     public double pairwiseWeight() {
-        return pairwiseWeight;
+        return get(PAIRWISE_WEIGHT);
     }
     /** 0 = off; else the code length at which {@link #pairwiseWeight()} applies as given. */
     public int pairwiseReferenceBits() {
-        return pairwiseReferenceBits;
+        return get(PAIRWISE_REFERENCE_BITS);
     }
 
     /**
@@ -511,123 +524,124 @@ public final class MlhConfig implements Serializable {
      * so a fixed lambda2 tips the shared backbone toward the pairwise branch at long codes.
      */
     public double effectivePairwiseWeight() {
-        return pairwiseReferenceBits == 0 ? pairwiseWeight : pairwiseWeight * pairwiseReferenceBits / bits;
+        int reference = pairwiseReferenceBits();
+        return reference == 0 ? pairwiseWeight() : pairwiseWeight() * reference / bits();
     }
     /** lambda3 */
     public double mutualWeight() {
-        return mutualWeight;
+        return get(MUTUAL_WEIGHT);
     }
     /** beta */
     public double centreQuantization() {
-        return centreQuantization;
+        return get(CENTRE_QUANTIZATION);
     }
     /** alpha */
     public double pairwiseQuantization() {
-        return pairwiseQuantization;
+        return get(PAIRWISE_QUANTIZATION);
     }
 
     public CentreLoss centreLoss() {
-        return centreLoss;
+        return get(CENTRE_LOSS);
     }
     /** 0 means the Gilbert–Varshamov value. */
     public int centreMinDistance() {
-        return centreMinDistance;
+        return get(CENTRE_MIN_DISTANCE);
     }
     /** The softmax L_C's logit scale s as configured (0 = sqrt(bits)). */
     public double centreScale() {
-        return centreScale;
+        return get(CENTRE_SCALE);
     }
     /** The softmax L_C's logit scale s: {@code centre.scale}, or sqrt(bits) when that is 0. */
     public double effectiveCentreScale() {
-        return centreScale > 0 ? centreScale : Math.sqrt(bits);
+        return centreScale() > 0 ? centreScale() : Math.sqrt(bits());
     }
 
     public MutualMode mutualMode() {
-        return mutualMode;
+        return get(MUTUAL_MODE);
     }
 
     public int mutualStartEpoch() {
-        return mutualStartEpoch;
+        return get(MUTUAL_START_EPOCH);
     }
 
     public EncodeBranch encodeBranch() {
-        return encodeBranch;
+        return get(ENCODE_BRANCH);
     }
 
     public int batchSize() {
-        return batchSize;
+        return get(BATCH_SIZE);
     }
 
     public int epochs() {
-        return epochs;
+        return get(EPOCHS);
     }
 
     public OptimizerKind optimizer() {
-        return optimizer;
+        return get(OPTIMIZER);
     }
 
     public double learningRate() {
-        return learningRate;
+        return get(LEARNING_RATE);
     }
 
     public double backboneLrMultiplier() {
-        return backboneLrMultiplier;
+        return get(BACKBONE_LR_MULTIPLIER);
     }
 
     public double weightDecay() {
-        return weightDecay;
+        return get(WEIGHT_DECAY);
     }
 
     public double momentum() {
-        return momentum;
+        return get(MOMENTUM);
     }
 
     public LrPolicy lrPolicy() {
-        return lrPolicy;
+        return get(LR_SCHEDULE);
     }
 
     public int lrStepEpochs() {
-        return lrStepEpochs;
+        return get(LR_STEP_EPOCHS);
     }
 
     public double lrGamma() {
-        return lrGamma;
+        return get(LR_GAMMA);
     }
 
     public int lrWarmupEpochs() {
-        return lrWarmupEpochs;
+        return get(LR_WARMUP_EPOCHS);
     }
 
     public Engine engine() {
-        return engine;
+        return get(ENGINE);
     }
 
     // ------------------------------------------------------------------ what the method means
 
     /** mlh, dual, csq and mds train the centre branch; dpsh does not. */
     public boolean usesCentreBranch() {
-        return method.usesCentreBranch();
+        return method().usesCentreBranch();
     }
 
     /** mlh, dual and dpsh train the pairwise branch; csq and mds do not. */
     public boolean usesPairwiseBranch() {
-        return method.usesPairwiseBranch();
+        return method().usesPairwiseBranch();
     }
 
     /** mlh and dual couple the branches with L_M. */
     public boolean usesMutual() {
-        return method.usesMutual();
+        return method().usesMutual();
     }
 
     /** csq trains with CSQ's loss, mds with the softmax L_C; the others use {@code centre.loss}. */
     public CentreLoss effectiveCentreLoss() {
-        switch (method) {
+        switch (method()) {
             case CSQ:
                 return CentreLoss.CSQ;
             case MDS:
                 return CentreLoss.MLH;
             default:
-                return centreLoss;
+                return centreLoss();
         }
     }
 
@@ -636,12 +650,12 @@ public final class MlhConfig implements Serializable {
      * their papers do), so every method but mlh runs with {@link MohMode#NONE}.
      */
     public MohMode effectiveMohMode() {
-        return method == Method.MLH ? mohMode : MohMode.NONE;
+        return method() == Method.MLH ? mohMode() : MohMode.NONE;
     }
 
     /** Which branch's signs are the retrieval codes: auto is the pairwise branch for dpsh, else the centre branch. */
     public EncodeBranch effectiveEncodeBranch() {
-        if (encodeBranch != EncodeBranch.AUTO) return encodeBranch;
-        return method == Method.DPSH ? EncodeBranch.PAIRWISE : EncodeBranch.CENTRE;
+        if (encodeBranch() != EncodeBranch.AUTO) return encodeBranch();
+        return method() == Method.DPSH ? EncodeBranch.PAIRWISE : EncodeBranch.CENTRE;
     }
 }

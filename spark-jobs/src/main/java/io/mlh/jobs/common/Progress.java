@@ -52,8 +52,8 @@ public final class Progress extends SparkListener implements AutoCloseable {
     }
 
     /** Starts tracking a pass over {@code total} units (0 or less: unknown, no percentage or ETA). */
-    public static Progress start(SparkContext sc, String what, String unit, long total, JobSettings s) {
-        return new Progress(sc, what, unit, total, s.progressIntervalMillis);
+    public static Progress start(SparkContext sc, String what, String unit, long total, long intervalMillis) {
+        return new Progress(sc, what, unit, total, intervalMillis);
     }
 
     /** The counter tasks add finished units to (serialisable into task closures). */

@@ -16,15 +16,16 @@ public final class Spark {
         Object run(SparkSession spark, JobSettings settings) throws Exception;
     }
 
-    /** A job's main: settings from the arguments, a session around the body, its result printed. */
-    public static void main(String appName, String[] args, Job job) throws Exception {
-        JobSettings s = JobSettings.fromArgs(args);
-        SparkSession spark = start(appName, s);
-        try {
-            System.out.println(appName + ": " + job.run(spark, s));
-        } finally {
-            spark.stop();
-        }
+    /** A job's main: its command line, a session around the body, its result printed. */
+    public static void main(Command command, String[] args, Job job) {
+        command.main(args, s -> {
+            SparkSession spark = start(command.name(), s);
+            try {
+                System.out.println(command.name() + ": " + job.run(spark, s));
+            } finally {
+                spark.stop();
+            }
+        });
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.mlh.jobs.encode;
 
+import io.mlh.core.config.MlhConfig;
+import io.mlh.jobs.common.Command;
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
@@ -7,8 +9,10 @@ import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.inference.ImageEncoder;
 import io.mlh.jobs.source.SourceImages;
+import io.mlh.jobs.source.SourceSettings;
 import io.mlh.jobs.tables.ShardTable;
 import java.io.IOException;
+import java.util.Arrays;
 import org.apache.hadoop.fs.Path;
 import org.apache.log4j.Logger;
 import org.apache.spark.sql.Dataset;
@@ -27,8 +31,20 @@ public final class EncodeJob {
 
     private EncodeJob() {}
 
-    public static void main(String[] args) throws Exception {
-        Spark.main("mlh-encode", args, (spark, s) -> run(spark, s));
+    public static final Command COMMAND = new Command(
+            "mlh-encode",
+            "mlh-encode.jar",
+            EncodeJob.class,
+            "Encodes the shard table's images (or the data set's own, jobs.encode.input = source) with the\n"
+                    + "model bundle into the code table (paths.codes).",
+            Command.keys(
+                    Arrays.asList(EncodeSettings.class, SourceSettings.class, JobSettings.class),
+                    ImageEncoder.BATCH_SIZE,
+                    MlhConfig.ENCODE_BRANCH,
+                    MlhConfig.ENGINE));
+
+    public static void main(String[] args) {
+        Spark.main(COMMAND, args, (spark, s) -> run(spark, s));
     }
 
     /**
@@ -36,18 +52,27 @@ public final class EncodeJob {
      * source {@code data.*} describes; returns the number of codes written.
      */
     public static long run(SparkSession spark, JobSettings s) throws IOException {
-        ImageEncoder encoder =
-                ImageEncoder.of(spark, ModelBundle.load(spark.sparkContext().hadoopConfiguration(), s.modelPath), s);
+        EncodeSettings e = new EncodeSettings(s);
+        ImageEncoder encoder = ImageEncoder.of(
+                spark,
+                ModelBundle.load(spark.sparkContext().hadoopConfiguration(), s.modelPath),
+                s.modelPath,
+                s.model,
+                e.continuous,
+                e.gates,
+                e.batchSize);
         String what = encoder.describe();
 
-        if (s.encodeInput == JobSettings.EncodeInput.SOURCE) {
-            SourceImages images = SourceImages.read(spark, s);
+        if (e.input == EncodeSettings.Input.SOURCE) {
+            SourceSettings source = new SourceSettings(s.model);
+            SourceImages images = SourceImages.read(spark, source);
             long n = images.writeWithRejects(
                     spark,
                     s.codesPath,
-                    s,
+                    s.overwrite,
+                    s.claims,
                     staging -> write(spark, images.rows(), images.catalogued(), encoder, staging, s));
-            LOG.info(n + " codes of " + what + " from " + s.root + " written to " + s.codesPath + ", "
+            LOG.info(n + " codes of " + what + " from " + source.root + " written to " + s.codesPath + ", "
                     + images.rejects().size() + " rejected");
             return n;
         }
@@ -63,7 +88,8 @@ public final class EncodeJob {
     /** Encodes shard-table rows into a staging directory; returns the codes written, counted from the files. */
     private static long write(
             SparkSession spark, Dataset<Row> images, long total, ImageEncoder encoder, Path staging, JobSettings s) {
-        try (Progress progress = Progress.start(spark.sparkContext(), "encode", "images", total, s)) {
+        try (Progress progress =
+                Progress.start(spark.sparkContext(), "encode", "images", total, s.progressIntervalMillis)) {
             encoder.codes(spark, images, progress)
                     .write()
                     .mode(SaveMode.Overwrite)

@@ -2,6 +2,7 @@ package io.mlh.jobs.evaluate;
 
 import static org.apache.spark.sql.functions.col;
 
+import io.mlh.jobs.common.Command;
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Progress;
@@ -10,6 +11,7 @@ import io.mlh.jobs.gallery.Gallery;
 import io.mlh.jobs.tables.CodeSplit;
 import io.mlh.jobs.tables.Split;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.log4j.Logger;
@@ -49,14 +51,22 @@ public final class EvaluateJob {
 
     private EvaluateJob() {}
 
-    public static void main(String[] args) throws Exception {
-        Spark.main("mlh-evaluate", args, (spark, s) -> MetricsReport.table(run(spark, s)));
+    public static final Command COMMAND = new Command(
+            "mlh-evaluate",
+            "mlh-encode.jar",
+            EvaluateJob.class,
+            "Ranks the database codes for every query code by Hamming distance and writes the retrieval\n"
+                    + "figures (mAP, precision@N, precision and recall by radius) and report.html to paths.report.",
+            Command.keys(Arrays.asList(EvaluateSettings.class, JobSettings.class)));
+
+    public static void main(String[] args) {
+        Spark.main(COMMAND, args, (spark, s) -> MetricsReport.table(run(spark, s)));
     }
 
-    /** Every figure of one evaluation; {@code topK} as configured, 0 = the whole database. */
+    /** Every figure of one evaluation; {@code mapAt}: the mAP cut as configured, 0 = the whole database. */
     public static final class Result {
         public final String queryCodes, databaseCodes, report;
-        public final int bits, queries, database, topK;
+        public final int bits, queries, database, mapAt;
         public final double map, precisionWithinRadius2;
         /** precision@N for N = precisionAt[j] (N capped at the database size). */
         public final int[] precisionAt;
@@ -66,7 +76,7 @@ public final class EvaluateJob {
         public final double[] precisionByRadius, recallByRadius;
 
         Result(
-                JobSettings s,
+                EvaluateSettings e,
                 int bits,
                 int queries,
                 int database,
@@ -75,13 +85,13 @@ public final class EvaluateJob {
                 double[] precisionAtN,
                 double[] precisionByRadius,
                 double[] recallByRadius) {
-            this.queryCodes = s.queryCodesPath;
-            this.databaseCodes = s.databaseCodesPath;
-            this.report = s.reportPath;
+            this.queryCodes = e.queryCodes;
+            this.databaseCodes = e.databaseCodes;
+            this.report = e.report;
             this.bits = bits;
             this.queries = queries;
             this.database = database;
-            this.topK = s.topK;
+            this.mapAt = e.mapAt;
             this.map = map;
             this.precisionAt = precisionAt;
             this.precisionAtN = precisionAtN;
@@ -97,9 +107,10 @@ public final class EvaluateJob {
     }
 
     public static Result run(SparkSession spark, JobSettings s) throws IOException {
+        EvaluateSettings e = new EvaluateSettings(s);
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        CodeSplit queryTable = CodeSplit.open(spark, s.queryCodesPath, Split.QUERY, s.verifyInputs);
-        CodeSplit databaseTable = CodeSplit.open(spark, s.databaseCodesPath, Split.DATABASE, s.verifyInputs);
+        CodeSplit queryTable = CodeSplit.open(spark, e.queryCodes, Split.QUERY, s.verifyInputs);
+        CodeSplit databaseTable = CodeSplit.open(spark, e.databaseCodes, Split.DATABASE, s.verifyInputs);
         if (databaseTable.bits != queryTable.bits) {
             throw new IllegalArgumentException(databaseTable.name + " has " + databaseTable.bits + "-bit codes but "
                     + queryTable.name + " has " + queryTable.bits + "-bit codes");
@@ -112,12 +123,21 @@ public final class EvaluateJob {
             throw new IllegalArgumentException(databaseTable.name + " has more than 2^31 - 1 rows");
 
         List<HtmlReport.Point> compared =
-                HtmlReport.read(hadoop, s.compareReports); // a missing report fails before the work too
+                HtmlReport.read(hadoop, e.compareReports); // a missing report fails before the work too
         CommittedOutput.requireWritable(hadoop, s.reportPath, s.overwrite); // an existing report fails before the work
         Result result = CommittedOutput.write(spark, s.reportPath, s.overwrite, s.claims, staging -> {
-            Result r = evaluate(spark, s, queryTable, databaseTable);
+            Result r = evaluate(spark, e, s.progressIntervalMillis, queryTable, databaseTable);
             MetricsReport.write(hadoop, r, staging);
-            String gallery = s.galleryQueries > 0 ? Gallery.forEvaluation(spark, s, queryTable, databaseTable) : null;
+            String gallery = e.galleryQueries > 0
+                    ? Gallery.forEvaluation(
+                            spark,
+                            queryTable,
+                            databaseTable,
+                            e.galleryQueries,
+                            e.partitions,
+                            s.shardsPath,
+                            s.verifyInputs)
+                    : null;
             HtmlReport.write(hadoop, r, compared, gallery, staging);
             return r;
         });
@@ -125,7 +145,12 @@ public final class EvaluateJob {
         return result;
     }
 
-    private static Result evaluate(SparkSession spark, JobSettings s, CodeSplit queryTable, CodeSplit databaseTable) {
+    private static Result evaluate(
+            SparkSession spark,
+            EvaluateSettings e,
+            long progressMillis,
+            CodeSplit queryTable,
+            CodeSplit databaseTable) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         QuerySet queries = QuerySet.collect(queryTable);
         Broadcast<QuerySet> sharedQueries = sc.broadcast(queries);
@@ -133,9 +158,8 @@ public final class EvaluateJob {
         try {
             // id ranges, each sorted: the order the rank arithmetic needs. Both passes run this one RDD, so they
             // share its shuffle (pass 2 re-reads the shuffle files) and see the same partitions.
-            int partitions = s.evaluatePartitions > 0
-                    ? s.evaluatePartitions
-                    : spark.sparkContext().defaultParallelism();
+            int partitions =
+                    e.partitions > 0 ? e.partitions : spark.sparkContext().defaultParallelism();
             JavaRDD<Row> database = databaseTable
                     .packedRows(spark)
                     .repartitionByRange(partitions, col("id"))
@@ -143,8 +167,8 @@ public final class EvaluateJob {
                     .toJavaRDD();
             long t0 = System.nanoTime();
             List<DistanceCounts> counts;
-            try (Progress p =
-                    Progress.start(spark.sparkContext(), "evaluate pass 1", "items", databaseTable.count, s)) {
+            try (Progress p = Progress.start(
+                    spark.sparkContext(), "evaluate pass 1", "items", databaseTable.count, progressMillis)) {
                 counts = refusalOf(() -> p.counted(database)
                         .mapPartitionsWithIndex(new DistanceCounts.Count(sharedQueries, databaseTable.name), false)
                         .collect());
@@ -155,9 +179,9 @@ public final class EvaluateJob {
                 throw new IllegalStateException(databaseTable.name + " changed while being read: " + databaseTable.count
                         + " rows counted, " + ranking.database + " ranked");
             }
-            sharedOffsets = sc.broadcast(ranking.offsets(s.topK, s.precisionAt, database.getNumPartitions()));
-            try (Progress p =
-                    Progress.start(spark.sparkContext(), "evaluate pass 2", "items", databaseTable.count, s)) {
+            sharedOffsets = sc.broadcast(ranking.offsets(e.mapAt, e.precisionAt, database.getNumPartitions()));
+            try (Progress p = Progress.start(
+                    spark.sparkContext(), "evaluate pass 2", "items", databaseTable.count, progressMillis)) {
                 // p.counted keeps the partitions and their indexes, which the offsets are per
                 ranking.add(p.counted(database)
                         .mapPartitionsWithIndex(
@@ -173,16 +197,16 @@ public final class EvaluateJob {
                     (t1 - t0) / 1e9,
                     (System.nanoTime() - t1) / 1e9));
 
-            double[] pn = new double[s.precisionAt.length];
+            double[] pn = new double[e.precisionAt.length];
             for (int j = 0; j < pn.length; j++) pn[j] = ranking.precisionAt(j);
             double[][] pr = ranking.precisionRecallByRadius();
             return new Result(
-                    s,
+                    e,
                     queries.bits,
                     queries.size,
                     ranking.database,
                     ranking.meanAveragePrecision(),
-                    s.precisionAt.clone(),
+                    e.precisionAt.clone(),
                     pn,
                     pr[0],
                     pr[1]);

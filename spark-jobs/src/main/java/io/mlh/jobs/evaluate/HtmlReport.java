@@ -46,13 +46,13 @@ final class HtmlReport {
     /** One evaluation's headline figures, for the comparison across code lengths. */
     static final class Point {
         final String report;
-        final int bits, topK;
+        final int bits, mapAt;
         final double map;
 
-        Point(String report, int bits, int topK, double map) {
+        Point(String report, int bits, int mapAt, double map) {
             this.report = report;
             this.bits = bits;
-            this.topK = topK;
+            this.mapAt = mapAt;
             this.map = map;
         }
     }
@@ -82,7 +82,7 @@ final class HtmlReport {
         png(hadoop, new Path(dir, PRECISION_AT_N), precisionAtN(r));
         List<Point> all = new ArrayList<>(compared);
         if (!compared.isEmpty()) {
-            all.add(new Point(r.report, r.bits, r.topK, r.map));
+            all.add(new Point(r.report, r.bits, r.mapAt, r.map));
             png(hadoop, new Path(dir, MAP_BY_BITS), mapByBits(all));
         }
         Path page = new Path(dir, PAGE);
@@ -180,7 +180,7 @@ final class HtmlReport {
 
     static String html(EvaluateJob.Result r, List<Point> compared, String gallery) {
         StringBuilder h = new StringBuilder();
-        String mapLabel = "mAP@" + (r.topK == 0 ? "all" : Integer.toString(r.topK));
+        String mapLabel = "mAP@" + (r.mapAt == 0 ? "all" : Integer.toString(r.mapAt));
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>MLH evaluation: ")
                 .append(r.bits)
                 .append(
@@ -217,7 +217,7 @@ final class HtmlReport {
                         .append("</td><td>")
                         .append(p.bits)
                         .append("</td><td>")
-                        .append(p.topK == 0 ? "all" : Integer.toString(p.topK))
+                        .append(p.mapAt == 0 ? "all" : Integer.toString(p.mapAt))
                         .append("</td><td>")
                         .append(fmt(p.map))
                         .append("</td></tr>\n");

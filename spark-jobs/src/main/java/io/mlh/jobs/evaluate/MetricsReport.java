@@ -20,7 +20,7 @@ final class MetricsReport {
         o.put("bits", r.bits);
         o.put("queries", r.queries);
         o.put("database", r.database);
-        o.put("top_k", r.topK);
+        o.put("top_k", r.mapAt);
         o.put("map", r.map);
         o.put("precision_within_radius_2", r.precisionWithinRadius2);
         ObjectNode pn = o.putObject("precision_at_n");
@@ -57,7 +57,7 @@ final class MetricsReport {
                 r.queryCodes,
                 r.databaseCodes));
         t.append(String.format(
-                Locale.ROOT, "  %-10s %.4f%n", "mAP@" + (r.topK == 0 ? "all" : Integer.toString(r.topK)), r.map));
+                Locale.ROOT, "  %-10s %.4f%n", "mAP@" + (r.mapAt == 0 ? "all" : Integer.toString(r.mapAt)), r.map));
         t.append(String.format(Locale.ROOT, "  %-10s %.4f%n", "P@H<=2", r.precisionWithinRadius2));
         for (int j = 0; j < r.precisionAt.length; j++) {
             t.append(String.format(Locale.ROOT, "  %-10s %.4f%n", "P@" + r.precisionAt[j], r.precisionAtN[j]));

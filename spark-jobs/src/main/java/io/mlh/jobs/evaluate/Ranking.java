@@ -67,14 +67,14 @@ final class Ranking {
     }
 
     /**
-     * The offsets pass 2 needs for mAP@{@code topK} (0 = the whole database) and precision@N for each
+     * The offsets pass 2 needs for mAP@{@code mapAt} (0 = the whole database) and precision@N for each
      * of {@code ns}, over an RDD of {@code partitions} partitions. Turns the pass-1 counts into the
      * offsets in place (no second copy on the driver), so it can run once.
      */
-    RankOffsets offsets(int topK, int[] ns, int partitions) {
+    RankOffsets offsets(int mapAt, int[] ns, int partitions) {
         if (cuts != null) throw new IllegalStateException("offsets were already made");
         cuts = new int[1 + ns.length];
-        cuts[0] = topK <= 0 || topK > database ? database : topK;
+        cuts[0] = mapAt <= 0 || mapAt > database ? database : mapAt;
         int largest = cuts[0];
         for (int j = 0; j < ns.length; j++) largest = Math.max(largest, cuts[1 + j] = Math.min(ns[j], database));
         int span = bits + 1;

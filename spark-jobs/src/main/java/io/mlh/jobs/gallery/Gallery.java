@@ -3,11 +3,11 @@ package io.mlh.jobs.gallery;
 import static org.apache.spark.sql.functions.col;
 
 import io.mlh.jobs.common.Html;
-import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.images.Thumbnails;
 import io.mlh.jobs.index.DistributedSearch;
 import io.mlh.jobs.index.QueryCodes;
 import io.mlh.jobs.source.SourceImages;
+import io.mlh.jobs.source.SourceSettings;
 import io.mlh.jobs.tables.CodeSplit;
 import io.mlh.jobs.tables.NeighbourTable;
 import java.io.IOException;
@@ -110,18 +110,26 @@ public final class Gallery {
     }
 
     /**
-     * The evaluation report's gallery section: {@code s.galleryQueries} of the queries, their top
+     * The evaluation report's gallery section: {@code shown} of the queries, their top
      * {@link #NEIGHBOURS} ranked exactly against the whole database (ties by ascending id, as the metrics
-     * rank) on the executors, the images from the shard table; if that is missing or not committed, the
+     * rank) on the executors ({@code partitions} of them, 0: Spark's default), the images from the
+     * shard table at {@code shards}; if that is missing or not committed, the
      * section says so and shows placeholders.
      */
-    public static String forEvaluation(SparkSession spark, JobSettings s, CodeSplit queryTable, CodeSplit database)
+    public static String forEvaluation(
+            SparkSession spark,
+            CodeSplit queryTable,
+            CodeSplit database,
+            int shown,
+            int partitions,
+            String shards,
+            boolean verifyInputs)
             throws IOException {
         long[] ids = queryTable.rows.select("id").collectAsList().stream()
                 .mapToLong(r -> r.getLong(0))
                 .sorted()
                 .toArray();
-        int[] at = sample(ids, s.galleryQueries);
+        int[] at = sample(ids, shown);
         Object[] sampled = Arrays.stream(at).mapToObj(i -> ids[i]).toArray();
         QueryCodes queries = QueryCodes.of(
                 queryTable.rows.filter(col("id").isin(sampled)).collectAsList(),
@@ -129,20 +137,28 @@ public final class Gallery {
                 false,
                 queryTable.name);
         List<Row> rows;
-        try (DistributedSearch search = new DistributedSearch(spark, database, s.evaluatePartitions, NEIGHBOURS, -1)) {
+        try (DistributedSearch search = new DistributedSearch(spark, database, partitions, NEIGHBOURS, -1)) {
             rows = search.collect(queries);
         }
-        List<Query> shown = of(queries, IntStream.range(0, queries.size()).toArray(), rows);
-        Thumbnails images = Thumbnails.fromShards(spark, s.shardsPath, imageIds(shown, true), s.verifyInputs);
-        return new Gallery(shown, images, images).section();
+        List<Query> sampledQueries =
+                of(queries, IntStream.range(0, queries.size()).toArray(), rows);
+        Thumbnails images = Thumbnails.fromShards(spark, shards, imageIds(sampledQueries, true), verifyInputs);
+        return new Gallery(sampledQueries, images, images).section();
     }
 
     /**
      * Writes {@value #PAGE} into the neighbours table's staging directory, from the rows just written
-     * there: the query images from the shard table, or for {@code source} queries from their own files.
+     * there: {@code galleryQueries} queries, their images from the shard table at {@code shards}, or, when
+     * {@code source} is given (the queries are its images), from their own files.
      */
     public static void writePage(
-            SparkSession spark, JobSettings s, int galleryQueries, boolean ownImages, QueryCodes queries, Path staging)
+            SparkSession spark,
+            QueryCodes queries,
+            Path staging,
+            int galleryQueries,
+            String shards,
+            boolean verifyInputs,
+            SourceSettings source)
             throws IOException {
         int[] at = sample(queries.ids, galleryQueries);
         Object[] sampled = Arrays.stream(at).mapToObj(i -> queries.ids[i]).toArray();
@@ -152,8 +168,9 @@ public final class Gallery {
                 .filter(col("query_id").isin(sampled).and(col("rank").leq(NEIGHBOURS)))
                 .collectAsList();
         List<Query> shown = of(queries, at, rows);
-        Thumbnails database = Thumbnails.fromShards(spark, s.shardsPath, imageIds(shown, !ownImages), s.verifyInputs);
-        Thumbnails images = ownImages ? sourceImages(spark, s, queries, at) : database;
+        boolean ownImages = source != null;
+        Thumbnails database = Thumbnails.fromShards(spark, shards, imageIds(shown, !ownImages), verifyInputs);
+        Thumbnails images = ownImages ? sourceImages(spark, source, queries, at) : database;
         String title = "MLH search: " + shown.size() + " of " + queries.size() + " queries and their neighbours";
         Path page = new Path(staging, PAGE);
         try (OutputStream out =
@@ -164,7 +181,7 @@ public final class Gallery {
     }
 
     /** The source queries' own images; none, saying why, if they cannot be read (the search stands regardless). */
-    private static Thumbnails sourceImages(SparkSession spark, JobSettings s, QueryCodes queries, int[] at) {
+    private static Thumbnails sourceImages(SparkSession spark, SourceSettings s, QueryCodes queries, int[] at) {
         long[] ids = new long[at.length];
         String[] sources = new String[at.length];
         for (int i = 0; i < at.length; i++) {

@@ -7,11 +7,11 @@ import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.config.ConfigError;
+import io.mlh.core.config.Key;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.core.config.MlhConfig.EncodeBranch;
 import io.mlh.core.model.MixtureOfHashExperts;
 import io.mlh.core.model.MlhNet;
-import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.images.Framing;
@@ -37,6 +37,9 @@ import org.apache.spark.sql.types.StructType;
  * what the encode job writes and what the search job ranks when its queries are images.
  */
 public final class ImageEncoder {
+    /** Images a forward pass, wherever images are encoded on the executors. */
+    public static final Key<Integer> BATCH_SIZE = Key.integer("jobs.encode.batch-size", 1);
+
     private final ExecutorInference inference;
     private final Settings settings;
     private final CodeTable.Provenance provenance;
@@ -51,34 +54,37 @@ public final class ImageEncoder {
     }
 
     /**
-     * The bundle's network broadcast for encoding, with {@code jobs.encode.continuous} / {@code gates}
-     * and the branch {@code model.encode-branch} picks (auto: the model's own).
+     * The bundle's network (read from {@code modelPath}) broadcast for encoding, {@code batch} images a
+     * forward pass (MKL-DNN pads every pass to it), with the continuous code and the gate weights when
+     * asked, from the branch the job's {@code encode.branch} picks (auto: the model's own) on the job's
+     * engine.
      */
-    public static ImageEncoder of(SparkSession spark, ModelBundle bundle, JobSettings s) {
-        return of(spark, bundle, s, s.encodeBatchSize);
-    }
-
-    /** The same with {@code batch} images a forward pass (MKL-DNN pads every pass to it). */
-    public static ImageEncoder of(SparkSession spark, ModelBundle bundle, JobSettings s, int batch) {
+    public static ImageEncoder of(
+            SparkSession spark,
+            ModelBundle bundle,
+            String modelPath,
+            MlhConfig job,
+            boolean continuous,
+            boolean gates,
+            int batch) {
         MlhConfig m = bundle.config;
-        EncodeBranch branch =
-                s.model.encodeBranch() != EncodeBranch.AUTO ? s.model.encodeBranch() : m.effectiveEncodeBranch();
-        boolean mkldnn = s.model.engine() == MlhConfig.Engine.MKLDNN;
-        if (s.gates && m.effectiveMohMode() == MlhConfig.MohMode.NONE) {
+        EncodeBranch branch = job.encodeBranch() != EncodeBranch.AUTO ? job.encodeBranch() : m.effectiveEncodeBranch();
+        boolean mkldnn = job.engine() == MlhConfig.Engine.MKLDNN;
+        if (gates && m.effectiveMohMode() == MlhConfig.MohMode.NONE) {
             throw new ConfigError(
                     "mlh.jobs.encode.gates",
-                    "the model at " + s.modelPath + " has no MoH gates (method "
+                    "the model at " + modelPath + " has no MoH gates (method "
                             + m.method().configName() + ", moh.mode "
                             + m.effectiveMohMode().configName() + ")");
         }
-        if (s.gates && mkldnn)
+        if (gates && mkldnn)
             throw new ConfigError(
                     "mlh.jobs.encode.gates", "reads the gate layers of the plain graph: use train.engine = mklblas");
         Settings settings = new Settings(
                 m.bits(),
                 branch == EncodeBranch.PAIRWISE ? MlhNet.PAIRWISE_OUTPUT : MlhNet.CENTRE_OUTPUT,
-                s.continuous,
-                s.gates,
+                continuous,
+                gates,
                 false);
         ExecutorInference inference = new ExecutorInference(
                 spark.sparkContext(),

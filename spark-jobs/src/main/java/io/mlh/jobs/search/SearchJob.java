@@ -1,5 +1,7 @@
 package io.mlh.jobs.search;
 
+import io.mlh.core.config.MlhConfig;
+import io.mlh.jobs.common.Command;
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
@@ -10,11 +12,13 @@ import io.mlh.jobs.index.DistributedSearch;
 import io.mlh.jobs.index.QueryCodes;
 import io.mlh.jobs.inference.ImageEncoder;
 import io.mlh.jobs.source.SourceImages;
+import io.mlh.jobs.source.SourceSettings;
 import io.mlh.jobs.tables.CodeSplit;
 import io.mlh.jobs.tables.NeighbourTable;
 import io.mlh.jobs.tables.ShardTable;
 import io.mlh.jobs.tables.Split;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.apache.log4j.Logger;
@@ -35,8 +39,20 @@ public final class SearchJob {
 
     private SearchJob() {}
 
-    public static void main(String[] args) throws Exception {
-        Spark.main("mlh-search", args, SearchJob::run);
+    public static final Command COMMAND = new Command(
+            "mlh-search",
+            "mlh-encode.jar",
+            SearchJob.class,
+            "Finds every query's nearest rows of a code table (exact Hamming search on the executors) and\n"
+                    + "writes them as the neighbours table (paths.neighbours).",
+            Command.keys(
+                    Arrays.asList(SearchSettings.class, SourceSettings.class, JobSettings.class),
+                    ImageEncoder.BATCH_SIZE,
+                    MlhConfig.ENCODE_BRANCH,
+                    MlhConfig.ENGINE));
+
+    public static void main(String[] args) {
+        Spark.main(COMMAND, args, SearchJob::run);
     }
 
     /** Writes the neighbours table; returns its row count. */
@@ -63,12 +79,13 @@ public final class SearchJob {
             }
             case SOURCE: {
                 ImageEncoder encoder = encoder(spark, s, database);
-                SourceImages images = SourceImages.read(spark, s);
+                SourceSettings source = new SourceSettings(s.model);
+                SourceImages images = SourceImages.read(spark, source);
                 long[] written = new long[1];
-                images.writeWithRejects(spark, p.neighbours, s, staging -> {
-                    QueryCodes queries =
-                            encode(spark, s, encoder, images.rows(), images.catalogued(), "the images of " + s.root);
-                    written[0] = search(spark, s, p, database, queries, staging);
+                images.writeWithRejects(spark, p.neighbours, s.overwrite, s.claims, staging -> {
+                    QueryCodes queries = encode(
+                            spark, s, encoder, images.rows(), images.catalogued(), "the images of " + source.root);
+                    written[0] = search(spark, s, p, database, queries, staging, source);
                     return queries.size(); // every catalogued image is a query or a reject
                 });
                 return written[0];
@@ -83,16 +100,33 @@ public final class SearchJob {
             SparkSession spark, JobSettings s, SearchSettings p, CodeSplit database, QueryCodes queries)
             throws IOException {
         return CommittedOutput.write(
-                spark, p.neighbours, s.overwrite, s.claims, staging -> search(spark, s, p, database, queries, staging));
+                spark,
+                p.neighbours,
+                s.overwrite,
+                s.claims,
+                staging -> search(spark, s, p, database, queries, staging, null));
     }
 
-    /** Ranks the database for every query, a block at a time, into {@code staging}; returns the rows written. */
+    /**
+     * Ranks the database for every query, a block at a time, into {@code staging}; returns the rows
+     * written. {@code source}: the data set the queries are the images of; null when they are rows of a table.
+     */
     private static long search(
-            SparkSession spark, JobSettings s, SearchSettings p, CodeSplit database, QueryCodes queries, Path staging)
+            SparkSession spark,
+            JobSettings s,
+            SearchSettings p,
+            CodeSplit database,
+            QueryCodes queries,
+            Path staging,
+            SourceSettings source)
             throws IOException {
         try (DistributedSearch search = new DistributedSearch(spark, database, p.partitions, p.k, p.maxDistance);
                 Progress progress = Progress.start(
-                        spark.sparkContext(), "search", "pairs", (long) queries.size() * search.databaseSize(), s)) {
+                        spark.sparkContext(),
+                        "search",
+                        "pairs",
+                        (long) queries.size() * search.databaseSize(),
+                        s.progressIntervalMillis)) {
             int block = search.blockSize(p.queryBlockBytes, queries.size());
             LOG.info(queries.size() + " queries against " + search.databaseSize() + " codes of " + database.name
                     + ", top "
@@ -107,20 +141,21 @@ public final class SearchJob {
                 .count();
         LOG.info(rows + " neighbours of " + queries.size() + " queries written to " + p.neighbours);
         if (p.galleryQueries > 0)
-            Gallery.writePage(
-                    spark,
-                    s,
-                    p.galleryQueries,
-                    p.queries == SearchSettings.Queries.SOURCE,
-                    queries,
-                    staging); // inside the manifest
+            Gallery.writePage( // inside the manifest
+                    spark, queries, staging, p.galleryQueries, s.shardsPath, s.verifyInputs, source);
         return rows;
     }
 
     /** The model bundle's encoder, refused unless its codes can be ranked against the database's. */
     private static ImageEncoder encoder(SparkSession spark, JobSettings s, CodeSplit database) throws IOException {
-        ImageEncoder encoder =
-                ImageEncoder.of(spark, ModelBundle.load(spark.sparkContext().hadoopConfiguration(), s.modelPath), s);
+        ImageEncoder encoder = ImageEncoder.of(
+                spark,
+                ModelBundle.load(spark.sparkContext().hadoopConfiguration(), s.modelPath),
+                s.modelPath,
+                s.model,
+                false,
+                false,
+                s.model.reader().get(ImageEncoder.BATCH_SIZE));
         database.requireComparable("the model bundle " + s.modelPath, encoder.bits(), encoder.provenance());
         return encoder;
     }
@@ -129,7 +164,8 @@ public final class SearchJob {
     private static QueryCodes encode(
             SparkSession spark, JobSettings s, ImageEncoder encoder, Dataset<Row> images, long total, String name) {
         List<Row> rows;
-        try (Progress progress = Progress.start(spark.sparkContext(), "encode queries", "images", total, s)) {
+        try (Progress progress =
+                Progress.start(spark.sparkContext(), "encode queries", "images", total, s.progressIntervalMillis)) {
             rows = encoder.codes(spark, images, progress, true)
                     .select("id", "labels", "code", "source")
                     .collectAsList();

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.mlh.core.config.MlhConfig;
+import io.mlh.jobs.common.Command;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
@@ -17,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -54,7 +57,6 @@ public final class SearchServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SparkSession spark;
-    private final JobSettings settings;
     private final ServeSettings p;
     private final QueryImages images; // null without a model bundle
     private final ShardImages shardImages;
@@ -69,16 +71,26 @@ public final class SearchServer implements AutoCloseable {
             forwardLatency = new LatencyHistogram();
     private final AtomicLong refused = new AtomicLong(), failed = new AtomicLong(), reloads = new AtomicLong();
 
-    public static void main(String[] args) throws Exception {
-        JobSettings s = JobSettings.fromArgs(args);
-        SparkSession spark = Spark.start("mlh-serve", s);
-        try (SearchServer server = start(spark, s)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mlh-serve-stop"));
-            System.out.println("mlh-serve: " + server.uri());
-            server.stopped.await();
-        } finally {
-            spark.stop();
-        }
+    public static final Command COMMAND = new Command(
+            "mlh-serve",
+            "mlh-encode.jar",
+            SearchServer.class,
+            "Serves a code table's nearest rows over HTTP (POST /search with a code or an image, GET / a search\n"
+                    + "page, /health, /stats, POST /reload) until stopped.",
+            Command.keys(
+                    Arrays.asList(ServeSettings.class, JobSettings.class), MlhConfig.ENCODE_BRANCH, MlhConfig.ENGINE));
+
+    public static void main(String[] args) {
+        COMMAND.main(args, s -> {
+            SparkSession spark = Spark.start(COMMAND.name(), s);
+            try (SearchServer server = start(spark, s)) {
+                Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mlh-serve-stop"));
+                System.out.println(COMMAND.name() + ": " + server.uri());
+                server.stopped.await();
+            } finally {
+                spark.stop();
+            }
+        });
     }
 
     /**
@@ -91,19 +103,18 @@ public final class SearchServer implements AutoCloseable {
 
     private SearchServer(SparkSession spark, JobSettings s) throws IOException {
         this.spark = spark;
-        this.settings = s;
         this.p = new ServeSettings(s);
         ServingIndex first = load();
         if (p.model.isEmpty()) {
             this.images = null;
         } else {
             ModelBundle bundle = ModelBundle.load(spark.sparkContext().hadoopConfiguration(), p.model);
-            ImageEncoder encoder = ImageEncoder.of(spark, bundle, s, p.batch);
+            ImageEncoder encoder = ImageEncoder.of(spark, bundle, p.model, s.model, false, false, p.batch);
             this.images = new QueryImages(encoder, p.encoders);
         }
         requireComparable(first);
         index.set(first);
-        this.shardImages = new ShardImages(spark, p.shards, s.verifyInputs);
+        this.shardImages = new ShardImages(spark, p.shards, p.verifyInputs);
         this.workers = Executors.newFixedThreadPool(p.threads, r -> {
             Thread t = new Thread(r, "mlh-serve-request");
             t.setDaemon(true);
@@ -154,7 +165,7 @@ public final class SearchServer implements AutoCloseable {
     }
 
     private ServingIndex load() throws IOException {
-        CodeSplit split = CodeSplit.openForOnePass(spark, p.codes, p.databaseSplit, settings.verifyInputs);
+        CodeSplit split = CodeSplit.openForOnePass(spark, p.codes, p.databaseSplit, p.verifyInputs);
         LoadedCodes table = LoadedCodes.load(spark, split);
         return new ServingIndex(table, split, p.index, p.substrings);
     }

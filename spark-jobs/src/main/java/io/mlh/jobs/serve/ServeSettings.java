@@ -2,12 +2,13 @@ package io.mlh.jobs.serve;
 
 import io.mlh.core.config.ConfigChoice;
 import io.mlh.core.config.ConfigReader;
+import io.mlh.core.config.Key;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.tables.Split;
 
 /** The query service's keys ({@code mlh.jobs.serve.*}, reference.conf says what each means), read and checked once. */
-final class ServeSettings {
+public final class ServeSettings {
     /** How the service finds a query's neighbours; both are exact. */
     enum Index implements ConfigChoice {
         /** Every code compared ({@code HammingRanker}). */
@@ -16,33 +17,45 @@ final class ServeSettings {
         MULTI_INDEX
     }
 
+    static final Key<String> HOST = Key.string("jobs.serve.host");
+    static final Key<Integer> PORT = Key.integer("jobs.serve.port", 0, 65535);
+    static final Key<Integer> THREADS = Key.integer("jobs.serve.threads", 1);
+    static final Key<Integer> ENCODERS = Key.integer("jobs.serve.encoders", 0);
+    static final Key<Integer> BATCH = Key.integer("jobs.serve.batch", 2); // BigDL's loaded reshape layers need two
+    static final Key<Split> DATABASE_SPLIT = Key.choice("jobs.serve.database-split", Split.class);
+    static final Key<Index> INDEX = Key.choice("jobs.serve.index", Index.class);
+    static final Key<Integer> SUBSTRINGS = Key.integer("jobs.serve.substrings", 0);
+    static final Key<Integer> MAX_K = Key.integer("jobs.serve.max-k", 1);
+    static final Key<Long> MAX_BODY = Key.bytes("jobs.serve.max-body", 1);
+
     final String host, codes, model, shards;
     final Split databaseSplit;
     final int port, threads, encoders, batch, substrings, maxK;
     final Index index;
     final long maxBody;
+    final boolean verifyInputs;
 
-    ServeSettings(JobSettings s) {
-        ConfigReader r = new ConfigReader(s.model.underlying().getConfig(MlhConfig.ROOT), MlhConfig.ROOT);
-        this.host = r.string("jobs.serve.host");
-        this.port = r.integer("jobs.serve.port", 0);
-        if (port > 65535) throw r.error("jobs.serve.port", "must be at most 65535, got " + port);
-        this.threads = r.integer("jobs.serve.threads", 1);
-        int encoders = r.integer("jobs.serve.encoders", 0);
+    public ServeSettings(JobSettings s) {
+        ConfigReader r = s.model.reader();
+        this.host = r.get(HOST);
+        this.port = r.get(PORT);
+        this.threads = r.get(THREADS);
+        int encoders = r.get(ENCODERS);
         // 0: one on MKL-DNN, where BigDL runs every forward pass on one thread of its own, else one a core
         this.encoders = encoders > 0
                 ? encoders
                 : s.model.engine() == MlhConfig.Engine.MKLDNN
                         ? 1
                         : Runtime.getRuntime().availableProcessors();
-        this.batch = r.integer("jobs.serve.batch", 2); // BigDL's loaded reshape layers need a batch of two
-        this.databaseSplit = r.choice("jobs.serve.database-split", Split.class);
-        this.index = r.choice("jobs.serve.index", Index.class);
-        this.substrings = r.integer("jobs.serve.substrings", 0);
-        this.maxK = r.integer("jobs.serve.max-k", 1);
-        this.maxBody = r.bytes("jobs.serve.max-body", 1);
+        this.batch = r.get(BATCH);
+        this.databaseSplit = r.get(DATABASE_SPLIT);
+        this.index = r.get(INDEX);
+        this.substrings = r.get(SUBSTRINGS);
+        this.maxK = r.get(MAX_K);
+        this.maxBody = r.get(MAX_BODY);
         this.codes = s.codesPath;
         this.model = s.modelPath;
         this.shards = s.shardsPath;
+        this.verifyInputs = s.verifyInputs;
     }
 }

@@ -1,12 +1,16 @@
 package io.mlh.jobs.shard;
 
+import io.mlh.core.config.MlhConfig;
+import io.mlh.jobs.common.Command;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.source.SourceImages;
+import io.mlh.jobs.source.SourceSettings;
 import io.mlh.jobs.tables.ShardTable;
 import io.mlh.jobs.tables.Split;
 import java.io.IOException;
+import java.util.Arrays;
 import org.apache.hadoop.fs.Path;
 import org.apache.log4j.Logger;
 import org.apache.spark.sql.Row;
@@ -67,15 +71,24 @@ public final class ShardJob {
         }
     }
 
-    public static void main(String[] args) throws Exception {
-        Spark.main("mlh-shard", args, (spark, s) -> run(spark, s));
+    public static final Command COMMAND = new Command(
+            "mlh-shard",
+            "mlh-train.jar",
+            ShardJob.class,
+            "Reads a data set as users have it (IDX files, image folders, list files: data.*), splits it into\n"
+                    + "queries, database and training images, and writes the shard table (paths.shards) and its rejects.",
+            Command.keys(Arrays.asList(SourceSettings.class, JobSettings.class), MlhConfig.CLASSES, MlhConfig.SEED));
+
+    public static void main(String[] args) {
+        Spark.main(COMMAND, args, (spark, s) -> run(spark, s));
     }
 
     public static Result run(SparkSession spark, JobSettings s) throws IOException {
-        SourceImages images = SourceImages.read(spark, s);
+        SourceImages images = SourceImages.read(spark, new SourceSettings(s.model));
         Result[] result = new Result[1];
-        images.writeWithRejects(spark, s.shardsPath, s, staging -> {
-            try (Progress progress = Progress.start(spark.sparkContext(), "shard", "images", images.catalogued(), s)) {
+        images.writeWithRejects(spark, s.shardsPath, s.overwrite, s.claims, staging -> {
+            try (Progress progress = Progress.start(
+                    spark.sparkContext(), "shard", "images", images.catalogued(), s.progressIntervalMillis)) {
                 images.rows(progress).write().mode(SaveMode.Overwrite).parquet(staging.toString());
             }
             result[0] = count(

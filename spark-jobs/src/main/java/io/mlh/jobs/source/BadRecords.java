@@ -1,6 +1,6 @@
 package io.mlh.jobs.source;
 
-import io.mlh.jobs.common.JobSettings.BadRecordPolicy;
+import io.mlh.jobs.source.SourceSettings.BadRecordPolicy;
 import java.util.ArrayList;
 import java.util.List;
 

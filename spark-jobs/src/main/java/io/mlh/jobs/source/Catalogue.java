@@ -1,7 +1,6 @@
 package io.mlh.jobs.source;
 
 import io.mlh.core.data.RetrievalSplit;
-import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.tables.Split;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,7 +20,7 @@ final class Catalogue {
     private Catalogue() {}
 
     /** The records in id order; bad ones go to {@code bad} (which throws under the fail policy). */
-    static List<Record> build(JobSettings s, Configuration conf, BadRecords bad) throws IOException {
+    static List<Record> build(SourceSettings s, Configuration conf, BadRecords bad) throws IOException {
         switch (s.source) {
             case IDX:
                 return protocolSplit(IdxCatalogue.read(s, conf, bad), s);
@@ -35,7 +34,7 @@ final class Catalogue {
     }
 
     /** Numbers single-label records in order and splits them with the retrieval protocol (RetrievalSplit). */
-    static List<Record> protocolSplit(List<Record> records, JobSettings s) {
+    static List<Record> protocolSplit(List<Record> records, SourceSettings s) {
         return split(new ArrayList<>(records.size()), records, s.queriesPerClass, s);
     }
 
@@ -43,21 +42,22 @@ final class Catalogue {
      * The given queries first, then the database (protocol cifar10-2: every test image a query, the
      * training images the database), with {@code train-per-class} training images a class from it.
      */
-    static List<Record> givenQueries(List<Record> queries, List<Record> database, JobSettings s) {
+    static List<Record> givenQueries(List<Record> queries, List<Record> database, SourceSettings s) {
         List<Record> placed = new ArrayList<>(queries.size() + database.size());
         for (Record q : queries) placed.add(q.placed(placed.size(), Split.QUERY.value(), false));
         return split(placed, database, 0, s);
     }
 
     /** Appends {@code records}, numbered on from {@code placed}'s size and split by RetrievalSplit, to {@code placed}. */
-    private static List<Record> split(List<Record> placed, List<Record> records, int queriesPerClass, JobSettings s) {
-        int classes = s.model.classes();
+    private static List<Record> split(
+            List<Record> placed, List<Record> records, int queriesPerClass, SourceSettings s) {
+        int classes = s.classes;
         float[][] oneHot = new float[classes][classes];
         for (int c = 0; c < classes; c++) oneHot[c][c] = 1;
         float[][] y = new float[records.size()][];
         for (int i = 0; i < y.length; i++)
             y[i] = oneHot[firstPositive(records.get(i).labels)]; // shared rows: ImageNet-sized sets fit
-        RetrievalSplit split = RetrievalSplit.of(y, queriesPerClass, s.trainPerClass, s.model.seed());
+        RetrievalSplit split = RetrievalSplit.of(y, queriesPerClass, s.trainPerClass, s.seed);
         String[] splits = new String[y.length];
         Arrays.fill(splits, Split.DATABASE.value());
         for (int i : split.query) splits[i] = Split.QUERY.value();
@@ -77,7 +77,7 @@ final class Catalogue {
      * estimated from {@link #SIZE_SAMPLE} records spread over the catalogue (file lengths; an IDX
      * record's raw pixels). Records whose file is missing are left out of the estimate (reading rejects them).
      */
-    static int shardCount(List<Record> records, JobSettings s, Configuration conf) throws IOException {
+    static int shardCount(List<Record> records, SourceSettings s, Configuration conf) throws IOException {
         if (s.shardBytes == 0 || records.isEmpty()) return s.shards;
         int step = Math.max(1, records.size() / SIZE_SAMPLE);
         long bytes = 0;

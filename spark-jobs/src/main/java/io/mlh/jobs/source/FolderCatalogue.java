@@ -1,6 +1,5 @@
 package io.mlh.jobs.source;
 
-import io.mlh.jobs.common.JobSettings;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -29,7 +28,7 @@ final class FolderCatalogue {
      * The records in id order, split: by the retrieval protocol over the pooled {@code folder-split} images,
      * or with {@code query-folder} set, its images as the queries and the pooled ones as the database.
      */
-    static List<Record> read(JobSettings s, Configuration conf, BadRecords bad) throws IOException {
+    static List<Record> read(SourceSettings s, Configuration conf, BadRecords bad) throws IOException {
         List<String> folders = new ArrayList<>(s.folderSplits);
         if (!s.queryFolder.isEmpty()) folders.add(s.queryFolder);
         List<List<FileStatus>> classes = classDirectories(s, conf, folders);
@@ -40,9 +39,9 @@ final class FolderCatalogue {
     }
 
     /** Each folder's class directories, checked: mlh.classes of them, named as the first folder's. */
-    private static List<List<FileStatus>> classDirectories(JobSettings s, Configuration conf, List<String> folders)
+    private static List<List<FileStatus>> classDirectories(SourceSettings s, Configuration conf, List<String> folders)
             throws IOException {
-        int expected = s.model.classes();
+        int expected = s.classes;
         List<List<FileStatus>> classesBySplit = new ArrayList<>();
         List<String> classNames = null;
         for (String split : folders) {

@@ -1,7 +1,6 @@
 package io.mlh.jobs.source;
 
 import io.mlh.core.data.IdxFile;
-import io.mlh.jobs.common.JobSettings;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -24,10 +23,10 @@ final class IdxCatalogue {
 
     static final String[] PARTS = {"train", "t10k"};
 
-    static List<Record> read(JobSettings s, Configuration conf, BadRecords bad) throws IOException {
+    static List<Record> read(SourceSettings s, Configuration conf, BadRecords bad) throws IOException {
         FileSystem fs = new Path(s.root).getFileSystem(conf);
         Path root = fs.makeQualified(new Path(s.root)); // sources name the file system: file:/..., hdfs://...
-        int classes = s.model.classes();
+        int classes = s.classes;
         int[][] oneHot = Catalogue.oneHot(classes);
         List<Record> records = new ArrayList<>();
         for (String part : PARTS) {

@@ -1,6 +1,5 @@
 package io.mlh.jobs.source;
 
-import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.tables.Split;
 import java.io.BufferedReader;
 import java.io.FileNotFoundException;
@@ -28,12 +27,12 @@ final class ListCatalogue {
 
     private ListCatalogue() {}
 
-    static List<Record> read(JobSettings s, Configuration conf, BadRecords bad) throws IOException {
+    static List<Record> read(SourceSettings s, Configuration conf, BadRecords bad) throws IOException {
         FileSystem fs = new Path(s.listDir).getFileSystem(conf);
         Path dir = fs.makeQualified(new Path(s.listDir));
         Path root =
                 new Path(s.root).getFileSystem(conf).makeQualified(new Path(s.root)); // sources name the file system
-        int classes = s.model.classes();
+        int classes = s.classes;
         List<Record> test = parse(fs, new Path(dir, "test.txt"), root, classes, bad);
         List<Record> database = parse(fs, new Path(dir, "database.txt"), root, classes, bad);
         List<Record> train = parse(fs, new Path(dir, "train.txt"), root, classes, bad);

@@ -2,8 +2,8 @@ package io.mlh.jobs.source;
 
 import io.mlh.core.data.IdxFile;
 import io.mlh.jobs.common.HadoopConf;
-import io.mlh.jobs.common.JobSettings.BadRecordPolicy;
 import io.mlh.jobs.images.ImageCodec;
+import io.mlh.jobs.source.SourceSettings.BadRecordPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;

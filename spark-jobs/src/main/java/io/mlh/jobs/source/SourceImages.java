@@ -2,7 +2,7 @@ package io.mlh.jobs.source;
 
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.HadoopConf;
-import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.OutputClaim;
 import io.mlh.jobs.common.Progress;
 import io.mlh.jobs.tables.ShardTable;
 import io.mlh.jobs.tables.Split;
@@ -52,7 +52,7 @@ public final class SourceImages {
         this.rows = rows;
     }
 
-    public static SourceImages read(SparkSession spark, JobSettings s) throws IOException {
+    public static SourceImages read(SparkSession spark, SourceSettings s) throws IOException {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         BadRecords bad = new BadRecords(s.onBadRecord);
         List<Record> records = Catalogue.build(s, hadoop, bad);
@@ -63,8 +63,7 @@ public final class SourceImages {
             LOG.info(shards + " shards of about " + s.shardBytes + " bytes of images each (data.shard-size)");
         CollectionAccumulator<Reject> readRejects = spark.sparkContext().collectionAccumulator("mlh-source-rejects");
         JavaRDD<Row> rows = new JavaSparkContext(spark.sparkContext())
-                .parallelize(
-                        Catalogue.deal(records, shards, s.model.seed()), shards) // one list, one partition, one file
+                .parallelize(Catalogue.deal(records, shards, s.seed), shards) // one list, one partition, one file
                 .mapPartitions(new ShardReader(new HadoopConf(hadoop), s.onBadRecord, readRejects));
         return new SourceImages(spark, records, new ArrayList<>(bad.rejected), readRejects, rows);
     }
@@ -75,11 +74,11 @@ public final class SourceImages {
      * shard job reads them: a gallery's query images. An image that is missing or does not decode has no
      * row; an unreadable IDX file fails the action.
      */
-    public static Dataset<Row> at(SparkSession spark, JobSettings s, long[] ids, String[] sources) {
+    public static Dataset<Row> at(SparkSession spark, SourceSettings s, long[] ids, String[] sources) {
         ArrayList<Record> records = new ArrayList<>();
         for (int i = 0; i < ids.length; i++) {
             int hash = sources[i].lastIndexOf('#');
-            Record r = s.source == JobSettings.Source.IDX && hash > 0
+            Record r = s.source == SourceSettings.Source.IDX && hash > 0
                     ? Record.of(
                             sources[i].substring(0, hash), Integer.parseInt(sources[i].substring(hash + 1)), NO_LABELS)
                     : Record.of(sources[i], -1, NO_LABELS);
@@ -90,7 +89,7 @@ public final class SourceImages {
                 .parallelize(Collections.singletonList(records), 1)
                 .mapPartitions(new ShardReader(
                         new HadoopConf(spark.sparkContext().hadoopConfiguration()),
-                        JobSettings.BadRecordPolicy.SKIP,
+                        SourceSettings.BadRecordPolicy.SKIP,
                         spark.sparkContext().collectionAccumulator()));
         return spark.createDataFrame(rows, ShardTable.SCHEMA);
     }
@@ -146,12 +145,13 @@ public final class SourceImages {
      *
      * @return what {@code write} returned: the number of rows written
      */
-    public long writeWithRejects(SparkSession spark, String table, JobSettings s, TableWriter write)
+    public long writeWithRejects(
+            SparkSession spark, String table, boolean overwrite, OutputClaim.Terms claims, TableWriter write)
             throws IOException {
         String rejectsPath = ShardTable.rejectsPath(table);
         CommittedOutput.requireWritable(
-                spark.sparkContext().hadoopConfiguration(), rejectsPath, s.overwrite); // before the work
-        return CommittedOutput.write(spark, table, s.overwrite, s.claims, staging -> {
+                spark.sparkContext().hadoopConfiguration(), rejectsPath, overwrite); // before the work
+        return CommittedOutput.write(spark, table, overwrite, claims, staging -> {
             long written;
             try {
                 written = write.write(staging);
@@ -159,7 +159,7 @@ public final class SourceImages {
                 throw cause(e);
             }
             requireAccounted(written);
-            CommittedOutput.write(spark, rejectsPath, s.overwrite, s.claims, rejects -> {
+            CommittedOutput.write(spark, rejectsPath, overwrite, claims, rejects -> {
                 writeRejects(spark, rejects);
                 return null;
             });

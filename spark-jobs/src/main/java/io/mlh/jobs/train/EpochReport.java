@@ -13,7 +13,7 @@ import io.mlh.core.loss.LossTerms;
 import io.mlh.core.loss.MlhCriterion;
 import io.mlh.core.model.MixtureOfHashExperts;
 import io.mlh.core.model.MlhNet;
-import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.images.Framing;
 import io.mlh.jobs.inference.ExecutorInference;
 import io.mlh.jobs.tables.Split;
 import java.util.ArrayList;
@@ -46,7 +46,8 @@ final class EpochReport {
     private final JavaPairRDD<Long, Row> rows; // position -> row: the probe, then the queries, then the database
     private final int probe, queries, database;
     private final float[][] labels;
-    private final JobSettings s;
+    private final MlhConfig model;
+    private final Framing framing;
     private final HashCentres centres;
     private final long stepsPerEpoch;
 
@@ -56,7 +57,8 @@ final class EpochReport {
             int queries,
             int database,
             float[][] labels,
-            JobSettings s,
+            MlhConfig model,
+            Framing framing,
             HashCentres centres,
             long stepsPerEpoch) {
         this.rows = rows;
@@ -64,23 +66,30 @@ final class EpochReport {
         this.queries = queries;
         this.database = database;
         this.labels = labels;
-        this.s = s;
+        this.model = model;
+        this.framing = framing;
         this.centres = centres;
         this.stepsPerEpoch = stepsPerEpoch;
     }
 
     /**
      * The probe (the first {@link #PROBE} rows of {@code train}, in id order) and the held-out rows of
-     * {@code shards}; no validation when it is off or the table has no query or database rows.
+     * {@code shards} ({@code queries} and {@code database} of them, drawn with the model's seed); no
+     * validation when either is 0 or the table has no query or database rows.
      */
     static EpochReport of(
-            Dataset<Row> shards, Dataset<Row> train, JobSettings s, HashCentres centres, long stepsPerEpoch) {
+            Dataset<Row> shards,
+            Dataset<Row> train,
+            MlhConfig model,
+            Framing framing,
+            int queries,
+            int database,
+            HashCentres centres,
+            long stepsPerEpoch) {
         Dataset<Row> all = part(train.orderBy("id").limit(PROBE).selectExpr(ShardSamples.COLUMNS), PROBE_PART);
-        if (s.validationQueries > 0 && s.validationDatabase > 0) {
-            all = all.union(part(heldOut(shards, Split.QUERY.value(), s.validationQueries, s.model.seed()), QUERY_PART))
-                    .union(part(
-                            heldOut(shards, Split.DATABASE.value(), s.validationDatabase, s.model.seed()),
-                            DATABASE_PART));
+        if (queries > 0 && database > 0) {
+            all = all.union(part(heldOut(shards, Split.QUERY.value(), queries, model.seed()), QUERY_PART))
+                    .union(part(heldOut(shards, Split.DATABASE.value(), database, model.seed()), DATABASE_PART));
         }
         // the few selected rows cached before numbering: zipWithIndex runs a job of its own, so the
         // shard table is scanned once for them, not once a job
@@ -108,7 +117,8 @@ final class EpochReport {
                 validates ? counts[QUERY_PART] : 0,
                 validates ? counts[DATABASE_PART] : 0,
                 labels,
-                s,
+                model,
+                framing,
                 centres,
                 stepsPerEpoch);
     }
@@ -163,13 +173,9 @@ final class EpochReport {
 
     /** Forwards every row under {@code net} (left in training mode) on the executors and measures. */
     Outcome measure(AbstractModule<Activity, Activity, Float> net, int epoch) {
-        MlhConfig c = s.model;
+        MlhConfig c = model;
         ExecutorInference inference = new ExecutorInference(
-                rows.context(),
-                net,
-                ShardSamples.framing(s),
-                MlhNet.inferenceBatch(c),
-                c.engine() == MlhConfig.Engine.MKLDNN);
+                rows.context(), net, framing, MlhNet.inferenceBatch(c), c.engine() == MlhConfig.Engine.MKLDNN);
         net.training();
         List<MixtureOfHashExperts.Term> moh = MixtureOfHashExperts.terms(MixtureOfHashExperts.Spec.of(c), c.bits());
         float[][][] outputs = new float[labels.length][][];
@@ -193,7 +199,7 @@ final class EpochReport {
 
     /** The loss terms the schedule trains in this epoch (joint view for the alternate mode), on the probe. */
     private LossTerms terms(float[][][] outputs, int epoch) {
-        MlhConfig c = s.model;
+        MlhConfig c = model;
         int bits = c.bits();
         Tensor<Float> uc = BigDL.tensor(probe, bits),
                 up = BigDL.tensor(probe, bits),
@@ -212,7 +218,7 @@ final class EpochReport {
 
     /** mAP@all of the held-out queries against the database, for each branch the method trains. */
     private BranchMaps maps(float[][][] outputs) {
-        MlhConfig c = s.model;
+        MlhConfig c = model;
         PackedCodes[] q = codes(outputs, probe, queries), d = codes(outputs, probe + queries, database);
         float[][] qy = Arrays.copyOfRange(labels, probe, probe + queries);
         float[][] dy = Arrays.copyOfRange(labels, probe + queries, probe + queries + database);
@@ -225,7 +231,7 @@ final class EpochReport {
 
     /** Both branches' sign codes of rows [from, from + n): [0] centre, [1] pairwise. */
     private PackedCodes[] codes(float[][][] outputs, int from, int n) {
-        int bits = s.model.bits();
+        int bits = model.bits();
         float[][] signs = new float[2][n * bits];
         for (int i = 0; i < n; i++) {
             for (int b = 0; b < 2; b++) System.arraycopy(outputs[from + i][0], b * bits, signs[b], i * bits, bits);

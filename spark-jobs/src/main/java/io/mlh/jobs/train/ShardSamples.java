@@ -2,7 +2,6 @@ package io.mlh.jobs.train;
 
 import com.intel.analytics.bigdl.dataset.Sample;
 import io.mlh.core.bigdl.BigDL;
-import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.images.Framing;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -18,18 +17,13 @@ public final class ShardSamples {
 
     static final String[] COLUMNS = {"id", "image", "format", "height", "width", "channels", "labels"};
 
-    public static JavaRDD<Sample<Float>> of(Dataset<Row> rows, JobSettings s) {
-        return of(rows, s, new Augmentation(false, 0, 0, 0));
+    public static JavaRDD<Sample<Float>> of(Dataset<Row> rows, Framing framing) {
+        return of(rows, framing, new Augmentation(false, 0, 0, 0));
     }
 
     /** The samples of one epoch, augmented as drawn for that epoch. */
-    public static JavaRDD<Sample<Float>> of(Dataset<Row> rows, JobSettings s, Augmentation augmentation) {
-        return rows.selectExpr(COLUMNS).toJavaRDD().map(new ToSample(framing(s), augmentation));
-    }
-
-    /** How the job frames its images (training without augmentation, validation, encoding). */
-    static Framing framing(JobSettings s) {
-        return new Framing(s.model.inputSize(), s.model.inputChannels(), s.mean, s.std, s.centreCrop);
+    public static JavaRDD<Sample<Float>> of(Dataset<Row> rows, Framing framing, Augmentation augmentation) {
+        return rows.selectExpr(COLUMNS).toJavaRDD().map(new ToSample(framing, augmentation));
     }
 
     private static final class ToSample implements Function<Row, Sample<Float>> {

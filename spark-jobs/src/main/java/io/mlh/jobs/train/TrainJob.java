@@ -11,13 +11,16 @@ import io.mlh.core.loss.MlhCriterion;
 import io.mlh.core.model.MlhNet;
 import io.mlh.core.train.LearningRateSchedule;
 import io.mlh.core.train.Optimizers;
+import io.mlh.jobs.common.Command;
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.OutputClaim;
 import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.images.Framing;
 import io.mlh.jobs.tables.ShardTable;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.function.IntFunction;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.log4j.Logger;
@@ -41,8 +44,16 @@ public final class TrainJob {
 
     private TrainJob() {}
 
-    public static void main(String[] args) throws Exception {
-        Spark.main("mlh-train", args, (spark, s) -> run(spark, s));
+    public static final Command COMMAND = new Command(
+            "mlh-train",
+            "mlh-train.jar",
+            TrainJob.class,
+            "Trains the hash function on the shard table's training images (BigDL's DistriOptimizer over the\n"
+                    + "executors) and writes the model bundle (paths.model) with checkpoints beside it.",
+            Command.keys(Arrays.asList(MlhConfig.class, TrainSettings.class, Framing.class, JobSettings.class)));
+
+    public static void main(String[] args) {
+        Spark.main(COMMAND, args, (spark, s) -> run(spark, s));
     }
 
     /** What training did: the epochs run in this call and the last epoch's loss terms on the probe. */
@@ -69,21 +80,25 @@ public final class TrainJob {
     }
 
     public static Result run(SparkSession spark, JobSettings s) throws IOException {
+        TrainSettings t = new TrainSettings(s);
+        Framing framing = Framing.of(s.model);
         OutputClaim.Terms terms = s.claims.of(spark.sparkContext().applicationId());
         // the model directory, its checkpoints and event files are this run's alone until it ends
         try (OutputClaim claim = OutputClaim.take(spark.sparkContext().hadoopConfiguration(), s.modelPath, terms)) {
-            return train(spark, s, terms);
+            return train(spark, s, t, framing, terms);
         }
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static Result train(SparkSession spark, JobSettings s, OutputClaim.Terms claim) throws IOException {
+    private static Result train(
+            SparkSession spark, JobSettings s, TrainSettings t, Framing framing, OutputClaim.Terms claim)
+            throws IOException {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         MlhConfig c = s.model;
         CommittedOutput.requireCommitted(spark, s.shardsPath, s.verifyInputs);
         Dataset<Row> shards = ShardTable.read(spark, s.shardsPath);
         Dataset<Row> train = shards.filter("train").orderBy("id");
-        JavaRDD<Sample<Float>> samples = ShardSamples.of(train, s).persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<Sample<Float>> samples = ShardSamples.of(train, framing).persist(StorageLevel.MEMORY_AND_DISK());
         long n = samples.count();
         if (n < c.batchSize())
             throw new IllegalArgumentException("only " + n + " training images for a batch of " + c.batchSize());
@@ -92,7 +107,7 @@ public final class TrainJob {
 
         HashCentres centres = HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance());
         Checkpoints checkpoints = new Checkpoints(hadoop, s.modelPath + "-checkpoints", claim);
-        Checkpoints.State resumed = s.resume ? checkpoints.latest() : null;
+        Checkpoints.State resumed = t.resume ? checkpoints.latest() : null;
         AbstractModule<Activity, Activity, Float> net =
                 resumed != null ? resumed.net : (AbstractModule) MlhNet.build(c);
         OptimMethod<Float> optim = resumed != null ? resumed.optim : Optimizers.create(c, stepsPerEpoch);
@@ -102,22 +117,25 @@ public final class TrainJob {
         if (done >= c.epochs()) LOG.info("all " + c.epochs() + " epochs are already trained");
 
         MlhCriterion criterion = new MlhCriterion(c, centres, stepsPerEpoch);
-        EpochReport report = done < c.epochs() ? EpochReport.of(shards, train, s, centres, stepsPerEpoch) : null;
+        EpochReport report = done < c.epochs()
+                ? EpochReport.of(
+                        shards, train, c, framing, t.validationQueries, t.validationDatabase, centres, stepsPerEpoch)
+                : null;
         if (report != null && report.validates()) {
             LOG.info("validation mAP after each epoch: " + report.queries() + " held-out queries against "
                     + report.database() + " database images");
         }
-        boolean augmenting = !augmentation(s, 1).isIdentity();
+        boolean augmenting = !augmentation(t, c, 1).isIdentity();
         IntFunction<JavaRDD<Sample<Float>>> epochSamples =
-                epoch -> augmenting ? ShardSamples.of(train, s, augmentation(s, epoch)) : samples;
+                epoch -> augmenting ? ShardSamples.of(train, framing, augmentation(t, c, epoch)) : samples;
         LearningRateSchedule rates = LearningRateSchedule.of(c);
 
         EpochOptimizer trainer = new EpochOptimizer(spark, net, optim, criterion, c, stepsPerEpoch);
         LossTerms terms = null;
         double rate = 0;
-        boolean boarding = s.tensorboard && done < c.epochs();
-        try (ExecutorLossRetry retry = new ExecutorLossRetry(spark, trainer, checkpoints, s.epochRetries, c.epochs());
-                EpochLog log = new EpochLog(hadoop, done + 1, c.epochs(), boarding ? s.tensorboardDir : null)) {
+        boolean boarding = t.tensorboard && done < c.epochs();
+        try (ExecutorLossRetry retry = new ExecutorLossRetry(spark, trainer, checkpoints, t.epochRetries, c.epochs());
+                EpochLog log = new EpochLog(hadoop, done + 1, c.epochs(), boarding ? t.tensorboardDir : null)) {
             for (int epoch = done + 1; epoch <= c.epochs(); epoch++) {
                 long t0 = System.nanoTime();
                 net = retry.train(epoch, epochSamples, augmenting);
@@ -132,8 +150,8 @@ public final class TrainJob {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while training", e);
         }
-        new ModelBundle(net, c, centres, s.mean, s.std, s.centreCrop)
-                .save(hadoop, s.modelPath, s.overwrite || s.resume, claim);
+        new ModelBundle(net, c, centres, framing.mean(), framing.std(), framing.centreCrop())
+                .save(hadoop, s.modelPath, s.overwrite || t.resume, claim);
         samples.unpersist();
         if (report != null) report.release();
         trainer.close();
@@ -144,7 +162,7 @@ public final class TrainJob {
         return (System.nanoTime() - nanoTime) / 1e9;
     }
 
-    private static Augmentation augmentation(JobSettings s, int epoch) {
-        return new Augmentation(s.flip, s.cropPadding, s.cropScale, s.cropRatio, s.model.seed(), epoch);
+    private static Augmentation augmentation(TrainSettings t, MlhConfig c, int epoch) {
+        return new Augmentation(t.flip, t.cropPadding, t.cropScale, t.cropRatio, c.seed(), epoch);
     }
 }

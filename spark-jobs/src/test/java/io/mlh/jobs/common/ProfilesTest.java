@@ -6,6 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mlh.core.config.ConfigError;
+import io.mlh.jobs.encode.EncodeSettings;
+import io.mlh.jobs.evaluate.EvaluateSettings;
+import io.mlh.jobs.images.Framing;
+import io.mlh.jobs.search.SearchSettings;
+import io.mlh.jobs.serve.ServeSettings;
+import io.mlh.jobs.source.SourceSettings;
+import io.mlh.jobs.train.TrainSettings;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,49 +23,57 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** Every profile in conf/ loads and validates with the jobs' keys; job keys are checked like model keys. */
 class ProfilesTest {
+    /** The settings every job reads, from {@code args}: each job's keys read and checked as its run would. */
+    static JobSettings everyJob(String[] args) {
+        JobSettings s = JobSettings.fromArgs(args);
+        new SourceSettings(s.model);
+        Framing.of(s.model);
+        new TrainSettings(s);
+        new EncodeSettings(s);
+        new EvaluateSettings(s);
+        new SearchSettings(s);
+        new ServeSettings(s);
+        return s;
+    }
 
     @Test
     void everyProfileLoads() throws Exception {
         int n = 0;
         try (DirectoryStream<Path> confs = Files.newDirectoryStream(Paths.get("..", "conf"), "*.conf")) {
             for (Path conf : confs) {
-                JobSettings s = JobSettings.fromArgs(new String[] {conf.toString()});
-                assertEquals(s.model.inputChannels(), s.mean.length, conf.toString());
+                JobSettings s = everyJob(new String[] {conf.toString()});
+                assertEquals(s.model.inputChannels(), Framing.of(s.model).mean().length, conf.toString());
                 n++;
             }
         }
         assertTrue(n >= 4, "profiles found: " + n);
-        JobSettings fm = JobSettings.fromArgs(
-                new String[] {"../conf/fashion-mnist.conf", "bits=32", "paths.codes=hdfs://nn:8020/codes"});
+        JobSettings fm =
+                everyJob(new String[] {"../conf/fashion-mnist.conf", "bits=32", "paths.codes=hdfs://nn:8020/codes"});
         assertEquals(32, fm.model.bits());
-        assertEquals(JobSettings.Source.IDX, fm.source);
+        assertEquals(SourceSettings.Source.IDX, new SourceSettings(fm.model).source);
         assertEquals("hdfs://nn:8020/codes", fm.codesPath);
-        assertEquals(fm.codesPath, fm.queryCodesPath);
+        assertEquals(fm.codesPath, new EvaluateSettings(fm).queryCodes);
     }
 
     @Test
     void badJobKeysNameTheKey() {
-        ConfigError unknown =
-                assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.shard=4"}));
+        ConfigError unknown = assertThrows(ConfigError.class, () -> everyJob(new String[] {"-", "data.shard=4"}));
         assertTrue(unknown.getMessage().contains("mlh.data.shard"), unknown.getMessage());
-        ConfigError source =
-                assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.source=csv"}));
+        ConfigError source = assertThrows(ConfigError.class, () -> everyJob(new String[] {"-", "data.source=csv"}));
         assertTrue(source.getMessage().contains("mlh.data.source"), source.getMessage());
-        ConfigError mean =
-                assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.mean=[0.1,0.2]"}));
+        ConfigError mean = assertThrows(ConfigError.class, () -> everyJob(new String[] {"-", "data.mean=[0.1,0.2]"}));
         assertTrue(mean.getMessage().contains("mlh.data.mean"), mean.getMessage());
-        ConfigError shards =
-                assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.shards=0"}));
+        ConfigError shards = assertThrows(ConfigError.class, () -> everyJob(new String[] {"-", "data.shards=0"}));
         assertTrue(shards.getMessage().contains("mlh.data.shards"), shards.getMessage());
         ConfigError centre =
-                assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.centre-crop=1.2"}));
+                assertThrows(ConfigError.class, () -> everyJob(new String[] {"-", "data.centre-crop=1.2"}));
         assertTrue(
                 centre.getMessage().contains("mlh.data.centre-crop")
                         && centre.getMessage().contains("[0, 1]"),
                 centre.getMessage());
         ConfigError scale = assertThrows(
                 ConfigError.class,
-                () -> JobSettings.fromArgs(
+                () -> everyJob(
                         new String[] {"-", "data.augment.resized-crop=true", "data.augment.crop-scale=[0.5, 0.2]"}));
         assertTrue(
                 scale.getMessage().contains("mlh.data.augment.crop-scale")
@@ -66,18 +81,17 @@ class ProfilesTest {
                 scale.getMessage());
         ConfigError ratio = assertThrows(
                 ConfigError.class,
-                () -> JobSettings.fromArgs(
-                        new String[] {"-", "data.augment.resized-crop=true", "data.augment.crop-ratio=[0, 1]"}));
+                () -> everyJob(new String[] {"-", "data.augment.resized-crop=true", "data.augment.crop-ratio=[0, 1]"}));
         assertTrue(ratio.getMessage().contains("mlh.data.augment.crop-ratio"), ratio.getMessage());
-        ConfigError queriesFromIdx = assertThrows(
-                ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", "data.query-folder=test"}));
+        ConfigError queriesFromIdx =
+                assertThrows(ConfigError.class, () -> everyJob(new String[] {"-", "data.query-folder=test"}));
         assertTrue(
                 queriesFromIdx.getMessage().contains("mlh.data.query-folder")
                         && queriesFromIdx.getMessage().contains("not idx"),
                 queriesFromIdx.getMessage());
         ConfigError queriesInDatabase = assertThrows(
                 ConfigError.class,
-                () -> JobSettings.fromArgs(new String[] {
+                () -> everyJob(new String[] {
                     "-", "data.source=folder", "data.folder-split=train,test", "data.query-folder=test"
                 }));
         assertTrue(
@@ -105,7 +119,7 @@ class ProfilesTest {
                 "data.augment.crop-padding=32     | mlh.data.augment.crop-padding  | in 0..31"
             })
     void mistypedJobKeysAreConfigErrorsNamingTheKey(String override, String key, String expected) {
-        ConfigError e = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", override}));
+        ConfigError e = assertThrows(ConfigError.class, () -> everyJob(new String[] {"-", override}));
         assertTrue(e.getMessage().contains("'" + key + "'") && e.getMessage().contains(expected), e.getMessage());
     }
 
@@ -124,18 +138,18 @@ class ProfilesTest {
         "jobs.encode-batch-size=16,      jobs.encode.batch-size",
         "jobs.query-codes=/tmp/q,        jobs.evaluate.query-codes",
         "jobs.database-codes=/tmp/d,     jobs.evaluate.database-codes",
-        "jobs.top-k=100,                 jobs.evaluate.top-k",
+        "jobs.top-k=100,                 jobs.evaluate.map-at",
+        "jobs.evaluate.top-k=100,        jobs.evaluate.map-at",
         "jobs.precision-at=[10],         jobs.evaluate.precision-at",
         "jobs.evaluate-partitions=4,     jobs.evaluate.partitions",
         "jobs.compare-reports=[],        jobs.evaluate.compare-reports"
     })
     void flatJobKeysAreRefusedWithTheirNewName(String override, String renamed) {
-        ConfigError e = assertThrows(ConfigError.class, () -> JobSettings.fromArgs(new String[] {"-", override}));
+        ConfigError e = assertThrows(ConfigError.class, () -> everyJob(new String[] {"-", override}));
         String old = "mlh." + override.substring(0, override.indexOf('='));
         assertTrue(
                 e.getMessage().contains("'" + old + "': unknown key; did you mean 'mlh." + renamed + "'?"),
                 e.getMessage());
-        assertDoesNotThrow(() ->
-                JobSettings.fromArgs(new String[] {"-", renamed + override.substring(override.indexOf('='))}));
+        assertDoesNotThrow(() -> everyJob(new String[] {"-", renamed + override.substring(override.indexOf('='))}));
     }
 }

@@ -76,7 +76,7 @@ class EvaluateJobTest {
         String codes = write("codes16", rows, 5);
         for (int k : new int[] {0, 1, 37, 100000}) {
             String report = dir.resolve("report16-" + k).toString();
-            EvaluateJob.Result r = EvaluateJob.run(spark, settings(codes, codes, report, "jobs.evaluate.top-k=" + k));
+            EvaluateJob.Result r = EvaluateJob.run(spark, settings(codes, codes, report, "jobs.evaluate.map-at=" + k));
             assertMatchesReference(rows, rows, k, r);
             assertEquals(40, r.queries);
             assertEquals(700, r.database);
@@ -95,7 +95,7 @@ class EvaluateJobTest {
         String q = write("q72", queryTable, 2), db = write("db72", databaseTable, 6);
         for (int k : new int[] {0, 25}) {
             EvaluateJob.Result r = EvaluateJob.run(
-                    spark, settings(q, db, dir.resolve("report72-" + k).toString(), "jobs.evaluate.top-k=" + k));
+                    spark, settings(q, db, dir.resolve("report72-" + k).toString(), "jobs.evaluate.map-at=" + k));
             assertMatchesReference(queryTable, databaseTable, k, r);
             assertTrue(
                     r.precisionWithinRadius2 > 0.2,
@@ -112,7 +112,8 @@ class EvaluateJobTest {
             String report = dir.resolve("report-partitions-" + partitions).toString();
             EvaluateJob.Result r = EvaluateJob.run(
                     spark,
-                    settings(codes, codes, report, "jobs.evaluate.top-k=37", "jobs.evaluate.partitions=" + partitions));
+                    settings(
+                            codes, codes, report, "jobs.evaluate.map-at=37", "jobs.evaluate.partitions=" + partitions));
             assertMatchesReference(rows, rows, 37, r);
         }
     }
@@ -122,7 +123,7 @@ class EvaluateJobTest {
         List<Row> rows = randomRows(new Random(3), 10, 120, 0, 24, 4, 0.1);
         String codes = write("codes-report", rows, 3),
                 report = dir.resolve("report").toString();
-        EvaluateJob.Result r = EvaluateJob.run(spark, settings(codes, codes, report, "jobs.evaluate.top-k=50"));
+        EvaluateJob.Result r = EvaluateJob.run(spark, settings(codes, codes, report, "jobs.evaluate.map-at=50"));
         assertTrue(Files.exists(dir.resolve("report").resolve(CommittedOutput.MARKER)));
         JsonNode json = new ObjectMapper()
                 .readTree(dir.resolve("report").resolve(EvaluateJob.METRICS).toFile());
@@ -150,8 +151,8 @@ class EvaluateJobTest {
         IOException exists =
                 assertThrows(IOException.class, () -> EvaluateJob.run(spark, settings(codes, codes, report)));
         assertTrue(exists.getMessage().contains("already exists"), exists.getMessage());
-        EvaluateJob.Result again =
-                EvaluateJob.run(spark, settings(codes, codes, report, "jobs.evaluate.top-k=50", "jobs.overwrite=true"));
+        EvaluateJob.Result again = EvaluateJob.run(
+                spark, settings(codes, codes, report, "jobs.evaluate.map-at=50", "jobs.overwrite=true"));
         assertEquals(r.map, again.map, 0.0);
         try (java.util.stream.Stream<Path> left = Files.list(dir)) {
             assertFalse(
@@ -326,7 +327,7 @@ class EvaluateJobTest {
                 new RetrievalMetrics(codes(q, bits), labels(q), codes(db, bits), labels(db)).evaluate(k, NS);
         String at = "at top-k " + k;
         assertEquals(bits, r.bits);
-        assertEquals(k, r.topK);
+        assertEquals(k, r.mapAt);
         assertEquals(want.map, r.map, 1e-12, "mAP " + at);
         assertEquals(want.precisionWithinRadius(2), r.precisionWithinRadius2, 1e-12, "P@H<=2 " + at);
         assertArrayEquals(NS, r.precisionAt);

@@ -21,7 +21,7 @@ class HtmlReportTest {
     void precisionAtNBeyondTheDatabaseIsOnePoint(@TempDir Path dir) throws IOException {
         JobSettings s = JobSettings.fromArgs(new String[] {"-", "jobs.evaluate.precision-at=[100, 500, 1000]"});
         EvaluateJob.Result r = new EvaluateJob.Result(
-                s,
+                new EvaluateSettings(s),
                 4,
                 10,
                 150,

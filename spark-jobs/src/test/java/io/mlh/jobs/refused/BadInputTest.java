@@ -21,6 +21,7 @@ import io.mlh.jobs.common.OutputClaim;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.encode.EncodeJob;
 import io.mlh.jobs.evaluate.EvaluateJob;
+import io.mlh.jobs.images.Framing;
 import io.mlh.jobs.shard.ShardJob;
 import io.mlh.jobs.tables.CodeTable;
 import io.mlh.jobs.train.TrainJob;
@@ -101,9 +102,9 @@ class BadInputTest {
                         net,
                         c,
                         HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance()),
-                        s.mean,
-                        s.std,
-                        s.centreCrop)
+                        Framing.of(c).mean(),
+                        Framing.of(c).std(),
+                        Framing.of(c).centreCrop())
                 .save(hadoop(), model.toString(), false, OutputClaim.Terms.DEFAULT);
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mlh.core.centres.HashCentres;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
+import io.mlh.jobs.images.Framing;
 import io.mlh.jobs.tables.ShardTable;
 import io.mlh.jobs.tables.Split;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ class EpochReportTest {
         JobSettings s = JobSettings.fromArgs(new String[] {
             "-", "spark.master=local[1]", "jobs.train.validation-queries=20", "jobs.train.validation-database=50"
         });
+        TrainSettings t = new TrainSettings(s);
         SparkSession spark = Spark.start("validation-test", s);
         try {
             List<Row> rows = new ArrayList<>();
@@ -43,7 +45,15 @@ class EpochReportTest {
             }
             Dataset<Row> table = spark.createDataFrame(rows, ShardTable.SCHEMA);
             HashCentres centres = HashCentres.generate(10, s.model.bits(), s.model.seed(), s.model.centreMinDistance());
-            EpochReport v = EpochReport.of(table, table.filter("train"), s, centres, 1);
+            EpochReport v = EpochReport.of(
+                    table,
+                    table.filter("train"),
+                    s.model,
+                    Framing.of(s.model),
+                    t.validationQueries,
+                    t.validationDatabase,
+                    centres,
+                    1);
             assertEquals(20, v.queries());
             assertEquals(50, v.database());
             Set<Integer> classes = new HashSet<>();
@@ -52,7 +62,15 @@ class EpochReportTest {
             assertTrue(
                     Arrays.deepEquals(
                             v.queryLabels(),
-                            EpochReport.of(table, table.filter("train"), s, centres, 1)
+                            EpochReport.of(
+                                            table,
+                                            table.filter("train"),
+                                            s.model,
+                                            Framing.of(s.model),
+                                            t.validationQueries,
+                                            t.validationDatabase,
+                                            centres,
+                                            1)
                                     .queryLabels()),
                     "not the same rows each time");
         } finally {
