@@ -1,5 +1,7 @@
 package io.mlh.jobs.shard;
 
+import static org.apache.spark.sql.functions.col;
+
 import io.mlh.core.config.MlhConfig;
 import io.mlh.jobs.common.Command;
 import io.mlh.jobs.common.JobSettings;
@@ -108,7 +110,7 @@ public final class ShardJob {
     private static Result count(SparkSession spark, Path table, JobSettings s, String rejectsPath, long rejects) {
         long queries = 0, database = 0, trainOnly = 0, flagged = 0;
         for (Row r : ShardTable.read(spark, table.toString())
-                .groupBy("split", "train")
+                .groupBy(col("split"), col(ShardTable.TRAINING))
                 .count()
                 .collectAsList()) {
             long n = r.getLong(2);

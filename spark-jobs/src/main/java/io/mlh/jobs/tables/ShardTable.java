@@ -1,9 +1,11 @@
 package io.mlh.jobs.tables;
 
+import java.util.Arrays;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -14,7 +16,7 @@ import org.apache.spark.sql.types.StructType;
  * column    type         meaning
  * id        long         the record's position in the catalogue order, 0..n-1
  * split     string       "query" | "database" | "train" (a training image that is not in the database)
- * train     boolean      a training image: every split = train row, and database rows drawn for training
+ * training  boolean      a training image: every split = train row, and database rows drawn for training
  * labels    array&lt;int&gt;   multi-hot 0/1 vector of length mlh.classes
  * image     binary       raw pixels (uint8, HWC, row-major) or the image file's bytes
  * format    string       "raw" | "jpeg" | "png" (for files: what the bytes are, whatever the file name says)
@@ -40,15 +42,27 @@ import org.apache.spark.sql.types.StructType;
 public final class ShardTable {
     private ShardTable() {}
 
-    /** The shard table at {@code path}, read with its declared schema. */
+    /** The column that marks training images (a split value says where an image is searched, not whether it trains). */
+    public static final String TRAINING = "training";
+
+    /**
+     * The shard table at {@code path}, read with its declared schema; refused, naming the column, when
+     * its files lack one (a table of another layout would read as nulls).
+     */
     public static Dataset<Row> read(SparkSession spark, String path) {
+        StructType stored = spark.read().parquet(path).schema();
+        for (StructField f : SCHEMA.fields()) {
+            if (!Arrays.asList(stored.fieldNames()).contains(f.name()))
+                throw new IllegalArgumentException("shard table " + path + " has no column " + f.name()
+                        + ": it was written by an older shard job; run the shard job again");
+        }
         return spark.read().schema(SCHEMA).parquet(path);
     }
 
     public static final StructType SCHEMA = new StructType()
             .add("id", DataTypes.LongType, false)
             .add("split", DataTypes.StringType, false)
-            .add("train", DataTypes.BooleanType, false)
+            .add(TRAINING, DataTypes.BooleanType, false)
             .add("labels", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
             .add("image", DataTypes.BinaryType, false)
             .add("format", DataTypes.StringType, false)

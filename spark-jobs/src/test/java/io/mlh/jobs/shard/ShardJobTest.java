@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mlh.core.data.IdxFile;
 import io.mlh.core.data.RetrievalSplit;
+import io.mlh.jobs.tables.ShardTable;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -98,7 +99,8 @@ class ShardJobTest {
         RetrievalSplit expected = RetrievalSplit.of(y, 100, 500, 42);
         String[] split = new String[70000];
         boolean[] train = new boolean[70000];
-        for (Row row : table(spark, a).select("id", "split", "train").collectAsList()) {
+        for (Row row :
+                table(spark, a).select("id", "split", ShardTable.TRAINING).collectAsList()) {
             split[(int) row.getLong(0)] = row.getString(1);
             train[(int) row.getLong(0)] = row.getBoolean(2);
         }
@@ -317,7 +319,7 @@ class ShardJobTest {
             String source = row.getAs("source");
             boolean query = id < 30;
             assertEquals(query ? "query" : "database", row.<String>getAs("split"), source);
-            assertEquals(!query, row.<Boolean>getAs("train"), source);
+            assertEquals(!query, row.<Boolean>getAs(ShardTable.TRAINING), source);
             String c = CIFAR_CLASSES[query ? id / 3 : (id - 30) / 10]; // class by class in both parts
             assertTrue(source.contains((query ? "/test/" : "/train/") + c + "/"), id + ": " + source);
         }
@@ -407,7 +409,13 @@ class ShardJobTest {
     /** A shard file's rows without their bytes: id, split, train, labels and a hash of the image. */
     private static List<String> fingerprint(Path file) {
         return table(spark, file.toString())
-                .select(col("id"), col("split"), col("train"), col("labels"), hash(col("image")), col("source"))
+                .select(
+                        col("id"),
+                        col("split"),
+                        col(ShardTable.TRAINING),
+                        col("labels"),
+                        hash(col("image")),
+                        col("source"))
                 .collectAsList()
                 .stream()
                 .map(Row::toString)

@@ -47,7 +47,7 @@ class EpochReportTest {
             HashCentres centres = HashCentres.generate(10, s.model.bits(), s.model.seed(), s.model.centreMinDistance());
             EpochReport v = EpochReport.of(
                     table,
-                    table.filter("train"),
+                    table.filter(ShardTable.TRAINING),
                     s.model,
                     Framing.of(s.model),
                     t.validationQueries,
@@ -64,7 +64,7 @@ class EpochReportTest {
                             v.queryLabels(),
                             EpochReport.of(
                                             table,
-                                            table.filter("train"),
+                                            table.filter(ShardTable.TRAINING),
                                             s.model,
                                             Framing.of(s.model),
                                             t.validationQueries,
