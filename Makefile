@@ -145,10 +145,11 @@ bench-encode: bench-deps $(CIFAR_ROOT) $(DERIVED_ROOT)
 	$(BENCH_PY) --what encode --backbone resnet-50 --encode-batch 16 | tee -a $(BENCH_OUT)/encode.txt
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section encode $(BENCH_OUT)/encode.txt
 
-## the derived 224-px list-file sets (CIFAR-10 JPEGs enlarged to 160-500 px, io.mlh.jobs.shard.DerivedListSet):
+## the derived 224-px list-file sets (CIFAR-10 JPEGs enlarged to 160-500 px, io.mlh.jobs.testdata.DerivedListSet
+## in spark-jobs' test jar):
 ## 200 database images a class, 10 queries a class
-$(DERIVED_ROOT): | $(CIFAR_ROOT)
-	java -cp spark-jobs/target/classes io.mlh.jobs.shard.DerivedListSet $(CIFAR_ROOT) $@ queries=10 database=200 train=100
+$(DERIVED_ROOT): | $(CIFAR_ROOT) bench-classes
+	$(BENCH_JAVA) io.mlh.jobs.testdata.DerivedListSet $(CIFAR_ROOT) $@ queries=10 database=200 train=100
 
 ## bench-input: the 224-px input side on the derived list files: the shard job's images/s (local[2]) and
 ## what one core decodes, crops, resizes and flips into training samples, against the training step's

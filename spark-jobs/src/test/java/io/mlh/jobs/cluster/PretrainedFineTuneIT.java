@@ -18,7 +18,7 @@ import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.serve.Http;
 import io.mlh.jobs.serve.SearchServer;
-import io.mlh.jobs.shard.DerivedListSet;
+import io.mlh.jobs.testdata.DerivedListSet;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.mlh.jobs.shard;
+package io.mlh.jobs.testdata;
 
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -40,7 +40,7 @@ import javax.imageio.stream.ImageOutputStream;
  * whose data is noise: the inputs whose outcome the shard job documents. The same seed gives the same
  * files. These images are upscaled 32 px photos: call any figure measured on them derived.
  *
- * <pre>java -cp mlh-train.jar io.mlh.jobs.shard.DerivedListSet &lt;cifar10 dir&gt; &lt;out dir&gt; [queries=10] [database=100] [train=50] [seed=42] [oddities=false]</pre>
+ * <pre>java -cp &lt;mlh-bench class path&gt; io.mlh.jobs.testdata.DerivedListSet &lt;cifar10 dir&gt; &lt;out dir&gt; [queries=10] [database=100] [train=50] [seed=42] [oddities=false]</pre>
  */
 public final class DerivedListSet {
     public static final String[] CLASSES = {

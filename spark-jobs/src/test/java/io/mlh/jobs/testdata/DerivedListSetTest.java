@@ -1,10 +1,11 @@
-package io.mlh.jobs.shard;
+package io.mlh.jobs.testdata;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mlh.jobs.images.ImageCodec;
+import io.mlh.jobs.shard.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
