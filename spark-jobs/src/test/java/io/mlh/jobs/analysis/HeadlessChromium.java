@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A real browser for the report tests: Chromium in headless mode, each run with a profile of its own.
@@ -98,5 +100,12 @@ final class HeadlessChromium {
         if (!Files.exists(log)) return "";
         List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    }
+
+    /** A tag's integer attribute, e.g. data-neighbours="10". */
+    static int attribute(String tag, String name) {
+        Matcher m = Pattern.compile(name + "=\"(-?\\d+)\"").matcher(tag);
+        assertTrue(m.find(), name + " missing from " + tag);
+        return Integer.parseInt(m.group(1));
     }
 }
