@@ -100,9 +100,14 @@ class CommandTest {
     void aMissingInputIsOneLineWhateverWrapsIt(@TempDir Path dir) {
         SparkSession spark =
                 Spark.start("command-test", JobSettings.fromArgs(new String[] {"-", "spark.master=local[1]"}));
-        Outcome missing = execute(s -> EncodeJob.run(spark, s), "-", "paths.model=" + dir.resolve("none"));
-        assertEquals(Command.USER_ERROR, missing.status);
-        assertEquals(Arrays.asList("mlh-encode: input " + dir.resolve("none") + " does not exist"), missing.errLines());
+        try {
+            Outcome missing = execute(s -> EncodeJob.run(spark, s), "-", "paths.model=" + dir.resolve("none"));
+            assertEquals(Command.USER_ERROR, missing.status);
+            assertEquals(
+                    Arrays.asList("mlh-encode: input " + dir.resolve("none") + " does not exist"), missing.errLines());
+        } finally {
+            spark.stop(); // the next test class starts a session of its own
+        }
 
         IllegalArgumentException bad = new IllegalArgumentException("x.jpg: not a JPEG");
         bad.setStackTrace(

@@ -1,5 +1,6 @@
 package io.mlh.jobs.common;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,6 +29,8 @@ class RunningTasksTest {
         SparkSession spark =
                 Spark.start("running-tasks-test", JobSettings.fromArgs(new String[] {"-", "spark.master=local[2]"}));
         try {
+            // both tasks must run at once; a session an earlier test class left running would be reused
+            assertEquals("local[2]", spark.sparkContext().master(), "the session is not this test's own");
             String started = dir.resolve("slow-task-started").toString(),
                     failed = dir.resolve("driver-saw-failure").toString(),
                     ended = dir.resolve("slow-task-ended").toString();
