@@ -1,10 +1,12 @@
 package io.mlh.jobs.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -21,6 +23,34 @@ import org.junit.jupiter.api.io.TempDir;
  * encode, evaluate.
  */
 class ClusterPipelineIT {
+    /**
+     * The shaded jar as a new user first tries it through spark-submit: --help, no arguments, a misspelt
+     * key and a missing input, each answered in its own words without a stack trace.
+     */
+    @Test
+    void theJarAnswersANewUser(@TempDir Path dir) throws Exception {
+        String jar = Paths.get("target", "mlh-encode.jar").toAbsolutePath().toString();
+        String help = submit(dir, "help", 0, jar, "--help");
+        assertTrue(help.contains("usage: spark-submit --class io.mlh.jobs.encode.EncodeJob mlh-encode.jar"), help);
+        assertTrue(help.contains("\n  jobs.encode.batch-size = 64\n      images a forward pass"), help);
+        String none = submit(dir, "no-arguments", 2, jar);
+        assertTrue(none.contains("mlh-encode: no arguments: give a config file, or - for the defaults"), none);
+        String typo = submit(dir, "typo", 2, jar, "-", "bitz=32");
+        assertTrue(typo.contains("mlh-encode: config key 'mlh.bitz': unknown key; did you mean 'mlh.bits'?"), typo);
+        Path model = dir.resolve("no-model");
+        String missing = submit(dir, "missing", 2, jar, "-", "paths.model=" + model);
+        assertTrue(missing.contains("mlh-encode: input " + model + " does not exist"), missing);
+    }
+
+    /** Submits on local[1]; the log, checked for the exit status and for no stack trace of a user error. */
+    private static String submit(Path dir, String name, int status, String... args) throws Exception {
+        Path log = dir.resolve(name + ".log");
+        int code = StandaloneCluster.submit("local[1]", log, Arrays.asList(args));
+        String out = new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
+        assertEquals(status, code, out);
+        assertFalse(out.contains("Exception in thread") || out.contains("\tat io.mlh."), out);
+        return out;
+    }
 
     @Test
     void shardTrainEncodeEvaluateOnTwoExecutors(@TempDir Path dir) throws Exception {
