@@ -30,13 +30,16 @@ import org.apache.log4j.Level;
 import org.apache.log4j.Logger;
 import org.apache.log4j.spi.LoggingEvent;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * One real pipeline run on local Spark that the analysis tests read: 600 Fashion-MNIST images (IDX files
  * cut from the real ones) sharded, trained for two epochs, encoded with the MoH gate weights, evaluated
  * twice (the second report compared with the first), searched. It runs once a JVM, for the first test
- * class that asks ({@link #use}); each class stops the session when it ends ({@link #release}), so the
- * classes after it start their own.
+ * class that asks ({@link Use}); each class stops the session when it ends, so the classes after it
+ * start their own.
  */
 final class AnalysisPipeline {
     static final int PER_PART = 300, EPOCHS = 2, BITS = 16;
@@ -86,6 +89,19 @@ final class AnalysisPipeline {
             ran = true;
         } else if (spark.sparkContext().isStopped()) {
             startSpark();
+        }
+    }
+
+    /** A test class over the pipeline's outputs: {@code @ExtendWith(AnalysisPipeline.Use.class)}. */
+    static final class Use implements BeforeAllCallback, AfterAllCallback {
+        @Override
+        public void beforeAll(ExtensionContext context) throws IOException {
+            use();
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) {
+            release();
         }
     }
 

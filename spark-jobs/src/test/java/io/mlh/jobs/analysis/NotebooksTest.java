@@ -26,25 +26,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Every Zeppelin note under {@code notebooks/} against the analysis pipeline's outputs: paragraph by
  * paragraph with Spark SQL here, and in a real Zeppelin server.
  */
+@ExtendWith(AnalysisPipeline.Use.class)
 class NotebooksTest {
-    @BeforeAll
-    static void pipeline() throws IOException {
-        AnalysisPipeline.use();
-    }
-
-    @AfterAll
-    static void release() {
-        AnalysisPipeline.release();
-    }
-
     // --------------------------------------------------------------------------------------------- notebooks
 
     private static final Pattern FORM = Pattern.compile("\\$?\\$\\{([A-Za-z_]\\w*)=([^}]*)}");

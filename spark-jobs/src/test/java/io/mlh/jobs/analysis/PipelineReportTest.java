@@ -22,22 +22,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The analysis pipeline's evaluation reports: the gallery in a real browser, the plots and the figures. */
+@ExtendWith(AnalysisPipeline.Use.class)
 class PipelineReportTest {
-    @BeforeAll
-    static void pipeline() throws IOException {
-        AnalysisPipeline.use();
-    }
-
-    @AfterAll
-    static void release() {
-        AnalysisPipeline.release();
-    }
-
     // ------------------------------------------------------------------------------------------------ report
 
     /**

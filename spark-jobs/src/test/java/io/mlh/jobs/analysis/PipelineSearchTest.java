@@ -33,26 +33,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Search on the analysis pipeline's real codes: the search job from every query source against a
  * brute-force ranking, the query service answering an image as the encode and search jobs do, and query
  * images that do not decode named or listed as rejects.
  */
+@ExtendWith(AnalysisPipeline.Use.class)
 class PipelineSearchTest {
-    @BeforeAll
-    static void pipeline() throws IOException {
-        AnalysisPipeline.use();
-    }
-
-    @AfterAll
-    static void release() {
-        AnalysisPipeline.release();
-    }
-
     // ------------------------------------------------------------------------------------------------ search
 
     /**

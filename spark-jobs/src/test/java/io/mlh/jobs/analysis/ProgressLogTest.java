@@ -5,28 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The analysis pipeline's long passes log their progress with rate and ETA, and a summary. */
+@ExtendWith(AnalysisPipeline.Use.class)
 class ProgressLogTest {
-    @BeforeAll
-    static void pipeline() throws IOException {
-        AnalysisPipeline.use();
-    }
-
-    @AfterAll
-    static void release() {
-        AnalysisPipeline.release();
-    }
-
     // ---------------------------------------------------------------------------------------------- progress
 
     @Test

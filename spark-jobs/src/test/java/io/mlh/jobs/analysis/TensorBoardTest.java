@@ -20,22 +20,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The analysis pipeline's TensorBoard event files: every loss term and figure, once an epoch. */
+@ExtendWith(AnalysisPipeline.Use.class)
 class TensorBoardTest {
-    @BeforeAll
-    static void pipeline() throws IOException {
-        AnalysisPipeline.use();
-    }
-
-    @AfterAll
-    static void release() {
-        AnalysisPipeline.release();
-    }
-
     // ------------------------------------------------------------------------------------------- TensorBoard
 
     @Test
