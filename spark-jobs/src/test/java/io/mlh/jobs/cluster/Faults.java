@@ -101,12 +101,11 @@ final class Faults {
         return String.join("\n", key.subList(Math.max(0, key.size() - 40), key.size())) + "\n...\n" + Jvm.tail(log, 15);
     }
 
-    /** The line a job that failed ends with: {@code Exception in thread "main" <its exception>}. */
+    /** The line a job that failed ends with: {@code mlh-<job>: <what is wrong>} (its {@code Command}'s report). */
     static String failureLine(Path log) throws IOException {
-        return Files.readAllLines(log).stream()
-                .filter(l -> l.startsWith("Exception in thread \"main\""))
-                .findFirst()
-                .orElse("no failure line in " + log);
+        List<String> lines = Files.readAllLines(log);
+        for (int i = lines.size() - 1; i >= 0; i--) if (lines.get(i).matches("mlh-[a-z]+: .*")) return lines.get(i);
+        return "no failure line in " + log;
     }
 
     /** Polls until {@code condition} holds; fails if {@code job} ends first or after {@code seconds}. */

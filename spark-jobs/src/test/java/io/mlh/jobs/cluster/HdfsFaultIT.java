@@ -5,6 +5,7 @@ import static io.mlh.jobs.cluster.Faults.submitArgs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mlh.jobs.common.Command;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Manifest;
 import io.mlh.jobs.common.Spark;
@@ -78,7 +79,7 @@ class HdfsFaultIT {
             List<String> quoted = Faults.with(conf, "paths.codes=" + quota + "/codes");
             Path fullLog = dir.resolve("encode-quota.log");
             Faults.assertExit(
-                    1,
+                    Command.USER_ERROR,
                     StandaloneCluster.start("local[2]", fullLog, submitArgs(null, "mlh-encode.jar", quoted, spark)),
                     fullLog);
             String failure = Faults.failureLine(fullLog);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mlh.jobs.common.Command;
 import io.mlh.jobs.common.CommittedOutput;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -155,7 +156,7 @@ class RestartIT {
         Faults.signal("STOP", holder);
         try {
             Process second = StandaloneCluster.start(LOCAL, secondLog, submitArgs(null, "mlh-train.jar", train));
-            Faults.assertExit(1, second, secondLog);
+            Faults.assertExit(Command.USER_ERROR, second, secondLog);
         } finally {
             Faults.signal("CONT", holder);
         }
@@ -193,7 +194,7 @@ class RestartIT {
         for (Process job : jobs) job.waitFor(15, java.util.concurrent.TimeUnit.MINUTES);
         int winner = jobs[0].exitValue() == 0 ? 0 : 1, loser = 1 - winner;
         Faults.assertExit(0, jobs[winner], logs[winner]);
-        Faults.assertExit(1, jobs[loser], logs[loser]);
+        Faults.assertExit(Command.USER_ERROR, jobs[loser], logs[loser]);
         java.util.regex.Matcher claimed = java.util.regex.Pattern.compile(
                         "claimed " + java.util.regex.Pattern.quote(codes.toString()) + " \\((application local-\\d+)")
                 .matcher(Faults.read(logs[winner]));
