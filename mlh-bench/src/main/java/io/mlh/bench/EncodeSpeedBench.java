@@ -102,13 +102,14 @@ public final class EncodeSpeedBench {
         MlhConfig c = s.model;
         if (!CommittedOutput.isCommitted(hadoop, s.shardsPath)) ShardJob.run(spark, s);
         HashCentres centres = HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance());
+        Framing framing = Framing.of(c);
         new ModelBundle(
                         (AbstractModule) MlhNet.build(c),
                         c,
                         centres,
-                        Framing.of(c).mean(),
-                        Framing.of(c).std(),
-                        Framing.of(c).centreCrop())
+                        framing.mean(),
+                        framing.std(),
+                        framing.centreCrop())
                 .save(hadoop, s.modelPath, true, s.claims);
     }
 

@@ -96,7 +96,7 @@ public final class ShardJob {
             result[0] = count(
                     spark,
                     staging,
-                    s,
+                    s.shardsPath,
                     ShardTable.rejectsPath(s.shardsPath),
                     images.rejects().size());
             return result[0].rows();
@@ -107,7 +107,7 @@ public final class ShardJob {
     }
 
     /** Counts from the written files themselves. */
-    private static Result count(SparkSession spark, Path table, JobSettings s, String rejectsPath, long rejects) {
+    private static Result count(SparkSession spark, Path table, String path, String rejectsPath, long rejects) {
         long queries = 0, database = 0, trainOnly = 0, flagged = 0;
         for (Row r : ShardTable.read(spark, table.toString())
                 .groupBy(col("split"), col(ShardTable.TRAINING))
@@ -126,6 +126,6 @@ public final class ShardJob {
                     trainOnly += n;
             }
         }
-        return new Result(s.shardsPath, rejectsPath, queries, database, trainOnly, flagged, rejects);
+        return new Result(path, rejectsPath, queries, database, trainOnly, flagged, rejects);
     }
 }

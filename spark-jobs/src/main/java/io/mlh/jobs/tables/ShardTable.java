@@ -45,11 +45,17 @@ public final class ShardTable {
     /** The column that marks training images (a split value says where an image is searched, not whether it trains). */
     public static final String TRAINING = "training";
 
-    /**
-     * The shard table at {@code path}, read with its declared schema; refused, naming the column, when
-     * its files lack one (a table of another layout would read as nulls).
-     */
+    /** The shard table at {@code path}, read with its declared schema (a column its files lack reads as nulls). */
     public static Dataset<Row> read(SparkSession spark, String path) {
+        return spark.read().schema(SCHEMA).parquet(path);
+    }
+
+    /**
+     * The same, refused naming the column when its files lack one: for a reader whose result would be
+     * silently wrong otherwise (training reads the {@link #TRAINING} flag, which a table of the older
+     * layout lacks). It reads a file's footer, so not for a per-request path.
+     */
+    public static Dataset<Row> readComplete(SparkSession spark, String path) {
         StructType stored = spark.read().parquet(path).schema();
         for (StructField f : SCHEMA.fields()) {
             if (!Arrays.asList(stored.fieldNames()).contains(f.name()))

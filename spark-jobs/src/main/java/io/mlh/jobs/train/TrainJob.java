@@ -96,7 +96,7 @@ public final class TrainJob {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         MlhConfig c = s.model;
         CommittedOutput.requireCommitted(spark, s.shardsPath, s.verifyInputs);
-        Dataset<Row> shards = ShardTable.read(spark, s.shardsPath);
+        Dataset<Row> shards = ShardTable.readComplete(spark, s.shardsPath);
         Dataset<Row> train = shards.filter(ShardTable.TRAINING).orderBy("id");
         JavaRDD<Sample<Float>> samples = ShardSamples.of(train, framing).persist(StorageLevel.MEMORY_AND_DISK());
         long n = samples.count();

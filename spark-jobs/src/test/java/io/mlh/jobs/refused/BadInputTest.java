@@ -24,6 +24,8 @@ import io.mlh.jobs.evaluate.EvaluateJob;
 import io.mlh.jobs.images.Framing;
 import io.mlh.jobs.shard.ShardJob;
 import io.mlh.jobs.tables.CodeTable;
+import io.mlh.jobs.tables.ShardTable;
+import io.mlh.jobs.tables.Split;
 import io.mlh.jobs.train.TrainJob;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -41,6 +43,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
@@ -98,13 +101,14 @@ class BadInputTest {
         MlhConfig c = s.model;
         @SuppressWarnings({"unchecked", "rawtypes"})
         AbstractModule<Activity, Activity, Float> net = (AbstractModule) MlhNet.build(c);
+        Framing framing = Framing.of(c);
         new ModelBundle(
                         net,
                         c,
                         HashCentres.generate(c.classes(), c.bits(), c.seed(), c.centreMinDistance()),
-                        Framing.of(c).mean(),
-                        Framing.of(c).std(),
-                        Framing.of(c).centreCrop())
+                        framing.mean(),
+                        framing.std(),
+                        framing.centreCrop())
                 .save(hadoop(), model.toString(), false, OutputClaim.Terms.DEFAULT);
     }
 
@@ -153,6 +157,7 @@ class BadInputTest {
         CODE_FILE_ADDED(Job.EVALUATE, "in/db", "which its manifest does not list"),
         CODE_FILE_BIT_FLIPPED(Job.EVALUATE, "in/db", "does not match its SHA-256 in the manifest"),
         SHARDS_WITHOUT_MANIFEST(Job.TRAIN, "in/shards", "has no _MLH_MANIFEST"),
+        SHARDS_OF_THE_OLDER_LAYOUT(Job.TRAIN, "in/shards", "has no column training"),
         UNCOMMITTED_MODEL(Job.ENCODE, "in/model", "no _MLH_COMMITTED marker"),
         UNCOMMITTED_SHARDS(Job.TRAIN, "in/shards", "no _MLH_COMMITTED marker");
 
@@ -308,6 +313,16 @@ class BadInputTest {
                         "jobs.evaluate.query-codes=" + in.resolve("q"),
                         "jobs.evaluate.database-codes=" + in.resolve("db")));
                 break;
+            case SHARDS_OF_THE_OLDER_LAYOUT: { // the training flag named as the split value once was
+                Dataset<Row> old = ShardTable.read(spark, shards.toString())
+                        .withColumnRenamed(ShardTable.TRAINING, Split.TRAIN.value());
+                CommittedOutput.write(
+                        spark, in.resolve("shards").toString(), false, OutputClaim.Terms.DEFAULT, staging -> {
+                            old.write().mode(SaveMode.Overwrite).parquet(staging.toString());
+                            return null;
+                        });
+                break;
+            }
             case SHARDS_WITHOUT_MANIFEST: // written by a version of the jobs without manifests
                 copyTree(shards, in.resolve("shards"));
                 Files.delete(in.resolve("shards").resolve(Manifest.FILE));
