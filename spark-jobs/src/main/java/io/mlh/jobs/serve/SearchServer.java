@@ -15,6 +15,8 @@ import io.mlh.jobs.inference.ImageEncoder;
 import io.mlh.jobs.tables.CodeSplit;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -60,6 +62,7 @@ public final class SearchServer implements AutoCloseable {
     private final ServeSettings p;
     private final QueryImages images; // null without a model bundle
     private final ShardImages shardImages;
+    private final AdminToken admin; // null: POST /reload is open (loopback only)
     private final AtomicReference<ServingIndex> index = new AtomicReference<>();
     private final Object reloading = new Object();
     private final HttpServer http;
@@ -104,6 +107,7 @@ public final class SearchServer implements AutoCloseable {
     private SearchServer(SparkSession spark, JobSettings s) throws IOException {
         this.spark = spark;
         this.p = new ServeSettings(s);
+        this.admin = AdminToken.of(p.adminTokenFile, System.getenv(AdminToken.VARIABLE), p.host);
         ServingIndex first = load();
         if (p.model.isEmpty()) {
             this.images = null;
@@ -131,10 +135,14 @@ public final class SearchServer implements AutoCloseable {
         LOG.info("serving " + describe(first) + " at " + uri());
     }
 
-    /** Where the service listens, e.g. http://127.0.0.1:8080/. */
+    /** Where the service listens, e.g. http://127.0.0.1:8080/ (bound to every interface: its loopback address). */
     public URI uri() {
         InetSocketAddress a = http.getAddress();
-        return URI.create("http://" + a.getHostString() + ":" + a.getPort() + "/");
+        InetAddress ip = a.getAddress();
+        String host = ip.isAnyLocalAddress()
+                ? "127.0.0.1"
+                : ip instanceof Inet6Address ? "[" + ip.getHostAddress() + "]" : a.getHostString();
+        return URI.create("http://" + host + ":" + a.getPort() + "/");
     }
 
     /** Loads the table again and swaps it in; returns its rows. Requests keep being answered meanwhile. */
@@ -211,6 +219,10 @@ public final class SearchServer implements AutoCloseable {
                     break;
                 case "/reload":
                     requireMethod(method, "POST");
+                    if (admin != null && !admin.accepts(x.getRequestHeaders().getFirst("Authorization"))) {
+                        x.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+                        throw new BadRequest(401, "POST /reload needs the admin token: Authorization: Bearer <token>");
+                    }
                     ObjectNode done = JSON.createObjectNode();
                     done.put("reloaded", true);
                     done.put("rows", reload());

@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.Map;
 
 /** A real HTTP client (the JDK's) for the service tests: one request, its status and body. */
 public final class Http {
@@ -34,8 +36,16 @@ public final class Http {
 
     /** The same against a service at {@code base} ("http://127.0.0.1:8080/"), e.g. one in another JVM. */
     public static Response request(URI base, String method, String path, String type, byte[] body) throws IOException {
+        return request(base, method, path, type, body, Collections.emptyMap());
+    }
+
+    /** The same with request {@code headers} ("Authorization" -> "Bearer ..."). */
+    public static Response request(
+            URI base, String method, String path, String type, byte[] body, Map<String, String> headers)
+            throws IOException {
         HttpURLConnection c = (HttpURLConnection) base.resolve(path).toURL().openConnection();
         c.setRequestMethod(method);
+        headers.forEach(c::setRequestProperty);
         if (body != null) {
             c.setDoOutput(true);
             if (type != null) c.setRequestProperty("Content-Type", type);

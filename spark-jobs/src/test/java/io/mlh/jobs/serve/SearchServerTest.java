@@ -1,20 +1,28 @@
 package io.mlh.jobs.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mlh.core.config.ConfigError;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.search.SearchJob;
 import io.mlh.jobs.tables.CodeTableFixture;
 import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -214,6 +222,52 @@ class SearchServerTest {
     }
 
     // the client side
+
+    /**
+     * Bound beyond loopback, the service refuses to start without an admin token; with one, POST /reload
+     * answers 401 without it or with another, reloads with it, and searches stay open; the token shows in
+     * no answer.
+     */
+    @Test
+    void reloadNeedsTheAdminTokenWhereverTheServiceIsReachable() throws Exception {
+        Path table = CodeTableFixture.commit(
+                spark, dir.resolve("codes-admin"), CodeTableFixture.codes(200, 16, 5, 0.1), null);
+        ConfigError open = assertThrows(
+                ConfigError.class, () -> SearchServer.start(spark, settings(table, "jobs.serve.host=0.0.0.0")));
+        assertTrue(
+                open.getMessage().contains("'mlh.jobs.serve.host'")
+                        && open.getMessage().contains("admin-token-file"),
+                open.getMessage());
+        Path token = Files.write(dir.resolve("admin.token"), "s3cret-token\n".getBytes(StandardCharsets.UTF_8));
+        try (SearchServer server = SearchServer.start(
+                spark, settings(table, "jobs.serve.host=0.0.0.0", "jobs.serve.admin-token-file=" + token))) {
+            URI local = server.uri();
+            assertEquals("127.0.0.1", local.getHost(), "bound to every interface, reached on loopback");
+            byte[] none = new byte[0];
+            Http.Response anonymous = Http.request(local, "POST", "reload", null, none);
+            assertEquals(401, anonymous.status, anonymous.body);
+            assertTrue(anonymous.body.contains("Authorization: Bearer"), anonymous.body);
+            Map<String, String> wrong = Collections.singletonMap("Authorization", "Bearer s3cret-tokem");
+            assertEquals(401, Http.request(local, "POST", "reload", null, none, wrong).status);
+            Map<String, String> right = Collections.singletonMap("Authorization", "Bearer s3cret-token");
+            Http.Response reloaded = Http.request(local, "POST", "reload", null, none, right);
+            assertEquals(200, reloaded.status, reloaded.body);
+            assertTrue(JSON.readTree(reloaded.body).path("rows").asInt() > 0, reloaded.body);
+            long[] code =
+                    (long[]) CodeTableFixture.codes(200, 16, 5, 0.1).get(0).get(4);
+            Http.Response search = Http.request(
+                    local,
+                    "POST",
+                    "search",
+                    "application/json",
+                    ("{\"code\": \"" + SearchServer.hex(code) + "\"}").getBytes(StandardCharsets.UTF_8));
+            assertEquals(200, search.status, search.body);
+            for (String path : new String[] {"stats", "health"}) {
+                Http.Response r = Http.request(local, "GET", path, null, null);
+                assertFalse(r.body.contains("s3cret"), path + ": " + r.body);
+            }
+        }
+    }
 
     private static JobSettings settings(Path table, String... more) {
         List<String> args = new ArrayList<>(Arrays.asList(
