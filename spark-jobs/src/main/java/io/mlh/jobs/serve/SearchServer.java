@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -62,6 +63,9 @@ public final class SearchServer implements AutoCloseable {
     private final ServeSettings p;
     private final QueryImages images; // null without a model bundle
     private final ShardImages shardImages;
+    /** Image uploads between their first byte and their code: each holds a body and a decoded image. */
+    private final Semaphore uploads;
+
     private final AdminToken admin; // null: POST /reload is open (loopback only)
     private final AtomicReference<ServingIndex> index = new AtomicReference<>();
     private final Object reloading = new Object();
@@ -107,6 +111,7 @@ public final class SearchServer implements AutoCloseable {
     private SearchServer(SparkSession spark, JobSettings s) throws IOException {
         this.spark = spark;
         this.p = new ServeSettings(s);
+        this.uploads = new Semaphore(p.maxUploads);
         this.admin = AdminToken.of(p.adminTokenFile, System.getenv(AdminToken.VARIABLE), p.host);
         ServingIndex first = load();
         if (p.model.isEmpty()) {
@@ -251,15 +256,25 @@ public final class SearchServer implements AutoCloseable {
     }
 
     private void search(HttpExchange x) throws IOException, InterruptedException {
+        String type = x.getRequestHeaders().getFirst("Content-Type");
+        boolean upload = images != null && (type == null || !type.startsWith("application/json"));
+        if (upload && !uploads.tryAcquire()) { // before the body is read: a burst of large uploads waits outside
+            x.getResponseHeaders().set("Retry-After", "1");
+            throw new BadRequest(
+                    503, p.maxUploads + " image uploads are being encoded (jobs.serve.max-uploads): retry shortly");
+        }
+        try {
+            search(x, type);
+        } finally {
+            if (upload) uploads.release();
+        }
+    }
+
+    private void search(HttpExchange x, String type) throws IOException, InterruptedException {
         long start = System.nanoTime();
         ServingIndex i = index.get(); // this request's table, whatever a reload does meanwhile
         SearchRequest r = SearchRequest.parse(
-                x.getRequestHeaders().getFirst("Content-Type"),
-                x.getRequestBody(),
-                p.maxBody,
-                x.getRequestURI().getRawQuery(),
-                i.table.bits(),
-                p.maxK);
+                type, x.getRequestBody(), p.maxBody, x.getRequestURI().getRawQuery(), i.table.bits(), p.maxK);
         long[] code = r.code;
         long encoded = 0, forward = 0;
         int batch = 0;
@@ -329,6 +344,7 @@ public final class SearchServer implements AutoCloseable {
         requests.put("code", codeLatency.count());
         requests.put("image", imageLatency.count());
         requests.put("refused", refused.get());
+        requests.put("uploads_in_progress", p.maxUploads - uploads.availablePermits());
         requests.put("failed", failed.get());
         requests.put("reloads", reloads.get());
         latency(o.putObject("code_latency_ms"), codeLatency);

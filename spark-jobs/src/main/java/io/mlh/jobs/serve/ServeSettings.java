@@ -27,11 +27,12 @@ public final class ServeSettings {
     static final Key<Integer> SUBSTRINGS = Key.integer("jobs.serve.substrings", 0);
     static final Key<Integer> MAX_K = Key.integer("jobs.serve.max-k", 1);
     static final Key<Long> MAX_BODY = Key.bytes("jobs.serve.max-body", 1);
+    static final Key<Integer> MAX_UPLOADS = Key.integer("jobs.serve.max-uploads", 1);
     static final Key<String> ADMIN_TOKEN_FILE = Key.string("jobs.serve.admin-token-file");
 
     final String host, codes, model, shards, adminTokenFile;
     final Split databaseSplit;
-    final int port, threads, encoders, batch, substrings, maxK;
+    final int port, threads, encoders, batch, substrings, maxK, maxUploads;
     final Index index;
     final long maxBody;
     final boolean verifyInputs;
@@ -54,6 +55,7 @@ public final class ServeSettings {
         this.substrings = r.get(SUBSTRINGS);
         this.maxK = r.get(MAX_K);
         this.maxBody = r.get(MAX_BODY);
+        this.maxUploads = r.get(MAX_UPLOADS);
         this.adminTokenFile = r.get(ADMIN_TOKEN_FILE);
         this.codes = s.codesPath;
         this.model = s.modelPath;

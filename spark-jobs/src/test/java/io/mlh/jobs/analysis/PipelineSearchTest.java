@@ -17,6 +17,8 @@ import io.mlh.jobs.tables.CodeTableFixture;
 import java.awt.image.BufferedImage;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -222,6 +225,54 @@ class PipelineSearchTest {
         Matcher m = Pattern.compile("<body[^>]*>").matcher(dom);
         assertTrue(m.find(), "no body in the DOM");
         return m.group();
+    }
+
+    /**
+     * Uploads beyond {@code jobs.serve.max-uploads} are told to come back: while one upload's body is
+     * still arriving it holds the only place, a second gets 503 with Retry-After, and once the first has
+     * its answer the place is free again.
+     */
+    @Test
+    void uploadsBeyondTheLimitAreToldToRetry() throws Exception {
+        Row image = spark.read()
+                .parquet(dir.resolve("shards").toString())
+                .filter("split = 'query'")
+                .orderBy("id")
+                .select("image", "height", "width")
+                .first();
+        byte[] png = png((byte[]) image.get(0), image.getInt(1), image.getInt(2));
+        try (SearchServer server =
+                SearchServer.start(spark, settings("jobs.serve.port=0", "jobs.serve.max-uploads=1"))) {
+            try (Socket slow = new Socket(server.uri().getHost(), server.uri().getPort())) {
+                OutputStream out = slow.getOutputStream();
+                out.write(("POST /search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\nContent-Length: "
+                                + png.length + "\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.write(png, 0, 16);
+                out.flush();
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (JSON.readTree(Http.request(server, "GET", "stats", null, (String) null).body)
+                                .path("requests")
+                                .path("uploads_in_progress")
+                                .asInt()
+                        != 1) {
+                    assertTrue(System.nanoTime() < end, "the first upload never started");
+                    Thread.sleep(20);
+                }
+                Http.Response refused = Http.request(server, "POST", "search", "image/png", png);
+                assertEquals(503, refused.status, refused.body);
+                assertEquals("1", refused.retryAfter);
+                assertTrue(refused.body.contains("jobs.serve.max-uploads"), refused.body);
+                out.write(png, 16, png.length - 16);
+                out.flush();
+                String status = new java.io.BufferedReader(
+                                new java.io.InputStreamReader(slow.getInputStream(), StandardCharsets.US_ASCII))
+                        .readLine();
+                assertEquals("HTTP/1.1 200 OK", status);
+            }
+            assertEquals(
+                    200, Http.request(server, "POST", "search", "image/png", png).status, "the place is free again");
+        }
     }
 
     private static byte[] png(byte[] grey, int height, int width) throws IOException {

@@ -17,10 +17,13 @@ public final class Http {
     public static final class Response {
         public final int status;
         public final String body;
+        /** The response's Retry-After header; null without one. */
+        public final String retryAfter;
 
-        Response(int status, String body) {
+        Response(int status, String body, String retryAfter) {
             this.status = status;
             this.body = body;
+            this.retryAfter = retryAfter;
         }
     }
 
@@ -59,7 +62,8 @@ public final class Http {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         byte[] buffer = new byte[8192];
         for (int n; in != null && (n = in.read(buffer)) > 0; ) bytes.write(buffer, 0, n);
-        return new Response(status, new String(bytes.toByteArray(), StandardCharsets.UTF_8));
+        return new Response(
+                status, new String(bytes.toByteArray(), StandardCharsets.UTF_8), c.getHeaderField("Retry-After"));
     }
 
     /** A multipart/form-data body with one file part and text parts, and its content type. */
