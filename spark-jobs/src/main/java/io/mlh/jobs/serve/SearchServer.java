@@ -20,6 +20,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -69,6 +70,9 @@ public final class SearchServer implements AutoCloseable {
     private final AdminToken admin; // null: POST /reload is open (loopback only)
     private final AtomicReference<ServingIndex> index = new AtomicReference<>();
     private final Object reloading = new Object();
+    /** The last reload that was refused and why ("" when none was), for /health. */
+    private volatile String refusedReload = "";
+
     private final HttpServer http;
     private final ExecutorService workers;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -154,8 +158,15 @@ public final class SearchServer implements AutoCloseable {
     public int reload() throws IOException {
         // one reload at a time; a table that fails to load or to match the model leaves the old one serving
         synchronized (reloading) {
-            ServingIndex next = load();
-            requireComparable(next);
+            ServingIndex next;
+            try {
+                next = load();
+                requireComparable(next);
+            } catch (IOException | RuntimeException e) {
+                refusedReload = Instant.now() + ": " + e.getMessage();
+                LOG.warn("reload refused, still serving " + describe(index.get()) + ": " + e.getMessage());
+                throw e;
+            }
             index.set(next);
             reloads.incrementAndGet();
             LOG.info("reloaded: serving " + describe(next));
@@ -230,7 +241,12 @@ public final class SearchServer implements AutoCloseable {
                     }
                     ObjectNode done = JSON.createObjectNode();
                     done.put("reloaded", true);
-                    done.put("rows", reload());
+                    try {
+                        done.put("rows", reload());
+                    } catch (IOException | IllegalArgumentException e) { // the table's fault: the old one serves on
+                        throw new BadRequest(
+                                409, "reload refused, still serving " + describe(index.get()) + ": " + e.getMessage());
+                    }
                     send(x, 200, done);
                     break;
                 default:
@@ -327,6 +343,8 @@ public final class SearchServer implements AutoCloseable {
         o.put("status", "ok");
         o.put("table", i.table.name);
         o.put("rows", i.table.size());
+        o.put("since", i.loaded.toString());
+        if (!refusedReload.isEmpty()) o.put("refused_reload", refusedReload);
         return o;
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mlh.core.config.ConfigError;
+import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.search.SearchJob;
@@ -222,6 +223,31 @@ class SearchServerTest {
     }
 
     // the client side
+
+    /**
+     * A reload onto a table that is no longer committed is refused with the reason, and the old table
+     * keeps serving; /health names it, since when it serves, and the refused reload.
+     */
+    @Test
+    void aReloadOntoAnUncommittedTableIsRefusedAndTheOldTableServesOn() throws Exception {
+        List<Row> rows = CodeTableFixture.codes(300, 32, 5, 0.1);
+        Path table = CodeTableFixture.commit(spark, dir.resolve("codes-refused-reload"), rows, null);
+        try (SearchServer server = SearchServer.start(spark, settings(table))) {
+            JsonNode before = get(server, "health");
+            Files.delete(table.resolve(CommittedOutput.MARKER));
+            Http.Response refused = Http.request(server, "POST", "reload", "application/json", "{}");
+            assertEquals(409, refused.status, refused.body);
+            assertTrue(refused.body.contains("reload refused, still serving"), refused.body);
+            JsonNode after = get(server, "health");
+            assertEquals(before.get("table"), after.get("table"));
+            assertEquals(before.get("since"), after.get("since"));
+            assertTrue(after.path("refused_reload").asText().contains(table.toString()), after.toString());
+            long[] code = (long[]) rows.get(0).get(4);
+            assertEquals(
+                    expected(rows, code, 10, -1),
+                    ids(post(server, "search", "{\"code\": \"" + SearchServer.hex(code) + "\"}")));
+        }
+    }
 
     /**
      * Bound beyond loopback, the service refuses to start without an admin token; with one, POST /reload
