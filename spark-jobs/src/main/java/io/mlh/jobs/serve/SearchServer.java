@@ -60,15 +60,21 @@ public final class SearchServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SearchServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final SparkSession spark;
+    private final JobSettings settings;
     private final ServeSettings p;
-    private final QueryImages images; // null without a model bundle
-    private final ShardImages shardImages;
     /** Image uploads between their first byte and their code: each holds a body and a decoded image. */
     private final Semaphore uploads;
 
-    private final AdminToken admin; // null: POST /reload is open (loopback only)
-    private final AtomicReference<ServingIndex> index = new AtomicReference<>();
+    private final AccessToken admin; // null: POST /reload is open (loopback only)
+    private final AccessToken searchToken; // null: POST /search and GET /image/<id> are open
+
+    // set once by load(), in this order: a request that sees the index sees the rest
+    private volatile SparkSession spark;
+    private volatile QueryImages images; // null without a model bundle
+    private volatile ShardImages shardImages;
+    private final AtomicReference<ServingIndex> index = new AtomicReference<>(); // null while loading
+    private final Instant listening = Instant.now();
+
     private final Object reloading = new Object();
     /** The last reload that was refused and why ("" when none was), for /health. */
     private volatile String refusedReload = "";
@@ -93,41 +99,53 @@ public final class SearchServer implements AutoCloseable {
 
     public static void main(String[] args) {
         COMMAND.main(args, s -> {
-            SparkSession spark = Spark.start(COMMAND.name(), s);
-            try (SearchServer server = start(spark, s)) {
+            // listening before Spark starts and the table loads: a load balancer sees "loading" (503) on
+            // /health rather than a refused connection, and waits
+            try (SearchServer server = listen(s)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mlh-serve-stop"));
-                System.out.println(COMMAND.name() + ": " + server.uri());
-                server.stopped.await();
-            } finally {
-                spark.stop();
+                SparkSession spark = Spark.start(COMMAND.name(), s);
+                try {
+                    server.load(spark);
+                    System.out.println(COMMAND.name() + ": " + server.uri());
+                    server.stopped.await();
+                } finally {
+                    spark.stop();
+                }
             }
         });
     }
 
     /**
      * Loads the table (and the model bundle, if {@code paths.model} is set), refusing a pair whose codes
-     * cannot be ranked against each other, then listens; returns once it answers.
+     * cannot be ranked against each other; returns once it answers. Nothing is left listening if it fails.
      */
     public static SearchServer start(SparkSession spark, JobSettings s) throws IOException {
-        return new SearchServer(spark, s);
+        SearchServer server = listen(s);
+        try {
+            server.load(spark);
+            return server;
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
     }
 
-    private SearchServer(SparkSession spark, JobSettings s) throws IOException {
-        this.spark = spark;
+    /**
+     * Listens at once, answering every request but {@code GET /} with 503 and {@code Retry-After} (and
+     * {@code /health} with {@code "status": "loading"}) until {@link #load} has loaded the table and the model.
+     */
+    public static SearchServer listen(JobSettings s) throws IOException {
+        return new SearchServer(s);
+    }
+
+    private SearchServer(JobSettings s) throws IOException {
+        this.settings = s;
         this.p = new ServeSettings(s);
         this.uploads = new Semaphore(p.maxUploads);
-        this.admin = AdminToken.of(p.adminTokenFile, System.getenv(AdminToken.VARIABLE), p.host);
-        ServingIndex first = load();
-        if (p.model.isEmpty()) {
-            this.images = null;
-        } else {
-            ModelBundle bundle = ModelBundle.load(spark.sparkContext().hadoopConfiguration(), p.model);
-            ImageEncoder encoder = ImageEncoder.of(spark, bundle, p.model, s.model, false, false, p.batch);
-            this.images = new QueryImages(encoder, p.encoders);
-        }
-        requireComparable(first);
-        index.set(first);
-        this.shardImages = new ShardImages(spark, p.shards, p.verifyInputs);
+        this.admin = AccessToken.admin(
+                ServeSettings.ADMIN_TOKEN_FILE, p.adminTokenFile, System.getenv(AccessToken.ADMIN_VARIABLE), p.host);
+        this.searchToken = AccessToken.optional(
+                ServeSettings.SEARCH_TOKEN_FILE, p.searchTokenFile, System.getenv(AccessToken.SEARCH_VARIABLE));
         this.workers = Executors.newFixedThreadPool(p.threads, r -> {
             Thread t = new Thread(r, "mlh-serve-request");
             t.setDaemon(true);
@@ -141,7 +159,25 @@ public final class SearchServer implements AutoCloseable {
         http.setExecutor(workers);
         http.createContext("/", this::handle);
         http.start();
-        LOG.info("serving " + describe(first) + " at " + uri());
+        LOG.info("listening at " + uri() + ", loading " + p.codes);
+    }
+
+    /** Loads the table and the model bundle, and starts answering searches; once. */
+    public void load(SparkSession spark) throws IOException {
+        synchronized (reloading) {
+            if (index.get() != null) throw new IllegalStateException("the service is loaded already");
+            this.spark = spark;
+            ServingIndex first = load();
+            if (!p.model.isEmpty()) {
+                ModelBundle bundle = ModelBundle.load(spark.sparkContext().hadoopConfiguration(), p.model);
+                ImageEncoder encoder = ImageEncoder.of(spark, bundle, p.model, settings.model, false, false, p.batch);
+                this.images = new QueryImages(encoder, p.encoders);
+            }
+            requireComparable(first);
+            this.shardImages = new ShardImages(spark, p.shards, p.verifyInputs);
+            index.set(first);
+            LOG.info("serving " + describe(first) + " at " + uri());
+        }
     }
 
     /** Where the service listens, e.g. http://127.0.0.1:8080/ (bound to every interface: its loopback address). */
@@ -158,6 +194,7 @@ public final class SearchServer implements AutoCloseable {
     public int reload() throws IOException {
         // one reload at a time; a table that fails to load or to match the model leaves the old one serving
         synchronized (reloading) {
+            if (index.get() == null) throw new IllegalStateException("the service is still loading");
             ServingIndex next;
             try {
                 next = load();
@@ -179,7 +216,8 @@ public final class SearchServer implements AutoCloseable {
         if (stopped.getCount() == 0) return;
         http.stop(1);
         workers.shutdown();
-        if (images != null) images.close();
+        QueryImages encoders = images;
+        if (encoders != null) encoders.close();
         try {
             workers.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -194,11 +232,21 @@ public final class SearchServer implements AutoCloseable {
         return new ServingIndex(table, split, p.index, p.substrings);
     }
 
-    /** Refuses a table whose codes the model's cannot be ranked against (other bits, centres or branch). */
+    /**
+     * Refuses a table whose codes the model's cannot be ranked against (other bits, centres or branch);
+     * without a model, a reload onto a table whose codes the served one's cannot be: clients send codes
+     * made for the table they found.
+     */
     private void requireComparable(ServingIndex loaded) {
-        if (images == null) return;
-        loaded.split.requireComparable(
-                "the model bundle " + p.model, images.encoder.bits(), images.encoder.provenance());
+        ServingIndex serving = index.get();
+        if (images != null)
+            loaded.split.requireComparable(
+                    "the model bundle " + p.model, images.encoder.bits(), images.encoder.provenance());
+        else if (serving != null)
+            loaded.split.requireComparable(
+                    "the table being served (loaded " + serving.loaded + ")",
+                    serving.split.bits,
+                    serving.split.provenance);
     }
 
     private static String describe(ServingIndex i) {
@@ -211,8 +259,21 @@ public final class SearchServer implements AutoCloseable {
     private void handle(HttpExchange x) throws IOException {
         try {
             String path = x.getRequestURI().getPath(), method = x.getRequestMethod();
+            if (index.get() == null && !path.equals("/")) { // loading: a load balancer waits on /health
+                x.getResponseHeaders().set("Retry-After", "1");
+                if (path.equals("/health")) {
+                    ObjectNode loading = JSON.createObjectNode();
+                    loading.put("status", "loading");
+                    loading.put("table", p.codes);
+                    loading.put("listening_since", listening.toString());
+                    send(x, 503, loading);
+                    return;
+                }
+                throw new BadRequest(503, "loading " + p.codes + " (listening since " + listening + ")");
+            }
             if (path.startsWith(ShardImages.PATH)) {
                 requireMethod(method, "GET");
+                requireToken(x, searchToken, "GET /image/<id>", "search");
                 sendBytes(x, 200, "image/png", shardImages.png(path.substring(ShardImages.PATH.length())));
                 return;
             }
@@ -223,6 +284,7 @@ public final class SearchServer implements AutoCloseable {
                     break;
                 case "/search":
                     requireMethod(method, "POST");
+                    requireToken(x, searchToken, "POST /search", "search");
                     search(x);
                     break;
                 case "/health":
@@ -235,10 +297,7 @@ public final class SearchServer implements AutoCloseable {
                     break;
                 case "/reload":
                     requireMethod(method, "POST");
-                    if (admin != null && !admin.accepts(x.getRequestHeaders().getFirst("Authorization"))) {
-                        x.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-                        throw new BadRequest(401, "POST /reload needs the admin token: Authorization: Bearer <token>");
-                    }
+                    requireToken(x, admin, "POST /reload", "admin");
                     ObjectNode done = JSON.createObjectNode();
                     done.put("reloaded", true);
                     try {
@@ -256,7 +315,8 @@ public final class SearchServer implements AutoCloseable {
                                     + " (GET /, POST /search, GET /image/<id>, GET /health, GET /stats, POST /reload)");
             }
         } catch (BadRequest e) {
-            refused.incrementAndGet();
+            if (e.status != 503 || index.get() != null) refused.incrementAndGet(); // not the polls of a start
+
             send(x, e.status, error(e.getMessage()));
         } catch (Exception e) { // the service keeps serving; the reason goes to the client and the log
             failed.incrementAndGet();
@@ -265,6 +325,13 @@ public final class SearchServer implements AutoCloseable {
         } finally {
             x.close();
         }
+    }
+
+    /** Refuses a request without {@code token} (null: none is needed) with 401. */
+    private static void requireToken(HttpExchange x, AccessToken token, String what, String which) {
+        if (token == null || token.accepts(x.getRequestHeaders().getFirst("Authorization"))) return;
+        x.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+        throw new BadRequest(401, what + " needs the " + which + " token: Authorization: Bearer <token>");
     }
 
     private static void requireMethod(String method, String allowed) {

@@ -29,8 +29,9 @@ public final class ServeSettings {
     static final Key<Long> MAX_BODY = Key.bytes("jobs.serve.max-body", 1);
     static final Key<Integer> MAX_UPLOADS = Key.integer("jobs.serve.max-uploads", 1);
     static final Key<String> ADMIN_TOKEN_FILE = Key.string("jobs.serve.admin-token-file");
+    static final Key<String> SEARCH_TOKEN_FILE = Key.string("jobs.serve.search-token-file");
 
-    final String host, codes, model, shards, adminTokenFile;
+    final String host, codes, model, shards, adminTokenFile, searchTokenFile;
     final Split databaseSplit;
     final int port, threads, encoders, batch, substrings, maxK, maxUploads;
     final Index index;
@@ -57,6 +58,7 @@ public final class ServeSettings {
         this.maxBody = r.get(MAX_BODY);
         this.maxUploads = r.get(MAX_UPLOADS);
         this.adminTokenFile = r.get(ADMIN_TOKEN_FILE);
+        this.searchTokenFile = r.get(SEARCH_TOKEN_FILE);
         this.codes = s.codesPath;
         this.model = s.modelPath;
         this.shards = s.shardsPath;

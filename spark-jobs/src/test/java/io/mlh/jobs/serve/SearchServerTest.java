@@ -12,6 +12,7 @@ import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.search.SearchJob;
+import io.mlh.jobs.tables.CodeTable;
 import io.mlh.jobs.tables.CodeTableFixture;
 import java.io.IOException;
 import java.net.URI;
@@ -105,6 +106,14 @@ class SearchServerTest {
         }
     }
 
+    /** The longest a request may wait while the service reloads (measured: about 0.1 s on 2 cores). */
+    private static final long RELOAD_WAIT_BOUND_MILLIS = 5000;
+
+    /**
+     * 16 closed-loop clients query across a reload: no request fails or waits past
+     * {@link #RELOAD_WAIT_BOUND_MILLIS}, every answer is the exact top-k of the old table or of the new
+     * one, and each client sees the old one, then the new one, never the old after the new.
+     */
     @Test
     void concurrentClientsAcrossAReloadEachGetOneWholeTable() throws Exception {
         Path table = dir.resolve("reloaded");
@@ -113,13 +122,14 @@ class SearchServerTest {
         CodeTableFixture.commit(spark, table, before, null);
         List<long[]> queries = new ArrayList<>();
         for (int i = 0; i < 64; i++) queries.add((long[]) after.get(i * 37).get(4));
-        ExecutorService clients = Executors.newFixedThreadPool(8);
-        CountDownLatch allAnswered = new CountDownLatch(8); // each client has had an answer of the old table
+        int clientCount = 16;
+        ExecutorService clients = Executors.newFixedThreadPool(clientCount);
+        CountDownLatch allAnswered = new CountDownLatch(clientCount); // each client has had an answer of the old table
         AtomicBoolean reloaded = new AtomicBoolean();
-        try (SearchServer server =
-                SearchServer.start(spark, settings(table, "jobs.serve.index=multi-index", "jobs.serve.threads=4"))) {
+        java.util.concurrent.atomic.AtomicLong longest = new java.util.concurrent.atomic.AtomicLong();
+        try (SearchServer server = SearchServer.start(spark, settings(table, "jobs.serve.index=multi-index"))) {
             List<Future<List<String>>> answers = new ArrayList<>();
-            for (int c = 0; c < 8; c++) {
+            for (int c = 0; c < clientCount; c++) {
                 int client = c;
                 answers.add(clients.submit(() -> {
                     List<String> seen = new ArrayList<>();
@@ -127,7 +137,9 @@ class SearchServerTest {
                     for (int r = 0, more = 0; more < 20; r++) {
                         if (reloaded.get()) more++;
                         long[] code = queries.get((client * 60 + r) % queries.size());
+                        long sent = System.nanoTime();
                         List<Long> got = ids(post(server, "search", "{\"code\": [" + code[0] + "]}"));
+                        longest.accumulateAndGet(System.nanoTime() - sent, Math::max);
                         if (got.equals(expected(before, code, 10, -1))) seen.add("before");
                         else if (got.equals(expected(after, code, 10, -1))) seen.add("after");
                         else seen.add("neither: " + got);
@@ -153,6 +165,9 @@ class SearchServerTest {
             for (long[] code : queries) // once reloaded, every answer is the new table's
             assertEquals(expected(after, code, 10, -1), ids(post(server, "search", "{\"code\": [" + code[0] + "]}")));
             assertEquals(1, get(server, "stats").get("requests").get("reloads").asInt());
+            long waited = TimeUnit.NANOSECONDS.toMillis(longest.get());
+            assertTrue(waited < RELOAD_WAIT_BOUND_MILLIS, "a request waited " + waited + " ms");
+            System.out.println("SearchServerTest: 16 clients across a reload, longest request " + waited + " ms");
         } finally {
             clients.shutdownNow();
         }
@@ -225,27 +240,111 @@ class SearchServerTest {
     // the client side
 
     /**
-     * A reload onto a table that is no longer committed is refused with the reason, and the old table
-     * keeps serving; /health names it, since when it serves, and the refused reload.
+     * The table replaced by an uncommitted one, a truncated one, one of other hash centres and one of
+     * other bits: each reload is refused (409) with its reason, and the old table keeps serving exact
+     * answers; /health names it, since when it serves, and the last refused reload. A good table then
+     * reloads.
      */
     @Test
-    void aReloadOntoAnUncommittedTableIsRefusedAndTheOldTableServesOn() throws Exception {
+    void aReloadOntoABrokenTableIsRefusedAndTheOldTableServesOn() throws Exception {
+        CodeTable.Provenance centres = new CodeTable.Provenance(fingerprint('a'), "centre");
         List<Row> rows = CodeTableFixture.codes(300, 32, 5, 0.1);
-        Path table = CodeTableFixture.commit(spark, dir.resolve("codes-refused-reload"), rows, null);
+        Path table = CodeTableFixture.commit(spark, dir.resolve("codes-refused-reload"), rows, centres);
         try (SearchServer server = SearchServer.start(spark, settings(table))) {
             JsonNode before = get(server, "health");
-            Files.delete(table.resolve(CommittedOutput.MARKER));
-            Http.Response refused = Http.request(server, "POST", "reload", "application/json", "{}");
-            assertEquals(409, refused.status, refused.body);
-            assertTrue(refused.body.contains("reload refused, still serving"), refused.body);
-            JsonNode after = get(server, "health");
-            assertEquals(before.get("table"), after.get("table"));
-            assertEquals(before.get("since"), after.get("since"));
-            assertTrue(after.path("refused_reload").asText().contains(table.toString()), after.toString());
             long[] code = (long[]) rows.get(0).get(4);
+            String query = "{\"code\": \"" + SearchServer.hex(code) + "\"}";
+
+            Files.delete(table.resolve(CommittedOutput.MARKER));
+            assertReloadRefused(server, before, "has no _MLH_COMMITTED marker");
+            assertEquals(expected(rows, code, 10, -1), ids(post(server, "search", query)));
+
+            CodeTableFixture.commit(spark, table, CodeTableFixture.codes(300, 32, 6, 0.1), centres);
+            Path part = parquetFiles(table).get(0);
+            byte[] whole = Files.readAllBytes(part);
+            Files.write(part, Arrays.copyOf(whole, whole.length / 2));
+            assertReloadRefused(
+                    server, before, "bytes, its manifest says " + whole.length + " (truncated or replaced)");
+
+            CodeTableFixture.commit(
+                    spark,
+                    table,
+                    CodeTableFixture.codes(300, 32, 7, 0.1),
+                    new CodeTable.Provenance(fingerprint('b'), "centre"));
+            assertReloadRefused(server, before, "different hash centres");
+            CodeTableFixture.commit(spark, table, CodeTableFixture.codes(300, 64, 8, 0.1), centres);
+            assertReloadRefused(server, before, "64-bit codes");
+            assertEquals(expected(rows, code, 10, -1), ids(post(server, "search", query)));
+
+            List<Row> next = CodeTableFixture.codes(400, 32, 9, 0.1);
+            CodeTableFixture.commit(spark, table, next, centres);
             assertEquals(
-                    expected(rows, code, 10, -1),
-                    ids(post(server, "search", "{\"code\": \"" + SearchServer.hex(code) + "\"}")));
+                    400 - count(next, "query"),
+                    post(server, "reload", "{}").get("rows").asInt());
+            assertEquals(expected(next, code, 10, -1), ids(post(server, "search", query)));
+            assertFalse(before.get("since").equals(get(server, "health").get("since")), "since the reload");
+        }
+    }
+
+    private static void assertReloadRefused(SearchServer server, JsonNode before, String reason) throws IOException {
+        Http.Response refused = Http.request(server, "POST", "reload", "application/json", "{}");
+        assertEquals(409, refused.status, refused.body);
+        assertTrue(
+                refused.body.contains("reload refused, still serving "
+                                + before.get("table").asText())
+                        && refused.body.contains(reason),
+                "\"" + reason + "\" not in " + refused.body);
+        JsonNode after = get(server, "health");
+        assertEquals("ok", after.get("status").asText());
+        assertEquals(before.get("table"), after.get("table"));
+        assertEquals(before.get("rows"), after.get("rows"));
+        assertEquals(before.get("since"), after.get("since"));
+        assertTrue(after.path("refused_reload").asText().contains(reason), after.toString());
+    }
+
+    private static List<Path> parquetFiles(Path table) throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(table)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".parquet"))
+                    .sorted()
+                    .collect(java.util.stream.Collectors.toList());
+        }
+    }
+
+    private static String fingerprint(char c) {
+        char[] hex = new char[64];
+        Arrays.fill(hex, c);
+        return new String(hex);
+    }
+
+    /**
+     * Listening before it has loaded: /health answers 503 "loading" (a load balancer waits on it), a
+     * search 503 with Retry-After, the page 200; once loaded, 200 and exact answers.
+     */
+    @Test
+    void notReadyUntilTheTableIsLoaded() throws Exception {
+        List<Row> rows = CodeTableFixture.codes(300, 64, 15, 0.1);
+        Path table = CodeTableFixture.commit(spark, dir.resolve("codes-loading"), rows, null);
+        try (SearchServer server = SearchServer.listen(settings(table))) {
+            Http.Response health = Http.request(server, "GET", "health", null, (String) null);
+            assertEquals(503, health.status, health.body);
+            assertEquals("1", health.retryAfter);
+            JsonNode loading = JSON.readTree(health.body);
+            assertEquals("loading", loading.get("status").asText());
+            assertEquals(table.toString(), loading.get("table").asText());
+            long[] code = (long[]) rows.get(0).get(4);
+            String query = "{\"code\": \"" + SearchServer.hex(code) + "\"}";
+            Http.Response early = Http.request(server, "POST", "search", "application/json", query);
+            assertEquals(503, early.status, early.body);
+            assertEquals("1", early.retryAfter);
+            assertTrue(early.body.contains("loading " + table), early.body);
+            assertEquals(503, Http.request(server, "POST", "reload", "application/json", "{}").status);
+            assertEquals(200, Http.request(server, "GET", "", null, (String) null).status);
+
+            server.load(spark);
+            assertEquals("ok", get(server, "health").get("status").asText());
+            assertEquals(expected(rows, code, 10, -1), ids(post(server, "search", query)));
+            assertEquals(
+                    0, get(server, "stats").get("requests").get("refused").asInt(), "a start's 503s are not refusals");
         }
     }
 
@@ -293,6 +392,72 @@ class SearchServerTest {
                 assertFalse(r.body.contains("s3cret"), path + ": " + r.body);
             }
         }
+    }
+
+    /**
+     * With a search token too, searches and images answer 401 without it and 200 with it, while the
+     * page, /health and /stats stay open; neither token appears in any answer or any line the service logs.
+     */
+    @Test
+    void aSearchTokenClosesSearchesAndNoTokenIsEverShown() throws Exception {
+        List<Row> rows = CodeTableFixture.codes(200, 16, 25, 0.1);
+        Path table = CodeTableFixture.commit(spark, dir.resolve("codes-search-token"), rows, null);
+        Path admin = Files.write(dir.resolve("admin2.token"), "adm1n-t0ken".getBytes(StandardCharsets.UTF_8));
+        Path search = Files.write(dir.resolve("search.token"), "s34rch-t0ken\n".getBytes(StandardCharsets.UTF_8));
+        List<String> logged = Collections.synchronizedList(new ArrayList<>());
+        org.apache.log4j.Logger root = org.apache.log4j.Logger.getRootLogger(),
+                ours = org.apache.log4j.Logger.getLogger("io.mlh");
+        org.apache.log4j.Level level = ours.getLevel();
+        org.apache.log4j.AppenderSkeleton capture = new org.apache.log4j.AppenderSkeleton() {
+            @Override
+            protected void append(org.apache.log4j.spi.LoggingEvent e) {
+                logged.add(e.getRenderedMessage() + " " + Arrays.toString(e.getThrowableStrRep()));
+            }
+
+            @Override
+            public void close() {}
+
+            @Override
+            public boolean requiresLayout() {
+                return false;
+            }
+        };
+        ours.setLevel(org.apache.log4j.Level.ALL);
+        root.addAppender(capture);
+        try (SearchServer server = SearchServer.start(
+                spark,
+                settings(
+                        table,
+                        "jobs.serve.host=0.0.0.0",
+                        "jobs.serve.admin-token-file=" + admin,
+                        "jobs.serve.search-token-file=" + search))) {
+            byte[] query = ("{\"code\": \""
+                            + SearchServer.hex((long[]) rows.get(0).get(4)) + "\"}")
+                    .getBytes(StandardCharsets.UTF_8);
+            Map<String, String> searcher = Collections.singletonMap("Authorization", "Bearer s34rch-t0ken"),
+                    administrator = Collections.singletonMap("Authorization", "Bearer adm1n-t0ken");
+            URI local = server.uri();
+            Http.Response closed = Http.request(local, "POST", "search", "application/json", query);
+            assertEquals(401, closed.status, closed.body);
+            assertTrue(closed.body.contains("POST /search needs the search token"), closed.body);
+            assertEquals(401, Http.request(local, "POST", "search", "application/json", query, administrator).status);
+            Http.Response open = Http.request(local, "POST", "search", "application/json", query, searcher);
+            assertEquals(200, open.status, open.body);
+            assertEquals(expected(rows, (long[]) rows.get(0).get(4), 10, -1), ids(JSON.readTree(open.body)));
+            assertEquals(401, Http.request(local, "GET", "image/" + rows.get(0).getLong(0), null, null).status);
+            assertEquals(401, Http.request(local, "POST", "reload", null, new byte[0], searcher).status);
+            assertEquals(200, Http.request(local, "POST", "reload", null, new byte[0], administrator).status);
+            for (String path : new String[] {"", "stats", "health"}) {
+                Http.Response r = Http.request(local, "GET", path, null, null);
+                assertEquals(200, r.status, path + ": " + r.body);
+                assertFalse(r.body.contains("t0ken"), path + ": " + r.body);
+            }
+        } finally {
+            root.removeAppender(capture);
+            ours.setLevel(level);
+        }
+        assertTrue(logged.stream().anyMatch(l -> l.contains("serving ")), "the service's lines were not captured");
+        for (String line : logged) assertFalse(line.contains("t0ken"), "a token in the log: " + line);
     }
 
     private static JobSettings settings(Path table, String... more) {
