@@ -76,6 +76,7 @@ class RetrievalFaultIT {
                 rows.stream().filter(r -> r.getString(1).equals("database")).collect(Collectors.toList());
         expected = new HashMap<>();
         for (Row q : queries) expected.put(q.getLong(0), topK(q, database));
+        System.out.println("RetrievalFaultIT: " + queries.size() + " queries against " + database.size() + " codes");
     }
 
     @AfterAll
