@@ -29,6 +29,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.log4j.Logger;
@@ -46,10 +47,15 @@ import org.apache.spark.sql.SparkSession;
  *   <li>{@code GET /}: a page to search with an uploaded image, showing the neighbours' thumbnails
  *       ({@code POST /search?thumbnails=1} adds them from the shard table; {@code GET /image/<id>} is a
  *       shard-table image as PNG).
- *   <li>{@code GET /health}, {@code GET /stats} (the table, rows, bits, requests, latency percentiles).
+ *   <li>{@code GET /health} (503 "loading" until the table and the model are loaded, then the table and
+ *       since when it serves), {@code GET /stats} (the table, rows, bits, requests, latency percentiles).
  *   <li>{@code POST /reload}: loads the table at the same path again (committed since, say) and swaps
- *       it in whole; requests in flight finish on the one they started with.
+ *       it in whole; requests in flight finish on the one they started with; a table that cannot serve
+ *       is refused (409) and the old one serves on.
  * </ul>
+ *
+ * Who may call what ({@link AccessToken}): {@code /reload} needs the admin token when one is set, and
+ * one must be set to bind beyond loopback; searches need the search token when one is set.
  *
  * The HTTP server is the JDK's own ({@code com.sun.net.httpserver}): no dependency to ship beside
  * Spark's, whose Jetty versions a cluster fixes, and requests are small JSON or one image, which its
@@ -346,14 +352,20 @@ public final class SearchServer implements AutoCloseable {
             throw new BadRequest(
                     503, p.maxUploads + " image uploads are being encoded (jobs.serve.max-uploads): retry shortly");
         }
+        // released once the image has its code, before the answer goes out: a client that has its answer
+        // finds the place free
+        AtomicBoolean held = new AtomicBoolean(upload);
+        Runnable encoded = () -> {
+            if (held.getAndSet(false)) uploads.release();
+        };
         try {
-            search(x, type);
+            search(x, type, encoded);
         } finally {
-            if (upload) uploads.release();
+            encoded.run();
         }
     }
 
-    private void search(HttpExchange x, String type) throws IOException, InterruptedException {
+    private void search(HttpExchange x, String type, Runnable encodedUpload) throws IOException, InterruptedException {
         long start = System.nanoTime();
         ServingIndex i = index.get(); // this request's table, whatever a reload does meanwhile
         SearchRequest r = SearchRequest.parse(
@@ -365,6 +377,7 @@ public final class SearchServer implements AutoCloseable {
             if (images == null)
                 throw new BadRequest(400, "this service has no model bundle (paths.model): send a code, not an image");
             QueryImages.Encoded e = images.encode(r.image);
+            encodedUpload.run();
             encoded = System.nanoTime();
             code = e.code;
             forward = e.forwardNanos;

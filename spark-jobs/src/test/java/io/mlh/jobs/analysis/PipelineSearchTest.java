@@ -228,6 +228,35 @@ class PipelineSearchTest {
     }
 
     /**
+     * A service with a search token, in a real browser: the page opened without the token is refused
+     * and shows the token field; opened from a link carrying it in the fragment ({@code #token=...}, never
+     * sent to the server), it fetches the image and searches with it.
+     */
+    @Test
+    void theSearchPageSearchesWithTheTokenOfItsLink() throws Exception {
+        Path token = Files.write(dir.resolve("search.token"), "page-t0ken".getBytes(StandardCharsets.UTF_8));
+        long id = spark.read()
+                .parquet(dir.resolve("shards").toString())
+                .filter("split = 'query'")
+                .orderBy("id")
+                .select("id")
+                .first()
+                .getLong(0);
+        try (SearchServer server =
+                SearchServer.start(spark, settings("jobs.serve.port=0", "jobs.serve.search-token-file=" + token))) {
+            HeadlessChromium chromium = HeadlessChromium.find(Files.createDirectories(dir.resolve("chromium-token")));
+            String page = server.uri() + "?image=image/" + id;
+            String refused = chromium.dumpDom(page);
+            assertTrue(refused.contains("data-state=\"refused\""), "opened without the token:\n" + refused);
+            assertTrue(refused.contains("<label id=\"token-label\">"), "no token field shown:\n" + refused);
+            String dom = chromium.dumpDom(page + "#token=page-t0ken");
+            assertTrue(dom.contains("data-state=\"done\""), "the page did not finish its search:\n" + dom);
+            assertEquals(10, HeadlessChromium.attribute(body(dom), "data-neighbours"));
+            assertEquals(10, HeadlessChromium.attribute(body(dom), "data-decoded"));
+        }
+    }
+
+    /**
      * Uploads beyond {@code jobs.serve.max-uploads} are told to come back: while one upload's body is
      * still arriving it holds the only place, a second gets 503 with Retry-After, and once the first has
      * its answer the place is free again.
