@@ -27,6 +27,22 @@ final class FrozenExecutor {
     final String executor, pid, stage, description;
     final int worker;
 
+    /** A job on the cluster: its driver, the driver's log, the line after which its stages count, the workers killed. */
+    static final class Job {
+        final StandaloneCluster cluster;
+        final Process driver;
+        final Path log;
+        final String after;
+        final List<Integer> dead = new java.util.ArrayList<>();
+
+        Job(StandaloneCluster cluster, Process driver, Path log, String after) {
+            this.cluster = cluster;
+            this.driver = driver;
+            this.log = log;
+            this.after = after;
+        }
+    }
+
     private FrozenExecutor(String executor, String pid, int worker, String stage, String description) {
         this.executor = executor;
         this.pid = pid;
@@ -40,15 +56,12 @@ final class FrozenExecutor {
      * a task on it; keeps it stopped if that task's stage is described as {@code kind} accepts (after
      * {@code after}, a line of the log), else continues it and tries again, until {@code seconds} pass.
      */
-    static FrozenExecutor withTaskOf(
-            Predicate<String> kind,
-            String after,
-            StandaloneCluster cluster,
-            List<Integer> dead,
-            Process driver,
-            Path log,
-            int seconds)
-            throws Exception {
+    static FrozenExecutor withTaskOf(Job job, Predicate<String> kind, int seconds) throws Exception {
+        StandaloneCluster cluster = job.cluster;
+        List<Integer> dead = job.dead;
+        Process driver = job.driver;
+        Path log = job.log;
+        String after = job.after;
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         for (int attempt = 0; System.nanoTime() < end; attempt++) {
             int worker = liveWorker(cluster, dead, attempt);
@@ -82,15 +95,12 @@ final class FrozenExecutor {
      * writes no more), else continues it and waits for the next such task. For stages whose tasks
      * last long enough to be caught running (a write); {@link #withTaskOf} for any.
      */
-    static FrozenExecutor midTaskOf(
-            Predicate<String> kind,
-            String after,
-            StandaloneCluster cluster,
-            List<Integer> dead,
-            Process driver,
-            Path log,
-            int seconds)
-            throws Exception {
+    static FrozenExecutor midTaskOf(Job job, Predicate<String> kind, int seconds) throws Exception {
+        StandaloneCluster cluster = job.cluster;
+        List<Integer> dead = job.dead;
+        Process driver = job.driver;
+        Path log = job.log;
+        String after = job.after;
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds), offset = 0;
         while (System.nanoTime() < end) {
             if (!driver.isAlive())

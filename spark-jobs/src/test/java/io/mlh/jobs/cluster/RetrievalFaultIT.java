@@ -93,21 +93,16 @@ class RetrievalFaultIT {
                     log,
                     submitArgs(SEARCH, "mlh-encode.jar", search(out, "jobs.search.partitions=12"), THREE_EXECUTORS));
             Faults.await("the first block", job, log, 600, () -> contains(log, blocksStart));
-            List<Integer> dead = new ArrayList<>();
+            FrozenExecutor.Job search = new FrozenExecutor.Job(cluster, job, log, blocksStart);
 
-            FrozenExecutor ranking = FrozenExecutor.withTaskOf(
-                    d -> d.contains("flatMapToPair at DistributedSearch"), blocksStart, cluster, dead, job, log, 300);
+            FrozenExecutor ranking =
+                    FrozenExecutor.withTaskOf(search, d -> d.contains("flatMapToPair at DistributedSearch"), 300);
             ranking.killWithWorker(cluster);
-            dead.add(ranking.worker);
+            search.dead.add(ranking.worker);
 
-            Faults.await(
-                    "a neighbour part file",
-                    job,
-                    log,
-                    600,
-                    () -> !Faults.stagedParts(out).isEmpty());
-            FrozenExecutor writing = FrozenExecutor.midTaskOf(
-                    d -> d.contains("parquet at DistributedSearch"), blocksStart, cluster, dead, job, log, 300);
+            awaitAPartFile(job, log, out);
+            FrozenExecutor writing =
+                    FrozenExecutor.midTaskOf(search, d -> d.contains("parquet at DistributedSearch"), 300);
             writing.killWithWorker(cluster);
 
             Faults.assertExit(0, job, log);
@@ -123,12 +118,7 @@ class RetrievalFaultIT {
         Path out = dir.resolve("neighbours-driver-killed"), log = dir.resolve("search-killed.log");
         List<String> conf = search(out);
         Process job = StandaloneCluster.start("local[2]", log, submitArgs(SEARCH, "mlh-encode.jar", conf));
-        Faults.await(
-                "a neighbour part file",
-                job,
-                log,
-                600,
-                () -> !Faults.stagedParts(out).isEmpty());
+        awaitAPartFile(job, log, out);
         Faults.signal("STOP", Faults.pid(job)); // held mid-write: the kill cannot come after the commit
         assertFalse(Faults.committed(out), "committed before the kill");
         Faults.kill(job);
@@ -311,6 +301,16 @@ class RetrievalFaultIT {
             top.add(r.getLong(0) + ":" + (keys[i] >>> 32));
         }
         return top;
+    }
+
+    /** Waits until the job has begun writing {@code out}: a part file in its staging directory. */
+    private static void awaitAPartFile(Process job, Path log, Path out) throws Exception {
+        Faults.await(
+                "a neighbour part file",
+                job,
+                log,
+                600,
+                () -> !Faults.stagedParts(out).isEmpty());
     }
 
     private static boolean contains(Path log, String text) {
