@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.mlh.core.centres.HashCentres;
 import io.mlh.core.config.MlhConfig;
@@ -83,8 +84,8 @@ public final class ModelBundle {
         try (InputStream in = fs.open(new Path(root, METADATA))) {
             meta = JSON.readTree(in);
         }
-        MlhConfig config =
-                MlhConfig.load(ConfigFactory.parseString(meta.path("config").asText()));
+        MlhConfig config = MlhConfig.load(
+                modelSections(ConfigFactory.parseString(meta.path("config").asText())));
         HashCentres centres = HashCentres.fromJson(JSON.writeValueAsString(meta.path("centres")));
         AbstractModule<Activity, Activity, Float> net = BigDLFiles.loadModule(
                 conf, new Path(root, MODEL), meta.path("model_sha256").asText());
@@ -96,6 +97,18 @@ public final class ModelBundle {
                 floats(meta.path("std")),
                 meta.path("centre_crop").asDouble(0));
     }
+
+    /**
+     * The stored configuration without the sections that describe the run rather than the model (its
+     * jobs' settings, paths and Spark master): a bundle saved by a release whose job keys were renamed
+     * or removed since still loads, and what uses it takes those settings from its own command line.
+     */
+    static Config modelSections(Config stored) {
+        for (String run : RUN_SECTIONS) stored = stored.withoutPath(MlhConfig.ROOT + "." + run);
+        return stored;
+    }
+
+    private static final String[] RUN_SECTIONS = {"jobs", "paths", "spark"};
 
     private static float[] floats(JsonNode a) {
         float[] f = new float[a.size()];

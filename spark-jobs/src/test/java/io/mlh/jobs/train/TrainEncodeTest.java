@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -97,6 +98,7 @@ class TrainEncodeTest {
         assertEquals(N, n);
         ModelBundle bundle = ModelBundle.load(hadoop, dir.resolve("model").toString());
         assertEquals(16, bundle.config.bits());
+        assertLoadsWithJobKeysOfAnotherRelease(hadoop, dir.resolve("model"), dir.resolve("model-of-a-release"));
         // the table's codes are the signs of the model's centre branch on the same images
         List<Row> rows = CodeTable.read(spark, dir.resolve("codes").toString())
                 .orderBy("id")
@@ -194,6 +196,31 @@ class TrainEncodeTest {
      * file, encoded without a shard table: the codes are the model's signs on those images, and the
      * broken file is the one reject.
      */
+    /**
+     * A bundle whose stored configuration holds job keys this release does not know (one renamed since,
+     * one it never had), committed as a release would have: it loads, with its model's settings intact.
+     */
+    private static void assertLoadsWithJobKeysOfAnotherRelease(Configuration hadoop, Path model, Path copy)
+            throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode meta = (com.fasterxml.jackson.databind.node.ObjectNode)
+                json.readTree(model.resolve(ModelBundle.METADATA).toFile());
+        String config = meta.get("config").asText();
+        assertTrue(config.contains("jobs {"), config);
+        meta.put("config", config.replace("jobs {", "jobs {\n top-k=10\n evaluate { top-k=0 }\n"));
+        io.mlh.jobs.common.CommittedOutput.write(
+                hadoop, copy.toString(), false, io.mlh.jobs.common.OutputClaim.Terms.DEFAULT, staging -> {
+                    Path dir = Paths.get(staging.toUri().getPath());
+                    Files.copy(model.resolve(ModelBundle.MODEL), dir.resolve(ModelBundle.MODEL));
+                    json.writeValue(dir.resolve(ModelBundle.METADATA).toFile(), meta);
+                    return null;
+                });
+        ModelBundle loaded = ModelBundle.load(hadoop, copy.toString());
+        assertEquals(16, loaded.config.bits());
+        assertEquals(28, loaded.config.inputSize());
+        assertEquals(1, loaded.config.inputChannels());
+    }
+
     private static void encodeStraightFromAnImageFolder(Path dir, List<String> conf, ModelBundle bundle)
             throws IOException {
         Path root = dir.resolve("folder");
