@@ -181,6 +181,11 @@ public final class BigDL {
         return CAddTable$.MODULE$.apply(true, FLOAT, NUM);
     }
 
+    /** The element-wise sum of a table of equally shaped tensors, into a tensor of its own. */
+    public static AbstractModule<?, ?, Float> sum() {
+        return CAddTable$.MODULE$.apply(false, FLOAT, NUM);
+    }
+
     /** ReLU written over its input. */
     public static AbstractModule<?, ?, Float> reluInPlace() {
         return ReLU$.MODULE$.apply(true, FLOAT, NUM);
