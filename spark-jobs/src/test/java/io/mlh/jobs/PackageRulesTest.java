@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * {@code io.mlh.jobs.<package>}, imports and qualified names alike.
  */
 class PackageRulesTest {
-    static final Set<String> JOBS = set("shard", "train", "encode", "evaluate", "search", "serve");
+    static final Set<String> JOBS = set("shard", "train", "calibrate", "encode", "evaluate", "search", "serve");
     /** From the bottom up: each may use the ones before it. */
     static final List<String> SHARED =
             Arrays.asList("common", "tables", "images", "source", "inference", "index", "gallery");

@@ -40,6 +40,7 @@ public final class EncodeJob {
             Command.keys(
                     Arrays.asList(EncodeSettings.class, SourceSettings.class, JobSettings.class),
                     ImageEncoder.BATCH_SIZE,
+                    ImageEncoder.PRECISION,
                     MlhConfig.ENCODE_BRANCH,
                     MlhConfig.ENGINE));
 
@@ -58,6 +59,7 @@ public final class EncodeJob {
                 ModelBundle.load(spark.sparkContext().hadoopConfiguration(), s.modelPath),
                 s.modelPath,
                 s.model,
+                ImageEncoder.PRECISION,
                 e.continuous,
                 e.gates,
                 e.batchSize);

@@ -3,6 +3,7 @@ package io.mlh.jobs.images;
 import io.mlh.core.config.ConfigReader;
 import io.mlh.core.config.Key;
 import io.mlh.core.config.MlhConfig;
+import io.mlh.jobs.common.ModelBundle;
 import java.io.Serializable;
 import java.util.List;
 import org.apache.spark.sql.Row;
@@ -43,6 +44,12 @@ public final class Framing implements Serializable {
                 perChannel(r, MEAN, channels),
                 perChannel(r, STD, channels),
                 r.get(CENTRE_CROP));
+    }
+
+    /** The framing a model bundle was trained with. */
+    public static Framing of(ModelBundle bundle) {
+        return new Framing(
+                bundle.config.inputSize(), bundle.config.inputChannels(), bundle.mean, bundle.std, bundle.centreCrop);
     }
 
     /** One value per channel, or one value for all of them. */

@@ -8,6 +8,8 @@ import com.intel.analytics.bigdl.tensor.Tensor;
 import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.bigdl.ComputeEngine;
+import io.mlh.core.bigdl.Int8Inference;
+import io.mlh.core.bigdl.Int8Scales;
 import io.mlh.jobs.images.Framing;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -19,7 +21,8 @@ import org.apache.spark.sql.Row;
  * An MLH network for inference on the executors: broadcast once through BigDL's weight-sharing
  * {@code ModelBroadcast}; each task takes its copy ({@link #net}, MKL-DNN's form of it on that engine)
  * and forwards its rows a batch at a time ({@link #forward}), framed by {@link Framing}. The encode job
- * and the train job's per-epoch validation both run the network this way.
+ * and the train job's per-epoch validation both run the network this way. With int8 scales, each copy
+ * runs its convolutions in int8 ({@link Int8Inference}), checked on a first pass before any row.
  */
 public final class ExecutorInference implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -30,6 +33,8 @@ public final class ExecutorInference implements Serializable {
 
     private final int nodes, cores;
     private final boolean mkldnn;
+    /** Null: fp32. */
+    private final Int8Scales int8;
 
     /** Broadcasts {@code net} (BigDL swaps the driver's copy's weights for a copy of them, as its optimiser does). */
     public ExecutorInference(
@@ -38,6 +43,19 @@ public final class ExecutorInference implements Serializable {
             Framing framing,
             int batch,
             boolean mkldnn) {
+        this(sc, net, framing, batch, mkldnn, null);
+    }
+
+    /** The same, run in int8 with {@code int8} (MKL-DNN only) unless it is null. */
+    public ExecutorInference(
+            SparkContext sc,
+            AbstractModule<Activity, Activity, Float> net,
+            Framing framing,
+            int batch,
+            boolean mkldnn,
+            Int8Scales int8) {
+        if (int8 != null && !mkldnn) throw new IllegalArgumentException("int8 runs on MKL-DNN only");
+        this.int8 = int8;
         net.evaluate();
         this.model = BigDL.broadcast(sc, net);
         this.framing = framing;
@@ -52,6 +70,15 @@ public final class ExecutorInference implements Serializable {
     public AbstractModule<Activity, Activity, Float> net() {
         BigDL.setNodesAndCores(nodes, cores); // BigDL's layers parallelise over the engine's threads
         AbstractModule<Activity, Activity, Float> net = model.value(false, true);
+        if (int8 != null) {
+            Graph<Float> plain = (Graph<Float>) (AbstractModule) net;
+            int8.applyTo(plain); // this copy's own scale fields; the weights stay shared
+            net = Int8Inference.build(ComputeEngine.forMklDnn(plain));
+            net.evaluate();
+            forwardPixels(net, new ArrayList<>()); // MKL-DNN builds its primitives on the first pass
+            Int8Inference.requireQuantized(net);
+            return net;
+        }
         if (mkldnn) net = ComputeEngine.toMklDnn(ComputeEngine.forMklDnn((Graph<Float>) (AbstractModule) net));
         net.evaluate();
         return net;

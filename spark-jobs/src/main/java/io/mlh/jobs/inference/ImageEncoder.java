@@ -5,6 +5,7 @@ import com.intel.analytics.bigdl.nn.abstractnn.Activity;
 import com.intel.analytics.bigdl.tensor.Tensor;
 import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.bigdl.BigDL;
+import io.mlh.core.bigdl.Int8Inference;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.config.ConfigError;
 import io.mlh.core.config.Key;
@@ -39,6 +40,8 @@ import org.apache.spark.sql.types.StructType;
 public final class ImageEncoder {
     /** Images a forward pass, wherever images are encoded on the executors. */
     public static final Key<Integer> BATCH_SIZE = Key.integer("jobs.encode.batch-size", 1);
+    /** The backbone's arithmetic, wherever images are encoded on the executors. */
+    public static final Key<Precision> PRECISION = Key.choice("jobs.encode.precision", Precision.class);
 
     private final ExecutorInference inference;
     private final Settings settings;
@@ -57,17 +60,20 @@ public final class ImageEncoder {
      * The bundle's network (read from {@code modelPath}) broadcast for encoding, {@code batch} images a
      * forward pass (MKL-DNN pads every pass to it), with the continuous code and the gate weights when
      * asked, from the branch the job's {@code encode.branch} picks (auto: the model's own) on the job's
-     * engine.
+     * engine, in the precision the job's {@code precision} key says (int8: the bundle's scales, refused
+     * with the reason where int8 cannot run).
      */
     public static ImageEncoder of(
             SparkSession spark,
             ModelBundle bundle,
             String modelPath,
             MlhConfig job,
+            Key<Precision> precision,
             boolean continuous,
             boolean gates,
             int batch) {
         MlhConfig m = bundle.config;
+        boolean int8 = job.reader().get(precision) == Precision.INT8;
         EncodeBranch branch = job.encodeBranch() != EncodeBranch.AUTO ? job.encodeBranch() : m.effectiveEncodeBranch();
         boolean mkldnn = job.engine() == MlhConfig.Engine.MKLDNN;
         if (gates && m.effectiveMohMode() == MlhConfig.MohMode.NONE) {
@@ -80,6 +86,16 @@ public final class ImageEncoder {
         if (gates && mkldnn)
             throw new ConfigError(
                     "mlh.jobs.encode.gates", "reads the gate layers of the plain graph: use train.engine = mklblas");
+        if (int8) {
+            String why = Int8Inference.unavailable();
+            if (why != null) throw new ConfigError(precision.fullName(), why);
+            if (bundle.int8Scales == null)
+                throw new ConfigError(
+                        precision.fullName(),
+                        "int8 needs a calibrated model bundle and " + modelPath + " has no "
+                                + ModelBundle.INT8_SCALES + ": calibrate it (mlh-calibrate) and give its output as"
+                                + " paths.model");
+        }
         Settings settings = new Settings(
                 m.bits(),
                 branch == EncodeBranch.PAIRWISE ? MlhNet.PAIRWISE_OUTPUT : MlhNet.CENTRE_OUTPUT,
@@ -87,16 +103,12 @@ public final class ImageEncoder {
                 gates,
                 false);
         ExecutorInference inference = new ExecutorInference(
-                spark.sparkContext(),
-                bundle.net,
-                new Framing(m.inputSize(), m.inputChannels(), bundle.mean, bundle.std, bundle.centreCrop),
-                batch,
-                mkldnn);
+                spark.sparkContext(), bundle.net, Framing.of(bundle), batch, mkldnn, int8 ? bundle.int8Scales : null);
         return new ImageEncoder(
                 inference,
                 settings,
                 new CodeTable.Provenance(bundle.centres.fingerprint(), branch.configName()),
-                m.bits() + " bits (" + branch.configName() + " branch)");
+                m.bits() + " bits (" + branch.configName() + " branch" + (int8 ? ", int8" : "") + ")");
     }
 
     /** "64 bits (centre branch)" */

@@ -48,6 +48,7 @@ public final class SearchJob {
             Command.keys(
                     Arrays.asList(SearchSettings.class, SourceSettings.class, JobSettings.class),
                     ImageEncoder.BATCH_SIZE,
+                    ImageEncoder.PRECISION,
                     MlhConfig.ENCODE_BRANCH,
                     MlhConfig.ENGINE));
 
@@ -153,6 +154,7 @@ public final class SearchJob {
                 ModelBundle.load(spark.sparkContext().hadoopConfiguration(), s.modelPath),
                 s.modelPath,
                 s.model,
+                ImageEncoder.PRECISION,
                 false,
                 false,
                 s.model.reader().get(ImageEncoder.BATCH_SIZE));

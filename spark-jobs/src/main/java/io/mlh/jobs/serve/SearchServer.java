@@ -176,7 +176,8 @@ public final class SearchServer implements AutoCloseable {
             ServingIndex first = load();
             if (!p.model.isEmpty()) {
                 ModelBundle bundle = ModelBundle.load(spark.sparkContext().hadoopConfiguration(), p.model);
-                ImageEncoder encoder = ImageEncoder.of(spark, bundle, p.model, settings.model, false, false, p.batch);
+                ImageEncoder encoder = ImageEncoder.of(
+                        spark, bundle, p.model, settings.model, ServeSettings.PRECISION, false, false, p.batch);
                 this.images = new QueryImages(encoder, p.encoders);
             }
             requireComparable(first);
