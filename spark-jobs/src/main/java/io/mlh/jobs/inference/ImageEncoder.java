@@ -87,6 +87,8 @@ public final class ImageEncoder {
             throw new ConfigError(
                     "mlh.jobs.encode.gates", "reads the gate layers of the plain graph: use train.engine = mklblas");
         if (int8) {
+            if (!mkldnn)
+                throw new ConfigError(precision.fullName(), "int8 runs on MKL-DNN: set mlh.train.engine = mkldnn");
             String why = Int8Inference.unavailable();
             if (why != null) throw new ConfigError(precision.fullName(), why);
             if (bundle.int8Scales == null)

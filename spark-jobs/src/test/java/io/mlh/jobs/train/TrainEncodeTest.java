@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mlh.core.bigdl.ComputeEngine;
 import io.mlh.core.codes.HashEncoder;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.core.data.FashionMnist;
 import io.mlh.core.data.LabelledImages;
+import io.mlh.jobs.calibrate.CalibrateJob;
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
@@ -99,6 +101,7 @@ class TrainEncodeTest {
         ModelBundle bundle = ModelBundle.load(hadoop, dir.resolve("model").toString());
         assertEquals(16, bundle.config.bits());
         assertLoadsWithJobKeysOfAnotherRelease(hadoop, dir.resolve("model"), dir.resolve("model-of-a-release"));
+        calibrate(dir, conf);
         // the table's codes are the signs of the model's centre branch on the same images
         List<Row> rows = CodeTable.read(spark, dir.resolve("codes").toString())
                 .orderBy("id")
@@ -219,6 +222,96 @@ class TrainEncodeTest {
         assertEquals(16, loaded.config.bits());
         assertEquals(28, loaded.config.inputSize());
         assertEquals(1, loaded.config.inputChannels());
+    }
+
+    /**
+     * mlh-calibrate on the trained bundle: a calibrated bundle beside it (the source unchanged) whose scales
+     * cover every convolution, measured on the asked number of training images, the same ones for the same
+     * seed; its scales are refused once they claim another model. Asked for int8, an uncalibrated bundle
+     * and the MKL BLAS engine are refused naming jobs.encode.precision. (Int8 codes: MlhTrainingTest and
+     * FullSizePipelineIT.)
+     */
+    private static void calibrate(Path dir, List<String> conf) throws Exception {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        List<String> c = new ArrayList<>(conf);
+        c.addAll(Arrays.asList("jobs.calibrate.images=40", "jobs.calibrate.batch-size=16"));
+        assertEquals(dir.resolve("model") + "-int8", CalibrateJob.run(spark, settings(c)));
+        assertTrue(Files.notExists(dir.resolve("model").resolve(ModelBundle.INT8_SCALES)), "the source bundle changed");
+        ModelBundle calibrated =
+                ModelBundle.load(hadoop, dir.resolve("model-int8").toString());
+        assertEquals(
+                8,
+                calibrated.int8Scales.layers().size(),
+                "vgg-small's 4 convolutions and their 4 ReLUs: " + calibrated.int8Scales.layers());
+        Set<Long> ids = new HashSet<>();
+        for (com.fasterxml.jackson.databind.JsonNode id : calibrated.calibration.path("ids")) ids.add(id.asLong());
+        assertEquals(40, ids.size());
+        for (long id : ids) assertTrue(id >= 0 && id < 400, "image " + id + " does not train");
+        assertEquals(40, calibrated.calibration.path("images").asInt());
+        String sourceSha = CommittedOutput.verified(hadoop, dir.resolve("model").toString())
+                .sha256(ModelBundle.MODEL);
+        assertEquals(
+                sourceSha,
+                calibrated
+                        .calibration
+                        .path("calibrated_from")
+                        .path("model_sha256")
+                        .asText());
+
+        c.add("jobs.calibrate.output=" + dir.resolve("model-int8-again"));
+        CalibrateJob.run(spark, settings(c));
+        Path scales = dir.resolve("model-int8").resolve(ModelBundle.INT8_SCALES);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode first = json.readTree(scales.toFile()),
+                again =
+                        json.readTree(dir.resolve("model-int8-again")
+                                .resolve(ModelBundle.INT8_SCALES)
+                                .toFile());
+        assertEquals(
+                first.path("calibration").path("ids"), again.path("calibration").path("ids"), "the same seed");
+        assertEquals(first.path("layers"), again.path("layers"), "the same images, the same scales");
+
+        // scales that claim another model's file (the same length: past the manifest's sizes; no local
+        // checksum file) are refused
+        Files.delete(dir.resolve("model-int8").resolve("." + ModelBundle.INT8_SCALES + ".crc"));
+        String text = new String(Files.readAllBytes(scales), "UTF-8");
+        String own = CommittedOutput.verified(hadoop, dir.resolve("model-int8").toString())
+                .sha256(ModelBundle.MODEL);
+        assertTrue(text.contains(own));
+        Files.write(
+                scales,
+                text.replaceFirst(own, (own.charAt(0) == 'a' ? "b" : "a") + own.substring(1))
+                        .getBytes("UTF-8"));
+        IOException foreign = assertThrows(
+                IOException.class,
+                () -> ModelBundle.load(hadoop, dir.resolve("model-int8").toString()));
+        assertTrue(foreign.getMessage().contains("int8 scales of another model"), foreign.getMessage());
+
+        List<String> int8 = new ArrayList<>(conf);
+        int8.addAll(Arrays.asList("jobs.encode.precision=int8", "paths.codes=" + dir.resolve("codes-int8")));
+        io.mlh.core.config.ConfigError blas =
+                assertThrows(io.mlh.core.config.ConfigError.class, () -> EncodeJob.run(spark, settings(int8)));
+        assertTrue(
+                blas.getMessage().contains("mlh.jobs.encode.precision")
+                        && blas.getMessage().contains("mkldnn"),
+                blas.getMessage());
+        int8.add("train.engine=mkldnn");
+        MlhConfig.Engine before = ComputeEngine.switchForTest(MlhConfig.Engine.MKLDNN);
+        try {
+            io.mlh.core.config.ConfigError uncalibrated =
+                    assertThrows(io.mlh.core.config.ConfigError.class, () -> EncodeJob.run(spark, settings(int8)));
+            String why = io.mlh.core.bigdl.Int8Inference.unavailable();
+            assertTrue(
+                    uncalibrated.getMessage().contains("mlh.jobs.encode.precision")
+                            && uncalibrated
+                                    .getMessage()
+                                    .contains(
+                                            why != null ? why : "has no " + ModelBundle.INT8_SCALES + ": calibrate it"),
+                    uncalibrated.getMessage());
+        } finally {
+            ComputeEngine.switchForTest(before);
+        }
+        assertTrue(Files.notExists(dir.resolve("codes-int8")), "a refused encode wrote its table");
     }
 
     private static void encodeStraightFromAnImageFolder(Path dir, List<String> conf, ModelBundle bundle)
