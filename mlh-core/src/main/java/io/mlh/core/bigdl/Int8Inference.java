@@ -51,7 +51,7 @@ public final class Int8Inference {
      * Why the CPU {@code cpuinfo} describes cannot run MKL-DNN's int8 kernels well, or null: the bundled
      * MKL-DNN has int8 convolutions for AVX512-VNNI; without it they run slower than fp32.
      */
-    static String cpuUnsupported(Path cpuinfo) {
+    public static String cpuUnsupported(Path cpuinfo) {
         String info;
         try {
             info = new String(Files.readAllBytes(cpuinfo), StandardCharsets.US_ASCII);

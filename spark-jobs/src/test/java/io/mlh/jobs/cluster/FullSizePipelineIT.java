@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.intel.analytics.bigdl.tensor.Tensor;
 import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.bigdl.BigDL;
+import io.mlh.core.bigdl.Int8Inference;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.jobs.common.BigDLFiles;
 import io.mlh.jobs.common.CommittedOutput;
@@ -35,8 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The 224-px path end to end, through the jobs' main classes as {@code spark-submit} runs them on
  * {@code local[2]}: the derived ImageNet-style list-file set (enlarged CIFAR-10 JPEGs of 160-500 px, with
  * its odd images) is sharded, ResNet-18 trains on MKL-DNN for 2 epochs with random resized crops, the
- * corpus is encoded on MKL-DNN with the centre crop, and evaluated. Checked: the odd images' outcomes,
- * the batch-norm statistics in the saved model, and that the MKL-DNN codes are the plain graph's signs.
+ * corpus is encoded on MKL-DNN with the centre crop, and evaluated; then the bundle is calibrated and the
+ * corpus encoded again in int8. Checked: the odd images' outcomes, the batch-norm statistics in the saved
+ * model, that the MKL-DNN codes are the plain graph's signs, and that the int8 codes are the fp32 codes
+ * but for values near 0 (on a CPU without AVX512-VNNI: int8 refused with the reason).
  */
 class FullSizePipelineIT {
 
@@ -73,6 +76,24 @@ class FullSizePipelineIT {
         run(dir, "train", null, jars.resolve("mlh-train.jar"), conf);
         run(dir, "encode", null, jars.resolve("mlh-encode.jar"), conf);
         run(dir, "evaluate", "io.mlh.jobs.evaluate.EvaluateJob", jars.resolve("mlh-encode.jar"), conf);
+        // int8: the bundle calibrated on 32 training images, the corpus encoded with it on MKL-DNN
+        List<String> int8 = new ArrayList<>(conf);
+        int8.add("jobs.calibrate.images=32");
+        run(dir, "calibrate", "io.mlh.jobs.calibrate.CalibrateJob", jars.resolve("mlh-encode.jar"), int8);
+        int8.addAll(Arrays.asList(
+                "paths.model=" + out.resolve("model-int8"),
+                "paths.codes=" + out.resolve("codes-int8"),
+                "jobs.encode.precision=int8"));
+        String noVnni = Int8Inference.cpuUnsupported(Paths.get("/proc/cpuinfo"));
+        int int8Status = submit("encode-int8", null, jars.resolve("mlh-encode.jar"), int8);
+        if (noVnni != null) { // refused with the reason, nothing written
+            assertEquals(2, int8Status);
+            String log = new String(Files.readAllBytes(logOf("encode-int8")), "UTF-8");
+            assertTrue(log.contains("mlh-encode: ") && log.contains(noVnni), Jvm.tail(logOf("encode-int8"), 5));
+            assertTrue(Files.notExists(out.resolve("codes-int8")));
+        } else {
+            assertEquals(0, int8Status, "encode-int8 failed: " + Jvm.tail(logOf("encode-int8"), 20));
+        }
 
         String trainLog = new String(Files.readAllBytes(Paths.get("target", "full-size-it", "train.log")), "UTF-8");
         assertTrue(trainLog.contains("epoch 2/2"), "no per-epoch log line for epoch 2");
@@ -168,12 +189,7 @@ class FullSizePipelineIT {
             bundle.net.evaluate();
             Table u = bundle.net.forward(BigDL.tensor(px, n, 3, 224, 224)).toTable();
             PackedCodes plain = PackedCodes.fromSigns(BigDL.toArray(BigDL.tensorAt(u, 1)), n, 16);
-            Map<Long, long[]> encoded = new HashMap<>();
-            for (Row r : spark.read().parquet(out.resolve("codes").toString()).collectAsList()) {
-                List<Long> words = r.getList(r.fieldIndex("code"));
-                encoded.put(
-                        r.getAs("id"), words.stream().mapToLong(Long::longValue).toArray());
-            }
+            Map<Long, long[]> encoded = codes(spark, out.resolve("codes"));
             int differ = 0;
             for (int i = 0; i < n; i++) {
                 long[] word = encoded.get((Long) queries.get(i).getAs("id"));
@@ -181,6 +197,32 @@ class FullSizePipelineIT {
             }
             // MKL-DNN and MKL BLAS sum in other orders: only a value within rounding of 0 may flip its sign
             assertTrue(differ <= n * 16 / 100, differ + " of " + n * 16 + " code bits differ between the engines");
+
+            if (noVnni == null) {
+                // the int8 codes of every row against the fp32 MKL-DNN codes; of the queries', the flipped
+                // bits' continuous values in the plain graph
+                Map<Long, long[]> int8Codes = codes(spark, out.resolve("codes-int8"));
+                assertEquals(encoded.keySet(), int8Codes.keySet());
+                int flipped = 0;
+                for (Map.Entry<Long, long[]> e : encoded.entrySet())
+                    flipped += Long.bitCount(e.getValue()[0] ^ int8Codes.get(e.getKey())[0]);
+                float[] values = BigDL.toArray(BigDL.tensorAt(u, 1));
+                float largest = 0;
+                for (int i = 0; i < n; i++) {
+                    long x = plain.code(i)[0]
+                            ^ int8Codes.get((Long) queries.get(i).getAs("id"))[0];
+                    for (int b = 0; b < 16; b++)
+                        if ((x >>> b & 1) != 0) largest = Math.max(largest, Math.abs(values[i * 16 + b]));
+                }
+                double equal = 1 - flipped / (16.0 * encoded.size());
+                System.out.printf(
+                        "int8: %.4f of %d code bits equal to fp32; largest |u| of a flipped query bit %.3f%n",
+                        equal, 16 * encoded.size(), largest);
+                // ResNet-18's residual sums fused into int8 convolutions; two epochs leave codes near 0, whose
+                // signs may differ (measured here: 99.4% equal, flips at |u| <= 0.03)
+                assertTrue(equal >= 0.97, "int8 codes share " + equal + " of their bits with fp32");
+                assertTrue(largest < 0.1, "int8 flipped a query bit whose fp32 value is " + largest);
+            }
         } finally {
             spark.stop();
         }
@@ -202,16 +244,35 @@ class FullSizePipelineIT {
         return m;
     }
 
-    private static void run(Path dir, String name, String mainClass, Path jar, List<String> conf) throws Exception {
+    private static Map<Long, long[]> codes(SparkSession spark, Path table) {
+        Map<Long, long[]> codes = new HashMap<>();
+        for (Row r : spark.read().parquet(table.toString()).collectAsList()) {
+            List<Long> words = r.getList(r.fieldIndex("code"));
+            codes.put(r.getAs("id"), words.stream().mapToLong(Long::longValue).toArray());
+        }
+        return codes;
+    }
+
+    /** The log of a job run by {@link #submit}: it outlives the test's temporary directory, to read after a failure. */
+    private static Path logOf(String name) {
+        return Paths.get("target", "full-size-it", name + ".log").toAbsolutePath();
+    }
+
+    /** Runs a job as spark-submit does on local[2]; its exit status. */
+    private static int submit(String name, String mainClass, Path jar, List<String> conf) throws Exception {
         List<String> args = new ArrayList<>();
         if (mainClass != null) args.addAll(Arrays.asList("--class", mainClass));
         args.add(jar.toString());
         args.addAll(conf);
-        // the log outlives the test's temporary directory, to read after a failure
-        Path log = Paths.get("target", "full-size-it", name + ".log").toAbsolutePath();
+        Path log = logOf(name);
         Files.createDirectories(log.getParent());
         // a ResNet-18 driver at 224 px holds the plain graph, its MKL-DNN copy and replica and the probe batch
-        int code = StandaloneCluster.submit("local[2]", "-Xmx5g", log, args);
+        return StandaloneCluster.submit("local[2]", "-Xmx5g", log, args);
+    }
+
+    private static void run(Path dir, String name, String mainClass, Path jar, List<String> conf) throws Exception {
+        int code = submit(name, mainClass, jar, conf);
+        Path log = logOf(name);
         if (code != 0) {
             String failure = Files.readAllLines(log).stream()
                     .filter(l -> l.contains("Exception") || l.contains("Error"))
