@@ -131,18 +131,25 @@ bench-train-job: bench-classes data
 	  train.engine=$(e) | tee -a $(BENCH_OUT)/train-job.txt;)
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section train-job $(BENCH_OUT)/train-job.txt
 
-## bench-encode: the encode job end to end (CIFAR-10 JPEG shards -> code table, local[2]) on mklblas
-## and mkldnn against the PyTorch reference's inference (2 threads, batch 64); then ResNet-50 at 224 px on
-## mkldnn from the derived list files' JPEGs (batch 16) against PyTorch's torchvision inference (batch 16)
+## bench-encode: the encode job end to end (CIFAR-10 JPEG shards -> code table, local[2]) on mklblas,
+## mkldnn and mkldnn in int8 against the PyTorch reference's inference (2 threads, batch 64, fp32 and its own
+## int8); then ResNet-50 at 224 px on mkldnn, fp32 and int8, from the derived list files' JPEGs (batch 16)
+## against PyTorch's torchvision inference (batch 16), with each int8 figure's ratio to its fp32 one
+ENCODE_224 = $(DERIVED_ROOT)/imagenet $(BENCH_OUT)/encode-224-work train.engine=mkldnn classes=10 data.source=list \
+  model.backbone=resnet-50 model.input-size=224 data.centre-crop=0.875 jobs.encode.batch-size=16
 bench-encode: bench-deps $(CIFAR_ROOT) $(DERIVED_ROOT)
 	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/encode.txt
 	$(BENCH_JAVA) io.mlh.bench.EncodeSpeedBench mklblas $(CIFAR_ROOT) $(BENCH_OUT)/encode-work train.engine=mklblas | tee -a $(BENCH_OUT)/encode.txt
 	$(BENCH_JAVA) io.mlh.bench.EncodeSpeedBench mkldnn $(CIFAR_ROOT) $(BENCH_OUT)/encode-work train.engine=mkldnn | tee -a $(BENCH_OUT)/encode.txt
-	$(BENCH_PY) --what encode | tee -a $(BENCH_OUT)/encode.txt
-	$(BENCH_JAVA) io.mlh.bench.EncodeSpeedBench mkldnn $(DERIVED_ROOT)/imagenet $(BENCH_OUT)/encode-224-work train.engine=mkldnn \
-	  classes=10 data.source=list model.backbone=resnet-50 model.input-size=224 data.centre-crop=0.875 \
-	  jobs.encode.batch-size=16 | tee -a $(BENCH_OUT)/encode.txt
-	$(BENCH_PY) --what encode --backbone resnet-50 --encode-batch 16 | tee -a $(BENCH_OUT)/encode.txt
+	$(BENCH_JAVA) io.mlh.bench.EncodeSpeedBench mkldnn-int8 $(CIFAR_ROOT) $(BENCH_OUT)/encode-work train.engine=mkldnn \
+	  jobs.encode.precision=int8 | tee -a $(BENCH_OUT)/encode.txt
+	$(BENCH_PY) --what encode --int8 | tee -a $(BENCH_OUT)/encode.txt
+	$(BENCH_JAVA) io.mlh.bench.EncodeSpeedBench mkldnn $(ENCODE_224) | tee -a $(BENCH_OUT)/encode.txt
+	$(BENCH_JAVA) io.mlh.bench.EncodeSpeedBench mkldnn-int8 $(ENCODE_224) jobs.encode.precision=int8 | tee -a $(BENCH_OUT)/encode.txt
+	$(BENCH_PY) --what encode --int8 --backbone resnet-50 --encode-batch 16 | tee -a $(BENCH_OUT)/encode.txt
+	@awk '$$2 == "mkldnn" { f[$$1] = $$3 } $$2 == "mkldnn-int8" { i[$$1] = $$3 } \
+	  END { for (g in i) printf "- %s: mkldnn-int8 / mkldnn = %.2fx\n", g, i[g] / f[g] }' $(BENCH_OUT)/encode.txt \
+	  | sort | tee -a $(BENCH_OUT)/encode.txt
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section encode $(BENCH_OUT)/encode.txt
 
 ## the derived 224-px list-file sets (CIFAR-10 JPEGs enlarged to 160-500 px, io.mlh.jobs.testdata.DerivedListSet
@@ -193,6 +200,7 @@ bench-search: bench-deps jars
 ## bench-serve: the query service under a bounded load on 127.0.0.1: code queries (1, 4, 16 clients; flat and
 ## multi-index) against faiss IndexBinaryFlat and IndexBinaryMultiHash answering the same queries; then image
 ## queries (1, 2, 4 clients): vgg-small at 32 px on CIFAR-10 JPEGs, ResNet-50 at 224 px on the derived list files
+## in fp32 and in int8
 bench-serve: bench-deps jars $(CIFAR_ROOT) $(DERIVED_ROOT)
 	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/serve.txt
 	SPARK_LOCAL_IP=127.0.0.1 $(BENCH_JAVA) $(SERVE_ARGS) io.mlh.bench.ServeSpeedBench | tee -a $(BENCH_OUT)/serve.txt
@@ -206,6 +214,11 @@ bench-serve: bench-deps jars $(CIFAR_ROOT) $(DERIVED_ROOT)
 	  -Dbench.seconds=60 io.mlh.bench.ImageQuerySpeedBench resnet-50 $(DERIVED_ROOT)/imagenet \
 	  $(BENCH_OUT)/serve-images-224-work train.engine=mkldnn classes=10 data.source=list model.backbone=resnet-50 \
 	  model.input-size=224 data.centre-crop=0.875 jobs.encode.batch-size=16 | tee -a $(BENCH_OUT)/serve-images.txt
+	SPARK_LOCAL_IP=127.0.0.1 $(BENCH_JAVA) -Dbench.clients=1,2,4 -Dbench.header=false -Dbench.requests=300 \
+	  -Dbench.seconds=60 io.mlh.bench.ImageQuerySpeedBench resnet-50 $(DERIVED_ROOT)/imagenet \
+	  $(BENCH_OUT)/serve-images-224-work train.engine=mkldnn classes=10 data.source=list model.backbone=resnet-50 \
+	  model.input-size=224 data.centre-crop=0.875 jobs.encode.batch-size=16 jobs.encode.precision=int8 \
+	  jobs.serve.precision=int8 | tee -a $(BENCH_OUT)/serve-images.txt
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section serve-images $(BENCH_OUT)/serve-images.txt
 
 ## bench-verify: what an output's manifest costs per GB (hashing at the commit, checking on read) against sha256sum

@@ -10,6 +10,8 @@ the step's cost does not depend on pixel values.
 
 Prints `train pytorch <img/s>` and `encode pytorch <img/s>` lines (read by io.mlh.bench.SpeedTable); for a
 ResNet the figures are `train-resnet-50` / `encode-resnet-50` (-18 likewise), as the Java benchmarks name them.
+With --int8 also `encode pytorch-int8 <img/s>`: the backbone in PyTorch's own int8 (FX graph mode static
+quantization with fbgemm, or onednn where torch has no fbgemm as Debian's 1.13; calibrated on the encode batch), the head fp32, as the Java side runs int8.
 """
 import argparse
 import math
@@ -111,6 +113,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--what", choices=["train", "encode", "both"], default="both")
     ap.add_argument("--backbone", choices=["vgg-small", "resnet-18", "resnet-50"], default="vgg-small")
+    ap.add_argument("--int8", action="store_true", help="also the encode figure with the backbone in int8 (fbgemm)")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -148,6 +151,22 @@ def main():
                 (u_c >= 0)  # the retrieval code: sign, packed on the Java side
 
         print("encode%s pytorch %.1f" % (suffix, images_per_second(encode_step, a.encode_batch, a.warmup, a.seconds)), flush=True)
+
+        if a.int8:
+            from torch.ao.quantization import get_default_qconfig_mapping
+            from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+            # fbgemm where this torch has it; Debian's 1.13 has onednn (oneDNN's x86 int8, VNNI included)
+            supported = torch.backends.quantized.supported_engines
+            ENGINE = "fbgemm" if "fbgemm" in supported else "onednn"
+            torch.backends.quantized.engine = ENGINE
+            prepared = prepare_fx(net.backbone, get_default_qconfig_mapping(ENGINE), example_inputs=(xe,))
+            with torch.inference_mode():
+                prepared(xe)  # calibration: the observers see the batch
+            net.backbone = convert_fx(prepared)
+            print("encode%s pytorch-int8 %.1f"
+                  % (suffix, images_per_second(encode_step, a.encode_batch, a.warmup, a.seconds)), flush=True)
+    if a.int8:
+        print("# pytorch-int8: quantized engine %s" % torch.backends.quantized.engine)
     print("# torch %s, %s, %d threads (torch.get_num_threads() = %d), batch %d / encode batch %d"
           % (torch.__version__, a.backbone, a.threads, torch.get_num_threads(), a.batch, a.encode_batch))
 

@@ -2,16 +2,21 @@ package io.mlh.bench;
 
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import io.mlh.core.centres.HashCentres;
+import io.mlh.core.config.Key;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.core.model.MlhNet;
+import io.mlh.jobs.calibrate.CalibrateJob;
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.encode.EncodeJob;
 import io.mlh.jobs.images.Framing;
+import io.mlh.jobs.inference.ImageEncoder;
+import io.mlh.jobs.inference.Precision;
 import io.mlh.jobs.shard.ShardJob;
 import java.io.File;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,7 +32,9 @@ import org.apache.spark.sql.SparkSession;
  * {@code EncodeJob.run} alone. Not timed: sharding the images, saving a model bundle (an untrained
  * network: the cost does not depend on the weights) and a warm-up encode of a 1,280-image subset (128
  * at 224 px). The overrides may name another data set and network, e.g. the derived 224-px list files
- * with {@code model.backbone=resnet-50 model.input-size=224 data.centre-crop=0.875}.
+ * with {@code model.backbone=resnet-50 model.input-size=224 data.centre-crop=0.875}. With {@code
+ * jobs.encode.precision=int8} the bundle is first calibrated (mlh-calibrate on 64 of its training
+ * images, not timed) and encoding runs the calibrated one.
  *
  * <p>Prints {@code <group> <label> <img/s>} for {@link SpeedTable} ({@link SpeedTable#group}).
  * Arguments: label, the CIFAR-10 folder root (…/cifar10), a work directory, [key=value ...] (e.g. train.engine=mkldnn).
@@ -44,6 +51,11 @@ public final class EncodeSpeedBench {
         try {
             Configuration hadoop = spark.sparkContext().hadoopConfiguration();
             shardAndSaveUntrained(spark, s);
+            if (c.reader().get(ImageEncoder.PRECISION) == Precision.INT8) {
+                a.add("paths.model="
+                        + CalibrateJob.run(spark, JobSettings.fromArgs(with(a, "jobs.calibrate.images=64"))));
+                s = JobSettings.fromArgs(a.toArray(new String[0]));
+            }
 
             String subset = new File(s.modelPath).getParent() + "/warm-up-shards";
             Path staging = CommittedOutput.stage(hadoop, subset, true);
@@ -111,6 +123,17 @@ public final class EncodeSpeedBench {
                         framing.std(),
                         framing.centreCrop())
                 .save(hadoop, s.modelPath, true, s.claims);
+    }
+
+    /**
+     * The settings of {@code a}, which, when {@code precision} says int8, first gains the bundle calibrated
+     * on 64 of its training images (not timed) as paths.model.
+     */
+    static JobSettings calibratedFor(SparkSession spark, List<String> a, Key<Precision> precision) throws IOException {
+        JobSettings s = JobSettings.fromArgs(a.toArray(new String[0]));
+        if (s.model.reader().get(precision) != Precision.INT8) return s;
+        a.add("paths.model=" + CalibrateJob.run(spark, JobSettings.fromArgs(with(a, "jobs.calibrate.images=64"))));
+        return JobSettings.fromArgs(a.toArray(new String[0]));
     }
 
     private static String[] with(List<String> args, String override) {

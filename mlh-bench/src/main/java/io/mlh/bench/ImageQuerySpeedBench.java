@@ -6,7 +6,9 @@ import io.mlh.core.config.MlhConfig;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.encode.EncodeJob;
+import io.mlh.jobs.inference.Precision;
 import io.mlh.jobs.serve.SearchServer;
+import io.mlh.jobs.serve.ServeSettings;
 import java.net.URL;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -27,7 +29,9 @@ import org.apache.spark.sql.SparkSession;
  * service then loads. The queries are the first {@value #QUERIES} images' own JPEG bytes, sent raw
  * ({@code POST /search}, k = 10) by C closed-loop clients in this JVM after a warm-up. Every answer's
  * code is checked against the encode job's code of the same image ("code differs"); "lost" counts
- * requests without a 200. The network pass is the service's own {@code forward_ms} of each answer.
+ * requests without a 200. The network pass is the service's own {@code forward_ms} of each answer. With
+ * {@code jobs.serve.precision=int8} (and {@code jobs.encode.precision=int8}, for the table's codes to
+ * check against) the bundle is calibrated first, as for {@link EncodeSpeedBench}.
  *
  * <p>Arguments as {@link EncodeSpeedBench}'s: label, the image root, a work directory, [key=value ...].
  * System properties: bench.clients (comma-separated, default 1,2), bench.requests, bench.seconds,
@@ -53,7 +57,10 @@ public final class ImageQuerySpeedBench {
         SparkSession spark = Spark.start("image-query-speed", s);
         try {
             EncodeSpeedBench.shardAndSaveUntrained(spark, s);
+            s = EncodeSpeedBench.calibratedFor(spark, a, ServeSettings.PRECISION);
             EncodeJob.run(spark, s);
+            String engine = c.engine().configName()
+                    + (s.model.reader().get(ServeSettings.PRECISION) == Precision.INT8 ? " int8" : "");
             Map<Long, String> codes = new HashMap<>();
             for (Row r : spark.read().parquet(s.codesPath).select("id", "code").collectAsList())
                 codes.put(r.getLong(0), SearchServer.hex(longs(r.getList(1))));
@@ -68,7 +75,7 @@ public final class ImageQuerySpeedBench {
                     "%nimage queries: %s at %d px on %s, %d-bit codes of %,d images; the first %d images' JPEGs, top %d%n",
                     c.backbone().configName(),
                     c.inputSize(),
-                    c.engine().configName(),
+                    engine,
                     c.bits(),
                     codes.size(),
                     images.size(),
@@ -94,7 +101,7 @@ public final class ImageQuerySpeedBench {
                             "| %s | %d px | %s | %d | %,d | %.1f | %.1f | %.1f | %.1f / %.1f | %.0f%% | %d, %d, %d |%n",
                             label,
                             c.inputSize(),
-                            c.engine().configName(),
+                            engine,
                             n,
                             l.latencies.length,
                             l.percentile(0.50),

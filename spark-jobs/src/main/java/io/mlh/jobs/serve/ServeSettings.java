@@ -23,7 +23,7 @@ public final class ServeSettings {
     static final Key<Integer> THREADS = Key.integer("jobs.serve.threads", 1);
     static final Key<Integer> ENCODERS = Key.integer("jobs.serve.encoders", 0);
     static final Key<Integer> BATCH = Key.integer("jobs.serve.batch", 2); // BigDL's loaded reshape layers need two
-    static final Key<Precision> PRECISION = Key.choice("jobs.serve.precision", Precision.class);
+    public static final Key<Precision> PRECISION = Key.choice("jobs.serve.precision", Precision.class);
     static final Key<Split> DATABASE_SPLIT = Key.choice("jobs.serve.database-split", Split.class);
     static final Key<Index> INDEX = Key.choice("jobs.serve.index", Index.class);
     static final Key<Integer> SUBSTRINGS = Key.integer("jobs.serve.substrings", 0);
