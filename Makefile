@@ -12,7 +12,7 @@ ifneq ($(shell grep -c -m1 AuthenticAMD /proc/cpuinfo 2>/dev/null),0)
 export MKL_DEBUG_CPU_TYPE ?= 5
 endif
 
-.PHONY: demo demo-core serve notebooks report-page jars test data clean torch-deps check-weights weights-fixture bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-serve bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
+.PHONY: demo demo-core serve notebooks report-page jars test data clean torch-deps check-weights weights-fixture bench-int8 bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-serve bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
 
 SPARK_JARS := spark-home/target/spark-home/jars
 # Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
@@ -220,6 +220,22 @@ bench-serve: bench-deps jars $(CIFAR_ROOT) $(DERIVED_ROOT)
 	  model.input-size=224 data.centre-crop=0.875 jobs.encode.batch-size=16 jobs.encode.precision=int8 \
 	  jobs.serve.precision=int8 | tee -a $(BENCH_OUT)/serve-images.txt
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section serve-images $(BENCH_OUT)/serve-images.txt
+
+## bench-int8: int8 codes against fp32 codes of trained networks, through the jobs (calibrate, encode both ways,
+## evaluate): the demo's model on Fashion-MNIST (after make demo), and ResNet-18 trained for INT8_EPOCHS epochs on
+## the derived 224-px list files; writes docs/results/int8.md
+INT8_EPOCHS ?= 3
+INT8_224 := $(BENCH_OUT)/int8-224
+bench-int8: bench-classes $(DERIVED_ROOT)
+	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/int8.txt
+	$(BENCH_JAVA) io.mlh.bench.Int8CodesBench "vgg-small, Fashion-MNIST (make demo)" $(BENCH_OUT)/int8-demo \
+	  $(DEMO_CONF) | tee -a $(BENCH_OUT)/int8.txt
+	$(BENCH_JAVA) -Dbench.header=false io.mlh.bench.Int8CodesBench "resnet-18 at 224 px, $(INT8_EPOCHS) epochs, derived list files" \
+	  $(INT8_224) - classes=10 data.source=list data.root=$(DERIVED_ROOT)/imagenet model.backbone=resnet-18 \
+	  model.input-size=224 data.centre-crop=0.875 data.augment.flip=true train.engine=mkldnn train.epochs=$(INT8_EPOCHS) \
+	  train.batch-size=32 jobs.encode.batch-size=16 paths.shards=$(INT8_224)/shards paths.model=$(INT8_224)/model \
+	  | tee -a $(BENCH_OUT)/int8.txt
+	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/int8.md --section int8 $(BENCH_OUT)/int8.txt
 
 ## bench-verify: what an output's manifest costs per GB (hashing at the commit, checking on read) against sha256sum
 bench-verify: bench-classes
