@@ -29,7 +29,7 @@ import org.apache.spark.sql.functions;
  * the fp32 database.
  *
  * <p>Arguments: label, a work directory (codes, calibrated bundle, reports), then the job settings
- * ({@code config.conf | -} and overrides; {@code train.engine = mkldnn}). Prints a markdown table row
+ * ({@code config.conf | -} and overrides; {@code train.engine = mkldnn}), on {@code local[2]}. Prints a markdown table row
  * (with the header unless {@code -Dbench.header=false}).
  */
 public final class Int8CodesBench {
@@ -39,6 +39,7 @@ public final class Int8CodesBench {
         String label = args[0];
         File work = new File(args[1]).getAbsoluteFile();
         List<String> base = new ArrayList<>(Arrays.asList(args).subList(2, args.length));
+        base.add(1, "spark.master=local[2]"); // after the profile, before the overrides
         base.add("jobs.overwrite=true");
         base.add("jobs.evaluate.gallery-queries=0");
         JobSettings s = settings(base);

@@ -71,6 +71,8 @@ public final class ExecutorInference implements Serializable {
         BigDL.setNodesAndCores(nodes, cores); // BigDL's layers parallelise over the engine's threads
         AbstractModule<Activity, Activity, Float> net = model.value(false, true);
         if (int8 != null) {
+            String why = Int8Inference.unavailable(); // this host's: executors may differ from the driver
+            if (why != null) throw new IllegalArgumentException("int8 cannot run on " + host() + ": " + why);
             Graph<Float> plain = (Graph<Float>) (AbstractModule) net;
             int8.applyTo(plain); // this copy's own scale fields; the weights stay shared
             net = Int8Inference.build(ComputeEngine.forMklDnn(plain));
@@ -82,6 +84,14 @@ public final class ExecutorInference implements Serializable {
         if (mkldnn) net = ComputeEngine.toMklDnn(ComputeEngine.forMklDnn((Graph<Float>) (AbstractModule) net));
         net.evaluate();
         return net;
+    }
+
+    private static String host() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "this host";
+        }
     }
 
     /**

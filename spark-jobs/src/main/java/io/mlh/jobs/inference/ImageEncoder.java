@@ -89,8 +89,10 @@ public final class ImageEncoder {
         if (int8) {
             if (!mkldnn)
                 throw new ConfigError(precision.fullName(), "int8 runs on MKL-DNN: set mlh.train.engine = mkldnn");
+            // where the network runs here (local master, the service) the CPU is checked now; executors
+            // elsewhere check their own before their first pass
             String why = Int8Inference.unavailable();
-            if (why != null) throw new ConfigError(precision.fullName(), why);
+            if (why != null && spark.sparkContext().isLocal()) throw new ConfigError(precision.fullName(), why);
             if (bundle.int8Scales == null)
                 throw new ConfigError(
                         precision.fullName(),
