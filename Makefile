@@ -12,7 +12,7 @@ ifneq ($(shell grep -c -m1 AuthenticAMD /proc/cpuinfo 2>/dev/null),0)
 export MKL_DEBUG_CPU_TYPE ?= 5
 endif
 
-.PHONY: demo demo-core serve notebooks report-page jars test data clean torch-deps check-weights weights-fixture bench-int8 bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-serve bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
+.PHONY: demo demo-core serve notebooks report-page jars test data clean torch-deps check-weights weights-fixture bench-int8 bench-serve-images bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-serve bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
 
 SPARK_JARS := spark-home/target/spark-home/jars
 # Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
@@ -205,7 +205,11 @@ bench-serve: bench-deps jars $(CIFAR_ROOT) $(DERIVED_ROOT)
 	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/serve.txt
 	SPARK_LOCAL_IP=127.0.0.1 $(BENCH_JAVA) $(SERVE_ARGS) io.mlh.bench.ServeSpeedBench | tee -a $(BENCH_OUT)/serve.txt
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/speed.md --section serve $(BENCH_OUT)/serve.txt
-	@$(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/serve-images.txt
+	$(MAKE) bench-serve-images
+
+## bench-serve-images: bench-serve's image queries alone
+bench-serve-images: bench-deps jars $(CIFAR_ROOT) $(DERIVED_ROOT)
+	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/serve-images.txt
 	SPARK_LOCAL_IP=127.0.0.1 $(BENCH_JAVA) -Dbench.clients=1,2,4 io.mlh.bench.ImageQuerySpeedBench vgg-small \
 	  $(CIFAR_ROOT) $(BENCH_OUT)/serve-images-work train.engine=mkldnn | tee -a $(BENCH_OUT)/serve-images.txt
 	SPARK_LOCAL_IP=127.0.0.1 $(BENCH_JAVA) -Dbench.clients=1,2,4 -Dbench.header=false io.mlh.bench.ImageQuerySpeedBench \
