@@ -51,11 +51,7 @@ public final class EncodeSpeedBench {
         try {
             Configuration hadoop = spark.sparkContext().hadoopConfiguration();
             shardAndSaveUntrained(spark, s);
-            if (c.reader().get(ImageEncoder.PRECISION) == Precision.INT8) {
-                a.add("paths.model="
-                        + CalibrateJob.run(spark, JobSettings.fromArgs(with(a, "jobs.calibrate.images=64"))));
-                s = JobSettings.fromArgs(a.toArray(new String[0]));
-            }
+            s = calibratedFor(spark, a, ImageEncoder.PRECISION);
 
             String subset = new File(s.modelPath).getParent() + "/warm-up-shards";
             Path staging = CommittedOutput.stage(hadoop, subset, true);

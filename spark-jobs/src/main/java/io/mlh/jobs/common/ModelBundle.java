@@ -39,7 +39,7 @@ public final class ModelBundle {
     public final double centreCrop;
     /** The int8 scales of {@link #net}, or null: a bundle that has not been calibrated. */
     public final Int8Scales int8Scales;
-    /** How they were measured (the images, the source bundle, the agreement seen), or null. */
+    /** How they were measured (the shard table, seed and sampled ids, the source bundle and its model's SHA-256), or null. */
     public final JsonNode calibration;
 
     public ModelBundle(
