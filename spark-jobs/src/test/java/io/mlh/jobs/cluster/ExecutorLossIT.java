@@ -52,7 +52,10 @@ class ExecutorLossIT {
 
             // two workers are left: train on both, then encode on both and lose one of them
             Faults.assertExit(
-                    0, cluster.start(trainLog, submitArgs(null, "mlh-train.jar", conf, TWO_EXECUTORS)), trainLog);
+                    0,
+                    cluster.start(trainLog, submitArgs(null, "mlh-train.jar", conf, TWO_EXECUTORS)),
+                    trainLog,
+                    cluster);
 
             Path encodeLog = dir.resolve("encode.log");
             Process encode = cluster.start(encodeLog, submitArgs(null, "mlh-encode.jar", conf, TWO_EXECUTORS));
@@ -63,7 +66,7 @@ class ExecutorLossIT {
                     600,
                     () -> !Faults.stagedParts(out.resolve("codes")).isEmpty());
             Faults.kill(cluster.workers().get(1)); // the encode job goes on with worker 0
-            Faults.assertExit(0, encode, encodeLog);
+            Faults.assertExit(0, encode, encodeLog, cluster);
             assertTrue(Faults.read(encodeLog).contains("Lost executor"), "the worker died after the job: " + encodeLog);
         }
         SparkSession spark =

@@ -86,7 +86,28 @@ final class Faults {
             p.destroyForcibly();
             throw new AssertionError(log + ": no end in 15 minutes\n" + Jvm.tail(log, 40));
         }
-        assertEquals(expected, p.exitValue(), log + "\n" + digest(log));
+        assertEquals(expected, p.exitValue(), rootCause(log) + "\n" + log + "\n" + digest(log));
+    }
+
+    /** As {@link #assertExit(int, Process, Path)}, with what the cluster's executors logged about each failure. */
+    static void assertExit(int expected, Process p, Path log, StandaloneCluster cluster) throws Exception {
+        try {
+            assertExit(expected, p, log);
+        } catch (AssertionError e) {
+            StringBuilder executors = new StringBuilder(e.getMessage());
+            for (Path stderr : cluster.executorLogs())
+                executors.append("\n--- ").append(stderr).append('\n').append(digest(stderr));
+            throw new AssertionError(executors.toString(), e);
+        }
+    }
+
+    /** The last exception a log names, its deepest cause where it gives one: the first line a failure report shows. */
+    static String rootCause(Path log) throws IOException {
+        String last = "no exception in the log";
+        for (String line : Files.readAllLines(log)) {
+            if (line.startsWith("Caused by") || (line.contains("Exception") && !line.startsWith("\t"))) last = line;
+        }
+        return last.trim();
     }
 
     /** What a failed job's log says: the jobs' own lines and every exception's first line, then the tail. */

@@ -84,7 +84,11 @@ class RestartIT {
         run("train-resume", null, "mlh-train.jar", with(resumed, "jobs.train.resume=true"));
         Path resumeLog = dir.resolve("train-resume.log");
         assertTrue(Faults.read(resumeLog).contains("resuming after epoch " + last + " from "), Jvm.tail(resumeLog, 40));
-        assertEquals(Faults.range(1, last), Faults.epochsLogged(killedLog).subList(0, last), "the killed run's epochs");
+        // the job logs an epoch after committing its checkpoint, so the kill may land between the two
+        List<Integer> killedEpochs = Faults.epochsLogged(killedLog);
+        assertTrue(
+                killedEpochs.equals(Faults.range(1, last)) || killedEpochs.equals(Faults.range(1, last - 1)),
+                "the killed run logged epochs " + killedEpochs + " with checkpoints " + kept);
         assertEquals(
                 Faults.range(last + 1, EPOCHS),
                 Faults.epochsLogged(resumeLog),

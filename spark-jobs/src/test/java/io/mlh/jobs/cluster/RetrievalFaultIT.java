@@ -105,7 +105,7 @@ class RetrievalFaultIT {
                     FrozenExecutor.midTaskOf(search, d -> d.contains("parquet at DistributedSearch"), 300);
             writing.killWithWorker(cluster);
 
-            Faults.assertExit(0, job, log);
+            Faults.assertExit(0, job, log, cluster);
             assertTrue(ranking.lossLogged(log), ranking + ": its task's loss is not in the log\n" + Faults.digest(log));
             assertTrue(writing.lossLogged(log), writing + ": its task's loss is not in the log\n" + Faults.digest(log));
             System.out.println("RetrievalFaultIT: lost " + ranking + ", then " + writing);

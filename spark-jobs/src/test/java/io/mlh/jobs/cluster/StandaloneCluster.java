@@ -104,6 +104,20 @@ public final class StandaloneCluster implements AutoCloseable {
         return spark(heap, "org.apache.spark.deploy.SparkSubmit").args(args);
     }
 
+    /** Every executor's stderr so far (the workers keep them under {@code worker-N/<app>/<executor>/}). */
+    public List<Path> executorLogs() throws java.io.IOException {
+        List<Path> logs = new ArrayList<>();
+        for (int w = 0; w < workers().size(); w++) {
+            Path dir = workDir.resolve("worker-" + w);
+            try (java.util.stream.Stream<Path> files = Files.walk(dir, 3)) {
+                files.filter(f -> f.getFileName().toString().equals("stderr"))
+                        .sorted()
+                        .forEach(logs::add);
+            }
+        }
+        return logs;
+    }
+
     /** The worker JVMs, for fault injection. */
     public List<Process> workers() {
         return daemons.subList(1, daemons.size());

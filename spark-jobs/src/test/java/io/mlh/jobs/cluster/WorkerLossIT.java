@@ -49,7 +49,7 @@ class WorkerLossIT {
                     600,
                     () -> Faults.checkpoints(model).contains(1));
             Faults.kill(cluster.workers().get(1));
-            Faults.assertExit(0, train, trainLog);
+            Faults.assertExit(0, train, trainLog, cluster);
 
             String log = Faults.read(trainLog);
             for (String line : log.split("\n"))
@@ -67,7 +67,10 @@ class WorkerLossIT {
 
             // the model encodes, on the one worker left
             Faults.assertExit(
-                    0, cluster.start(encodeLog, submitArgs(null, "mlh-encode.jar", conf, TWO_EXECUTORS)), encodeLog);
+                    0,
+                    cluster.start(encodeLog, submitArgs(null, "mlh-encode.jar", conf, TWO_EXECUTORS)),
+                    encodeLog,
+                    cluster);
             assertTrue(Faults.committed(out.resolve("codes")), "the code table was not committed");
             assertTrue(
                     Faults.read(encodeLog).contains("400 codes of 32 bits"),
