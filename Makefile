@@ -237,7 +237,7 @@ bench-int8: bench-classes $(DERIVED_ROOT)
 	$(BENCH_JAVA) -Dbench.header=false io.mlh.bench.Int8CodesBench "resnet-18 at 224 px, $(INT8_EPOCHS) epochs, derived list files" \
 	  $(INT8_224) - classes=10 data.source=list data.root=$(DERIVED_ROOT)/imagenet model.backbone=resnet-18 \
 	  model.input-size=224 data.centre-crop=0.875 data.augment.flip=true train.engine=mkldnn train.epochs=$(INT8_EPOCHS) \
-	  train.batch-size=32 jobs.encode.batch-size=16 paths.shards=$(INT8_224)/shards paths.model=$(INT8_224)/model \
+	  train.batch-size=32 jobs.encode.batch-size=16 paths.shards=$(INT8_224)/shards paths.model=$(INT8_224)/model-$(INT8_EPOCHS)-epochs \
 	  | tee -a $(BENCH_OUT)/int8.txt
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/int8.md --section int8 $(BENCH_OUT)/int8.txt
 

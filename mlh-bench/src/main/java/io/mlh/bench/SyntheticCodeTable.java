@@ -40,7 +40,7 @@ final class SyntheticCodeTable {
         JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .parallelize(chunkIds, chunks)
                 .flatMap(c -> chunk(c, queries, total, bits, seed));
-        spark.createDataFrame(rows, CodeTable.schema(false, false))
+        spark.createDataFrame(rows, CodeTable.REQUIRED)
                 .write()
                 .mode(SaveMode.Overwrite)
                 .parquet(staging.toString());

@@ -1,6 +1,8 @@
 package io.mlh.core.eval;
 
+import io.mlh.core.codes.Int8Codes;
 import io.mlh.core.codes.PackedCodes;
+import io.mlh.core.search.Refinement;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -11,7 +13,8 @@ import java.util.Objects;
  * <p>Labels are multi-hot {@code float[][]}, one row per code. This matches {@code LabelledImages}.
  * A class counts as positive when its value is {@code > 0}. A database item is relevant to a query
  * when the two label rows share at least one positive class. Each query ranks the whole database by
- * Hamming distance. Ties go to the lower database position.
+ * Hamming distance. Ties go to the lower database position. With a {@link Refinement}, the first R of
+ * that ranking are reordered by the cosine of the int8 continuous codes (ties again by position).
  *
  * <ul>
  *   <li>mAP@K: AP = mean over the relevant items in the top K of (relevant items up to and including
@@ -172,7 +175,24 @@ public final class RetrievalMetrics {
      * {@code ns}, where each N must be >= 1.
      */
     public Report evaluate(int topK, int[] ns) {
+        return evaluate(topK, ns, Refinement.NONE, null, null);
+    }
+
+    /**
+     * As {@link #evaluate(int, int[])} with each query's ranking re-ranked by {@code refine} on the int8
+     * continuous codes of the queries and of the database (in the positions of the sign codes; ties by
+     * database position). mAP and precision@N follow the re-ranked order; the PR curve counts the items
+     * within each radius, which no reordering changes.
+     */
+    public Report evaluate(int topK, int[] ns, Refinement refine, Int8Codes queryInt8, Int8Codes databaseInt8) {
         for (int n : ns) if (n < 1) throw new IllegalArgumentException("precision@N needs N >= 1, got " + n);
+        if (refine.reranks()) {
+            if (queryInt8 == null || databaseInt8 == null)
+                throw new IllegalArgumentException(refine + " needs int8 codes");
+            if (queryInt8.size() != queries.size() || databaseInt8.size() != database.size())
+                throw new IllegalArgumentException(queryInt8.size() + " and " + databaseInt8.size() + " int8 codes for "
+                        + queries.size() + " query and " + database.size() + " database codes");
+        }
         int m = database.size(), nq = queries.size(), bits = queries.bits(), w = queries.wordsPerCode();
         int k = topK <= 0 || topK > m ? m : topK;
         long[] qw = queries.words(), dw = database.words();
@@ -216,6 +236,8 @@ public final class RetrievalMetrics {
                 start += atDistance[d];
             }
             for (int i = 0; i < m; i++) order[next[dist[i]]++] = i;
+            final int query = q;
+            refine.rerank(order, m, i -> queryInt8.cosine(query, databaseInt8, i), null);
             for (int rank = 1; rank <= m; rank++)
                 hitsUpTo[rank] = hitsUpTo[rank - 1] + (relevant[order[rank - 1]] ? 1 : 0);
 

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mlh.core.codes.Int8Codes;
 import io.mlh.core.codes.PackedCodes;
+import io.mlh.core.search.Refinement;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -326,6 +328,112 @@ class RetrievalMetricsTest {
         assertArrayEquals(a.recallByRadius, metrics.prCurve().recall, 0);
         assertArrayEquals(a.precisionAtNValues, metrics.precisionAtN(ns), 0);
         assertEquals(a.precisionWithinRadius2, metrics.precisionWithinRadius(2), 0);
+    }
+
+    /*
+     * Re-ranking the standard case (ranking 3, 1, 2, 0, 4 by distance) with int8 continuous codes whose
+     * cosines with the query are: item 0: 0, 1: 0.6, 2: 1, 3: 0.6, 4: 1 (2-d codes).
+     *   refine 3: the first three (3, 1, 2) by cosine, ties by position: 2, 1, 3; then 0, 4.
+     *             relevant at ranks 2, 3, 5: AP@all = (1/2 + 2/3 + 3/5) / 3; P@1 = 0, P@3 = 2/3
+     *   refine 5: all by cosine: 2, 4, 1, 3, 0: relevant at 2, 3, 4: AP = (1/2 + 2/3 + 3/4) / 3
+     */
+    @Test
+    void refinementReordersTheFirstRCandidatesByCosineTiesByPosition() {
+        RetrievalMetrics m = oneQuery();
+        Int8Codes query = Int8Codes.of(new byte[] {100, 0}, 1, 2);
+        Int8Codes items = Int8Codes.of(new byte[] {0, 50, 60, 80, 20, 0, 60, 80, 100, 0}, 5, 2);
+        RetrievalMetrics.Report three = m.evaluate(0, new int[] {1, 3}, Refinement.top(3), query, items);
+        assertEquals((1.0 / 2 + 2.0 / 3 + 3.0 / 5) / 3, three.map, EXACT);
+        assertArrayEquals(new double[] {0, 2.0 / 3}, three.precisionAtNValues, EXACT);
+        assertEquals(
+                (1.0 / 2 + 2.0 / 3 + 3.0 / 4) / 3,
+                m.evaluate(0, new int[0], Refinement.top(5), query, items).map,
+                EXACT);
+        // the PR curve counts the items within each radius: unchanged
+        assertArrayEquals(m.evaluate(0, new int[0]).precisionByRadius, three.precisionByRadius, 0);
+        IllegalArgumentException none = assertThrows(
+                IllegalArgumentException.class, () -> m.evaluate(0, new int[0], Refinement.top(3), null, null));
+        assertTrue(none.getMessage().contains("int8 codes"), none.getMessage());
+    }
+
+    /**
+     * Re-ranked mAP@K and precision@N against the definition computed the obvious way: the Hamming order as
+     * an Integer[] sorted by (distance, index), its first R sorted again by (cosine of the int8 codes in
+     * doubles, descending; index), the rest left as they were. Duplicated rows tie in distance and in cosine.
+     */
+    @ParameterizedTest(name = "{0} bits, seed {1}")
+    @MethodSource("randomCases")
+    void refinedRankingAgreesWithABruteForceReference(int bits, long seed) {
+        Random rnd = new Random(seed);
+        int nq = 12, nd = 240, classes = 6;
+        float[][] dx = gaussian(rnd, nd, bits), qx = gaussian(rnd, nq, bits);
+        for (int j = 1; j < nd; j++) if (rnd.nextInt(3) == 0) dx[j] = dx[rnd.nextInt(j)].clone();
+        for (int i = 0; i < nq; i += 4) qx[i] = dx[rnd.nextInt(nd)].clone();
+        float[][] ql = randomLabels(rnd, nq, classes, 5), dl = randomLabels(rnd, nd, classes, 6);
+        RetrievalMetrics metrics = new RetrievalMetrics(PackedCodes.fromSigns(qx), ql, PackedCodes.fromSigns(dx), dl);
+        Int8Codes qi = Int8Codes.fromContinuous(tanh(qx), nq, bits), di = Int8Codes.fromContinuous(tanh(dx), nd, bits);
+
+        int[] ns = {1, 10, 100, 500};
+        for (int r : new int[] {1, 10, 100, 240, 1000}) {
+            for (int k : new int[] {0, 10, 100}) {
+                RetrievalMetrics.Report rep = metrics.evaluate(k, ns, Refinement.top(r), qi, di);
+                double map = 0;
+                double[] pn = new double[ns.length];
+                for (int i = 0; i < nq; i++) {
+                    int[] dist = new int[nd];
+                    double[] cos = new double[nd];
+                    boolean[] rel = new boolean[nd];
+                    Integer[] order = new Integer[nd];
+                    byte[] q = qi.code(i);
+                    for (int j = 0; j < nd; j++) {
+                        for (int b = 0; b < bits; b++) if ((qx[i][b] >= 0) != (dx[j][b] >= 0)) dist[j]++;
+                        for (int c = 0; c < classes; c++) if (ql[i][c] > 0 && dl[j][c] > 0) rel[j] = true;
+                        byte[] d = di.code(j);
+                        double dot = 0, nqq = 0, ndd = 0;
+                        for (int b = 0; b < bits; b++) {
+                            dot += q[b] * d[b];
+                            nqq += q[b] * q[b];
+                            ndd += d[b] * d[b];
+                        }
+                        cos[j] = nqq == 0 || ndd == 0 ? 0 : dot / Math.sqrt(nqq * ndd);
+                        order[j] = j;
+                    }
+                    Arrays.sort(
+                            order,
+                            (x, y) -> dist[x] != dist[y] ? Integer.compare(dist[x], dist[y]) : Integer.compare(x, y));
+                    Arrays.sort(
+                            order,
+                            0,
+                            Math.min(r, nd),
+                            (x, y) -> cos[x] != cos[y] ? Double.compare(cos[y], cos[x]) : Integer.compare(x, y));
+
+                    int topK = k <= 0 || k > nd ? nd : k, hits = 0;
+                    double ap = 0;
+                    for (int rank = 1; rank <= topK; rank++) {
+                        if (rel[order[rank - 1]]) {
+                            hits++;
+                            ap += (double) hits / rank;
+                        }
+                    }
+                    map += hits == 0 ? 0 : ap / hits;
+                    for (int t = 0; t < ns.length; t++) {
+                        int n = Math.min(ns[t], nd), c = 0;
+                        for (int rank = 0; rank < n; rank++) if (rel[order[rank]]) c++;
+                        pn[t] += (double) c / n;
+                    }
+                }
+                assertEquals(map / nq, rep.map, 1e-12, "mAP@" + k + ", refine " + r);
+                for (int t = 0; t < ns.length; t++)
+                    assertEquals(pn[t] / nq, rep.precisionAtNValues[t], 1e-12, "P@" + ns[t] + ", refine " + r);
+            }
+        }
+    }
+
+    private static float[] tanh(float[][] x) {
+        float[] u = new float[x.length * x[0].length];
+        for (int i = 0; i < x.length; i++)
+            for (int b = 0; b < x[i].length; b++) u[i * x[i].length + b] = (float) Math.tanh(x[i][b]);
+        return u;
     }
 
     private static float[][] gaussian(Random r, int n, int bits) {

@@ -60,8 +60,7 @@ public final class EncodeJob {
                 s.modelPath,
                 s.model,
                 ImageEncoder.PRECISION,
-                e.continuous,
-                e.gates,
+                e.extras,
                 e.batchSize);
         String what = encoder.describe();
 

@@ -10,7 +10,10 @@ import org.apache.spark.sql.Row;
 /**
  * Evaluation pass 2, one database partition: its rows walked again in the same order, each relevant
  * item given its exact global rank and the number of relevant items ranked up to it from the
- * broadcast {@link RankOffsets}, and only the per-query sums the metrics need kept.
+ * broadcast {@link RankOffsets}, and only the per-query sums the metrics need kept. With re-ranking,
+ * the items of Hamming rank up to R are returned instead ({@link RefineCandidates}): their ranks are
+ * decided on the driver. Every later item keeps its rank, and so its sums: the first R hold the same
+ * relevant items in any order.
  */
 final class CutSums implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -20,11 +23,14 @@ final class CutSums implements Serializable {
     final double[] precisionSums;
     /** At q * cuts + c: query q's relevant items ranked within cut c (cut 0 = K, so its hits). */
     final int[] within;
+    /** This partition's items among each query's first R (null without re-ranking). */
+    final RefineCandidates candidates;
 
-    private CutSums(int partition, double[] precisionSums, int[] within) {
+    private CutSums(int partition, double[] precisionSums, int[] within, RefineCandidates candidates) {
         this.partition = partition;
         this.precisionSums = precisionSums;
         this.within = within;
+        this.candidates = candidates;
     }
 
     static CutSums sum(int partition, Iterator<Row> rows, QuerySet q, RankOffsets o, String table) {
@@ -35,6 +41,7 @@ final class CutSums implements Serializable {
                 relevantBefore = o.relevantBefore[partition];
         double[] sums = new double[nq];
         int[] within = new int[nq * nc];
+        RefineCandidates candidates = o.refined > 0 ? new RefineCandidates(nq) : null;
         // items and relevant items of this partition seen so far in each cell: their indices within the cell
         int[] seen = new int[nq * span], relevantSeen = new int[nq * span];
         DatabaseRows db = new DatabaseRows(rows, q, table);
@@ -45,6 +52,11 @@ final class CutSums implements Serializable {
                 if (d > reach[i]) continue; // ranked beyond every cut
                 int cell = i * span + d;
                 int rank = itemsBefore[cell] + ++seen[cell]; // 1-based
+                if (rank <= o.refined) {
+                    candidates.add(i, db.id, db.cosine(i), db.relevant(i));
+                    if (db.relevant(i)) ++relevantSeen[cell];
+                    continue;
+                }
                 if (!db.relevant(i)) continue;
                 int hits = relevantBefore[cell] + ++relevantSeen[cell]; // relevant items ranked up to this one
                 if (rank <= k) sums[i] += (double) hits / rank;
@@ -60,7 +72,7 @@ final class CutSums implements Serializable {
                             + (itemsBefore == null ? "at least " : "") + db.count + " (ids " + db.firstId + " to "
                             + db.lastId + ")");
         }
-        return new CutSums(partition, sums, within);
+        return new CutSums(partition, sums, within, candidates);
     }
 
     /** Pass 2 over a partition, in the order and partitioning of pass 1. */

@@ -1,5 +1,6 @@
 package io.mlh.jobs.evaluate;
 
+import io.mlh.core.codes.Int8Codes;
 import io.mlh.jobs.tables.CodeSplit;
 import java.util.Iterator;
 import java.util.List;
@@ -20,6 +21,10 @@ final class DatabaseRows {
     private final int codeWords, labelWords;
     /** The current row's code words and positive classes (bit set), valid after {@link #next()}. */
     final long[] code, labels;
+    /** The current row's int8 continuous code and its squared norm, when the rows carry them (re-ranking). */
+    private byte[] int8;
+
+    private int int8SquaredNorm;
 
     long id, count, firstId, lastId;
 
@@ -50,6 +55,10 @@ final class DatabaseRows {
         List<?> packed = r.getList(1);
         for (int k = 0; k < labels.length; k++) labels[k] = (Long) packed.get(k);
         CodeSplit.code(r.getList(2), code, 0, queries.bits, table, id);
+        if (r.size() > 3) {
+            int8 = CodeSplit.int8Code(r, 3, queries.bits, table, id);
+            int8SquaredNorm = Int8Codes.dot(int8, 0, int8, 0, int8.length);
+        }
         return true;
     }
 
@@ -60,6 +69,11 @@ final class DatabaseRows {
         int d = 0;
         for (int k = 0, at = q * codeWords; k < codeWords; k++) d += Long.bitCount(queryCodes[at + k] ^ code[k]);
         return d;
+    }
+
+    /** The cosine of query q's int8 continuous code and the current row's: the re-ranking score. */
+    double cosine(int q) {
+        return queries.int8.cosine(q, int8, int8SquaredNorm);
     }
 
     /** Whether query q and the current row share a positive class. */

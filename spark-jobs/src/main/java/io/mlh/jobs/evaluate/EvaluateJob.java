@@ -2,10 +2,12 @@ package io.mlh.jobs.evaluate;
 
 import static org.apache.spark.sql.functions.col;
 
+import io.mlh.core.search.Refinement;
 import io.mlh.jobs.common.Command;
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Progress;
+import io.mlh.jobs.common.RerankSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.gallery.Gallery;
 import io.mlh.jobs.tables.CodeSplit;
@@ -57,7 +59,7 @@ public final class EvaluateJob {
             EvaluateJob.class,
             "Ranks the database codes for every query code by Hamming distance and writes the retrieval\n"
                     + "figures (mAP, precision@N, precision and recall by radius) and report.html to paths.report.",
-            Command.keys(Arrays.asList(EvaluateSettings.class, JobSettings.class)));
+            Command.keys(Arrays.asList(EvaluateSettings.class, RerankSettings.class, JobSettings.class)));
 
     public static void main(String[] args) {
         Spark.main(COMMAND, args, (spark, s) -> MetricsReport.table(run(spark, s)));
@@ -67,6 +69,9 @@ public final class EvaluateJob {
     public static final class Result {
         public final String queryCodes, databaseCodes, report;
         public final int bits, queries, database, mapAt;
+        /** The ranking's second stage. */
+        public final Refinement rerank;
+
         public final double map, precisionWithinRadius2;
         /** precision@N for N = precisionAt[j] (N capped at the database size). */
         public final int[] precisionAt;
@@ -92,6 +97,7 @@ public final class EvaluateJob {
             this.queries = queries;
             this.database = database;
             this.mapAt = e.mapAt;
+            this.rerank = e.rerank;
             this.map = map;
             this.precisionAt = precisionAt;
             this.precisionAtN = precisionAtN;
@@ -109,8 +115,8 @@ public final class EvaluateJob {
     public static Result run(SparkSession spark, JobSettings s) throws IOException {
         EvaluateSettings e = new EvaluateSettings(s);
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        CodeSplit queryTable = CodeSplit.open(spark, e.queryCodes, Split.QUERY, s.verifyInputs);
-        CodeSplit databaseTable = CodeSplit.open(spark, e.databaseCodes, Split.DATABASE, s.verifyInputs);
+        CodeSplit queryTable = open(spark, e.queryCodes, Split.QUERY, e, s.verifyInputs);
+        CodeSplit databaseTable = open(spark, e.databaseCodes, Split.DATABASE, e, s.verifyInputs);
         if (databaseTable.bits != queryTable.bits) {
             throw new IllegalArgumentException(databaseTable.name + " has " + databaseTable.bits + "-bit codes but "
                     + queryTable.name + " has " + queryTable.bits + "-bit codes");
@@ -143,6 +149,13 @@ public final class EvaluateJob {
         });
         LOG.info("evaluation written to " + s.reportPath + "/" + METRICS + " and " + HtmlReport.PAGE);
         return result;
+    }
+
+    /** A split checked, with its int8 codes when re-ranking (a table without them refused before any work). */
+    private static CodeSplit open(SparkSession spark, String path, Split split, EvaluateSettings e, boolean verify)
+            throws IOException {
+        CodeSplit table = CodeSplit.open(spark, path, split, verify);
+        return e.rerank.reranks() ? table.withInt8("mlh.jobs.rerank.mode = refine") : table;
     }
 
     private static Result evaluate(
@@ -179,7 +192,8 @@ public final class EvaluateJob {
                 throw new IllegalStateException(databaseTable.name + " changed while being read: " + databaseTable.count
                         + " rows counted, " + ranking.database + " ranked");
             }
-            sharedOffsets = sc.broadcast(ranking.offsets(e.mapAt, e.precisionAt, database.getNumPartitions()));
+            sharedOffsets =
+                    sc.broadcast(ranking.offsets(e.mapAt, e.precisionAt, e.rerank, database.getNumPartitions()));
             try (Progress p = Progress.start(
                     spark.sparkContext(), "evaluate pass 2", "items", databaseTable.count, progressMillis)) {
                 // p.counted keeps the partitions and their indexes, which the offsets are per

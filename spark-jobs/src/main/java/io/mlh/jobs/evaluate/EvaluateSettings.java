@@ -2,7 +2,9 @@ package io.mlh.jobs.evaluate;
 
 import io.mlh.core.config.ConfigReader;
 import io.mlh.core.config.Key;
+import io.mlh.core.search.Refinement;
 import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.RerankSettings;
 import java.util.List;
 
 /** The evaluate job's keys ({@code mlh.jobs.evaluate.*}, reference.conf says what each means), read and checked once. */
@@ -27,6 +29,8 @@ public final class EvaluateSettings {
     public final List<String> compareReports;
     /** Queries the report's retrieval gallery shows (0: no gallery). */
     public final int galleryQueries;
+    /** The second stage of the ranking the figures measure ({@code jobs.rerank}). */
+    public final Refinement rerank;
 
     public EvaluateSettings(JobSettings s) {
         ConfigReader r = s.model.reader();
@@ -39,5 +43,6 @@ public final class EvaluateSettings {
         this.partitions = r.get(PARTITIONS);
         this.compareReports = r.get(COMPARE_REPORTS);
         this.galleryQueries = r.get(GALLERY_QUERIES);
+        this.rerank = RerankSettings.of(s);
     }
 }

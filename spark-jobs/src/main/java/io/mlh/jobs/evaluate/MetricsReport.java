@@ -21,6 +21,7 @@ final class MetricsReport {
         o.put("queries", r.queries);
         o.put("database", r.database);
         o.put("top_k", r.mapAt);
+        o.put("rerank", r.rerank.toString());
         o.put("map", r.map);
         o.put("precision_within_radius_2", r.precisionWithinRadius2);
         ObjectNode pn = o.putObject("precision_at_n");
@@ -50,10 +51,11 @@ final class MetricsReport {
         StringBuilder t = new StringBuilder();
         t.append(String.format(
                 Locale.ROOT,
-                "%d queries x %d database items, %d bits (%s against %s)%n",
+                "%d queries x %d database items, %d bits, re-ranking %s (%s against %s)%n",
                 r.queries,
                 r.database,
                 r.bits,
+                r.rerank,
                 r.queryCodes,
                 r.databaseCodes));
         t.append(String.format(

@@ -1,5 +1,6 @@
 package io.mlh.jobs.evaluate;
 
+import io.mlh.core.codes.Int8Codes;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.jobs.tables.CodeSplit;
 import java.io.Serializable;
@@ -22,6 +23,8 @@ final class QuerySet implements Serializable {
     final long[] codes;
     /** Query q's positive classes as a bit set at [q * wordsPerLabel, (q + 1) * wordsPerLabel). */
     final long[] labels;
+    /** The queries' int8 continuous codes in query order, for re-ranking; null when the rows carry none. */
+    Int8Codes int8;
 
     private QuerySet(int size, int bits, int labelWidth) {
         this.size = size;
@@ -37,7 +40,7 @@ final class QuerySet implements Serializable {
         return of(table.rows.collectAsList(), table.bits, table.labelWidth, table.name);
     }
 
-    /** Rows id, labels, code of every query, in any order. */
+    /** Rows id, labels, code[, bits, int8 code] of every query, in any order. */
     static QuerySet of(List<Row> queryRows, int bits, int labelWidth, String table) {
         List<Row> rows = new ArrayList<>(queryRows);
         rows.sort(Comparator.comparingLong(r -> r.getLong(0)));
@@ -50,6 +53,12 @@ final class QuerySet implements Serializable {
                         table + " has duplicate ids: " + q.ids[i] + " appears more than once");
             CodeSplit.labelMask(r.getList(1), q.labels, i * q.wordsPerLabel);
             CodeSplit.code(r.getList(2), q.codes, i * q.wordsPerCode, q.bits, table, q.ids[i]);
+        }
+        if (!rows.isEmpty() && rows.get(0).size() > 4) {
+            byte[] int8 = new byte[rows.size() * bits];
+            for (int i = 0; i < rows.size(); i++)
+                System.arraycopy(CodeSplit.int8Code(rows.get(i), 4, bits, table, q.ids[i]), 0, int8, i * bits, bits);
+            q.int8 = Int8Codes.of(int8, rows.size(), bits);
         }
         return q;
     }

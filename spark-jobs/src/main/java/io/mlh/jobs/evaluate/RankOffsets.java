@@ -17,15 +17,18 @@ final class RankOffsets implements Serializable {
     final int[] cuts;
     /** Per query: the largest distance whose items can still rank within the largest cut (pass 2 skips the rest). */
     final int[] reach;
+    /** The Hamming ranks 1..refined are re-ranked ({@code jobs.rerank}): pass 2 returns those items, not their sums. */
+    final int refined;
     /** Per RDD partition index: its rows, first and last id as pass 1 saw them (pass 2 must see the same). */
     final long[] rows, firstIds, lastIds;
     /** Per RDD partition index (null when empty), at q * span + d: items and relevant items ranked before that cell. */
     final int[][] itemsBefore, relevantBefore;
 
-    RankOffsets(int span, int[] cuts, int[] reach, int partitions) {
+    RankOffsets(int span, int[] cuts, int[] reach, int refined, int partitions) {
         this.span = span;
         this.cuts = cuts;
         this.reach = reach;
+        this.refined = refined;
         this.rows = new long[partitions];
         this.firstIds = new long[partitions];
         this.lastIds = new long[partitions];

@@ -1,5 +1,6 @@
 package io.mlh.jobs.evaluate;
 
+import io.mlh.core.search.Refinement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -26,6 +27,8 @@ final class Ranking {
     private double[] precisionSums;
 
     private int[] within;
+    /** Hamming ranks 1..refined re-ranked (0: none), as given to {@link #offsets}. */
+    private int refined;
 
     private Ranking(int queries, int bits, int database, int[] items, int[] relevant, List<DistanceCounts> parts) {
         this.queries = queries;
@@ -71,11 +74,12 @@ final class Ranking {
      * of {@code ns}, over an RDD of {@code partitions} partitions. Turns the pass-1 counts into the
      * offsets in place (no second copy on the driver), so it can run once.
      */
-    RankOffsets offsets(int mapAt, int[] ns, int partitions) {
+    RankOffsets offsets(int mapAt, int[] ns, Refinement refine, int partitions) {
         if (cuts != null) throw new IllegalStateException("offsets were already made");
         cuts = new int[1 + ns.length];
         cuts[0] = mapAt <= 0 || mapAt > database ? database : mapAt;
-        int largest = cuts[0];
+        refined = refine.within(database);
+        int largest = Math.max(cuts[0], refined);
         for (int j = 0; j < ns.length; j++) largest = Math.max(largest, cuts[1 + j] = Math.min(ns[j], database));
         int span = bits + 1;
         int[] reach = new int[queries];
@@ -84,7 +88,7 @@ final class Ranking {
             for (long upTo = items[q * span]; upTo < largest; upTo += items[q * span + d]) d++;
             reach[q] = d;
         }
-        RankOffsets o = new RankOffsets(span, cuts, reach, partitions);
+        RankOffsets o = new RankOffsets(span, cuts, reach, refined, partitions);
         for (int q = 0; q < queries; q++) {
             long itemsBelow = 0, relevantBelow = 0; // every item at smaller distances ranks before the cell
             for (int cell = q * span; cell < (q + 1) * span; cell++) {
@@ -111,17 +115,41 @@ final class Ranking {
         return o;
     }
 
-    /** Adds up every partition's pass-2 sums, in the ranking's partition order (the same on every run). */
+    /**
+     * Adds up every partition's pass-2 sums, in the ranking's partition order (the same on every run);
+     * with re-ranking, first the sums of each query's first R in their refined order.
+     */
     void add(List<CutSums> sums) {
         CutSums[] byPartition = new CutSums[order.length == 0 ? 0 : max(order) + 1];
         for (CutSums s : sums) if (s.partition < byPartition.length) byPartition[s.partition] = s;
         precisionSums = new double[queries];
         within = new int[queries * cuts.length];
+        List<RefineCandidates> candidates = new ArrayList<>();
         for (int p : order) {
             CutSums s = byPartition[p];
             if (s == null) throw new IllegalStateException("no pass-2 sums from database partition " + p);
             for (int q = 0; q < queries; q++) precisionSums[q] += s.precisionSums[q];
             for (int i = 0; i < within.length; i++) within[i] += s.within[i];
+            if (s.candidates != null) candidates.add(s.candidates);
+        }
+        if (refined > 0) addRefined(RefineCandidates.join(candidates, queries));
+    }
+
+    /** The sums of ranks 1..R, each query's candidates in the refined order. */
+    private void addRefined(RefineCandidates all) {
+        int nc = cuts.length, k = cuts[0];
+        for (int q = 0; q < queries; q++) {
+            if (all.count(q) != refined)
+                throw new IllegalStateException(
+                        "query " + q + " has " + all.count(q) + " re-ranking candidates, not " + refined);
+            boolean[] relevantAt = all.relevanceInRefinedOrder(q);
+            int hits = 0;
+            for (int rank = 1; rank <= refined; rank++) {
+                if (!relevantAt[rank - 1]) continue;
+                hits++;
+                if (rank <= k) precisionSums[q] += (double) hits / rank;
+                for (int c = 0; c < nc; c++) if (rank <= cuts[c]) within[q * nc + c]++;
+            }
         }
     }
 

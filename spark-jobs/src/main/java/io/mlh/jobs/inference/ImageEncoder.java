@@ -6,6 +6,7 @@ import com.intel.analytics.bigdl.tensor.Tensor;
 import com.intel.analytics.bigdl.utils.Table;
 import io.mlh.core.bigdl.BigDL;
 import io.mlh.core.bigdl.Int8Inference;
+import io.mlh.core.codes.Int8Codes;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.config.ConfigError;
 import io.mlh.core.config.Key;
@@ -21,9 +22,11 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Set;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -58,8 +61,7 @@ public final class ImageEncoder {
 
     /**
      * The bundle's network (read from {@code modelPath}) broadcast for encoding, {@code batch} images a
-     * forward pass (MKL-DNN pads every pass to it), with the continuous code and the gate weights when
-     * asked, from the branch the job's {@code encode.branch} picks (auto: the model's own) on the job's
+     * forward pass (MKL-DNN pads every pass to it), with the optional columns {@code extras}, from the branch the job's {@code encode.branch} picks (auto: the model's own) on the job's
      * engine, in the precision the job's {@code precision} key says (int8: the bundle's scales, refused
      * with the reason where int8 cannot run).
      */
@@ -69,10 +71,10 @@ public final class ImageEncoder {
             String modelPath,
             MlhConfig job,
             Key<Precision> precision,
-            boolean continuous,
-            boolean gates,
+            Set<CodeTable.Extra> extras,
             int batch) {
         MlhConfig m = bundle.config;
+        boolean gates = extras.contains(CodeTable.Extra.GATES);
         boolean int8 = job.reader().get(precision) == Precision.INT8;
         EncodeBranch branch = job.encodeBranch() != EncodeBranch.AUTO ? job.encodeBranch() : m.effectiveEncodeBranch();
         boolean mkldnn = job.engine() == MlhConfig.Engine.MKLDNN;
@@ -103,8 +105,7 @@ public final class ImageEncoder {
         Settings settings = new Settings(
                 m.bits(),
                 branch == EncodeBranch.PAIRWISE ? MlhNet.PAIRWISE_OUTPUT : MlhNet.CENTRE_OUTPUT,
-                continuous,
-                gates,
+                extras,
                 false);
         ExecutorInference inference = new ExecutorInference(
                 spark.sparkContext(), bundle.net, Framing.of(bundle), batch, mkldnn, int8 ? bundle.int8Scales : null);
@@ -164,7 +165,7 @@ public final class ImageEncoder {
 
     /** The code table's schema for what this encoder writes. */
     public StructType schema() {
-        return CodeTable.schema(settings.continuous, settings.gates, provenance);
+        return CodeTable.schema(settings.extras, provenance);
     }
 
     /** The code rows of {@code images} (id, split, labels and the image columns), one per image, counted by {@code progress}. */
@@ -190,18 +191,21 @@ public final class ImageEncoder {
     private static final class Settings implements Serializable {
         private static final long serialVersionUID = 1L;
         final int bits, outputIndex;
-        final boolean continuous, gates, source;
+        final EnumSet<CodeTable.Extra> extras;
+        final boolean continuous, continuousInt8, gates, source;
 
-        Settings(int bits, int outputIndex, boolean continuous, boolean gates, boolean source) {
+        Settings(int bits, int outputIndex, Set<CodeTable.Extra> extras, boolean source) {
             this.bits = bits;
             this.outputIndex = outputIndex;
-            this.continuous = continuous;
-            this.gates = gates;
+            this.extras = extras.isEmpty() ? EnumSet.noneOf(CodeTable.Extra.class) : EnumSet.copyOf(extras);
+            this.continuous = extras.contains(CodeTable.Extra.CONTINUOUS);
+            this.continuousInt8 = extras.contains(CodeTable.Extra.CONTINUOUS_INT8);
+            this.gates = extras.contains(CodeTable.Extra.GATES);
             this.source = source;
         }
 
         Settings withSource() {
-            return new Settings(bits, outputIndex, continuous, gates, true);
+            return new Settings(bits, outputIndex, extras, true);
         }
     }
 
@@ -273,6 +277,7 @@ public final class ImageEncoder {
                 List<Object> values = new ArrayList<>(
                         Arrays.<Object>asList(r.<Long>getAs("id"), r.<String>getAs("split"), labels, s.bits, words));
                 if (s.continuous) values.add(Arrays.copyOfRange(flat, i * s.bits, (i + 1) * s.bits));
+                if (s.continuousInt8) values.add(Int8Codes.quantize(flat, i * s.bits, s.bits));
                 if (s.gates) {
                     values.add(gateCentre[i]);
                     values.add(gatePairwise[i]);

@@ -14,11 +14,13 @@ import io.mlh.jobs.inference.ImageEncoder;
 import io.mlh.jobs.source.SourceImages;
 import io.mlh.jobs.source.SourceSettings;
 import io.mlh.jobs.tables.CodeSplit;
+import io.mlh.jobs.tables.CodeTable;
 import io.mlh.jobs.tables.NeighbourTable;
 import io.mlh.jobs.tables.ShardTable;
 import io.mlh.jobs.tables.Split;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.apache.log4j.Logger;
@@ -155,8 +157,7 @@ public final class SearchJob {
                 s.modelPath,
                 s.model,
                 ImageEncoder.PRECISION,
-                false,
-                false,
+                EnumSet.noneOf(CodeTable.Extra.class),
                 s.model.reader().get(ImageEncoder.BATCH_SIZE));
         database.requireComparable("the model bundle " + s.modelPath, encoder.bits(), encoder.provenance());
         return encoder;

@@ -13,6 +13,7 @@ import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.index.LoadedCodes;
 import io.mlh.jobs.inference.ImageEncoder;
 import io.mlh.jobs.tables.CodeSplit;
+import io.mlh.jobs.tables.CodeTable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Inet6Address;
@@ -23,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -177,7 +179,13 @@ public final class SearchServer implements AutoCloseable {
             if (!p.model.isEmpty()) {
                 ModelBundle bundle = ModelBundle.load(spark.sparkContext().hadoopConfiguration(), p.model);
                 ImageEncoder encoder = ImageEncoder.of(
-                        spark, bundle, p.model, settings.model, ServeSettings.PRECISION, false, false, p.batch);
+                        spark,
+                        bundle,
+                        p.model,
+                        settings.model,
+                        ServeSettings.PRECISION,
+                        EnumSet.noneOf(CodeTable.Extra.class),
+                        p.batch);
                 this.images = new QueryImages(encoder, p.encoders);
             }
             requireComparable(first);

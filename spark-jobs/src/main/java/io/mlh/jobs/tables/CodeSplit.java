@@ -43,8 +43,11 @@ public final class CodeSplit {
 
     /** How messages name the table, e.g. "database code table hdfs:///mlh/codes". */
     public final String name;
-    /** id, labels, code, bits of this split's rows (columns 0 to 3). */
+    /** id, labels, code, bits of this split's rows (columns 0 to 3), then continuous_int8 if {@link #int8}. */
     public final Dataset<Row> rows;
+
+    /** Whether {@link #rows} carry the int8 continuous code ({@link #withInt8}). */
+    public final boolean int8;
 
     /** The rows; -1 for a split opened with {@link #openForOnePass}, which does not count them. */
     public final long count;
@@ -58,12 +61,23 @@ public final class CodeSplit {
     /** Every row and column of the table. */
     private final Dataset<Row> all;
 
-    private CodeSplit(String name, String path, Split split, Dataset<Row> all, long count, int bits, int labelWidth) {
+    private CodeSplit(
+            String name,
+            String path,
+            Split split,
+            Dataset<Row> all,
+            long count,
+            int bits,
+            int labelWidth,
+            boolean int8) {
         this.name = name;
         this.path = path;
         this.split = split;
         this.all = all;
-        this.rows = select(all, split);
+        this.int8 = int8;
+        this.rows = int8
+                ? all.filter(split.filter()).select("id", "labels", "code", "bits", CodeTable.CONTINUOUS_INT8)
+                : select(all, split);
         this.count = count;
         this.bits = bits;
         this.labelWidth = labelWidth;
@@ -114,7 +128,7 @@ public final class CodeSplit {
             throw new IllegalArgumentException(name + " has code arrays of " + s.getInt(9) + " to " + s.getInt(10)
                     + " words; " + bits + " bits need " + words);
         }
-        return new CodeSplit(name, path, split, all, n, bits, width);
+        return new CodeSplit(name, path, split, all, n, bits, width, false);
     }
 
     /**
@@ -135,13 +149,41 @@ public final class CodeSplit {
         int bits = head.getInt(3), width = head.getList(1).size();
         if (bits < 1) throw new IllegalArgumentException(name + " has codes of " + bits + " bits");
         if (width < 1) throw new IllegalArgumentException(name + " has empty label vectors");
-        return new CodeSplit(name, path, split, all, -1, bits, width);
+        return new CodeSplit(name, path, split, all, -1, bits, width, false);
     }
 
     /** Another split of the same table opened with {@link #openForOnePass}, without reading the table again. */
     public CodeSplit split(Split other) {
         if (count >= 0) throw new IllegalStateException(name + " was not opened for one pass");
-        return new CodeSplit(name(path, other), path, other, all, -1, bits, labelWidth);
+        return new CodeSplit(name(path, other), path, other, all, -1, bits, labelWidth, int8);
+    }
+
+    /**
+     * The same split with each row's int8 continuous code as column 4 ({@link CodeTable#CONTINUOUS_INT8}), for
+     * re-ranking ({@code why} says which setting asks); refused when the table has no such column, naming
+     * the encode key that writes it. Each code's length is checked where it is read ({@link #int8Code}).
+     */
+    public CodeSplit withInt8(String why) {
+        List<String> have = Arrays.asList(all.schema().fieldNames());
+        if (!have.contains(CodeTable.CONTINUOUS_INT8))
+            throw new IllegalArgumentException(name + " has no column " + CodeTable.CONTINUOUS_INT8 + ", which " + why
+                    + " compares: encode it with mlh.jobs.encode.continuous-int8 = true");
+        DataType got = all.schema().apply(CodeTable.CONTINUOUS_INT8).dataType();
+        if (!got.equals(DataTypes.BinaryType))
+            throw new IllegalArgumentException(
+                    name + ": column " + CodeTable.CONTINUOUS_INT8 + " is " + got.simpleString() + ", expected binary");
+        return new CodeSplit(name, path, split, all, count, bits, labelWidth, true);
+    }
+
+    /** Row {@code r}'s int8 continuous code (column {@code column}), refused naming the id unless it holds {@code bits} bytes. */
+    public static byte[] int8Code(Row r, int column, int bits, String table, long id) {
+        if (r.isNullAt(column))
+            throw new IllegalArgumentException(table + " has a null " + CodeTable.CONTINUOUS_INT8 + " at id " + id);
+        byte[] b = (byte[]) r.get(column);
+        if (b.length != bits)
+            throw new IllegalArgumentException(table + ": the " + CodeTable.CONTINUOUS_INT8 + " code of id " + id
+                    + " has " + b.length + " bytes; " + bits + "-bit codes need " + bits);
+        return b;
     }
 
     /** The error for a split without rows, as a reader of a split opened for one pass finds it. */
@@ -258,14 +300,17 @@ public final class CodeSplit {
                 .add("id", DataTypes.LongType, false)
                 .add("labels", DataTypes.createArrayType(DataTypes.LongType, false), false)
                 .add("code", DataTypes.createArrayType(DataTypes.LongType, false), false);
+        if (int8) schema = schema.add(CodeTable.CONTINUOUS_INT8, DataTypes.BinaryType, true);
         return spark.createDataFrame(rows.toJavaRDD().map(r -> pack(r, labelWords)), schema);
     }
 
-    /** One row (id, multi-hot labels, code) with its labels packed into {@code labelWords} words. */
+    /** One row (id, multi-hot labels, code[, int8 code]) with its labels packed into {@code labelWords} words. */
     public static Row pack(Row r, int labelWords) {
         long[] mask = new long[labelWords];
         labelMask(r.getList(1), mask, 0);
-        return RowFactory.create(r.getLong(0), mask, r.get(2));
+        return r.size() > 4
+                ? RowFactory.create(r.getLong(0), mask, r.get(2), r.get(4))
+                : RowFactory.create(r.getLong(0), mask, r.get(2));
     }
 
     // Row decoding shared by the driver (queries) and the executors (database rows).

@@ -2,6 +2,7 @@ package io.mlh.jobs.tables;
 
 import java.io.Serializable;
 import java.util.Arrays;
+import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -23,6 +24,8 @@ import org.apache.spark.sql.types.StructType;
  * bits           int            code length q
  * code           array&lt;long&gt;    the sign code packed as PackedCodes words: bit i of the code in word i / 64, bit i % 64
  * continuous     array&lt;float&gt;   (jobs.encode.continuous = true) the branch's tanh output u, q values
+ * continuous_int8 binary        (jobs.encode.continuous-int8 = true) u as q signed bytes round(127 u)
+ *                               (Int8Codes): what re-ranking compares, 8x the code's size
  * gate_centre    array&lt;float&gt;   (jobs.encode.gates = true) the centre branch's softmax gate weights over the K experts
  * gate_pairwise  array&lt;float&gt;   (jobs.encode.gates = true) the pairwise branch's
  * </pre>
@@ -37,7 +40,20 @@ public final class CodeTable {
     private CodeTable() {}
 
     /** The optional columns. */
-    public static final String CONTINUOUS = "continuous", GATE_CENTRE = "gate_centre", GATE_PAIRWISE = "gate_pairwise";
+    public static final String CONTINUOUS = "continuous",
+            CONTINUOUS_INT8 = "continuous_int8",
+            GATE_CENTRE = "gate_centre",
+            GATE_PAIRWISE = "gate_pairwise";
+
+    /** What a table holds beside the required columns, each asked for by its own encode key. */
+    public enum Extra {
+        /** {@link CodeTable#CONTINUOUS}, jobs.encode.continuous. */
+        CONTINUOUS,
+        /** {@link CodeTable#CONTINUOUS_INT8}, jobs.encode.continuous-int8. */
+        CONTINUOUS_INT8,
+        /** {@link CodeTable#GATE_CENTRE} and {@link CodeTable#GATE_PAIRWISE}, jobs.encode.gates. */
+        GATES
+    }
 
     /** The columns every code table has, in order. */
     public static final StructType REQUIRED = new StructType()
@@ -47,20 +63,17 @@ public final class CodeTable {
             .add("bits", DataTypes.IntegerType, false)
             .add("code", DataTypes.createArrayType(DataTypes.LongType, false), false);
 
-    /** The schema of a table written with or without the continuous code and the gate weights, of unknown provenance. */
-    public static StructType schema(boolean continuous, boolean gates) {
-        return schema(continuous, gates, null);
-    }
-
-    /** The same with {@code provenance} (null: none) as the {@code code} column's metadata. */
-    public static StructType schema(boolean continuous, boolean gates, Provenance provenance) {
+    /** The schema of a table with {@code extras}, its {@code provenance} (null: none) as the {@code code} column's metadata. */
+    public static StructType schema(Set<Extra> extras, Provenance provenance) {
         StructType t = new StructType();
         for (StructField f : REQUIRED.fields()) {
             boolean marked = provenance != null && f.name().equals("code");
             t = t.add(marked ? new StructField(f.name(), f.dataType(), f.nullable(), provenance.metadata()) : f);
         }
-        if (continuous) t = t.add(CONTINUOUS, DataTypes.createArrayType(DataTypes.FloatType, false), false);
-        if (gates) {
+        if (extras.contains(Extra.CONTINUOUS))
+            t = t.add(CONTINUOUS, DataTypes.createArrayType(DataTypes.FloatType, false), false);
+        if (extras.contains(Extra.CONTINUOUS_INT8)) t = t.add(CONTINUOUS_INT8, DataTypes.BinaryType, false);
+        if (extras.contains(Extra.GATES)) {
             t = t.add(GATE_CENTRE, DataTypes.createArrayType(DataTypes.FloatType, false), false)
                     .add(GATE_PAIRWISE, DataTypes.createArrayType(DataTypes.FloatType, false), false);
         }

@@ -8,13 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mlh.core.codes.Int8Codes;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.eval.RetrievalMetrics;
+import io.mlh.core.search.Refinement;
 import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.gallery.GalleryFixture;
 import io.mlh.jobs.tables.CodeTable;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -116,6 +120,58 @@ class EvaluateJobTest {
                             codes, codes, report, "jobs.evaluate.map-at=37", "jobs.evaluate.partitions=" + partitions));
             assertMatchesReference(rows, rows, 37, r);
         }
+    }
+
+    /**
+     * Re-ranked by the int8 continuous codes (drawn from a small pool: cosines tie, broken by id) over
+     * several database partitions: the reference's figures; metrics.json names the re-ranking. A table
+     * without continuous_int8 asked to re-rank is refused naming the encode key, and no report is written.
+     */
+    @Test
+    void refinedRankingMatchesReferenceAndATableWithoutInt8CodesIsRefused() throws IOException {
+        List<Row> rows = randomRows(new Random(17), 30, 500, 0, 16, 5, 0.2);
+        List<Row> withInt8 = new ArrayList<>();
+        Random draw = new Random(3);
+        byte[][] pool = new byte[7][16];
+        for (byte[] code : pool) draw.nextBytes(code);
+        for (Row r : rows) {
+            Object[] v = new Object[6];
+            for (int c = 0; c < 5; c++) v[c] = r.get(c);
+            v[5] = pool[Math.floorMod(Long.hashCode(r.getLong(0) * 31), pool.length)];
+            withInt8.add(RowFactory.create(v));
+        }
+        String codes =
+                write("codes-int8", withInt8, 4, CodeTable.schema(EnumSet.of(CodeTable.Extra.CONTINUOUS_INT8), null));
+        for (int candidates : new int[] {1, 37, 500}) {
+            String report = dir.resolve("report-refine-" + candidates).toString();
+            EvaluateJob.Result r = EvaluateJob.run(
+                    spark,
+                    settings(
+                            codes,
+                            codes,
+                            report,
+                            "jobs.evaluate.map-at=20",
+                            "jobs.evaluate.partitions=5",
+                            "jobs.rerank.mode=refine",
+                            "jobs.rerank.candidates=" + candidates));
+            assertMatchesReference(withInt8, withInt8, 20, Refinement.top(candidates), r);
+            assertEquals(
+                    "refine " + candidates,
+                    new ObjectMapper()
+                            .readTree(new File(report, EvaluateJob.METRICS))
+                            .get("rerank")
+                            .asText());
+        }
+
+        String plain = write("codes-no-int8", rows, 2);
+        String report = dir.resolve("report-refused").toString();
+        assertRefused(
+                IllegalArgumentException.class,
+                settings(plain, plain, report, "jobs.rerank.mode=refine"),
+                "code table " + plain + " has no column continuous_int8",
+                "mlh.jobs.rerank.mode = refine",
+                "mlh.jobs.encode.continuous-int8 = true");
+        assertFalse(new File(report).exists(), "a refused evaluation must write nothing");
     }
 
     @Test
@@ -321,10 +377,16 @@ class EvaluateJobTest {
 
     private static void assertMatchesReference(
             List<Row> queryRows, List<Row> databaseRows, int k, EvaluateJob.Result r) {
+        assertMatchesReference(queryRows, databaseRows, k, Refinement.NONE, r);
+    }
+
+    /** The same with re-ranking by the int8 codes of column 5 of the rows. */
+    private static void assertMatchesReference(
+            List<Row> queryRows, List<Row> databaseRows, int k, Refinement refine, EvaluateJob.Result r) {
         List<Row> q = split(queryRows, "query"), db = split(databaseRows, "database");
         int bits = q.get(0).getInt(3);
-        RetrievalMetrics.Report want =
-                new RetrievalMetrics(codes(q, bits), labels(q), codes(db, bits), labels(db)).evaluate(k, NS);
+        RetrievalMetrics.Report want = new RetrievalMetrics(codes(q, bits), labels(q), codes(db, bits), labels(db))
+                .evaluate(k, NS, refine, int8(q, bits, refine), int8(db, bits, refine));
         String at = "at top-k " + k;
         assertEquals(bits, r.bits);
         assertEquals(k, r.mapAt);
@@ -351,6 +413,14 @@ class EvaluateJobTest {
         for (int i = 0; i < rows.size(); i++)
             System.arraycopy((long[]) rows.get(i).get(4), 0, words, i * w, w);
         return PackedCodes.of(words, rows.size(), bits);
+    }
+
+    private static Int8Codes int8(List<Row> rows, int bits, Refinement refine) {
+        if (!refine.reranks()) return null;
+        byte[] all = new byte[rows.size() * bits];
+        for (int i = 0; i < rows.size(); i++)
+            System.arraycopy((byte[]) rows.get(i).get(5), 0, all, i * bits, bits);
+        return Int8Codes.of(all, rows.size(), bits);
     }
 
     private static float[][] labels(List<Row> rows) {
@@ -401,10 +471,15 @@ class EvaluateJobTest {
 
     /** A committed code table of {@code files} Parquet files, rows dealt round-robin (ids shuffled across files). */
     private static String write(String name, List<Row> rows, int files) throws IOException {
+        return write(name, rows, files, SCHEMA);
+    }
+
+    /** The same with the columns of {@code schema}. */
+    private static String write(String name, List<Row> rows, int files, StructType schema) throws IOException {
         String path = dir.resolve(name).toString();
         org.apache.hadoop.fs.Path staging =
                 CommittedOutput.stage(spark.sparkContext().hadoopConfiguration(), path, false);
-        spark.createDataFrame(rows, SCHEMA)
+        spark.createDataFrame(rows, schema)
                 .repartition(files)
                 .write()
                 .mode(SaveMode.Overwrite)

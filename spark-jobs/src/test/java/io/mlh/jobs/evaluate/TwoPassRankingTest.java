@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mlh.core.codes.Int8Codes;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.eval.RetrievalMetrics;
+import io.mlh.core.search.Refinement;
 import io.mlh.jobs.tables.CodeSplit;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -44,7 +46,25 @@ class TwoPassRankingTest {
         int k = data.cutInsideSpanningBand(parts, 0, 40);
         int n = data.cutInsideSpanningBand(parts, 1, 150);
         int[] ns = {1, n, n + 1, k, 499, 500, 5000};
-        for (int topK : new int[] {k, 0, 1, n, 10000}) assertMatchesReference(data, parts, topK, ns);
+        for (int topK : new int[] {k, 0, 1, n, 10000}) assertMatchesReference(data, parts, topK, ns, Refinement.NONE);
+    }
+
+    /**
+     * Re-ranking: the first R of the Hamming order reordered by the int8 codes' cosine, as the reference
+     * defines it, with R and the cuts inside tied distance bands spanning partitions, and int8 codes drawn
+     * from a small pool so that cosines tie too (broken by id across partitions).
+     */
+    @Test
+    void refinedRankingAcrossPartitionsAndTiedCosines() throws Exception {
+        Random rnd = new Random(33);
+        Data data = Data.of(EvaluateJobTest.randomRows(rnd, 40, 400, 0, 16, 6, 0.2), 9);
+        List<List<Row>> parts = data.cut(rnd, 11, 3);
+        int r = data.cutInsideSpanningBand(parts, 0, 60);
+        int k = data.cutInsideSpanningBand(parts, 1, 30);
+        int[] ns = {1, 10, k, r, r + 1, 400};
+        for (int candidates : new int[] {1, r, 100, 399, 400, 5000})
+            for (int topK : new int[] {0, k, r, 10})
+                assertMatchesReference(data, parts, topK, ns, Refinement.top(candidates));
     }
 
     @Test
@@ -53,8 +73,8 @@ class TwoPassRankingTest {
         Data data = Data.of(EvaluateJobTest.randomRows(rnd, 25, 300, 0, 72, 9, 0.02));
         List<List<Row>> parts = new ArrayList<>(
                 Arrays.asList(Collections.<Row>emptyList(), data.database, Collections.<Row>emptyList()));
-        assertMatchesReference(data, parts, 0, new int[] {10, 300});
-        assertMatchesReference(data, data.cut(rnd, 5, 0), 17, new int[] {3, 17, 299});
+        assertMatchesReference(data, parts, 0, new int[] {10, 300}, Refinement.NONE);
+        assertMatchesReference(data, data.cut(rnd, 5, 0), 17, new int[] {3, 17, 299}, Refinement.NONE);
     }
 
     @Test
@@ -63,8 +83,8 @@ class TwoPassRankingTest {
         Random rnd = new Random(8);
         Data data = Data.of(EvaluateJobTest.randomRows(rnd, 40, 600, 0, 128, 100, 0.05));
         assertEquals(100, data.classes);
-        assertMatchesReference(data, data.cut(rnd, 9, 2), 0, new int[] {5, 50, 600});
-        assertMatchesReference(data, data.cut(rnd, 4, 1), 30, new int[] {30});
+        assertMatchesReference(data, data.cut(rnd, 9, 2), 0, new int[] {5, 50, 600}, Refinement.NONE);
+        assertMatchesReference(data, data.cut(rnd, 4, 1), 30, new int[] {30}, Refinement.NONE);
     }
 
     @Test
@@ -89,7 +109,7 @@ class TwoPassRankingTest {
         List<DistanceCounts> counts = new ArrayList<>();
         for (int p = 0; p < parts.size(); p++)
             counts.add(DistanceCounts.count(p, parts.get(p).iterator(), q, "t"));
-        RankOffsets o = Ranking.of(counts, q.size, 16).offsets(0, new int[] {5}, 2);
+        RankOffsets o = Ranking.of(counts, q.size, 16).offsets(0, new int[] {5}, Refinement.NONE, 2);
         List<Row> fewer = parts.get(1).subList(1, parts.get(1).size());
         IllegalStateException e =
                 assertThrows(IllegalStateException.class, () -> CutSums.sum(1, fewer.iterator(), q, o, "db table"));
@@ -99,7 +119,7 @@ class TwoPassRankingTest {
     // ---------------------------------------------------------------------------------------------
 
     /** Runs both passes as EvaluateJob does, the offsets through Java serialisation like a broadcast. */
-    private static void assertMatchesReference(Data data, List<List<Row>> parts, int topK, int[] ns)
+    private static void assertMatchesReference(Data data, List<List<Row>> parts, int topK, int[] ns, Refinement refine)
             throws IOException, ClassNotFoundException {
         QuerySet q = QuerySet.of(data.queries, data.bits, data.classes, "t");
         // partition indices out of id order: the ranking must follow ids, not indices
@@ -111,14 +131,14 @@ class TwoPassRankingTest {
             counts.add(DistanceCounts.count(index.get(p), parts.get(p).iterator(), q, "t"));
         Ranking ranking = Ranking.of(counts, q.size, data.bits);
         assertEquals(data.database.size(), ranking.database);
-        RankOffsets offsets = roundTrip(ranking.offsets(topK, ns, parts.size()));
+        RankOffsets offsets = roundTrip(ranking.offsets(topK, ns, refine, parts.size()));
         List<CutSums> sums = new ArrayList<>();
         for (int p = parts.size() - 1; p >= 0; p--)
-            sums.add(CutSums.sum(index.get(p), parts.get(p).iterator(), q, offsets, "t"));
+            sums.add(roundTrip(CutSums.sum(index.get(p), parts.get(p).iterator(), q, offsets, "t")));
         ranking.add(sums);
 
-        RetrievalMetrics.Report want = data.reference().evaluate(topK, ns);
-        String at = "top-k " + topK + ", " + parts.size() + " partitions";
+        RetrievalMetrics.Report want = data.reference().evaluate(topK, ns, refine, data.int8(true), data.int8(false));
+        String at = "top-k " + topK + ", " + parts.size() + " partitions, re-ranking " + refine;
         assertEquals(want.map, ranking.meanAveragePrecision(), 1e-12, "mAP at " + at);
         assertTrue(want.map > 0 && want.map < 1, "a meaningful mAP: " + want.map);
         double[] pn = new double[ns.length];
@@ -148,9 +168,26 @@ class TwoPassRankingTest {
         final List<Row> queries = new ArrayList<>(), database = new ArrayList<>();
         final List<int[]> databaseLabels = new ArrayList<>(), queryLabels = new ArrayList<>();
         final List<long[]> databaseCodes = new ArrayList<>(), queryCodes = new ArrayList<>();
+        final List<byte[]> databaseInt8 = new ArrayList<>(), queryInt8 = new ArrayList<>();
         int bits, classes;
 
         static Data of(List<Row> tableRows) {
+            return of(tableRows, 0);
+        }
+
+        /**
+         * With {@code pool} > 0, each row also carries an int8 continuous code, one of {@code pool} random
+         * codes (the same id, the same code), as CodeSplit gives them: after the bits for the queries, last
+         * for the database.
+         */
+        static Data of(List<Row> tableRows, int pool) {
+            Random draw = new Random(pool);
+            byte[][] codes = new byte[pool][];
+            for (int c = 0; c < pool; c++) {
+                codes[c] = new byte[tableRows.get(0).getInt(3)];
+                draw.nextBytes(codes[c]);
+                for (int b = 0; b < codes[c].length; b++) codes[c][b] = (byte) Math.max(-127, codes[c][b]);
+            }
             List<Row> sorted = new ArrayList<>(tableRows);
             sorted.sort(Comparator.comparingLong(r -> r.getLong(0)));
             Data d = new Data();
@@ -167,20 +204,25 @@ class TwoPassRankingTest {
                         r.getLong(0),
                         JavaConverters.asScalaBufferConverter(yl).asScala(),
                         JavaConverters.asScalaBufferConverter(cl).asScala());
+                byte[] int8 = pool > 0 ? codes[Math.floorMod(Long.hashCode(r.getLong(0) * 31), pool)] : null;
                 boolean query = r.getString(1).equals("query");
                 if (query) {
-                    d.queries.add(row);
+                    d.queries.add(
+                            int8 == null ? row : RowFactory.create(row.get(0), row.get(1), row.get(2), d.bits, int8));
                 } else { // as CodeSplit.packedRows gives them to the passes
                     List<Long> packed = new ArrayList<>();
                     for (long word : (long[])
                             CodeSplit.pack(row, PackedCodes.wordsFor(y.length)).get(1)) packed.add(word);
-                    d.database.add(RowFactory.create(
-                            row.get(0),
-                            JavaConverters.asScalaBufferConverter(packed).asScala(),
-                            row.get(2)));
+                    Object labels =
+                            JavaConverters.asScalaBufferConverter(packed).asScala();
+                    d.database.add(
+                            int8 == null
+                                    ? RowFactory.create(row.get(0), labels, row.get(2))
+                                    : RowFactory.create(row.get(0), labels, row.get(2), int8));
                 }
                 (query ? d.queryLabels : d.databaseLabels).add(y);
                 (query ? d.queryCodes : d.databaseCodes).add(code);
+                if (int8 != null) (query ? d.queryInt8 : d.databaseInt8).add(int8);
             }
             return d;
         }
@@ -223,6 +265,15 @@ class TwoPassRankingTest {
                 }
             }
             throw new AssertionError("no cut inside a tied band spanning partitions for query " + q);
+        }
+
+        /** The queries' or the database's int8 codes in id order (null without them). */
+        Int8Codes int8(boolean queries) {
+            List<byte[]> rows = queries ? queryInt8 : databaseInt8;
+            if (rows.isEmpty()) return null;
+            byte[] all = new byte[rows.size() * bits];
+            for (int i = 0; i < rows.size(); i++) System.arraycopy(rows.get(i), 0, all, i * bits, bits);
+            return Int8Codes.of(all, rows.size(), bits);
         }
 
         RetrievalMetrics reference() {

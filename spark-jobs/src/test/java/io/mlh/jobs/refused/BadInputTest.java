@@ -385,7 +385,7 @@ class BadInputTest {
         for (int i = 0; i < 10; i++)
             rows.add(RowFactory.create((long) i, split, new int[] {i % 2, 1 - i % 2}, bits, new long[] {i}));
         org.apache.hadoop.fs.Path staging = CommittedOutput.stage(hadoop(), table.toString(), false);
-        spark.createDataFrame(rows, CodeTable.schema(false, false))
+        spark.createDataFrame(rows, CodeTable.REQUIRED)
                 .repartition(2)
                 .write()
                 .mode(SaveMode.Overwrite)

@@ -149,7 +149,7 @@ class SearchJobTest {
         Path table = table("bad", rows, null);
         assertRefused("missing", table, dir.resolve("nowhere"), "nowhere");
         Path uncommitted = dir.resolve("uncommitted");
-        spark.createDataFrame(rows, CodeTable.schema(false, false)).write().parquet(uncommitted.toString());
+        spark.createDataFrame(rows, CodeTable.REQUIRED).write().parquet(uncommitted.toString());
         assertRefused("uncommitted", table, uncommitted, "cannot be read");
         assertRefused("no-queries", table, table, "has no rows with split = train", "jobs.search.query-split=train");
         List<Row> twice = new ArrayList<>(rows);
@@ -163,7 +163,7 @@ class SearchJobTest {
         // the copy in a file of its own: a partition of its own, so only the check across partitions can see it
         Path acrossFiles = dir.resolve("duplicates-across-files");
         org.apache.hadoop.fs.Path staging = CommittedOutput.stage(new Configuration(), acrossFiles.toString(), false);
-        StructType schema = CodeTable.schema(false, false);
+        StructType schema = CodeTable.REQUIRED;
         spark.createDataFrame(rows, schema)
                 .coalesce(1)
                 .write()

@@ -4,6 +4,7 @@ import io.mlh.jobs.common.CommittedOutput;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.hadoop.conf.Configuration;
@@ -43,7 +44,7 @@ public final class CodeTableFixture {
     public static Path commit(SparkSession spark, Path table, List<Row> rows, CodeTable.Provenance provenance)
             throws IOException {
         org.apache.hadoop.fs.Path staging = CommittedOutput.stage(new Configuration(), table.toString(), true);
-        spark.createDataFrame(rows, CodeTable.schema(false, false, provenance))
+        spark.createDataFrame(rows, CodeTable.schema(EnumSet.noneOf(CodeTable.Extra.class), provenance))
                 .repartition(3)
                 .write()
                 .mode(SaveMode.Overwrite)

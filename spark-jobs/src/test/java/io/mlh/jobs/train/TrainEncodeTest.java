@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mlh.core.bigdl.ComputeEngine;
 import io.mlh.core.codes.HashEncoder;
+import io.mlh.core.codes.Int8Codes;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.config.MlhConfig;
 import io.mlh.core.data.FashionMnist;
@@ -96,23 +97,35 @@ class TrainEncodeTest {
         TrainJob.Result again = TrainJob.run(spark, settings(conf));
         assertEquals("epochs 1-2 already checkpointed, nothing left to train", again.toString());
 
-        long n = EncodeJob.run(spark, settings(conf));
+        List<String> continuous = new ArrayList<>(conf);
+        continuous.addAll(Arrays.asList("jobs.encode.continuous=true", "jobs.encode.continuous-int8=true"));
+        long n = EncodeJob.run(spark, settings(continuous));
         assertEquals(N, n);
         ModelBundle bundle = ModelBundle.load(hadoop, dir.resolve("model").toString());
         assertEquals(16, bundle.config.bits());
         assertLoadsWithJobKeysOfAnotherRelease(hadoop, dir.resolve("model"), dir.resolve("model-of-a-release"));
         calibrate(dir, conf);
-        // the table's codes are the signs of the model's centre branch on the same images
-        List<Row> rows = CodeTable.read(spark, dir.resolve("codes").toString())
+        // the table's codes are the signs of the model's centre branch on the same images, its continuous
+        // columns that branch's u and round(127 u)
+        List<Row> rows = spark.read()
+                .parquet(dir.resolve("codes").toString())
                 .orderBy("id")
                 .limit(50)
                 .collectAsList();
-        PackedCodes local =
-                HashEncoder.encode(bundle.net, images.select(range(50)), 25).binary(MlhConfig.EncodeBranch.CENTRE);
+        HashEncoder.BranchCodes local = HashEncoder.encode(bundle.net, images.select(range(50)), 25);
+        PackedCodes signs = local.binary(MlhConfig.EncodeBranch.CENTRE);
         for (int i = 0; i < 50; i++) {
-            List<Long> words = rows.get(i).getList(4);
-            assertArrayEquals(local.code(i), new long[] {words.get(0)}, "code of image " + i);
-            assertEquals(16, rows.get(i).getInt(3));
+            Row r = rows.get(i);
+            List<Long> words = r.getList(r.fieldIndex("code"));
+            assertArrayEquals(signs.code(i), new long[] {words.get(0)}, "code of image " + i);
+            assertEquals(16, r.<Integer>getAs("bits"));
+            List<Float> u = r.getList(r.fieldIndex(CodeTable.CONTINUOUS));
+            byte[] int8 = r.getAs(CodeTable.CONTINUOUS_INT8);
+            assertEquals(16, int8.length);
+            for (int k = 0; k < 16; k++) {
+                assertEquals(local.centre[i][k], u.get(k), 1e-5f, "u of image " + i);
+                assertEquals(Int8Codes.quantize(u.get(k)), int8[k], "int8 u of image " + i);
+            }
         }
         IOException exists = assertThrows(IOException.class, () -> EncodeJob.run(spark, settings(conf)));
         assertTrue(exists.getMessage().contains("already exists"), exists.getMessage());
