@@ -1,6 +1,7 @@
 package io.mlh.core.codes;
 
 import java.io.Serializable;
+import java.util.Arrays;
 
 /**
  * An immutable batch of n continuous codes stored as one signed byte a dimension: {@code round(127 u)}
@@ -67,6 +68,13 @@ public final class Int8Codes implements Serializable {
 
     public int dims() {
         return dims;
+    }
+
+    /** Codes [from, to), copied. */
+    public Int8Codes slice(int from, int to) {
+        if (from < 0 || to > n || from > to)
+            throw new IndexOutOfBoundsException("slice [" + from + ", " + to + ") of " + n + " codes");
+        return new Int8Codes(Arrays.copyOfRange(values, from * dims, to * dims), to - from, dims);
     }
 
     /** Code i's bytes, copied. */

@@ -54,18 +54,26 @@ public final class Refinement implements Serializable {
         int r = within(length);
         if (r == 0) return;
         double[] s = new double[r];
-        Integer[] byScore = new Integer[r];
+        long[] ids = new long[r];
         for (int i = 0; i < r; i++) {
             s[i] = score.applyAsDouble(order[i]);
-            byScore[i] = i;
+            ids[i] = order[i];
         }
-        Arrays.sort(byScore, (a, b) -> before(s[a], order[a], s[b], order[b]) ? -1 : a.equals(b) ? 0 : 1);
-        int[] ids = new int[r];
+        int[] best = order(s, ids, r);
         for (int i = 0; i < r; i++) {
-            ids[i] = order[byScore[i]];
-            if (scores != null) scores[i] = s[byScore[i]];
+            order[i] = (int) ids[best[i]];
+            if (scores != null) scores[i] = s[best[i]];
         }
-        System.arraycopy(ids, 0, order, 0, r);
+    }
+
+    /** The indices of the first {@code n} candidates (scores and ids at the same index) in the refined order, best first. */
+    public static int[] order(double[] scores, long[] ids, int n) {
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> before(scores[a], ids[a], scores[b], ids[b]) ? -1 : a.equals(b) ? 0 : 1);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) out[i] = order[i];
+        return out;
     }
 
     @Override

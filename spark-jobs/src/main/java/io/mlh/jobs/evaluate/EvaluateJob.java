@@ -141,6 +141,7 @@ public final class EvaluateJob {
                             databaseTable,
                             e.galleryQueries,
                             e.partitions,
+                            e.rerank,
                             s.shardsPath,
                             s.verifyInputs)
                     : null;

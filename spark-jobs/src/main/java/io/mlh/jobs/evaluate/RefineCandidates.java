@@ -58,11 +58,7 @@ final class RefineCandidates implements Serializable {
 
     /** Query q's candidates' relevance in the refined order: higher score first, equal scores by id. */
     boolean[] relevanceInRefinedOrder(int q) {
-        Integer[] order = new Integer[count[q]];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        long[] id = ids[q];
-        double[] s = scores[q];
-        Arrays.sort(order, (a, b) -> Refinement.before(s[a], id[a], s[b], id[b]) ? -1 : a.equals(b) ? 0 : 1);
+        int[] order = Refinement.order(scores[q], ids[q], count[q]);
         boolean[] out = new boolean[order.length];
         for (int i = 0; i < order.length; i++) out[i] = relevant[q][order[i]];
         return out;

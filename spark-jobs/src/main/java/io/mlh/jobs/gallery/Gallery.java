@@ -2,6 +2,7 @@ package io.mlh.jobs.gallery;
 
 import static org.apache.spark.sql.functions.col;
 
+import io.mlh.core.search.Refinement;
 import io.mlh.jobs.common.Html;
 import io.mlh.jobs.images.Thumbnails;
 import io.mlh.jobs.index.DistributedSearch;
@@ -112,7 +113,7 @@ public final class Gallery {
     /**
      * The evaluation report's gallery section: {@code shown} of the queries, their top
      * {@link #NEIGHBOURS} ranked exactly against the whole database (ties by ascending id, as the metrics
-     * rank) on the executors ({@code partitions} of them, 0: Spark's default), the images from the
+     * rank, re-ranked by {@code refine} as they were) on the executors ({@code partitions} of them, 0: Spark's default), the images from the
      * shard table at {@code shards}; if that is missing or not committed, the
      * section says so and shows placeholders.
      */
@@ -122,6 +123,7 @@ public final class Gallery {
             CodeSplit database,
             int shown,
             int partitions,
+            Refinement refine,
             String shards,
             boolean verifyInputs)
             throws IOException {
@@ -135,9 +137,10 @@ public final class Gallery {
                 queryTable.rows.filter(col("id").isin(sampled)).collectAsList(),
                 queryTable.bits,
                 false,
+                queryTable.int8 ? 4 : -1,
                 queryTable.name);
         List<Row> rows;
-        try (DistributedSearch search = new DistributedSearch(spark, database, partitions, NEIGHBOURS, -1)) {
+        try (DistributedSearch search = new DistributedSearch(spark, database, partitions, NEIGHBOURS, -1, refine)) {
             rows = search.collect(queries);
         }
         List<Query> sampledQueries =
@@ -163,7 +166,7 @@ public final class Gallery {
         int[] at = sample(queries.ids, galleryQueries);
         Object[] sampled = Arrays.stream(at).mapToObj(i -> queries.ids[i]).toArray();
         List<Row> rows = spark.read()
-                .schema(NeighbourTable.schema(queries.sources != null))
+                .schema(NeighbourTable.schema(queries.sources != null, false)) // the columns it shows
                 .parquet(staging.toString())
                 .filter(col("query_id").isin(sampled).and(col("rank").leq(NEIGHBOURS)))
                 .collectAsList();

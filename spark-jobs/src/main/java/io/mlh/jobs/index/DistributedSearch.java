@@ -3,6 +3,7 @@ package io.mlh.jobs.index;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.core.search.HammingRanker;
 import io.mlh.core.search.RankedLists;
+import io.mlh.core.search.Refinement;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.tables.CodeSplit;
 import io.mlh.jobs.tables.NeighbourTable;
@@ -48,21 +49,32 @@ public final class DistributedSearch implements AutoCloseable {
     private final SparkSession spark;
     private final JavaRDD<IndexPartition> index;
     private final int bits, labelWidth, k, maxDistance;
+    /** The second stage; with it each partition ranks its top max(k, R) (depth), not k. */
+    private final Refinement refine;
+
+    private final int depth;
     private final long databaseSize;
 
     /**
      * Indexes {@code database} (opened with {@link CodeSplit#openForOnePass}, its rows checked here) in
      * about {@link #PARTITIONS_PER_CORE} partitions a core, read from the table's files as they lie,
      * or with {@code partitions > 0} in that many. The merge is exact for any partitioning, so the
-     * rows need no shuffle; only their ids, to find any that appears twice.
+     * rows need no shuffle; only their ids, to find any that appears twice. With {@code refine}
+     * re-ranking, {@code database} must carry its int8 codes ({@link CodeSplit#withInt8}), and so must
+     * the queries.
      */
-    public DistributedSearch(SparkSession spark, CodeSplit database, int partitions, int k, int maxDistance)
+    public DistributedSearch(
+            SparkSession spark, CodeSplit database, int partitions, int k, int maxDistance, Refinement refine)
             throws IOException {
+        if (refine.reranks() && !database.int8)
+            throw new IllegalArgumentException(database.name + " was opened without its int8 codes: " + refine);
         this.spark = spark;
         this.bits = database.bits;
         this.labelWidth = database.labelWidth;
         this.k = k;
         this.maxDistance = maxDistance;
+        this.refine = refine;
+        this.depth = Math.max(k, refine.candidates);
         int even = PARTITIONS_PER_CORE * spark.sparkContext().defaultParallelism();
         JavaRDD<InternalRow> rows = partitions > 0
                 ? internalRows(database.rows.repartition(partitions))
@@ -182,7 +194,10 @@ public final class DistributedSearch implements AutoCloseable {
 
     /** Queries a block may hold so that a task's codes and candidate lists stay within {@code bytes}. */
     public int blockSize(long bytes, int queries) {
-        long perQuery = 8L * PackedCodes.wordsFor(bits) + 64 + (long) k * (28 + 8L * PackedCodes.wordsFor(labelWidth));
+        long perQuery = 8L * PackedCodes.wordsFor(bits)
+                + 64
+                + bits
+                + (long) depth * (36 + 8L * PackedCodes.wordsFor(labelWidth));
         return (int) Math.max(1, Math.min(queries, bytes / perQuery));
     }
 
@@ -192,14 +207,12 @@ public final class DistributedSearch implements AutoCloseable {
      */
     public void write(QueryCodes block, Path staging, LongAccumulator pairs) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Broadcast<QueryCodes> queries = jsc.broadcast(block);
+        Broadcast<QueryCodes> queries = broadcast(block);
         try {
             int files = (int) Math.max(1, Math.min(jsc.defaultParallelism(), (long) block.size() * k / ROWS_PER_FILE));
-            int top = k;
-            JavaRDD<Row> rows = index.flatMapToPair(new RankPartition(queries, k, maxDistance, pairs))
-                    .reduceByKey(new QueryRanges(files, block.size()), (a, b) -> Neighbours.merge(a, b, top))
-                    .mapPartitions(new ToRows(queries, labelWidth));
-            spark.createDataFrame(rows, NeighbourTable.schema(block.sources != null))
+            spark.createDataFrame(
+                            ranked(queries, files, pairs),
+                            NeighbourTable.schema(block.sources != null, refine.reranks()))
                     .write()
                     .mode(SaveMode.Append)
                     .parquet(staging.toString());
@@ -217,17 +230,37 @@ public final class DistributedSearch implements AutoCloseable {
         index.unpersist(false);
     }
 
-    /** One database partition's top k for every query of the block: (query's position in the block, its list). */
+    /** The block broadcast, refused first when re-ranking needs its int8 codes and it has none. */
+    private Broadcast<QueryCodes> broadcast(QueryCodes block) {
+        if (refine.reranks() && block.int8 == null)
+            throw new IllegalArgumentException("the queries have no int8 codes: " + refine);
+        return JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(block);
+    }
+
+    /** The neighbour rows of the broadcast block: every partition's lists merged into {@code files} partitions. */
+    private JavaRDD<Row> ranked(Broadcast<QueryCodes> queries, int files, LongAccumulator pairs) {
+        int top = depth; // the closures must not capture this
+        return index.flatMapToPair(new RankPartition(queries, depth, maxDistance, refine.reranks(), pairs))
+                .reduceByKey(new QueryRanges(files, queries.value().size()), (a, b) -> Neighbours.merge(a, b, top))
+                .mapPartitions(new ToRows(queries, labelWidth, refine, k));
+    }
+
+    /**
+     * One database partition's top {@code depth} for every query of the block, with their re-ranking
+     * scores when asked: (query's position in the block, its list).
+     */
     private static final class RankPartition implements PairFlatMapFunction<IndexPartition, Integer, Neighbours> {
         private static final long serialVersionUID = 1L;
         private final Broadcast<QueryCodes> queries;
         private final int k, maxDistance;
+        private final boolean scored;
         private final LongAccumulator pairs;
 
-        RankPartition(Broadcast<QueryCodes> queries, int k, int maxDistance, LongAccumulator pairs) {
+        RankPartition(Broadcast<QueryCodes> queries, int k, int maxDistance, boolean scored, LongAccumulator pairs) {
             this.queries = queries;
             this.k = k;
             this.maxDistance = maxDistance;
+            this.scored = scored;
             this.pairs = pairs;
         }
 
@@ -245,13 +278,15 @@ public final class DistributedSearch implements AutoCloseable {
                 if (n == 0) continue;
                 long[] ids = new long[n], labels = new long[n * w];
                 int[] distances = new int[n];
+                double[] scores = scored ? new double[n] : null;
                 for (int r = 0; r < n; r++) {
                     int at = ranked.index(i, r);
                     ids[r] = p.ids[at];
                     distances[r] = ranked.distance(i, r);
+                    if (scored) scores[r] = q.int8.cosine(i, p.int8, at);
                     System.arraycopy(p.labels, at * w, labels, r * w, w);
                 }
-                out.add(new Tuple2<>(i, new Neighbours(ids, distances, labels, w)));
+                out.add(new Tuple2<>(i, new Neighbours(ids, distances, labels, w, scores)));
             }
             return out.iterator();
         }
@@ -290,15 +325,18 @@ public final class DistributedSearch implements AutoCloseable {
         }
     }
 
-    /** A partition's merged lists as neighbour rows, in query order, then rank order. */
+    /** A partition's merged lists as neighbour rows (re-ranked, the first k), in query order, then rank order. */
     private static final class ToRows implements FlatMapFunction<Iterator<Tuple2<Integer, Neighbours>>, Row> {
         private static final long serialVersionUID = 1L;
         private final Broadcast<QueryCodes> queries;
-        private final int labelWidth;
+        private final int labelWidth, k;
+        private final Refinement refine;
 
-        ToRows(Broadcast<QueryCodes> queries, int labelWidth) {
+        ToRows(Broadcast<QueryCodes> queries, int labelWidth, Refinement refine, int k) {
             this.queries = queries;
             this.labelWidth = labelWidth;
+            this.refine = refine;
+            this.k = k;
         }
 
         @Override
@@ -310,17 +348,13 @@ public final class DistributedSearch implements AutoCloseable {
             List<Row> rows = new ArrayList<>();
             for (Tuple2<Integer, Neighbours> t : sorted) {
                 int i = t._1();
-                Neighbours n = t._2();
+                Neighbours n = refine.reranks() ? t._2().refined(refine, k) : t._2();
                 for (int r = 0; r < n.size(); r++) {
-                    Object[] values = q.sources == null ? new Object[6] : new Object[7];
-                    values[0] = q.ids[i];
-                    values[1] = r + 1;
-                    values[2] = n.ids[r];
-                    values[3] = n.distances[r];
-                    values[4] = q.labels[i];
-                    values[5] = n.labels(r, labelWidth);
-                    if (q.sources != null) values[6] = q.sources[i];
-                    rows.add(RowFactory.create(values));
+                    List<Object> values = new ArrayList<>(Arrays.asList(
+                            q.ids[i], r + 1, n.ids[r], n.distances[r], q.labels[i], n.labels(r, labelWidth)));
+                    if (q.sources != null) values.add(q.sources[i]);
+                    if (n.scores != null) values.add(n.scores[r]);
+                    rows.add(RowFactory.create(values.toArray()));
                 }
             }
             return rows.iterator();
@@ -332,15 +366,10 @@ public final class DistributedSearch implements AutoCloseable {
      * to the driver in query and rank order: a report's few sampled queries, ranked as {@link #write} ranks.
      */
     public List<Row> collect(QueryCodes block) {
-        Broadcast<QueryCodes> queries =
-                JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(block);
+        Broadcast<QueryCodes> queries = broadcast(block);
         try {
-            LongAccumulator pairs = spark.sparkContext().longAccumulator();
-            int top = k; // the closure must not capture this
-            JavaRDD<Row> rows = index.flatMapToPair(new RankPartition(queries, k, maxDistance, pairs))
-                    .reduceByKey(new QueryRanges(1, block.size()), (a, b) -> Neighbours.merge(a, b, top))
-                    .mapPartitions(new ToRows(queries, labelWidth));
-            return spark.createDataFrame(rows, NeighbourTable.schema(block.sources != null))
+            JavaRDD<Row> rows = ranked(queries, 1, spark.sparkContext().longAccumulator());
+            return spark.createDataFrame(rows, NeighbourTable.schema(block.sources != null, refine.reranks()))
                     .collectAsList(); // rows as the table's readers see them
         } finally {
             queries.destroy();

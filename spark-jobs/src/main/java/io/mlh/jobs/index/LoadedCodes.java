@@ -1,6 +1,7 @@
 package io.mlh.jobs.index;
 
 import io.mlh.core.codes.PackedCodes;
+import io.mlh.core.search.Refinement;
 import io.mlh.jobs.tables.CodeSplit;
 import java.io.IOException;
 import java.util.List;
@@ -36,7 +37,7 @@ public final class LoadedCodes {
     /** The rows of {@code split} (opened with {@link CodeSplit#openForOnePass}), checked, in id order. */
     public static LoadedCodes load(SparkSession spark, CodeSplit split) throws IOException {
         List<IndexPartition> parts;
-        try (DistributedSearch index = new DistributedSearch(spark, split, 0, 1, -1)) {
+        try (DistributedSearch index = new DistributedSearch(spark, split, 0, 1, -1, Refinement.NONE)) {
             parts = index.partitions();
         }
         long total = 0;

@@ -1,5 +1,6 @@
 package io.mlh.jobs.index;
 
+import io.mlh.core.codes.Int8Codes;
 import io.mlh.core.codes.PackedCodes;
 import io.mlh.jobs.tables.CodeSplit;
 import java.io.Serializable;
@@ -22,34 +23,39 @@ public final class QueryCodes implements Serializable {
     public final int[][] labels;
     /** Null unless the queries are images. */
     public final String[] sources;
+    /** The queries' int8 continuous codes, for re-ranking; null without them. */
+    final Int8Codes int8;
 
-    private QueryCodes(long[] ids, PackedCodes codes, int[][] labels, String[] sources) {
+    private QueryCodes(long[] ids, PackedCodes codes, int[][] labels, String[] sources, Int8Codes int8) {
         this.ids = ids;
         this.codes = codes;
         this.labels = labels;
         this.sources = sources;
+        this.int8 = int8;
     }
 
-    /** The rows (id, labels, code, bits) of a code table's split, checked as they are read. */
+    /** The rows (id, labels, code, bits[, int8 code]) of a code table's split, checked as they are read. */
     public static QueryCodes of(CodeSplit split) {
         CodeSplit.RowCheck check = split.rowCheck();
         List<Row> rows = split.rows.collectAsList();
         if (rows.isEmpty()) throw split.noRows();
         rows.forEach(check::check);
-        return of(rows, split.bits, false, split.name);
+        return of(rows, split.bits, false, split.int8 ? 4 : -1, split.name);
     }
 
     /**
-     * Rows (id, labels, code[, source]) in any order; refuses duplicate ids and codes with bits set
-     * beyond {@code bits}, naming {@code name} (the table they came from).
+     * Rows (id, labels, code[, source], ...) in any order, with the int8 continuous code in column
+     * {@code int8Column} (-1: none); refuses duplicate ids, codes with bits set beyond {@code bits} and
+     * int8 codes of another length, naming {@code name} (the table they came from).
      */
-    public static QueryCodes of(List<Row> rows, int bits, boolean withSources, String name) {
+    public static QueryCodes of(List<Row> rows, int bits, boolean withSources, int int8Column, String name) {
         List<Row> sorted = new ArrayList<>(rows);
         sorted.sort(Comparator.comparingLong(r -> r.getLong(0)));
         int n = sorted.size(), words = PackedCodes.wordsFor(bits);
         long[] ids = new long[n], packed = new long[n * words];
         int[][] labels = new int[n][];
         String[] sources = withSources ? new String[n] : null;
+        byte[] int8 = int8Column >= 0 ? new byte[n * bits] : null;
         for (int i = 0; i < n; i++) {
             Row r = sorted.get(i);
             ids[i] = r.getLong(0);
@@ -60,8 +66,15 @@ public final class QueryCodes implements Serializable {
             for (int c = 0; c < labels[i].length; c++) labels[i][c] = y.get(c);
             CodeSplit.code(r.getList(2), packed, i * words, bits, name, ids[i]);
             if (withSources) sources[i] = r.getString(3);
+            if (int8 != null)
+                System.arraycopy(CodeSplit.int8Code(r, int8Column, bits, name, ids[i]), 0, int8, i * bits, bits);
         }
-        return new QueryCodes(ids, PackedCodes.of(packed, n, bits), labels, sources);
+        return new QueryCodes(
+                ids,
+                PackedCodes.of(packed, n, bits),
+                labels,
+                sources,
+                int8 == null ? null : Int8Codes.of(int8, n, bits));
     }
 
     public int size() {
@@ -74,6 +87,7 @@ public final class QueryCodes implements Serializable {
                 Arrays.copyOfRange(ids, from, to),
                 codes.slice(from, to),
                 Arrays.copyOfRange(labels, from, to),
-                sources == null ? null : Arrays.copyOfRange(sources, from, to));
+                sources == null ? null : Arrays.copyOfRange(sources, from, to),
+                int8 == null ? null : int8.slice(from, to));
     }
 }

@@ -153,6 +153,11 @@ public final class ImageEncoder {
         return codes(inference.forwardPixels(net, images), images.size());
     }
 
+    /** Whether the code rows carry the int8 continuous code ({@link CodeTable#CONTINUOUS_INT8}). */
+    public boolean int8() {
+        return settings.continuousInt8;
+    }
+
     /** The images a forward pass takes at most. */
     public int batch() {
         return inference.batch;

@@ -6,6 +6,7 @@ import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.ModelBundle;
 import io.mlh.jobs.common.Progress;
+import io.mlh.jobs.common.RerankSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.gallery.Gallery;
 import io.mlh.jobs.index.DistributedSearch;
@@ -48,7 +49,7 @@ public final class SearchJob {
             "Finds every query's nearest rows of a code table (exact Hamming search on the executors) and\n"
                     + "writes them as the neighbours table (paths.neighbours).",
             Command.keys(
-                    Arrays.asList(SearchSettings.class, SourceSettings.class, JobSettings.class),
+                    Arrays.asList(SearchSettings.class, RerankSettings.class, SourceSettings.class, JobSettings.class),
                     ImageEncoder.BATCH_SIZE,
                     ImageEncoder.PRECISION,
                     MlhConfig.ENCODE_BRANCH,
@@ -62,17 +63,18 @@ public final class SearchJob {
     public static long run(SparkSession spark, JobSettings s) throws IOException {
         SearchSettings p = new SearchSettings(s);
         // each table is read once: its rows are checked as the index or the query list takes them
-        CodeSplit database = CodeSplit.openForOnePass(spark, p.databaseCodes, p.databaseSplit, s.verifyInputs);
+        CodeSplit database =
+                withInt8(CodeSplit.openForOnePass(spark, p.databaseCodes, p.databaseSplit, s.verifyInputs), p);
         switch (p.queries) {
             case CODES: {
                 CodeSplit q = p.queryCodes.equals(p.databaseCodes)
                         ? database.split(p.querySplit)
-                        : CodeSplit.openForOnePass(spark, p.queryCodes, p.querySplit, s.verifyInputs);
+                        : withInt8(CodeSplit.openForOnePass(spark, p.queryCodes, p.querySplit, s.verifyInputs), p);
                 database.requireComparable(q.name, q.bits, q.provenance);
                 return write(spark, s, p, database, QueryCodes.of(q));
             }
             case SHARDS: {
-                ImageEncoder encoder = encoder(spark, s, database);
+                ImageEncoder encoder = encoder(spark, s, p, database);
                 CommittedOutput.requireCommitted(spark, s.shardsPath, s.verifyInputs);
                 Dataset<Row> shards = ShardTable.read(spark, s.shardsPath);
                 Dataset<Row> images = shards.filter(p.querySplit.filter());
@@ -81,7 +83,7 @@ public final class SearchJob {
                 return write(spark, s, p, database, encode(spark, s, encoder, images, images.count(), name));
             }
             case SOURCE: {
-                ImageEncoder encoder = encoder(spark, s, database);
+                ImageEncoder encoder = encoder(spark, s, p, database);
                 SourceSettings source = new SourceSettings(s.model);
                 SourceImages images = SourceImages.read(spark, source);
                 long[] written = new long[1];
@@ -123,7 +125,8 @@ public final class SearchJob {
             Path staging,
             SourceSettings source)
             throws IOException {
-        try (DistributedSearch search = new DistributedSearch(spark, database, p.partitions, p.k, p.maxDistance);
+        try (DistributedSearch search =
+                        new DistributedSearch(spark, database, p.partitions, p.k, p.maxDistance, p.rerank);
                 Progress progress = Progress.start(
                         spark.sparkContext(),
                         "search",
@@ -139,7 +142,7 @@ public final class SearchJob {
                 search.write(queries.block(from, Math.min(queries.size(), from + block)), staging, progress.counter());
         }
         long rows = spark.read()
-                .schema(NeighbourTable.schema(queries.sources != null))
+                .schema(NeighbourTable.schema(queries.sources != null, p.rerank.reranks()))
                 .parquet(staging.toString())
                 .count();
         LOG.info(rows + " neighbours of " + queries.size() + " queries written to " + p.neighbours);
@@ -149,15 +152,26 @@ public final class SearchJob {
         return rows;
     }
 
-    /** The model bundle's encoder, refused unless its codes can be ranked against the database's. */
-    private static ImageEncoder encoder(SparkSession spark, JobSettings s, CodeSplit database) throws IOException {
+    /** A table's split with its int8 codes when the search re-ranks (refused without them, naming the key). */
+    private static CodeSplit withInt8(CodeSplit split, SearchSettings p) {
+        return p.rerank.reranks() ? split.withInt8("mlh.jobs.rerank.mode = refine") : split;
+    }
+
+    /**
+     * The model bundle's encoder (with each query's int8 continuous code when the search re-ranks),
+     * refused unless its codes can be ranked against the database's.
+     */
+    private static ImageEncoder encoder(SparkSession spark, JobSettings s, SearchSettings p, CodeSplit database)
+            throws IOException {
         ImageEncoder encoder = ImageEncoder.of(
                 spark,
                 ModelBundle.load(spark.sparkContext().hadoopConfiguration(), s.modelPath),
                 s.modelPath,
                 s.model,
                 ImageEncoder.PRECISION,
-                EnumSet.noneOf(CodeTable.Extra.class),
+                p.rerank.reranks()
+                        ? EnumSet.of(CodeTable.Extra.CONTINUOUS_INT8)
+                        : EnumSet.noneOf(CodeTable.Extra.class),
                 s.model.reader().get(ImageEncoder.BATCH_SIZE));
         database.requireComparable("the model bundle " + s.modelPath, encoder.bits(), encoder.provenance());
         return encoder;
@@ -169,11 +183,13 @@ public final class SearchJob {
         List<Row> rows;
         try (Progress progress =
                 Progress.start(spark.sparkContext(), "encode queries", "images", total, s.progressIntervalMillis)) {
-            rows = encoder.codes(spark, images, progress, true)
-                    .select("id", "labels", "code", "source")
+            Dataset<Row> codes = encoder.codes(spark, images, progress, true);
+            rows = (encoder.int8()
+                            ? codes.select("id", "labels", "code", "source", CodeTable.CONTINUOUS_INT8)
+                            : codes.select("id", "labels", "code", "source"))
                     .collectAsList();
         }
         if (rows.isEmpty()) throw new IllegalArgumentException("no queries: " + name + " has no images to encode");
-        return QueryCodes.of(rows, encoder.bits(), true, name);
+        return QueryCodes.of(rows, encoder.bits(), true, encoder.int8() ? 4 : -1, name);
     }
 }

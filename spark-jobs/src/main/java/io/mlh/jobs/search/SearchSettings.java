@@ -3,7 +3,9 @@ package io.mlh.jobs.search;
 import io.mlh.core.config.ConfigChoice;
 import io.mlh.core.config.ConfigReader;
 import io.mlh.core.config.Key;
+import io.mlh.core.search.Refinement;
 import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.RerankSettings;
 import io.mlh.jobs.tables.Split;
 
 /** The search job's keys ({@code mlh.jobs.search.*}, reference.conf says what each means), read and checked once. */
@@ -39,6 +41,8 @@ public final class SearchSettings {
     public final int galleryQueries;
 
     public final long queryBlockBytes;
+    /** The second stage of each query's ranking ({@code jobs.rerank}). */
+    public final Refinement rerank;
 
     public SearchSettings(JobSettings s) {
         ConfigReader r = s.model.reader();
@@ -53,5 +57,6 @@ public final class SearchSettings {
         this.partitions = r.get(PARTITIONS);
         this.queryBlockBytes = r.get(QUERY_BLOCK_MEMORY);
         this.galleryQueries = r.get(GALLERY_QUERIES);
+        this.rerank = RerankSettings.of(s);
     }
 }

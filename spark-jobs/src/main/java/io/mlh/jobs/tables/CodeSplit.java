@@ -177,13 +177,17 @@ public final class CodeSplit {
 
     /** Row {@code r}'s int8 continuous code (column {@code column}), refused naming the id unless it holds {@code bits} bytes. */
     public static byte[] int8Code(Row r, int column, int bits, String table, long id) {
-        if (r.isNullAt(column))
+        return int8Code(r.isNullAt(column) ? null : (byte[]) r.get(column), bits, table, id);
+    }
+
+    /** {@code code} (null: the column was null), refused naming the id unless it holds {@code bits} bytes. */
+    public static byte[] int8Code(byte[] code, int bits, String table, long id) {
+        if (code == null)
             throw new IllegalArgumentException(table + " has a null " + CodeTable.CONTINUOUS_INT8 + " at id " + id);
-        byte[] b = (byte[]) r.get(column);
-        if (b.length != bits)
+        if (code.length != bits)
             throw new IllegalArgumentException(table + ": the " + CodeTable.CONTINUOUS_INT8 + " code of id " + id
-                    + " has " + b.length + " bytes; " + bits + "-bit codes need " + bits);
-        return b;
+                    + " has " + code.length + " bytes; " + bits + "-bit codes need " + bits);
+        return code;
     }
 
     /** The error for a split without rows, as a reader of a split opened for one pass finds it. */

@@ -13,6 +13,7 @@ import io.mlh.jobs.gallery.Gallery;
 import io.mlh.jobs.gallery.GalleryFixture;
 import io.mlh.jobs.tables.CodeTable;
 import io.mlh.jobs.tables.CodeTableFixture;
+import io.mlh.jobs.tables.NeighbourTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,6 +83,61 @@ class SearchJobTest {
         List<Row> rows = codes(1500, 16, 4, 0.05);
         Path table = table("radius", rows, null);
         assertSearchEqualsBruteForce(table, rows, 20, 3, "jobs.search.partitions=5", "jobs.search.max-distance=3");
+    }
+
+    /**
+     * Re-ranked: each query's first R Hamming neighbours (exact, ties by id) reordered by the cosine of
+     * the int8 codes (from a pool of 5: scores tie, broken by id), over 7 partitions; R above and below k
+     * (the neighbours after R keep their Hamming order). The table carries each neighbour's score. A table
+     * without the int8 codes asked to re-rank is refused naming the encode key, with nothing written.
+     */
+    @Test
+    void refinedNeighboursEqualBruteForce() throws IOException {
+        List<Row> rows = CodeTableFixture.withInt8(codes(1500, 16, 9, 0.03), 5, 1);
+        Path table = table("refined", rows, null);
+        for (int candidates : new int[] {40, 4}) {
+            Path out = dir.resolve("refined-" + candidates);
+            long written = search(
+                    table,
+                    table,
+                    out,
+                    "jobs.search.k=10",
+                    "jobs.search.partitions=7",
+                    "jobs.rerank.mode=refine",
+                    "jobs.rerank.candidates=" + candidates);
+            List<String> expected = new ArrayList<>();
+            for (Row q : rows) {
+                if (!q.getString(1).equals("query")) continue;
+                List<Row> database = new ArrayList<>();
+                for (Row r : rows) if (r.getString(1).equals("database")) database.add(r);
+                database.sort(Comparator.<Row>comparingInt(r -> distance(q, r)).thenComparingLong(r -> r.getLong(0)));
+                database.subList(0, candidates)
+                        .sort(Comparator.<Row>comparingDouble(r -> -CodeTableFixture.cosine(q, r))
+                                .thenComparingLong(r -> r.getLong(0)));
+                for (int rank = 1; rank <= 10; rank++) {
+                    Row r = database.get(rank - 1);
+                    expected.add(q.getLong(0) + " #" + rank + " " + r.getLong(0) + " d=" + distance(q, r) + " s="
+                            + CodeTableFixture.cosine(q, r));
+                }
+            }
+            List<String> actual = new ArrayList<>();
+            for (Row r : spark.read()
+                    .parquet(out.toString())
+                    .orderBy("query_id", "rank")
+                    .collectAsList())
+                actual.add(r.getLong(0) + " #" + r.getInt(1) + " " + r.getLong(2) + " d=" + r.getInt(3) + " s="
+                        + r.getDouble(r.fieldIndex(NeighbourTable.SCORE)));
+            assertEquals(expected, actual, "R = " + candidates);
+            assertEquals(expected.size(), written);
+        }
+        Path plain = table("refined-plain", codes(200, 16, 9, 0.1), null);
+        assertRefused(
+                "refine-without-int8",
+                plain,
+                plain,
+                "has no column continuous_int8, which mlh.jobs.rerank.mode = refine compares: encode it with"
+                        + " mlh.jobs.encode.continuous-int8 = true",
+                "jobs.rerank.mode=refine");
     }
 
     /**

@@ -40,11 +40,42 @@ public final class CodeTableFixture {
         return rows;
     }
 
-    /** Commits {@code rows} as a code table at {@code table} in three files, replacing what is there. */
+    /**
+     * The rows with an int8 continuous code appended ({@link CodeTable#CONTINUOUS_INT8}), each one of
+     * {@code pool} random codes, so that re-ranking scores tie often.
+     */
+    public static List<Row> withInt8(List<Row> rows, int pool, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int bits = rows.get(0).getInt(3);
+        byte[][] codes = new byte[pool][bits];
+        for (byte[] code : codes) for (int b = 0; b < bits; b++) code[b] = (byte) (random.nextInt(255) - 127);
+        List<Row> out = new ArrayList<>();
+        for (Row r : rows)
+            out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), codes[random.nextInt(pool)]));
+        return out;
+    }
+
+    /** The re-ranking score of two rows of {@link #withInt8}. */
+    public static double cosine(Row a, Row b) {
+        byte[] x = (byte[]) a.get(5), y = (byte[]) b.get(5);
+        return io.mlh.core.codes.Int8Codes.cosine(x, 0, y, 0, x.length);
+    }
+
+    /**
+     * Commits {@code rows} as a code table at {@code table} in three files, replacing what is there; rows
+     * of {@link #withInt8} with their int8 column.
+     */
     public static Path commit(SparkSession spark, Path table, List<Row> rows, CodeTable.Provenance provenance)
             throws IOException {
         org.apache.hadoop.fs.Path staging = CommittedOutput.stage(new Configuration(), table.toString(), true);
-        spark.createDataFrame(rows, CodeTable.schema(EnumSet.noneOf(CodeTable.Extra.class), provenance))
+        boolean int8 = rows.get(0).size() > 5;
+        spark.createDataFrame(
+                        rows,
+                        CodeTable.schema(
+                                int8
+                                        ? EnumSet.of(CodeTable.Extra.CONTINUOUS_INT8)
+                                        : EnumSet.noneOf(CodeTable.Extra.class),
+                                provenance))
                 .repartition(3)
                 .write()
                 .mode(SaveMode.Overwrite)
