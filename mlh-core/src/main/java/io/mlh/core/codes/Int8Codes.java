@@ -70,6 +70,11 @@ public final class Int8Codes implements Serializable {
         return dims;
     }
 
+    /** The backing array, not a copy: code i at {@code [i * dims, (i + 1) * dims)}. Read only: never modify it. */
+    public byte[] values() {
+        return values;
+    }
+
     /** Codes [from, to), copied. */
     public Int8Codes slice(int from, int to) {
         if (from < 0 || to > n || from > to)

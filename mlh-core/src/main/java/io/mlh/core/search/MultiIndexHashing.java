@@ -80,6 +80,18 @@ public final class MultiIndexHashing {
         return m;
     }
 
+    /** The index's own bytes (its tables: buckets, positions, codes in bucket order) a database code. */
+    public double bytesPerCode() {
+        long bytes = 0;
+        for (Table t : tables)
+            bytes += 8L * t.keys.length
+                    + 4L * t.offsets.length
+                    + 4L * t.positions.length
+                    + 8L * t.codes.length
+                    + (t.direct == null ? 0 : 4L * t.direct.length);
+        return (double) bytes / Math.max(1, database.size());
+    }
+
     public PackedCodes database() {
         return database;
     }

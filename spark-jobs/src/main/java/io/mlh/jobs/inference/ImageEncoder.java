@@ -148,9 +148,28 @@ public final class ImageEncoder {
         return inference.pixels(image);
     }
 
-    /** The codes of up to a batch of images framed by {@link #pixels}, as {@link #encodeHere}. */
-    public PackedCodes encodePixels(AbstractModule<Activity, Activity, Float> net, List<float[]> images) {
-        return codes(inference.forwardPixels(net, images), images.size());
+    /**
+     * The codes of up to a batch of images framed by {@link #pixels}, as {@link #encodeHere}, and their int8
+     * continuous codes when this encoder carries them ({@link #int8()}; else null).
+     */
+    public Codes encodePixels(AbstractModule<Activity, Activity, Float> net, List<float[]> images) {
+        int n = images.size();
+        float[] u = ExecutorInference.firstRows(
+                BigDL.tensorAt(inference.forwardPixels(net, images), settings.outputIndex), n);
+        return new Codes(
+                PackedCodes.fromSigns(u, n, settings.bits),
+                settings.continuousInt8 ? Int8Codes.fromContinuous(u, n, settings.bits) : null);
+    }
+
+    /** A batch's sign codes and int8 continuous codes (null unless asked for). */
+    public static final class Codes {
+        public final PackedCodes signs;
+        public final Int8Codes int8;
+
+        Codes(PackedCodes signs, Int8Codes int8) {
+            this.signs = signs;
+            this.int8 = int8;
+        }
     }
 
     /** Whether the code rows carry the int8 continuous code ({@link CodeTable#CONTINUOUS_INT8}). */

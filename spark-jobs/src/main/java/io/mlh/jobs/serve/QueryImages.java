@@ -2,7 +2,6 @@ package io.mlh.jobs.serve;
 
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
-import io.mlh.core.codes.PackedCodes;
 import io.mlh.jobs.images.ImageCodec;
 import io.mlh.jobs.inference.ImageEncoder;
 import java.util.ArrayList;
@@ -31,14 +30,19 @@ final class QueryImages implements AutoCloseable {
             .add("width", DataTypes.IntegerType)
             .add("channels", DataTypes.IntegerType);
 
-    /** An uploaded image's code; the nanoseconds of the forward pass it was in, and that pass's images. */
+    /**
+     * An uploaded image's code and int8 continuous code (null unless the service re-ranks); the
+     * nanoseconds of the forward pass it was in, and that pass's images.
+     */
     static final class Encoded {
         final long[] code;
+        final byte[] int8;
         final long forwardNanos;
         final int batch;
 
-        Encoded(long[] code, long forwardNanos, int batch) {
+        Encoded(long[] code, byte[] int8, long forwardNanos, int batch) {
             this.code = code;
+            this.int8 = int8;
             this.forwardNanos = forwardNanos;
             this.batch = batch;
         }
@@ -105,10 +109,12 @@ final class QueryImages implements AutoCloseable {
             try {
                 for (Waiting w : batch) pixels.add(w.pixels);
                 long start = System.nanoTime();
-                PackedCodes codes = encoder.encodePixels(net, pixels);
+                ImageEncoder.Codes codes = encoder.encodePixels(net, pixels);
                 long nanos = System.nanoTime() - start;
-                for (int i = 0; i < batch.size(); i++)
-                    batch.get(i).done.complete(new Encoded(codes.code(i), nanos, batch.size()));
+                for (int i = 0; i < batch.size(); i++) {
+                    byte[] int8 = codes.int8 == null ? null : codes.int8.code(i);
+                    batch.get(i).done.complete(new Encoded(codes.signs.code(i), int8, nanos, batch.size()));
+                }
             } catch (Throwable t) { // the requests fail with the reason; the encoder goes on
                 for (Waiting w : batch) w.done.completeExceptionally(t);
             } finally {

@@ -2,6 +2,7 @@ package io.mlh.jobs.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mlh.core.codes.Int8Codes;
 import io.mlh.core.codes.PackedCodes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,6 +24,8 @@ final class SearchRequest {
 
     /** The query's packed code, or null when it is an image. */
     final long[] code;
+    /** The code query's continuous code as int8 ({@code "continuous"}: q values), or null when it has none. */
+    final byte[] int8;
     /** The uploaded image, or null when the query is a code. */
     final byte[] image;
 
@@ -30,8 +33,9 @@ final class SearchRequest {
     /** Whether the answer carries each neighbour's thumbnail from the shard table ({@code thumbnails=1}). */
     final boolean thumbnails;
 
-    private SearchRequest(long[] code, byte[] image, int k, int maxDistance, boolean thumbnails) {
+    private SearchRequest(long[] code, byte[] int8, byte[] image, int k, int maxDistance, boolean thumbnails) {
         this.code = code;
+        this.int8 = int8;
         this.image = image;
         this.k = k;
         this.maxDistance = maxDistance;
@@ -48,7 +52,7 @@ final class SearchRequest {
         Map<String, String> params = params(query);
         String type = contentType == null ? "" : contentType.toLowerCase(java.util.Locale.ROOT);
         long[] code = null;
-        byte[] image = null;
+        byte[] image = null, int8 = null;
         if (type.startsWith("application/json")) {
             JsonNode json;
             try {
@@ -62,6 +66,7 @@ final class SearchRequest {
             JsonNode c = json.get("code");
             if (c == null) throw new BadRequest(400, "the JSON has no \"code\"");
             code = code(c, bits);
+            if (json.has("continuous")) int8 = continuous(json.get("continuous"), bits);
             for (String key : new String[] {"k", "max-distance"})
                 if (json.has(key)) params.put(key, json.get(key).asText());
         } else if (type.startsWith("multipart/form-data")) {
@@ -83,7 +88,20 @@ final class SearchRequest {
         int thumbnails = integer(params, "thumbnails", 0);
         if (thumbnails != 0 && thumbnails != 1)
             throw new BadRequest(400, "thumbnails must be 0 or 1, got " + thumbnails);
-        return new SearchRequest(code, image, k, maxDistance, thumbnails == 1);
+        return new SearchRequest(code, int8, image, k, maxDistance, thumbnails == 1);
+    }
+
+    /** A continuous code (q numbers, the encode job's {@code continuous} column) as int8 ({@code Int8Codes}). */
+    static byte[] continuous(JsonNode c, int bits) {
+        if (!c.isArray() || c.size() != bits)
+            throw new BadRequest(400, "\"continuous\" must be an array of " + bits + " numbers");
+        float[] u = new float[bits];
+        for (int i = 0; i < bits; i++) {
+            if (!c.get(i).isNumber())
+                throw new BadRequest(400, "\"continuous\" value " + i + " is not a number: " + c.get(i));
+            u[i] = (float) c.get(i).asDouble();
+        }
+        return Int8Codes.quantize(u, 0, bits);
     }
 
     /** A code as hex (16 digits a 64-bit word, most significant first, words in order) or an array of words. */

@@ -184,7 +184,9 @@ public final class SearchServer implements AutoCloseable {
                         p.model,
                         settings.model,
                         ServeSettings.PRECISION,
-                        EnumSet.noneOf(CodeTable.Extra.class),
+                        p.rerank.reranks()
+                                ? EnumSet.of(CodeTable.Extra.CONTINUOUS_INT8)
+                                : EnumSet.noneOf(CodeTable.Extra.class),
                         p.batch);
                 this.images = new QueryImages(encoder, p.encoders);
             }
@@ -243,8 +245,9 @@ public final class SearchServer implements AutoCloseable {
 
     private ServingIndex load() throws IOException {
         CodeSplit split = CodeSplit.openForOnePass(spark, p.codes, p.databaseSplit, p.verifyInputs);
+        if (p.rerank.reranks()) split = split.withInt8("mlh.jobs.rerank.mode = refine");
         LoadedCodes table = LoadedCodes.load(spark, split);
-        return new ServingIndex(table, split, p.index, p.substrings);
+        return new ServingIndex(table, split, p.index, p.substrings, p.rerank);
     }
 
     /**
@@ -380,6 +383,7 @@ public final class SearchServer implements AutoCloseable {
         SearchRequest r = SearchRequest.parse(
                 type, x.getRequestBody(), p.maxBody, x.getRequestURI().getRawQuery(), i.table.bits(), p.maxK);
         long[] code = r.code;
+        byte[] int8 = r.int8;
         long encoded = 0, forward = 0;
         int batch = 0;
         if (code == null) {
@@ -389,16 +393,23 @@ public final class SearchServer implements AutoCloseable {
             encodedUpload.run();
             encoded = System.nanoTime();
             code = e.code;
+            int8 = e.int8;
             forward = e.forwardNanos;
             batch = e.batch;
         }
-        ServingIndex.Hits hits = i.search(code, r.k, r.maxDistance);
+        if (i.refine.reranks() && int8 == null)
+            throw new BadRequest(
+                    400,
+                    "this service re-ranks (" + i.refine + "): send the query's continuous code as \"continuous\" ("
+                            + i.table.bits() + " numbers) beside its \"code\", or an image");
+        ServingIndex.Hits hits = i.search(code, int8, r.k, r.maxDistance);
         ObjectNode out = JSON.createObjectNode();
         out.put("table", i.table.name);
         out.put("bits", i.table.bits());
         out.put("k", r.k);
         if (r.maxDistance >= 0) out.put("max-distance", r.maxDistance);
         out.put("code", hex(code));
+        out.put("rerank", i.refine.toString());
         ArrayNode list = out.putArray("neighbours");
         List<Long> ids = new ArrayList<>();
         for (int n = 0; n < hits.size; n++) {
@@ -407,6 +418,7 @@ public final class SearchServer implements AutoCloseable {
             ids.add(id);
             h.put("id", id);
             h.put("distance", hits.distances[n]);
+            if (hits.scores != null) h.put("score", hits.scores[n]);
             ArrayNode labels = h.putArray("labels");
             for (int y : i.table.labels(hits.positions[n])) labels.add(y);
         }
@@ -432,6 +444,8 @@ public final class SearchServer implements AutoCloseable {
         o.put("status", "ok");
         o.put("table", i.table.name);
         o.put("rows", i.table.size());
+        o.put("bytes_per_row", i.bytesPerRow());
+        o.put("rerank", i.refine.toString());
         o.put("since", i.loaded.toString());
         if (!refusedReload.isEmpty()) o.put("refused_reload", refusedReload);
         return o;

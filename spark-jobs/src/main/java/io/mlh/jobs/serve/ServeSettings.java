@@ -4,7 +4,9 @@ import io.mlh.core.config.ConfigChoice;
 import io.mlh.core.config.ConfigReader;
 import io.mlh.core.config.Key;
 import io.mlh.core.config.MlhConfig;
+import io.mlh.core.search.Refinement;
 import io.mlh.jobs.common.JobSettings;
+import io.mlh.jobs.common.RerankSettings;
 import io.mlh.jobs.inference.Precision;
 import io.mlh.jobs.tables.Split;
 
@@ -39,6 +41,8 @@ public final class ServeSettings {
     final Index index;
     final long maxBody;
     final boolean verifyInputs;
+    /** The second stage of every answer's ranking ({@code jobs.rerank}). */
+    final Refinement rerank;
 
     public ServeSettings(JobSettings s) {
         ConfigReader r = s.model.reader();
@@ -65,5 +69,6 @@ public final class ServeSettings {
         this.model = s.modelPath;
         this.shards = s.shardsPath;
         this.verifyInputs = s.verifyInputs;
+        this.rerank = RerankSettings.of(s);
     }
 }

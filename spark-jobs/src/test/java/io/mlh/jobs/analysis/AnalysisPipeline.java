@@ -133,7 +133,7 @@ final class AnalysisPipeline {
         startSpark();
         shards = ShardJob.run(spark, settings());
         trained = TrainJob.run(spark, settings());
-        encoded = EncodeJob.run(spark, settings("jobs.encode.gates=true"));
+        encoded = EncodeJob.run(spark, settings("jobs.encode.gates=true", "jobs.encode.continuous-int8=true"));
         evaluated = EvaluateJob.run(spark, settings());
         // a 32-bit run's report beside this one (its figures by hand: a second real run would double the test's time)
         Path other = dir.resolve("report-32");

@@ -104,6 +104,82 @@ class PipelineSearchTest {
     }
 
     /**
+     * Re-ranked (R = 40) on the real codes, the same order wherever it is made: the search job's neighbours
+     * of the code table's queries equal a brute-force re-ranking of the table (the first R by Hamming,
+     * then by the cosine of the int8 codes the encode job wrote, ties by id); the shard images encoded
+     * on the fly find the same lists and scores; the query service answers an uploaded image with them.
+     */
+    @Test
+    void reRankingOnTheRealCodesIsTheSameFromEveryQuerySource() throws Exception {
+        String[] refine = {"jobs.rerank.mode=refine", "jobs.rerank.candidates=40"};
+        List<Row> table = spark.read()
+                .parquet(dir.resolve("codes").toString())
+                .select("id", "split", "code", CodeTable.CONTINUOUS_INT8)
+                .collectAsList();
+        List<String> expected = new ArrayList<>(), unscored = new ArrayList<>();
+        for (Row q : table) {
+            if (!q.getString(1).equals("query")) continue;
+            List<Row> database = new ArrayList<>();
+            for (Row r : table) if (r.getString(1).equals("database")) database.add(r);
+            database.sort(Comparator.<Row>comparingInt(r -> hamming(q, r)).thenComparingLong(r -> r.getLong(0)));
+            database.subList(0, 40)
+                    .sort(Comparator.<Row>comparingDouble(r -> -cosine(q, r)).thenComparingLong(r -> r.getLong(0)));
+            for (int rank = 1; rank <= 10; rank++) {
+                Row r = database.get(rank - 1);
+                String line = q.getLong(0) + " #" + rank + " " + r.getLong(0) + " d=" + hamming(q, r);
+                expected.add(line + " s=" + cosine(q, r));
+                unscored.add(line);
+            }
+        }
+        expected.sort(null);
+        unscored.sort(null);
+        SearchJob.run(spark, settings(refine[0], refine[1], "paths.neighbours=" + dir.resolve("n-refined")));
+        assertEquals(expected, scoredLines(dir.resolve("n-refined")), "code-table queries, re-ranked");
+        assertTrue(
+                !unscored.equals(neighbourLines(dir.resolve("neighbours"), null)),
+                "re-ranking changed no list: the test would not see it missing");
+        SearchJob.run(
+                spark,
+                settings(
+                        refine[0],
+                        refine[1],
+                        "jobs.search.queries=shards",
+                        "paths.neighbours=" + dir.resolve("n-refined-shards")));
+        assertEquals(expected, scoredLines(dir.resolve("n-refined-shards")), "shard-table queries, re-ranked");
+
+        Map<Long, List<String>> searched = new TreeMap<>();
+        for (Row r : spark.read()
+                .parquet(dir.resolve("n-refined").toString())
+                .orderBy("query_id", "rank")
+                .collectAsList())
+            searched.computeIfAbsent(r.getLong(0), q -> new ArrayList<>())
+                    .add(r.getLong(2) + " s=" + r.getDouble(r.fieldIndex("score")));
+        List<Row> images = spark.read()
+                .parquet(dir.resolve("shards").toString())
+                .filter("split = 'query'")
+                .orderBy("id")
+                .limit(6)
+                .select("id", "image", "height", "width")
+                .collectAsList();
+        ObjectMapper json = new ObjectMapper();
+        try (SearchServer server = SearchServer.start(spark, settings(refine[0], refine[1], "jobs.serve.port=0"))) {
+            for (Row image : images) {
+                Http.Response r = Http.request(
+                        server,
+                        "POST",
+                        "search",
+                        "image/png",
+                        png((byte[]) image.get(1), image.getInt(2), image.getInt(3)));
+                assertEquals(200, r.status, r.body);
+                List<String> answer = new ArrayList<>();
+                for (JsonNode n : json.readTree(r.body).get("neighbours"))
+                    answer.add(n.get("id").asLong() + " s=" + n.get("score").asDouble());
+                assertEquals(searched.get(image.getLong(0)), answer, "image query " + image.getLong(0));
+            }
+        }
+    }
+
+    /**
      * The query service with the trained model and its code table: a query image uploaded as PNG (raw
      * and as a form) is encoded to the code the encode job wrote for it, and answered with the
      * neighbours the search job wrote; a broken upload is a 400 with its reason; a table of other
@@ -380,6 +456,21 @@ class PipelineSearchTest {
         int d = 0;
         for (int w = 0; w < x.size(); w++) d += Long.bitCount(x.get(w) ^ y.get(w));
         return d;
+    }
+
+    private static double cosine(Row a, Row b) {
+        byte[] x = (byte[]) a.get(3), y = (byte[]) b.get(3);
+        return io.mlh.core.codes.Int8Codes.cosine(x, 0, y, 0, x.length);
+    }
+
+    /** "query #rank id d=distance s=score" of a re-ranked neighbours table, sorted. */
+    private static List<String> scoredLines(Path table) {
+        List<String> lines = new ArrayList<>();
+        for (Row r : spark.read().parquet(table.toString()).collectAsList())
+            lines.add(r.getLong(0) + " #" + r.getInt(1) + " " + r.getLong(2) + " d=" + r.getInt(3) + " s="
+                    + r.getDouble(r.fieldIndex("score")));
+        lines.sort(null);
+        return lines;
     }
 
     /** "query #rank id d=distance" of a neighbours table, sorted; only the queries in {@code of} unless null. */

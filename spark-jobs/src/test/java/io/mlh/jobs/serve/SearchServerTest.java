@@ -106,6 +106,69 @@ class SearchServerTest {
         }
     }
 
+    /**
+     * Re-ranked (R = 30, k = 10) on either index: each code query with its continuous code gets the
+     * search job's re-ranked list and scores (int8 codes from a pool of 5: scores tie, broken by id);
+     * without its continuous code it is refused naming the field; /health reports the re-ranking and the
+     * bytes a row. A table without int8 codes does not start a re-ranking service.
+     */
+    @Test
+    void reRankedAnswersEqualTheSearchJobs() throws Exception {
+        List<Row> rows = CodeTableFixture.withInt8(CodeTableFixture.codes(2000, 16, 23, 0.02), 5, 2);
+        Path table = CodeTableFixture.commit(spark, dir.resolve("codes-int8"), rows, null);
+        String[] refine = {"jobs.rerank.mode=refine", "jobs.rerank.candidates=30"};
+        Path neighbours = dir.resolve("neighbours-int8");
+        SearchJob.run(
+                spark, settings(table, refine[0], refine[1], "paths.neighbours=" + neighbours, "jobs.search.k=10"));
+        List<Row> written = spark.read()
+                .parquet(neighbours.toString())
+                .orderBy("query_id", "rank")
+                .collectAsList();
+        for (String index : new String[] {"flat", "multi-index"}) {
+            try (SearchServer server =
+                    SearchServer.start(spark, settings(table, refine[0], refine[1], "jobs.serve.index=" + index))) {
+                int checked = 0;
+                for (Row q : rows) {
+                    if (!q.getString(1).equals("query")) continue;
+                    StringBuilder u = new StringBuilder();
+                    for (byte b : (byte[]) q.get(5))
+                        u.append(u.length() == 0 ? "" : ", ").append(b / 127f);
+                    JsonNode answer = post(
+                            server,
+                            "search",
+                            "{\"code\": \"" + SearchServer.hex((long[]) q.get(4)) + "\", \"continuous\": [" + u + "]}");
+                    assertEquals(fromSearchJob(written, q.getLong(0)), ids(answer), index + ": query " + q.getLong(0));
+                    List<Double> scores = new ArrayList<>();
+                    for (JsonNode n : answer.get("neighbours"))
+                        scores.add(n.get("score").asDouble());
+                    List<Double> writtenScores = new ArrayList<>();
+                    for (Row r : written)
+                        if (r.getLong(0) == q.getLong(0)) writtenScores.add(r.getDouble(r.fieldIndex("score")));
+                    assertEquals(writtenScores, scores, index + ": scores of query " + q.getLong(0));
+                    checked++;
+                }
+                assertTrue(checked > 20, "queries checked: " + checked);
+                assertRefused(
+                        server,
+                        "POST",
+                        "search",
+                        "application/json",
+                        "{\"code\": \"" + SearchServer.hex((long[]) rows.get(0).get(4)) + "\"}",
+                        400,
+                        "send the query's continuous code as \"continuous\" (16 numbers)");
+                JsonNode health = get(server, "health");
+                assertEquals("refine 30", health.get("rerank").asText());
+                // id, a code word, a label word, 16 int8 bytes and their norm; multi-index adds its tables
+                assertTrue(health.get("bytes_per_row").asDouble() >= 8 + 8 + 8 + 16 + 4, health.toString());
+            }
+        }
+        Path plain = CodeTableFixture.commit(
+                spark, dir.resolve("codes-no-int8"), CodeTableFixture.codes(100, 16, 3, 0.1), null);
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(
+                Exception.class, () -> SearchServer.start(spark, settings(plain, refine[0])));
+        assertTrue(e.getMessage().contains("mlh.jobs.encode.continuous-int8 = true"), e.getMessage());
+    }
+
     /** The longest a request may wait while the service reloads (measured: about 0.1 s on 2 cores). */
     private static final long RELOAD_WAIT_BOUND_MILLIS = 5000;
 
