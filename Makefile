@@ -12,7 +12,7 @@ ifneq ($(shell grep -c -m1 AuthenticAMD /proc/cpuinfo 2>/dev/null),0)
 export MKL_DEBUG_CPU_TYPE ?= 5
 endif
 
-.PHONY: demo demo-core serve notebooks report-page jars test data clean torch-deps check-weights weights-fixture bench-int8 bench-serve-images bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-serve bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
+.PHONY: demo demo-core serve notebooks report-page jars test data clean torch-deps check-weights weights-fixture bench-int8 bench-rerank bench-serve-images bench-speed bench-train bench-train-job bench-encode bench-input bench-catalogue bench-rank bench-search bench-serve bench-memory bench-verify bench-deps bench-classes bench-accuracy accuracy-summary
 
 SPARK_JARS := spark-home/target/spark-home/jars
 # Spark's own submit entry point from the build's SPARK_HOME: what `spark-submit` runs
@@ -240,6 +240,15 @@ bench-int8: bench-classes $(DERIVED_ROOT)
 	  train.batch-size=32 jobs.encode.batch-size=16 paths.shards=$(INT8_224)/shards paths.model=$(INT8_224)/model-$(INT8_EPOCHS)-epochs \
 	  | tee -a $(BENCH_OUT)/int8.txt
 	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/int8.md --section int8 $(BENCH_OUT)/int8.txt
+
+## bench-rerank: retrieval quality of each order (Hamming alone; its first 100 / 1,000 re-ranked by the int8
+## continuous codes' cosine), through the encode and evaluate jobs: the demo's model on Fashion-MNIST (after
+## make demo); writes docs/results/rerank.md
+bench-rerank: bench-classes
+	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/rerank.txt
+	$(BENCH_JAVA) io.mlh.bench.RerankQualityBench "mlh, Fashion-MNIST (make demo)" $(BENCH_OUT)/rerank-demo \
+	  $(DEMO_CONF) | tee -a $(BENCH_OUT)/rerank.txt
+	@$(BENCH_JAVA) io.mlh.bench.SpeedTable --page docs/results/rerank.md --section rerank $(BENCH_OUT)/rerank.txt
 
 ## bench-verify: what an output's manifest costs per GB (hashing at the commit, checking on read) against sha256sum
 bench-verify: bench-classes
