@@ -25,13 +25,16 @@ DEMO_CONF = conf/fashion-mnist.conf jobs.overwrite=true paths.shards=$(DEMO_OUT)
   paths.neighbours=$(DEMO_OUT)/neighbours $(ARGS)
 
 ## demo: the Spark pipeline on local[*] over Fashion-MNIST, through the jobs' main classes as
-## spark-submit runs them: shard -> train -> encode -> evaluate (mAP@all at 64 bits) -> search (each
+## spark-submit runs them: shard -> train -> encode -> evaluate (mAP@all at 64 bits; then again with the first
+## 100 Hamming candidates re-ranked by the int8 continuous codes, into report-refined) -> search (each
 ## query's 10 nearest database images, the neighbours table, and 8 of them in its _gallery.html)
 demo: data jars
 	$(SPARK_SUBMIT) --class io.mlh.jobs.shard.ShardJob spark-jobs/target/mlh-train.jar $(DEMO_CONF)
 	$(SPARK_SUBMIT) spark-jobs/target/mlh-train.jar $(DEMO_CONF)
 	$(SPARK_SUBMIT) spark-jobs/target/mlh-encode.jar $(DEMO_CONF)
 	$(SPARK_SUBMIT) --class io.mlh.jobs.evaluate.EvaluateJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF)
+	$(SPARK_SUBMIT) --class io.mlh.jobs.evaluate.EvaluateJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF) \
+	  jobs.rerank.mode=refine paths.report=$(DEMO_OUT)/report-refined
 	$(SPARK_SUBMIT) --class io.mlh.jobs.search.SearchJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF) \
 	  jobs.search.gallery-queries=8
 

@@ -1,19 +1,13 @@
 package io.mlh.bench;
 
 import io.mlh.jobs.calibrate.CalibrateJob;
-import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.encode.EncodeJob;
 import io.mlh.jobs.evaluate.EvaluateJob;
-import io.mlh.jobs.shard.ShardJob;
-import io.mlh.jobs.train.TrainJob;
 import java.io.File;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -38,23 +32,19 @@ public final class Int8CodesBench {
     public static void main(String[] args) throws Exception {
         String label = args[0];
         File work = new File(args[1]).getAbsoluteFile();
-        List<String> base = new ArrayList<>(Arrays.asList(args).subList(2, args.length));
-        base.add(1, "spark.master=local[2]"); // after the profile, before the overrides
-        base.add("jobs.overwrite=true");
-        base.add("jobs.evaluate.gallery-queries=0");
-        JobSettings s = settings(base);
+        List<String> base = JobRuns.base(args, 2);
+        JobSettings s = JobRuns.settings(base);
         SparkSession spark = Spark.start("int8-codes", s);
         try {
-            Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-            if (!CommittedOutput.isCommitted(hadoop, s.shardsPath)) ShardJob.run(spark, s);
-            if (!CommittedOutput.isCommitted(hadoop, s.modelPath)) TrainJob.run(spark, s);
+            JobRuns.trainIfAbsent(spark, s);
             String fp32 = new File(work, "codes-fp32").toString(), int8 = new File(work, "codes-int8").toString();
-            EncodeJob.run(spark, settings(base, "paths.codes=" + fp32));
-            String calibrated =
-                    CalibrateJob.run(spark, settings(base, "jobs.calibrate.output=" + new File(work, "model-int8")));
+            EncodeJob.run(spark, JobRuns.settings(base, "paths.codes=" + fp32));
+            String calibrated = CalibrateJob.run(
+                    spark, JobRuns.settings(base, "jobs.calibrate.output=" + new File(work, "model-int8")));
             EncodeJob.run(
                     spark,
-                    settings(base, "paths.model=" + calibrated, "paths.codes=" + int8, "jobs.encode.precision=int8"));
+                    JobRuns.settings(
+                            base, "paths.model=" + calibrated, "paths.codes=" + int8, "jobs.encode.precision=int8"));
 
             Agreement heldOut = Agreement.of(spark, fp32, int8, true), all = Agreement.of(spark, fp32, int8, false);
             double map32 = map(spark, base, work, fp32, fp32),
@@ -125,17 +115,11 @@ public final class Int8CodesBench {
                 new File(work, "report-" + new File(queries).getName() + "-" + new File(database).getName()).toString();
         return EvaluateJob.run(
                         spark,
-                        settings(
+                        JobRuns.settings(
                                 base,
                                 "jobs.evaluate.query-codes=" + queries,
                                 "jobs.evaluate.database-codes=" + database,
                                 "paths.report=" + report))
                 .map;
-    }
-
-    private static JobSettings settings(List<String> base, String... more) {
-        List<String> a = new ArrayList<>(base);
-        a.addAll(Arrays.asList(more));
-        return JobSettings.fromArgs(a.toArray(new String[0]));
     }
 }

@@ -1,18 +1,14 @@
 package io.mlh.bench;
 
-import io.mlh.jobs.common.CommittedOutput;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.encode.EncodeJob;
 import io.mlh.jobs.evaluate.EvaluateJob;
-import io.mlh.jobs.shard.ShardJob;
-import io.mlh.jobs.train.TrainJob;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -35,19 +31,14 @@ public final class RerankQualityBench {
     public static void main(String[] args) throws Exception {
         String label = args[0];
         File work = new File(args[1]).getAbsoluteFile();
-        List<String> base = new ArrayList<>(Arrays.asList(args).subList(2, args.length));
-        base.add(1, "spark.master=local[2]"); // after the profile, before the overrides
-        base.add("jobs.overwrite=true");
-        base.add("jobs.evaluate.gallery-queries=0");
+        List<String> base = JobRuns.base(args, 2);
         base.add("jobs.evaluate.precision-at=[10]");
-        JobSettings s = settings(base);
+        JobSettings s = JobRuns.settings(base);
         SparkSession spark = Spark.start("rerank-quality", s);
         try {
-            Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-            if (!CommittedOutput.isCommitted(hadoop, s.shardsPath)) ShardJob.run(spark, s);
-            if (!CommittedOutput.isCommitted(hadoop, s.modelPath)) TrainJob.run(spark, s);
+            JobRuns.trainIfAbsent(spark, s);
             String codes = new File(work, "codes-int8").toString();
-            EncodeJob.run(spark, settings(base, "paths.codes=" + codes, "jobs.encode.continuous-int8=true"));
+            EncodeJob.run(spark, JobRuns.settings(base, "paths.codes=" + codes, "jobs.encode.continuous-int8=true"));
             if (Boolean.parseBoolean(System.getProperty("bench.header", "true"))) {
                 System.out.println("| codes | bits | order | mAP@all | mAP@1000 | mAP@10 | P@10 |");
                 System.out.println("|---|---:|---|---:|---:|---:|---:|");
@@ -67,8 +58,9 @@ public final class RerankQualityBench {
                         "| %s | %d | %s | %s | %s | %s | %s |%n",
                         label,
                         s.model.bits(),
-                        r == 0 ? "Hamming, ties by id" : "Hamming top " + String.format(Locale.ROOT, "%,d", r)
-                                + ", re-ranked by int8 cosine",
+                        r == 0
+                                ? "Hamming, ties by id"
+                                : "Hamming top " + String.format(Locale.ROOT, "%,d", r) + ", re-ranked by int8 cosine",
                         figure(f[0], hamming[0], r),
                         figure(f[1], hamming[1], r),
                         figure(f[2], hamming[2], r),
@@ -97,11 +89,5 @@ public final class RerankQualityBench {
                 "jobs.rerank.mode=" + (candidates == 0 ? "none" : "refine")));
         if (candidates > 0) a.add("jobs.rerank.candidates=" + candidates);
         return EvaluateJob.run(spark, JobSettings.fromArgs(a.toArray(new String[0])));
-    }
-
-    private static JobSettings settings(List<String> base, String... more) {
-        List<String> a = new ArrayList<>(base);
-        a.addAll(Arrays.asList(more));
-        return JobSettings.fromArgs(a.toArray(new String[0]));
     }
 }

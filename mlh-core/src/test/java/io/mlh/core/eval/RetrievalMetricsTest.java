@@ -281,15 +281,7 @@ class RetrievalMetricsTest {
                         order,
                         (x, y) -> dist[x] != dist[y] ? Integer.compare(dist[x], dist[y]) : Integer.compare(x, y));
 
-                int topK = k <= 0 || k > nd ? nd : k, hits = 0;
-                double ap = 0;
-                for (int rank = 1; rank <= topK; rank++) {
-                    if (rel[order[rank - 1]]) {
-                        hits++;
-                        ap += (double) hits / rank;
-                    }
-                }
-                map += hits == 0 ? 0 : ap / hits;
+                map += averagePrecision(order, rel, k);
 
                 for (int radius = 0; radius <= bits; radius++) {
                     int within = 0, relWithin = 0;
@@ -303,11 +295,7 @@ class RetrievalMetricsTest {
                     rec[radius] += totalRel == 0 ? 0 : (double) relWithin / totalRel;
                 }
 
-                for (int t = 0; t < ns.length; t++) {
-                    int n = Math.min(ns[t], nd), c = 0;
-                    for (int rank = 0; rank < n; rank++) if (rel[order[rank]]) c++;
-                    pn[t] += (double) c / n;
-                }
+                addPrecisionAtN(order, rel, ns, pn);
             }
             assertEquals(map / nq, rep.map, 1e-12, "mAP@" + k);
             assertEquals(rep.map, metrics.meanAveragePrecision(k), 0, "wrapper mAP@" + k);
@@ -407,25 +395,35 @@ class RetrievalMetricsTest {
                             Math.min(r, nd),
                             (x, y) -> cos[x] != cos[y] ? Double.compare(cos[y], cos[x]) : Integer.compare(x, y));
 
-                    int topK = k <= 0 || k > nd ? nd : k, hits = 0;
-                    double ap = 0;
-                    for (int rank = 1; rank <= topK; rank++) {
-                        if (rel[order[rank - 1]]) {
-                            hits++;
-                            ap += (double) hits / rank;
-                        }
-                    }
-                    map += hits == 0 ? 0 : ap / hits;
-                    for (int t = 0; t < ns.length; t++) {
-                        int n = Math.min(ns[t], nd), c = 0;
-                        for (int rank = 0; rank < n; rank++) if (rel[order[rank]]) c++;
-                        pn[t] += (double) c / n;
-                    }
+                    map += averagePrecision(order, rel, k);
+                    addPrecisionAtN(order, rel, ns, pn);
                 }
                 assertEquals(map / nq, rep.map, 1e-12, "mAP@" + k + ", refine " + r);
                 for (int t = 0; t < ns.length; t++)
                     assertEquals(pn[t] / nq, rep.precisionAtNValues[t], 1e-12, "P@" + ns[t] + ", refine " + r);
             }
+        }
+    }
+
+    /** AP@k of one ranking, counted literally (k <= 0 or beyond the list: all of it). */
+    private static double averagePrecision(Integer[] order, boolean[] rel, int k) {
+        int topK = k <= 0 || k > order.length ? order.length : k, hits = 0;
+        double ap = 0;
+        for (int rank = 1; rank <= topK; rank++) {
+            if (rel[order[rank - 1]]) {
+                hits++;
+                ap += (double) hits / rank;
+            }
+        }
+        return hits == 0 ? 0 : ap / hits;
+    }
+
+    /** Adds one ranking's precision@N for each N of {@code ns} to {@code sums}. */
+    private static void addPrecisionAtN(Integer[] order, boolean[] rel, int[] ns, double[] sums) {
+        for (int t = 0; t < ns.length; t++) {
+            int n = Math.min(ns[t], order.length), c = 0;
+            for (int rank = 0; rank < n; rank++) if (rel[order[rank]]) c++;
+            sums[t] += (double) c / n;
         }
     }
 

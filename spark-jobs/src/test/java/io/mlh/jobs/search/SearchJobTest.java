@@ -108,9 +108,7 @@ class SearchJobTest {
             List<String> expected = new ArrayList<>();
             for (Row q : rows) {
                 if (!q.getString(1).equals("query")) continue;
-                List<Row> database = new ArrayList<>();
-                for (Row r : rows) if (r.getString(1).equals("database")) database.add(r);
-                database.sort(Comparator.<Row>comparingInt(r -> distance(q, r)).thenComparingLong(r -> r.getLong(0)));
+                List<Row> database = hammingOrder(rows, q);
                 database.subList(0, candidates)
                         .sort(Comparator.<Row>comparingDouble(r -> -CodeTableFixture.cosine(q, r))
                                 .thenComparingLong(r -> r.getLong(0)));
@@ -276,9 +274,7 @@ class SearchJobTest {
         List<String> expected = new ArrayList<>();
         for (Row q : rows) {
             if (!q.getString(1).equals("query")) continue;
-            List<Row> database = new ArrayList<>();
-            for (Row r : rows) if (r.getString(1).equals("database")) database.add(r);
-            database.sort(Comparator.<Row>comparingInt(r -> distance(q, r)).thenComparingLong(r -> r.getLong(0)));
+            List<Row> database = hammingOrder(rows, q);
             int rank = 0;
             for (Row r : database) {
                 if (rank == k || (radius >= 0 && distance(q, r) > radius)) break;
@@ -303,6 +299,14 @@ class SearchJobTest {
                     r.getList(5).toString()));
         assertEquals(expected, actual);
         assertEquals(expected.size(), written);
+    }
+
+    /** The database rows in the brute-force Hamming order of query {@code q}: distance, then id. */
+    private static List<Row> hammingOrder(List<Row> rows, Row q) {
+        List<Row> database = new ArrayList<>();
+        for (Row r : rows) if (r.getString(1).equals("database")) database.add(r);
+        database.sort(Comparator.<Row>comparingInt(r -> distance(q, r)).thenComparingLong(r -> r.getLong(0)));
+        return database;
     }
 
     private static int distance(Row a, Row b) {
