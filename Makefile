@@ -231,7 +231,7 @@ bench-serve-images: bench-deps jars $(CIFAR_ROOT) $(DERIVED_ROOT)
 ## bench-int8: int8 codes against fp32 codes of trained networks, through the jobs (calibrate, encode both ways,
 ## evaluate): the demo's model on Fashion-MNIST (after make demo), and ResNet-18 trained for INT8_EPOCHS epochs on
 ## the derived 224-px list files; writes docs/results/int8.md
-INT8_EPOCHS ?= 3
+INT8_EPOCHS ?= 10
 INT8_224 := $(BENCH_OUT)/int8-224
 bench-int8: bench-classes $(DERIVED_ROOT)
 	@mkdir -p $(BENCH_OUT) && $(BENCH_JAVA) io.mlh.bench.RunHeader > $(BENCH_OUT)/int8.txt
