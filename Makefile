@@ -20,14 +20,14 @@ SPARK_SUBMIT = java -Xmx8g $(JVM_OPENS) -Dlog4j.configuration=file:conf/log4j.pr
   -cp '$(SPARK_JARS)/*' org.apache.spark.deploy.SparkSubmit \
   --master 'local[*]' --conf spark.ui.enabled=false
 DEMO_OUT ?= out/fashion-mnist
-DEMO_CONF = conf/fashion-mnist.conf jobs.overwrite=true paths.shards=$(DEMO_OUT)/shards \
+DEMO_CONF = conf/fashion-mnist.conf jobs.overwrite=true jobs.encode.continuous-int8=true paths.shards=$(DEMO_OUT)/shards \
   paths.model=$(DEMO_OUT)/model paths.codes=$(DEMO_OUT)/codes paths.report=$(DEMO_OUT)/report \
   paths.neighbours=$(DEMO_OUT)/neighbours $(ARGS)
 
 ## demo: the Spark pipeline on local[*] over Fashion-MNIST, through the jobs' main classes as
 ## spark-submit runs them: shard -> train -> encode -> evaluate (mAP@all at 64 bits; then again with the first
 ## 100 Hamming candidates re-ranked by the int8 continuous codes, into report-refined) -> search (each
-## query's 10 nearest database images, the neighbours table, and 8 of them in its _gallery.html)
+## query's 10 nearest database images, re-ranked so, the neighbours table, and 8 of them in its _gallery.html)
 demo: data jars
 	$(SPARK_SUBMIT) --class io.mlh.jobs.shard.ShardJob spark-jobs/target/mlh-train.jar $(DEMO_CONF)
 	$(SPARK_SUBMIT) spark-jobs/target/mlh-train.jar $(DEMO_CONF)
@@ -36,12 +36,12 @@ demo: data jars
 	$(SPARK_SUBMIT) --class io.mlh.jobs.evaluate.EvaluateJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF) \
 	  jobs.rerank.mode=refine paths.report=$(DEMO_OUT)/report-refined
 	$(SPARK_SUBMIT) --class io.mlh.jobs.search.SearchJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF) \
-	  jobs.search.gallery-queries=8
+	  jobs.search.gallery-queries=8 jobs.rerank.mode=refine
 
-## serve: the query service on the demo's model and code table, at http://127.0.0.1:8080/ (after make demo)
+## serve: the query service on the demo's model and code table, re-ranking as the demo's search, at http://127.0.0.1:8080/ (after make demo)
 serve: jars
 	$(SPARK_SUBMIT) --class io.mlh.jobs.serve.SearchServer spark-jobs/target/mlh-encode.jar $(DEMO_CONF) \
-	  jobs.serve.index=multi-index
+	  jobs.serve.index=multi-index jobs.rerank.mode=refine
 
 ## notebooks: a Zeppelin server (zeppelin/target/zeppelin-home, REST API only) with the notes imported, their
 ## forms set to $(DEMO_OUT)'s tables (after make demo), at http://127.0.0.1:$(NOTEBOOKS_PORT)/api/ until Ctrl-C
