@@ -32,9 +32,10 @@ demo: data jars
 	$(SPARK_SUBMIT) --class io.mlh.jobs.shard.ShardJob spark-jobs/target/mlh-train.jar $(DEMO_CONF)
 	$(SPARK_SUBMIT) spark-jobs/target/mlh-train.jar $(DEMO_CONF)
 	$(SPARK_SUBMIT) spark-jobs/target/mlh-encode.jar $(DEMO_CONF)
-	$(SPARK_SUBMIT) --class io.mlh.jobs.evaluate.EvaluateJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF)
 	$(SPARK_SUBMIT) --class io.mlh.jobs.evaluate.EvaluateJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF) \
-	  jobs.rerank.mode=refine paths.report=$(DEMO_OUT)/report-refined
+	  jobs.evaluate.precision-at=[10,100,1000]
+	$(SPARK_SUBMIT) --class io.mlh.jobs.evaluate.EvaluateJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF) \
+	  jobs.evaluate.precision-at=[10,100,1000] jobs.rerank.mode=refine paths.report=$(DEMO_OUT)/report-refined
 	$(SPARK_SUBMIT) --class io.mlh.jobs.search.SearchJob spark-jobs/target/mlh-encode.jar $(DEMO_CONF) \
 	  jobs.search.gallery-queries=8 jobs.rerank.mode=refine
 
