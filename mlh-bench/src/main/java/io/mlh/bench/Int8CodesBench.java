@@ -94,7 +94,8 @@ public final class Int8CodesBench {
         final long images;
         final double bits, codes, confident, confidentEqual, flippedMedian, flippedLargest;
 
-        private Agreement(long images, double bits, double codes, double confident, double confidentEqual, double[] flipped) {
+        private Agreement(
+                long images, double bits, double codes, double confident, double confidentEqual, double[] flipped) {
             this.images = images;
             this.bits = bits;
             this.codes = codes;
