@@ -1,7 +1,7 @@
 package io.mlh.bench;
 
 import io.mlh.core.codes.PackedCodes;
-import io.mlh.jobs.common.CommittedOutput;
+import io.mlh.core.search.Refinement;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.search.SearchJob;
@@ -21,7 +21,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -36,10 +35,15 @@ import org.apache.spark.sql.SparkSession;
  * must equal the job's, query by query. The driver's peak live heap (a full collection every second;
  * on the standalone cluster the bench starts, the executor is a JVM of its own, so it is the driver's
  * alone) shows whether it grows with the database. The first table is searched once untimed before
- * its timed run, so that no row carries the JVM's warm-up.
+ * its timed run, so that no row carries the JVM's warm-up. The largest table is then searched again with
+ * re-ranking ({@code jobs.rerank.mode = refine}, R = {@code bench.rerank}): each partition ranks its top R
+ * with their int8 cosines and the first R are reordered; its top-10 ids for the first {@code
+ * bench.faiss-queries} queries must equal a single-process brute force of the same definition ({@link
+ * SyntheticCodeTable#topK}), and its rate is set against faiss's Hamming-only top 10.
  *
  * <p>System properties: bench.sizes (database codes, comma-separated), bench.queries (comma-separated,
- * ascending: the first size runs with each, the others with the last), bench.faiss-queries, bench.cores (the job's cores, and faiss's threads),
+ * ascending: the first size runs with each, the others with the last), bench.faiss-queries, bench.rerank (R; 0:
+ * no re-ranked row), bench.cores (the job's cores, and faiss's threads),
  * bench.spark-home (a SPARK_HOME: run on a standalone master and worker of its jars; else local[cores]),
  * bench.dir, python, script.
  */
@@ -53,7 +57,8 @@ public final class SearchSpeedBench {
         String[] sizes = System.getProperty("bench.sizes", "1000000,10000000").split(",");
         String[] queryCounts = System.getProperty("bench.queries", "2500,10000").split(",");
         int faissQueries = Integer.getInteger("bench.faiss-queries", 1000),
-                cores = Integer.getInteger("bench.cores", 2);
+                cores = Integer.getInteger("bench.cores", 2),
+                rerank = Integer.getInteger("bench.rerank", 100);
         String sparkHome = System.getProperty("bench.spark-home", "");
         List<Process> cluster = new ArrayList<>();
         String master = sparkHome.isEmpty() ? "local[" + cores + "]" : standalone(sparkHome, cores, cluster);
@@ -74,9 +79,9 @@ public final class SearchSpeedBench {
                 cores,
                 cores,
                 faissQueries);
-        System.out.println("| database | queries | job s | job pairs/s/core | faiss pairs/s/core | job / faiss"
-                + " | driver peak live MB | top-10 distances equal to faiss |");
-        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---|");
+        System.out.println("| database | queries | order | job s | job pairs/s/core | faiss pairs/s/core | job / faiss"
+                + " | driver peak live MB | top 10 checked |");
+        System.out.println("|---:|---:|---|---:|---:|---:|---:|---:|---|");
         List<String> notes = new ArrayList<>();
         boolean cold = true;
         try {
@@ -87,30 +92,21 @@ public final class SearchSpeedBench {
                     // the smaller query counts on the first size only (linearity in queries), the largest on every size
                     if (!size.equals(sizes[0]) && !count.equals(queryCounts[queryCounts.length - 1])) continue;
                     String table = new File(dir, "codes-" + q + "q-" + n).getPath();
-                    if (!CommittedOutput.isCommitted(new Configuration(), table))
-                        SyntheticCodeTable.write(spark, table, q, n, BITS, SEED);
+                    SyntheticCodeTable.ensure(spark, table, q, n, BITS, SEED);
                     String neighbours = new File(dir, "neighbours-" + q + "q-" + n).getPath();
-                    JobSettings s = JobSettings.fromArgs(new String[] {
-                        "-",
-                        "spark.master=" + master,
-                        "jobs.search.query-codes=" + table,
-                        "jobs.search.database-codes=" + table,
-                        "jobs.search.k=" + K,
-                        "jobs.overwrite=true",
-                        "jobs.progress-interval=60s",
-                        "paths.neighbours=" + neighbours
-                    });
                     if (cold) { // the first job of a JVM loads classes and compiles Spark's plans: not the search's
                         // cost
-                        SearchJob.run(spark, s);
+                        search(spark, master, table, neighbours, Refinement.NONE);
                         cold = false;
                     }
-                    HeapWatch heap = new HeapWatch();
-                    long start = System.nanoTime();
-                    SearchJob.run(spark, s);
-                    double seconds = (System.nanoTime() - start) / 1e9;
-                    heap.close();
-                    double ours = (double) q * n / seconds / cores;
+                    Timed hamming = search(spark, master, table, neighbours, Refinement.NONE);
+                    // the re-ranked run before the reference's codes are made here, so that the driver's heap is the
+                    // job's
+                    boolean last =
+                            size.equals(sizes[sizes.length - 1]) && count.equals(queryCounts[queryCounts.length - 1]);
+                    Refinement refine = last && rerank > 0 ? Refinement.top(rerank) : Refinement.NONE;
+                    String refined = neighbours + "-refine-" + rerank;
+                    Timed reranked = refine.reranks() ? search(spark, master, table, refined, refine) : null;
 
                     int fq = Math.min(faissQueries, q);
                     PackedCodes queries = SyntheticCodeTable.codes(q, n, BITS, SEED, 0, fq);
@@ -118,24 +114,22 @@ public final class SearchSpeedBench {
                     File distances = tmp.resolve("faiss-distances.i32").toFile();
                     Map<Integer, double[]> faiss = FaissFlat.search(
                             python, script, tmp, database, queries, K, new int[] {cores}, 0.5, distances);
-                    String theirs = "-", ratio = "-", equal = "n/a";
-                    if (faiss.containsKey(cores)) {
-                        double rate = (double) fq * n / faiss.get(cores)[0] / cores;
-                        theirs = String.format(Locale.ROOT, "%.3g", rate);
-                        ratio = String.format(Locale.ROOT, "%.1fx", ours / rate);
-                        equal = String.valueOf(sameDistances(spark, neighbours, fq, distances, notes));
+                    double theirs = faiss.containsKey(cores) ? (double) fq * n / faiss.get(cores)[0] / cores : 0;
+                    String equal = theirs == 0
+                            ? "n/a"
+                            : "distances = faiss: " + sameDistances(spark, neighbours, fq, distances, notes);
+                    row(n, q, "Hamming", hamming, theirs, cores, equal);
+                    if (reranked != null) {
+                        long[][] expected = SyntheticCodeTable.topK(queries, database, q, K, refine, SEED);
+                        row(
+                                n,
+                                q,
+                                "Hamming top " + rerank + ", re-ranked",
+                                reranked,
+                                theirs,
+                                cores,
+                                "ids = brute force: " + sameIds(spark, refined, expected, notes));
                     }
-                    System.out.printf(
-                            Locale.ROOT,
-                            "| %,d | %,d | %.1f | %.3g | %s | %s | %d | %s |%n",
-                            n,
-                            q,
-                            seconds,
-                            ours,
-                            theirs,
-                            ratio,
-                            heap.peakLive() >> 20,
-                            equal);
                 }
             }
         } finally {
@@ -145,6 +139,73 @@ public final class SearchSpeedBench {
             tmp.toFile().delete();
         }
         for (String note : notes) System.out.println("- " + note);
+    }
+
+    /** A search job's wall time and the driver's peak live heap during it. */
+    private static final class Timed {
+        final double seconds;
+        final long peakLiveMb;
+
+        Timed(double seconds, long peakLiveMb) {
+            this.seconds = seconds;
+            this.peakLiveMb = peakLiveMb;
+        }
+    }
+
+    /** Runs the search job: the table's queries against its database, top {@value #K}, ranked as {@code refine} says. */
+    private static Timed search(SparkSession spark, String master, String table, String neighbours, Refinement refine)
+            throws Exception {
+        List<String> a = new ArrayList<>(Arrays.asList(
+                "-",
+                "spark.master=" + master,
+                "jobs.search.query-codes=" + table,
+                "jobs.search.database-codes=" + table,
+                "jobs.search.k=" + K,
+                "jobs.overwrite=true",
+                "jobs.progress-interval=60s",
+                "paths.neighbours=" + neighbours,
+                "jobs.rerank.mode=" + (refine.reranks() ? "refine" : "none")));
+        if (refine.reranks()) a.add("jobs.rerank.candidates=" + refine.candidates);
+        JobSettings s = JobSettings.fromArgs(a.toArray(new String[0]));
+        HeapWatch heap = new HeapWatch();
+        long start = System.nanoTime();
+        SearchJob.run(spark, s);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        heap.close();
+        return new Timed(seconds, heap.peakLive() >> 20);
+    }
+
+    private static void row(long n, int q, String order, Timed t, double faissRate, int cores, String checked) {
+        double ours = (double) q * n / t.seconds / cores;
+        System.out.printf(
+                Locale.ROOT,
+                "| %,d | %,d | %s | %.1f | %.3g | %s | %s | %d | %s |%n",
+                n,
+                q,
+                order,
+                t.seconds,
+                ours,
+                faissRate == 0 ? "-" : String.format(Locale.ROOT, "%.3g", faissRate),
+                faissRate == 0 ? "-" : String.format(Locale.ROOT, "%.1fx", ours / faissRate),
+                t.peakLiveMb,
+                checked);
+    }
+
+    /** Whether the neighbours table's ids of queries 0..expected.length-1 equal {@code expected}, rank by rank. */
+    private static boolean sameIds(SparkSession spark, String neighbours, long[][] expected, List<String> notes) {
+        long[][] ours = new long[expected.length][K];
+        for (Row r : spark.read()
+                .parquet(neighbours)
+                .filter("query_id < " + expected.length)
+                .select("query_id", "rank", "id")
+                .collectAsList()) ours[(int) r.getLong(0)][r.getInt(1) - 1] = r.getLong(2);
+        for (int q = 0; q < expected.length; q++)
+            if (!Arrays.equals(ours[q], expected[q])) {
+                notes.add(neighbours + ": query " + q + " has ids " + Arrays.toString(ours[q]) + ", brute force "
+                        + Arrays.toString(expected[q]));
+                return false;
+            }
+        return true;
     }
 
     /**

@@ -1,9 +1,7 @@
 package io.mlh.bench;
 
 import io.mlh.core.codes.PackedCodes;
-import io.mlh.core.search.HammingRanker;
-import io.mlh.core.search.RankedLists;
-import io.mlh.jobs.common.CommittedOutput;
+import io.mlh.core.search.Refinement;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.serve.SearchServer;
@@ -22,7 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -35,12 +32,15 @@ import org.apache.spark.sql.SparkSession;
  * answers a warm-up, then for each client count C, C threads send {@code POST /search} (k = 10) back to
  * back until {@code bench.requests} are answered or {@code bench.seconds} have passed. Latency is the
  * client's, HTTP and JSON included; the clients run in this JVM beside the service. Every answer to
- * one of the first {@value #CHECKED} queries is checked against {@link HammingRanker}'s exact top 10
- * of the same codes (ties by ascending id): "wrong" counts those that differ, "lost" requests that got
- * no 200.
+ * one of the first {@value #CHECKED} queries is checked against a brute force over the same codes
+ * ({@link SyntheticCodeTable#topK}: the exact top 10, ties by ascending id): "wrong" counts those that
+ * differ, "lost" requests that got no 200. Each index is measured again with re-ranking ({@code
+ * jobs.rerank.mode = refine}, R = {@code bench.rerank}): the queries then send their int8 continuous
+ * codes too, and the answers are checked against the brute force of the re-ranked order. "bytes a row"
+ * is what the service's {@code /health} reports it holds a row in memory.
  *
  * <p>System properties: bench.sizes, bench.clients (comma-separated), bench.requests, bench.seconds,
- * bench.dir (where bench-search keeps its tables), python, script.
+ * bench.rerank (R; 0: no re-ranked rows), bench.dir (where bench-search keeps its tables), python, script.
  */
 public final class ServeSpeedBench {
     private static final int BITS = 64, K = 10, QUERIES = 10_000, CHECKED = 200;
@@ -56,6 +56,9 @@ public final class ServeSpeedBench {
                 .toArray();
         int requests = Integer.getInteger("bench.requests", 3000);
         double seconds = Double.parseDouble(System.getProperty("bench.seconds", "15"));
+        int rerank = Integer.getInteger("bench.rerank", 100);
+        List<Refinement> orders = new ArrayList<>(Arrays.asList(Refinement.NONE));
+        if (rerank > 0) orders.add(Refinement.top(rerank));
         File dir = new File(System.getProperty("bench.dir", "mlh-bench/target/bench-search")).getAbsoluteFile();
         String python = System.getProperty("python", "/usr/bin/python3"),
                 script = System.getProperty("script", "mlh-bench/python/faiss_serve.py");
@@ -70,63 +73,78 @@ public final class ServeSpeedBench {
                 BITS,
                 requests,
                 seconds);
-        System.out.println(
-                "| database | index | clients | requests | p50 ms | p99 ms | queries/s | faiss flat p50 / p99 ms"
-                        + " | faiss flat queries/s | x faiss flat (queries/s) | faiss multi-hash p50 / p99 ms"
-                        + " | faiss multi-hash queries/s | answers checked, wrong, lost |");
-        System.out.println("|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---|");
+        System.out.println("| database | index | order | bytes a row | clients | requests | p50 ms | p99 ms | queries/s"
+                + " | faiss flat p50 / p99 ms | faiss flat queries/s | x faiss flat (queries/s)"
+                + " | faiss multi-hash p50 / p99 ms | faiss multi-hash queries/s | answers checked, wrong, lost |");
+        System.out.println("|---:|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---|");
         List<String> notes = new ArrayList<>();
         try {
             for (String size : sizes) {
                 long n = Long.parseLong(size.trim());
                 String table = new File(dir, "codes-" + QUERIES + "q-" + n).getPath();
-                if (!CommittedOutput.isCommitted(new Configuration(), table))
-                    SyntheticCodeTable.write(spark, table, QUERIES, n, BITS, SEED);
+                SyntheticCodeTable.ensure(spark, table, QUERIES, n, BITS, SEED);
                 PackedCodes queries = SyntheticCodeTable.codes(QUERIES, n, BITS, SEED, 0, QUERIES);
                 PackedCodes database = SyntheticCodeTable.codes(QUERIES, n, BITS, SEED, QUERIES, QUERIES + n);
-                long[][] expected = exact(queries, database, QUERIES);
+                Map<Refinement, long[][]> expected = new HashMap<>();
+                for (Refinement order : orders)
+                    expected.put(
+                            order,
+                            SyntheticCodeTable.topK(queries.slice(0, CHECKED), database, QUERIES, K, order, SEED));
                 Map<String, Map<Integer, double[]>> faiss =
                         faiss(python, script, tmp, database, queries, clients, requests, seconds, notes);
                 database = null; // the service loads its own copy
-                for (String index : new String[] {"flat", "multi-index"}) {
-                    JobSettings s = JobSettings.fromArgs(new String[] {
-                        "-",
-                        "spark.master=local[2]",
-                        "paths.codes=" + table,
-                        "paths.model=",
-                        "paths.shards=",
-                        "jobs.serve.port=0",
-                        "jobs.serve.threads=16",
-                        "jobs.serve.index=" + index
-                    });
-                    try (SearchServer server = SearchServer.start(spark, s)) {
-                        load(server, queries, expected, 1, 200, 30); // warm up
-                        for (int c : clients) {
-                            ClosedLoop.Result l = load(server, queries, expected, c, requests, seconds);
-                            double[] flat = faiss.get("flat").get(c),
-                                    multi = faiss.get("multihash").get(c);
-                            System.out.printf(
-                                    Locale.ROOT,
-                                    "| %,d | %s | %d | %,d | %.3f | %.3f | %.0f | %s | %s | %s | %s | %s | %d, %d, %d |%n",
-                                    n,
-                                    index,
-                                    c,
-                                    l.latencies.length,
-                                    l.percentile(0.50),
-                                    l.percentile(0.99),
-                                    l.qps,
-                                    flat == null ? "-" : String.format(Locale.ROOT, "%.3f / %.3f", flat[0], flat[1]),
-                                    flat == null ? "-" : String.format(Locale.ROOT, "%.0f", flat[2]),
-                                    flat == null ? "-" : String.format(Locale.ROOT, "%.1fx", l.qps / flat[2]),
-                                    multi == null ? "-" : String.format(Locale.ROOT, "%.3f / %.3f", multi[0], multi[1]),
-                                    multi == null ? "-" : String.format(Locale.ROOT, "%.0f", multi[2]),
-                                    l.checked,
-                                    l.wrong,
-                                    l.lost);
-                            if (l.firstWrong != null) notes.add(n + " " + index + ": " + l.firstWrong);
+                for (String index : new String[] {"flat", "multi-index"})
+                    for (Refinement order : orders) {
+                        JobSettings s = JobSettings.fromArgs(new String[] {
+                            "-",
+                            "spark.master=local[2]",
+                            "paths.codes=" + table,
+                            "paths.model=",
+                            "paths.shards=",
+                            "jobs.serve.port=0",
+                            "jobs.serve.threads=16",
+                            "jobs.serve.index=" + index,
+                            "jobs.rerank.mode=" + (order.reranks() ? "refine" : "none"),
+                            "jobs.rerank.candidates=" + Math.max(1, order.candidates)
+                        });
+                        try (SearchServer server = SearchServer.start(spark, s)) {
+                            long bytes = bytesPerRow(server);
+                            long[][] want = expected.get(order);
+                            load(server, queries, want, order, 1, 200, 30); // warm up
+                            for (int c : clients) {
+                                ClosedLoop.Result l = load(server, queries, want, order, c, requests, seconds);
+                                double[] flat = faiss.get("flat").get(c),
+                                        multi = faiss.get("multihash").get(c);
+                                System.out.printf(
+                                        Locale.ROOT,
+                                        "| %,d | %s | %s | %d | %d | %,d | %.3f | %.3f | %.0f | %s | %s | %s | %s | %s | %d,"
+                                                + " %d, %d |%n",
+                                        n,
+                                        index,
+                                        order.reranks() ? "Hamming top " + order.candidates + ", re-ranked" : "Hamming",
+                                        bytes,
+                                        c,
+                                        l.latencies.length,
+                                        l.percentile(0.50),
+                                        l.percentile(0.99),
+                                        l.qps,
+                                        flat == null
+                                                ? "-"
+                                                : String.format(Locale.ROOT, "%.3f / %.3f", flat[0], flat[1]),
+                                        flat == null ? "-" : String.format(Locale.ROOT, "%.0f", flat[2]),
+                                        flat == null ? "-" : String.format(Locale.ROOT, "%.1fx", l.qps / flat[2]),
+                                        multi == null
+                                                ? "-"
+                                                : String.format(Locale.ROOT, "%.3f / %.3f", multi[0], multi[1]),
+                                        multi == null ? "-" : String.format(Locale.ROOT, "%.0f", multi[2]),
+                                        l.checked,
+                                        l.wrong,
+                                        l.lost);
+                                if (l.firstWrong != null)
+                                    notes.add(n + " " + index + " " + order + ": " + l.firstWrong);
+                            }
                         }
                     }
-                }
             }
         } finally {
             spark.stop();
@@ -136,27 +154,55 @@ public final class ServeSpeedBench {
         for (String note : notes) System.out.println("- " + note);
     }
 
-    /** The exact top-k database ids of the first {@value #CHECKED} queries (database ids follow the queries'). */
-    private static long[][] exact(PackedCodes queries, PackedCodes database, int offset) {
-        RankedLists r = new HammingRanker(2).topK(queries.slice(0, CHECKED), database, K);
-        long[][] ids = new long[CHECKED][K];
-        for (int q = 0; q < CHECKED; q++) for (int i = 0; i < K; i++) ids[q][i] = offset + r.index(q, i);
-        return ids;
+    private static final Pattern ID = Pattern.compile("\"id\":(\\d+)"),
+            BYTES_PER_ROW = Pattern.compile("\"bytes_per_row\":([0-9.]+)");
+
+    /** The bytes a row the service's {@code /health} reports. */
+    private static long bytesPerRow(SearchServer server) throws Exception {
+        String health;
+        try (java.io.InputStream in = new URL(server.uri() + "health").openStream()) {
+            health = new String(readAll(in), StandardCharsets.UTF_8);
+        }
+        Matcher m = BYTES_PER_ROW.matcher(health);
+        if (!m.find()) throw new IllegalStateException("/health has no bytes_per_row: " + health);
+        return Math.round(Double.parseDouble(m.group(1)));
     }
 
-    private static final Pattern ID = Pattern.compile("\"id\":(\\d+)");
+    private static byte[] readAll(java.io.InputStream in) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        for (int n; (n = in.read(buffer)) > 0; ) out.write(buffer, 0, n);
+        return out.toByteArray();
+    }
+
+    /** Query i's request: its code, and with re-ranking its int8 continuous code as q numbers (v / 127). */
+    private static byte[] request(PackedCodes queries, int q, Refinement order) {
+        long[] code = queries.code(q);
+        StringBuilder b = new StringBuilder("{\"code\": [").append(code[0]).append(']');
+        if (order.reranks()) {
+            b.append(", \"continuous\": [");
+            byte[] int8 = SyntheticCodeTable.int8(q, code, BITS, SEED);
+            for (int k = 0; k < int8.length; k++) b.append(k == 0 ? "" : ",").append(int8[k] / 127f);
+            b.append(']');
+        }
+        return b.append('}').toString().getBytes(StandardCharsets.UTF_8);
+    }
 
     private static ClosedLoop.Result load(
-            SearchServer server, PackedCodes queries, long[][] expected, int clients, int requests, double seconds)
+            SearchServer server,
+            PackedCodes queries,
+            long[][] expected,
+            Refinement order,
+            int clients,
+            int requests,
+            double seconds)
             throws Exception {
         return ClosedLoop.run(
                 new URL(server.uri() + "search?k=" + K),
                 clients,
                 requests,
                 seconds,
-                i -> new ClosedLoop.Request(
-                        ("{\"code\": [" + queries.code(i % queries.size())[0] + "]}").getBytes(StandardCharsets.UTF_8),
-                        "application/json"),
+                i -> new ClosedLoop.Request(request(queries, i % queries.size(), order), "application/json"),
                 i -> i % queries.size() < CHECKED,
                 (i, answer) -> {
                     int q = i % queries.size();
@@ -166,7 +212,7 @@ public final class ServeSpeedBench {
                     while (m.find() && found < K) got[found++] = Long.parseLong(m.group(1));
                     return found == K && Arrays.equals(got, expected[q])
                             ? null
-                            : "query " + q + ": " + Arrays.toString(got) + ", exact " + Arrays.toString(expected[q]);
+                            : "query " + q + ": " + Arrays.toString(got) + ", expected " + Arrays.toString(expected[q]);
                 });
     }
 
