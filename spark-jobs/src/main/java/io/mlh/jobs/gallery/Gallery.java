@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
@@ -31,7 +32,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * A retrieval gallery: for a few queries, evenly spaced by id, the query image and its nearest
- * database images as thumbnails, each neighbour with its rank and distance and marked relevant (it
+ * database images as thumbnails, each neighbour with its rank and distance (and its cosine when the
+ * ranking was re-ranked, {@link Refinement}) and marked relevant (it
  * shares a positive class with the query: a green border and ✓) or not (red, ✗). The evaluate job's
  * report shows it ({@link #forEvaluation}); the search job writes it as {@value #PAGE} into the
  * neighbours table ({@link #writePage}). An image that cannot be shown is a placeholder naming its id
@@ -50,12 +52,19 @@ public final class Gallery {
         final int rank, distance;
         final long id;
         final int[] labels;
+        /** The re-ranking's cosine; NaN when the ranking was not re-ranked. */
+        final double score;
 
-        Neighbour(int rank, long id, int distance, int[] labels) {
+        Neighbour(int rank, long id, int distance, int[] labels, double score) {
             this.rank = rank;
             this.id = id;
             this.distance = distance;
             this.labels = labels;
+            this.score = score;
+        }
+
+        Neighbour(int rank, long id, int distance, int[] labels) {
+            this(rank, id, distance, labels, Double.NaN);
         }
     }
 
@@ -75,11 +84,14 @@ public final class Gallery {
     private final List<Query> queries;
     /** Query images by query id, database images by database id (the ids of source queries are not shard ids). */
     private final Thumbnails queryImages, databaseImages;
+    /** How the neighbours were ranked, for the page to say. */
+    private final Refinement refine;
 
-    Gallery(List<Query> queries, Thumbnails queryImages, Thumbnails databaseImages) {
+    Gallery(List<Query> queries, Thumbnails queryImages, Thumbnails databaseImages, Refinement refine) {
         this.queries = queries;
         this.queryImages = queryImages;
         this.databaseImages = databaseImages;
+        this.refine = refine;
     }
 
     /** {@code count} of the ascending {@code ids}, evenly spaced from the first: the same queries on every run. */
@@ -92,14 +104,20 @@ public final class Gallery {
 
     /**
      * The gallery of {@code queries} at positions {@code at}, from their neighbour rows ({@link
-     * NeighbourTable}'s columns, any order, ranks beyond {@link #NEIGHBOURS} ignored).
+     * NeighbourTable}'s columns, any order, ranks beyond {@link #NEIGHBOURS} ignored; with {@code scored},
+     * the last column is the re-ranking's score).
      */
-    static List<Query> of(QueryCodes queries, int[] at, List<Row> rows) {
+    static List<Query> of(QueryCodes queries, int[] at, List<Row> rows, boolean scored) {
         Map<Long, List<Neighbour>> byQuery = new HashMap<>();
         for (Row r : rows) {
             if (r.getInt(1) > NEIGHBOURS) continue;
             byQuery.computeIfAbsent(r.getLong(0), q -> new ArrayList<>())
-                    .add(new Neighbour(r.getInt(1), r.getLong(2), r.getInt(3), ints(r.getList(5))));
+                    .add(new Neighbour(
+                            r.getInt(1),
+                            r.getLong(2),
+                            r.getInt(3),
+                            ints(r.getList(5)),
+                            scored ? r.getDouble(r.length() - 1) : Double.NaN));
         }
         List<Query> out = new ArrayList<>();
         for (int i : at) {
@@ -144,21 +162,23 @@ public final class Gallery {
             rows = search.collect(queries);
         }
         List<Query> sampledQueries =
-                of(queries, IntStream.range(0, queries.size()).toArray(), rows);
+                of(queries, IntStream.range(0, queries.size()).toArray(), rows, refine.reranks());
         Thumbnails images = Thumbnails.fromShards(spark, shards, imageIds(sampledQueries, true), verifyInputs);
-        return new Gallery(sampledQueries, images, images).section();
+        return new Gallery(sampledQueries, images, images, refine).section();
     }
 
     /**
      * Writes {@value #PAGE} into the neighbours table's staging directory, from the rows just written
-     * there: {@code galleryQueries} queries, their images from the shard table at {@code shards}, or, when
-     * {@code source} is given (the queries are its images), from their own files.
+     * there (ranked as {@code refine} says): {@code galleryQueries} queries, their images from the shard
+     * table at {@code shards}, or, when {@code source} is given (the queries are its images), from their
+     * own files.
      */
     public static void writePage(
             SparkSession spark,
             QueryCodes queries,
             Path staging,
             int galleryQueries,
+            Refinement refine,
             String shards,
             boolean verifyInputs,
             SourceSettings source)
@@ -166,11 +186,11 @@ public final class Gallery {
         int[] at = sample(queries.ids, galleryQueries);
         Object[] sampled = Arrays.stream(at).mapToObj(i -> queries.ids[i]).toArray();
         List<Row> rows = spark.read()
-                .schema(NeighbourTable.schema(queries.sources != null, false)) // the columns it shows
+                .schema(NeighbourTable.schema(queries.sources != null, refine.reranks()))
                 .parquet(staging.toString())
                 .filter(col("query_id").isin(sampled).and(col("rank").leq(NEIGHBOURS)))
                 .collectAsList();
-        List<Query> shown = of(queries, at, rows);
+        List<Query> shown = of(queries, at, rows, refine.reranks());
         boolean ownImages = source != null;
         Thumbnails database = Thumbnails.fromShards(spark, shards, imageIds(shown, !ownImages), verifyInputs);
         Thumbnails images = ownImages ? sourceImages(spark, source, queries, at) : database;
@@ -178,8 +198,8 @@ public final class Gallery {
         Path page = new Path(staging, PAGE);
         try (OutputStream out =
                 page.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(page, true)) {
-            out.write(
-                    page(title, new Gallery(shown, images, database).section()).getBytes(StandardCharsets.UTF_8));
+            out.write(page(title, new Gallery(shown, images, database, refine).section())
+                    .getBytes(StandardCharsets.UTF_8));
         }
     }
 
@@ -207,6 +227,11 @@ public final class Gallery {
             for (Neighbour n : q.neighbours) ids.add(n.id);
         }
         return ids;
+    }
+
+    /** A cosine as the captions show it. */
+    private static String cosine(double score) {
+        return String.format(Locale.ROOT, "%.3f", score);
     }
 
     /** Relevance as the metrics define it: the two share a positive class. */
@@ -243,6 +268,7 @@ public final class Gallery {
     /** The gallery as a section of an HTML page (its style and script included). */
     String section() {
         int images = 0;
+        boolean scored = refine.reranks();
         StringBuilder rows = new StringBuilder();
         for (Query q : queries) {
             rows.append("<div class=\"g-row\" data-query=\"").append(q.id).append("\">");
@@ -262,11 +288,14 @@ public final class Gallery {
                         rel ? "g-n g-rel" : "g-n g-irr",
                         databaseImages,
                         n.id,
-                        "rank " + n.rank + ", id " + n.id + ", distance " + n.distance + ", "
+                        "rank " + n.rank + ", id " + n.id + ", distance " + n.distance
+                                + (scored ? ", cosine " + cosine(n.score) : "") + ", "
                                 + (rel ? "relevant" : "not relevant"),
-                        "#" + n.rank + " " + mark + " d=" + n.distance + "<br>id " + n.id + "<br>" + classes(n.labels),
+                        "#" + n.rank + " " + mark + " d=" + n.distance + (scored ? " c=" + cosine(n.score) : "")
+                                + "<br>id " + n.id + "<br>" + classes(n.labels),
                         " data-rank=\"" + n.rank + "\" data-id=\"" + n.id + "\" data-distance=\"" + n.distance
-                                + "\" data-relevant=\"" + rel + "\"");
+                                + "\" data-relevant=\"" + rel + "\""
+                                + (scored ? " data-score=\"" + n.score + "\"" : ""));
             }
             if (q.neighbours.isEmpty()) rows.append("<p>no neighbours</p>");
             rows.append("</div>\n");
@@ -280,9 +309,16 @@ public final class Gallery {
                 .append(queries.size())
                 .append(" queries, evenly spaced by id, each with its ")
                 .append(NEIGHBOURS)
-                .append(" nearest database images (ascending Hamming distance d, ties by ascending id). A green"
-                        + " border and ✓ mark a neighbour that shares a positive class with the query (relevant),"
-                        + " a red border and ✗ one that does not. <span id=\"gallery-status\"></span></p>\n")
+                .append(" nearest database images (")
+                .append(
+                        refine.reranks()
+                                ? "the first " + refine.candidates
+                                        + " by ascending Hamming distance d, ties by ascending id,"
+                                        + " re-ranked by the cosine c of their int8 continuous codes, higher first"
+                                : "ascending Hamming distance d, ties by ascending id")
+                .append(
+                        "). A green border and ✓ mark a neighbour that shares a positive class with the query"
+                                + " (relevant), a red border and ✗ one that does not. <span id=\"gallery-status\"></span></p>\n")
                 .append(rows)
                 .append("</section>\n")
                 .append(SCRIPT);

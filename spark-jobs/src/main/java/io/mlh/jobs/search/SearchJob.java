@@ -148,7 +148,7 @@ public final class SearchJob {
         LOG.info(rows + " neighbours of " + queries.size() + " queries written to " + p.neighbours);
         if (p.galleryQueries > 0)
             Gallery.writePage( // inside the manifest
-                    spark, queries, staging, p.galleryQueries, s.shardsPath, s.verifyInputs, source);
+                    spark, queries, staging, p.galleryQueries, p.rerank, s.shardsPath, s.verifyInputs, source);
         return rows;
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mlh.jobs.evaluate.EvaluateJob;
 import io.mlh.jobs.gallery.Gallery;
 import io.mlh.jobs.gallery.GalleryFixture;
 import io.mlh.jobs.search.SearchJob;
@@ -107,7 +108,9 @@ class PipelineSearchTest {
      * Re-ranked (R = 40) on the real codes, the same order wherever it is made: the search job's neighbours
      * of the code table's queries equal a brute-force re-ranking of the table (the first R by Hamming,
      * then by the cosine of the int8 codes the encode job wrote, ties by id); the shard images encoded
-     * on the fly find the same lists and scores; the query service answers an uploaded image with them.
+     * on the fly find the same lists and scores; the query service answers an uploaded image with them,
+     * and its search page shows them in a real browser. The evaluate job's report, re-ranked alike, shows
+     * the same lists and cosines in its gallery, and the browser decodes every thumbnail.
      */
     @Test
     void reRankingOnTheRealCodesIsTheSameFromEveryQuerySource() throws Exception {
@@ -176,7 +179,44 @@ class PipelineSearchTest {
                     answer.add(n.get("id").asLong() + " s=" + n.get("score").asDouble());
                 assertEquals(searched.get(image.getLong(0)), answer, "image query " + image.getLong(0));
             }
+            HeadlessChromium chromium = HeadlessChromium.find(Files.createDirectories(dir.resolve("chromium-rerank")));
+            long id = images.get(0).getLong(0);
+            String dom = chromium.dumpDom(server.uri() + "?image=image/" + id);
+            assertTrue(dom.contains("data-state=\"done\""), "the page did not finish its search:\n" + dom);
+            assertTrue(dom.contains("the first 40 re-ranked by the cosine c"), "the page does not say how it ranked");
+            List<String> shown = new ArrayList<>();
+            Matcher figure = Pattern.compile(
+                            "<figure data-id=\"(\\d+)\" data-distance=\"\\d+\" data-score=\"([^\"]+)\">")
+                    .matcher(dom);
+            while (figure.find()) shown.add(figure.group(1) + " s=" + Double.parseDouble(figure.group(2)));
+            assertEquals(searched.get(id), shown, "the search page's neighbours of query " + id);
         }
+
+        Path report = dir.resolve("report-refined");
+        EvaluateJob.run(spark, settings(refine[0], refine[1], "paths.report=" + report));
+        GalleryFixture hamming = GalleryFixture.parse(read(dir.resolve("report").resolve("report.html"))),
+                gallery = GalleryFixture.parse(read(report.resolve("report.html")));
+        assertEquals(hamming.shown, gallery.shown, "the same queries shown");
+        assertEquals(
+                GalleryFixture.ofTable(
+                        spark.read()
+                                .parquet(dir.resolve("n-refined").toString())
+                                .collectAsList(),
+                        gallery.shown),
+                gallery.lines,
+                "the re-ranked report's gallery");
+        String page = HeadlessChromium.find(Files.createDirectories(dir.resolve("chromium-rerank-report")))
+                .dumpDom(report.resolve("report.html"));
+        Matcher section = Pattern.compile("<section id=\"gallery\"[^>]*>").matcher(page);
+        assertTrue(section.find(), "no gallery in the browser's DOM");
+        assertEquals(
+                gallery.images,
+                HeadlessChromium.attribute(section.group(), "data-decoded"),
+                "thumbnails the browser decoded");
+    }
+
+    private static String read(Path file) throws IOException {
+        return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
     }
 
     /**

@@ -7,6 +7,7 @@ import io.mlh.jobs.tables.NeighbourTable;
 import io.mlh.jobs.tables.ShardTable;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -26,11 +27,15 @@ public final class GalleryFixture {
             Pattern.compile("<section id=\"gallery\" data-queries=\"(\\d+)\" data-images=\"(\\d+)\"");
     private static final Pattern ROW = Pattern.compile("<div class=\"g-row\" data-query=\"(-?\\d+)\">(.*?)</div>\n");
     private static final Pattern NEIGHBOUR = Pattern.compile("<figure class=\"g-n [^\"]*\" data-rank=\"(\\d+)\""
-            + " data-id=\"(-?\\d+)\" data-distance=\"(\\d+)\" data-relevant=\"(true|false)\">(.*?)</figure>");
+            + " data-id=\"(-?\\d+)\" data-distance=\"(\\d+)\" data-relevant=\"(true|false)\"(?: data-score=\"([^\"]+)\")?>"
+            + "(.*?)</figure>");
 
     /** The gallery section of a page. */
     public final int queries, images;
-    /** "query #rank id d=distance ✓|✗", in page order; a neighbour without a thumbnail ends in " no image". */
+    /**
+     * "query #rank id d=distance ✓|✗", then " s=score" on a re-ranked page, in page order; a neighbour
+     * without a thumbnail ends in " no image".
+     */
     public final List<String> lines = new ArrayList<>();
     /** The shown queries' ids, in page order. */
     public final List<Long> shown = new ArrayList<>();
@@ -51,14 +56,15 @@ public final class GalleryFixture {
             Matcher n = NEIGHBOUR.matcher(body);
             while (n.find()) {
                 String mark = n.group(4).equals("true") ? "✓" : "✗";
-                assertTrue(n.group(5).contains(mark), "the mark is not shown: " + n.group());
+                assertTrue(n.group(6).contains(mark), "the mark is not shown: " + n.group());
                 lines.add(line(
                                 query,
                                 Integer.parseInt(n.group(1)),
                                 Long.parseLong(n.group(2)),
                                 Integer.parseInt(n.group(3)),
                                 n.group(4).equals("true"))
-                        + (n.group(5).startsWith("<img ") ? "" : " no image"));
+                        + (n.group(5) == null ? "" : " s=" + n.group(5))
+                        + (n.group(6).startsWith("<img ") ? "" : " no image"));
             }
         }
     }
@@ -117,7 +123,8 @@ public final class GalleryFixture {
 
     /**
      * The lines of the neighbour rows ({@link NeighbourTable}'s columns) of {@code queries}, ranks up to
-     * {@link Gallery#NEIGHBOURS}, in query order then rank order, marked by their labels.
+     * {@link Gallery#NEIGHBOURS}, in query order then rank order, marked by their labels, with their
+     * scores when the rows have them.
      */
     public static List<String> ofTable(List<Row> neighbourRows, List<Long> queries) {
         List<Row> rows = new ArrayList<>();
@@ -126,9 +133,13 @@ public final class GalleryFixture {
         rows.sort(
                 Comparator.<Row>comparingInt(r -> queries.indexOf(r.getLong(0))).thenComparingInt(r -> r.getInt(1)));
         List<String> lines = new ArrayList<>();
-        for (Row r : rows)
-            lines.add(line(
-                    r.getLong(0), r.getInt(1), r.getLong(2), r.getInt(3), Gallery.relevant(ints(r, 4), ints(r, 5))));
+        for (Row r : rows) {
+            boolean scored =
+                    r.schema() != null && Arrays.asList(r.schema().fieldNames()).contains("score");
+            lines.add(
+                    line(r.getLong(0), r.getInt(1), r.getLong(2), r.getInt(3), Gallery.relevant(ints(r, 4), ints(r, 5)))
+                            + (scored ? " s=" + r.getDouble(r.fieldIndex("score")) : ""));
+        }
         return lines;
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mlh.core.search.Refinement;
 import io.mlh.jobs.common.JobSettings;
 import io.mlh.jobs.common.Spark;
 import io.mlh.jobs.images.Thumbnails;
@@ -71,8 +72,11 @@ class GalleryTest {
                         new Gallery.Query(1, query, neighbours),
                         new Gallery.Query(88, new int[] {0, 1, 0}, new ArrayList<>())),
                 images,
-                images);
+                images,
+                Refinement.NONE);
         String html = g.section();
+        assertTrue(html.contains("(ascending Hamming distance d, ties by ascending id)"), html);
+        assertFalse(html.contains("data-score"), html);
 
         assertTrue(html.contains("data-queries=\"2\" data-images=\"5\""), html);
         assertEquals(5, count(html, "<img src=\"data:image/png;base64,"));
@@ -105,6 +109,29 @@ class GalleryTest {
         assertPixels(images.uri(3), 32, 64, 0xff0000);
         assertNull(images.uri(4));
         assertNull(images.uri(77));
+
+        // re-ranked: the page says how, and each neighbour shows its cosine
+        List<Gallery.Neighbour> reranked = Arrays.asList(
+                new Gallery.Neighbour(1, 3, 1, new int[] {0, 1, 0}, 0.98765),
+                new Gallery.Neighbour(2, 2, 0, new int[] {1, 0, 0}, -0.25));
+        String refined = new Gallery(
+                        Arrays.asList(new Gallery.Query(1, query, reranked)), images, images, Refinement.top(40))
+                .section();
+        assertTrue(
+                refined.contains("the first 40 by ascending Hamming distance d, ties by ascending id, re-ranked by"
+                        + " the cosine c of their int8 continuous codes, higher first"),
+                refined);
+        Matcher r = FIGURE.matcher(refined);
+        List<String> scored = new ArrayList<>();
+        while (r.find()) scored.add(r.group(2) + " | " + r.group(3));
+        assertEquals(3, scored.size(), refined);
+        assertTrue(
+                scored.get(1).contains("data-score=\"0.98765\"")
+                        && scored.get(1).contains("d=1 c=0.988"),
+                scored.get(1));
+        assertTrue(
+                scored.get(2).contains("data-score=\"-0.25\"") && scored.get(2).contains("d=0 c=-0.250"),
+                scored.get(2));
     }
 
     @Test
