@@ -133,7 +133,7 @@ final class ClosedLoop {
         return l;
     }
 
-    private static String read(InputStream in) throws IOException {
+    static String read(InputStream in) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] b = new byte[8192];
         for (int n; in != null && (n = in.read(b)) > 0; ) out.write(b, 0, n);

@@ -95,18 +95,18 @@ public final class ServeSpeedBench {
                 database = null; // the service loads its own copy
                 for (String index : new String[] {"flat", "multi-index"})
                     for (Refinement order : orders) {
-                        JobSettings s = JobSettings.fromArgs(new String[] {
-                            "-",
-                            "spark.master=local[2]",
-                            "paths.codes=" + table,
-                            "paths.model=",
-                            "paths.shards=",
-                            "jobs.serve.port=0",
-                            "jobs.serve.threads=16",
-                            "jobs.serve.index=" + index,
-                            "jobs.rerank.mode=" + (order.reranks() ? "refine" : "none"),
-                            "jobs.rerank.candidates=" + Math.max(1, order.candidates)
-                        });
+                        List<String> a = new ArrayList<>(Arrays.asList(
+                                "-",
+                                "spark.master=local[2]",
+                                "paths.codes=" + table,
+                                "paths.model=",
+                                "paths.shards=",
+                                "jobs.serve.port=0",
+                                "jobs.serve.threads=16",
+                                "jobs.serve.index=" + index,
+                                "jobs.rerank.mode=" + (order.reranks() ? "refine" : "none")));
+                        if (order.reranks()) a.add("jobs.rerank.candidates=" + order.candidates);
+                        JobSettings s = JobSettings.fromArgs(a.toArray(new String[0]));
                         try (SearchServer server = SearchServer.start(spark, s)) {
                             long bytes = bytesPerRow(server);
                             long[][] want = expected.get(order);
@@ -161,18 +161,11 @@ public final class ServeSpeedBench {
     private static long bytesPerRow(SearchServer server) throws Exception {
         String health;
         try (java.io.InputStream in = new URL(server.uri() + "health").openStream()) {
-            health = new String(readAll(in), StandardCharsets.UTF_8);
+            health = ClosedLoop.read(in);
         }
         Matcher m = BYTES_PER_ROW.matcher(health);
         if (!m.find()) throw new IllegalStateException("/health has no bytes_per_row: " + health);
         return Math.round(Double.parseDouble(m.group(1)));
-    }
-
-    private static byte[] readAll(java.io.InputStream in) throws java.io.IOException {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        byte[] buffer = new byte[8192];
-        for (int n; (n = in.read(buffer)) > 0; ) out.write(buffer, 0, n);
-        return out.toByteArray();
     }
 
     /** Query i's request: its code, and with re-ranking its int8 continuous code as q numbers (v / 127). */

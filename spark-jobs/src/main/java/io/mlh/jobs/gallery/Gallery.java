@@ -62,10 +62,6 @@ public final class Gallery {
             this.labels = labels;
             this.score = score;
         }
-
-        Neighbour(int rank, long id, int distance, int[] labels) {
-            this(rank, id, distance, labels, Double.NaN);
-        }
     }
 
     /** One shown query and its neighbours, nearest first. */

@@ -61,12 +61,12 @@ class GalleryTest {
 
         int[] query = {1, 0, 1};
         List<Gallery.Neighbour> neighbours = Arrays.asList(
-                new Gallery.Neighbour(1, 2, 0, new int[] {1, 0, 0}), // shares class 0
-                new Gallery.Neighbour(2, 3, 1, new int[] {0, 1, 0}), // shares none
-                new Gallery.Neighbour(3, 4, 1, new int[] {0, 1, 1}), // shares class 2, image broken
-                new Gallery.Neighbour(4, 77, 2, new int[] {0, 1, 0}), // no such row
-                new Gallery.Neighbour(5, 5, 3, new int[] {0, 0, 0}), // no class at all
-                new Gallery.Neighbour(6, 6, 5, new int[] {1, 1, 1}));
+                new Gallery.Neighbour(1, 2, 0, new int[] {1, 0, 0}, Double.NaN), // shares class 0
+                new Gallery.Neighbour(2, 3, 1, new int[] {0, 1, 0}, Double.NaN), // shares none
+                new Gallery.Neighbour(3, 4, 1, new int[] {0, 1, 1}, Double.NaN), // shares class 2, image broken
+                new Gallery.Neighbour(4, 77, 2, new int[] {0, 1, 0}, Double.NaN), // no such row
+                new Gallery.Neighbour(5, 5, 3, new int[] {0, 0, 0}, Double.NaN), // no class at all
+                new Gallery.Neighbour(6, 6, 5, new int[] {1, 1, 1}, Double.NaN));
         Gallery g = new Gallery(
                 Arrays.asList(
                         new Gallery.Query(1, query, neighbours),
