@@ -102,10 +102,27 @@ final class Jvm {
         return this;
     }
 
+    /** Starts the JVM; when it ends, the test's output says how long it ran (where an integration test's minutes go). */
     Process start(Path log) throws IOException {
         List<String> all = new ArrayList<>(launcher);
         all.addAll(cmd);
-        return builder.command(all).redirectOutput(log.toFile()).start();
+        long started = System.nanoTime();
+        Process p = builder.command(all).redirectOutput(log.toFile()).start();
+        Thread timer = new Thread(
+                () -> {
+                    try {
+                        int code = p.waitFor();
+                        System.out.printf(
+                                "jvm %s: exit %d after %.1f s%n",
+                                log.getFileName(), code, (System.nanoTime() - started) / 1e9);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "jvm-timer-" + log.getFileName());
+        timer.setDaemon(true);
+        timer.start();
+        return p;
     }
 
     /** Runs to the end (at most {@code minutes}); returns the exit code. */

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Fine-tuning from a torchvision checkpoint through the jobs, as {@code spark-submit} runs them on
  * {@code local[2]} with MKL-DNN: a resnet-18 checkpoint written here (PyTorch's zip format, wrapped with
  * "module." prefixes as data-parallel training saves it) starts the train job
- * on 200 derived 224-px images (20 queries beside them); the initial checkpoint holds its tensors; the loss falls over two epochs; a
+ * on 120 derived 224-px images (20 queries beside them); the initial checkpoint holds its tensors; the loss falls over two epochs; a
  * resumed third epoch continues from the second's checkpoint; and the codes encode, search and serve (an
  * uploaded image answered with the encode job's code for it).
  */
@@ -48,8 +48,8 @@ class PretrainedFineTuneIT {
     @Test
     void aTorchvisionCheckpointFineTunesAndItsCodesEncodeSearchAndServe(@TempDir Path dir) throws Exception {
         Path cifar =
-                CifarSubset.extract(dir.resolve("cifar"), "00[0-2][0-9].jpg").resolve("cifar10"); // 30 a class
-        new DerivedListSet(cifar, dir.resolve("derived"), 2, 20, 20, 7).writeImageNetStyle(false);
+                CifarSubset.extract(dir.resolve("cifar"), "00[01][0-9].jpg").resolve("cifar10"); // 20 a class
+        new DerivedListSet(cifar, dir.resolve("derived"), 2, 12, 12, 7).writeImageNetStyle(false);
         Path images = dir.resolve("derived/imagenet"), out = dir.resolve("out");
         Path checkpoint = dir.resolve("resnet18-wrapped.pth");
         Map<String, TorchCheckpointWriter.Tensor> weights = RandomResNetCheckpoint.stateDict(18, 18, false);
@@ -121,7 +121,7 @@ class PretrainedFineTuneIT {
                 assertArrayEquals(weights.get(layer + ".weight").values, BigDL.toArray(w), layer);
             }
             assertEquals(
-                    10L * 20,
+                    10L * 12,
                     spark.read()
                             .parquet(out.resolve("codes").toString())
                             .filter("split = 'database'")
