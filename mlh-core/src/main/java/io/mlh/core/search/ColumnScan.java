@@ -47,6 +47,16 @@ final class ColumnScan {
         }
     }
 
+    /**
+     * {@code out[i] = } the distance of the 64-bit code whose halves are {@code low[from + i]} and {@code
+     * high[from + i]} to the query's halves {@code a0}, {@code a1}, for i in [0, n): a bucket of {@link
+     * MultiIndexHashing}'s table.
+     */
+    static void distances2(int[] low, int[] high, int from, int n, int a0, int a1, int[] out) {
+        for (int i = 0; i < n; i++)
+            out[i] = Integer.bitCount(low[from + i] ^ a0) + Integer.bitCount(high[from + i] ^ a1);
+    }
+
     private static void flag1(int[] c0, int a0, int t, boolean first, int[] f) {
         if (first) {
             for (int i = 0; i < f.length; i++) f[i] = Integer.bitCount(c0[i] ^ a0) - t;

@@ -87,7 +87,7 @@ public final class MultiIndexHashing {
             bytes += 8L * t.keys.length
                     + 4L * t.offsets.length
                     + 4L * t.positions.length
-                    + 8L * t.codes.length
+                    + (t.codes == null ? 8L * t.low.length : 8L * t.codes.length)
                     + (t.direct == null ? 0 : 4L * t.direct.length);
         return (double) bytes / Math.max(1, database.size());
     }
@@ -108,6 +108,8 @@ public final class MultiIndexHashing {
         private int touchedCount;
         /** Candidates as (distance << 32 | position), the order of the result. */
         private long[] found = new long[1024];
+        /** A bucket's distances to the query, for codes of up to 64 bits. */
+        private int[] bucketDistances = new int[1024];
 
         private int foundCount;
         private final int[] atDistance = new int[database.bits() + 1];
@@ -210,23 +212,35 @@ public final class MultiIndexHashing {
          * bound cost no random access; the bound then tightens to the k-th distance found so far.
          */
         private void visit(Table t, int b, long[] query, int off, int words) {
-            long[] codes = t.codes;
-            for (int i = t.offsets[b], to = t.offsets[b + 1]; i < to; i++) {
-                int d = PackedCodes.hamming(query, off, codes, i * words, words);
-                if (d > bound) continue;
-                int p = t.positions[i];
-                long bit = 1L << (p & 63);
-                if ((seen[p >>> 6] & bit) != 0) continue;
-                seen[p >>> 6] |= bit;
-                if (touchedCount == touched.length) touched = Arrays.copyOf(touched, 2 * touchedCount);
-                touched[touchedCount++] = p;
-                if (foundCount == found.length) found = Arrays.copyOf(found, 2 * foundCount);
-                found[foundCount++] = ((long) d << 32) | p;
-                atDistance[d]++;
-                within++;
-                // drop whole distances from the top while the k nearest stay within the bound
-                while (within - atDistance[bound] >= kept) within -= atDistance[bound--];
+            int from = t.offsets[b], to = t.offsets[b + 1];
+            if (t.low != null) { // codes of up to 64 bits: the bucket's distances in one vector loop first
+                int n = to - from;
+                if (bucketDistances.length < n) bucketDistances = new int[Math.max(n, 2 * bucketDistances.length)];
+                ColumnScan.distances2(
+                        t.low, t.high, from, n, (int) query[off], (int) (query[off] >>> 32), bucketDistances);
+                for (int i = 0; i < n; i++)
+                    if (bucketDistances[i] <= bound) take(t.positions[from + i], bucketDistances[i]);
+                return;
             }
+            for (int i = from; i < to; i++) {
+                int d = PackedCodes.hamming(query, off, t.codes, i * words, words);
+                if (d <= bound) take(t.positions[i], d);
+            }
+        }
+
+        /** Position p at distance d (within the bound) becomes a candidate unless it is one already; the bound tightens. */
+        private void take(int p, int d) {
+            long bit = 1L << (p & 63);
+            if ((seen[p >>> 6] & bit) != 0) return;
+            seen[p >>> 6] |= bit;
+            if (touchedCount == touched.length) touched = Arrays.copyOf(touched, 2 * touchedCount);
+            touched[touchedCount++] = p;
+            if (foundCount == found.length) found = Arrays.copyOf(found, 2 * foundCount);
+            found[foundCount++] = ((long) d << 32) | p;
+            atDistance[d]++;
+            within++;
+            // drop whole distances from the top while the k nearest stay within the bound
+            while (within - atDistance[bound] >= kept) within -= atDistance[bound--];
         }
     }
 
@@ -255,19 +269,27 @@ public final class MultiIndexHashing {
         final long[] keys;
 
         final int[] offsets, positions;
-        /** The code of positions[i] at [i * words, (i + 1) * words): bucket order, for sequential reads. */
+        /**
+         * The code of positions[i] at [i * words, (i + 1) * words): bucket order, for sequential reads; for
+         * codes of up to 64 bits null, and instead their low and high 32 bits, int columns that
+         * {@link ColumnScan#distances2} reads with vector instructions.
+         */
         final long[] codes;
+
+        final int[] low, high;
         /**
          * The bucket of every value (-1: empty) for substrings of up to {@link #DIRECT_BITS} bits with no
          * more values than 8 a code; else null (binary search in {@link #keys}).
          */
         final int[] direct;
 
-        private Table(long[] keys, int[] offsets, int[] positions, long[] codes, int[] direct) {
+        private Table(long[] keys, int[] offsets, int[] positions, long[] codes, int[] low, int[] high, int[] direct) {
             this.keys = keys;
             this.offsets = offsets;
             this.positions = positions;
             this.codes = codes;
+            this.low = low;
+            this.high = high;
             this.direct = direct;
         }
 
@@ -297,9 +319,17 @@ public final class MultiIndexHashing {
                 Arrays.fill(direct, -1);
                 for (int b = 0; b < distinct; b++) direct[(int) keys[b]] = b;
             }
+            if (words == 1) {
+                int[] low = new int[n], high = new int[n];
+                for (int i = 0; i < n; i++) {
+                    low[i] = (int) w[positions[i]];
+                    high[i] = (int) (w[positions[i]] >>> 32);
+                }
+                return new Table(keys, offsets, positions, null, low, high, direct);
+            }
             long[] codes = new long[n * words];
             for (int i = 0; i < n; i++) System.arraycopy(w, positions[i] * words, codes, i * words, words);
-            return new Table(keys, offsets, positions, codes, direct);
+            return new Table(keys, offsets, positions, codes, null, null, direct);
         }
 
         /** The bucket of {@code key}, or -1 if it is empty. */
