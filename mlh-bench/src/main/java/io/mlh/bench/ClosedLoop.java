@@ -12,6 +12,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A bounded closed-loop HTTP load: C client threads POST back to back until a number of requests are
@@ -19,6 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * of the query service drive it with code and image queries.
  */
 final class ClosedLoop {
+    private static final Pattern TOOK_MS = Pattern.compile("\"took_ms\"\\s*:\\s*([0-9.eE+-]+)");
+
     /** Request i's body and content type. */
     interface Requests {
         Request get(int i);
@@ -42,6 +46,9 @@ final class ClosedLoop {
     /** One run: every answered request's latency (ms), the rate, the answers checked and found wrong, the lost. */
     static final class Result {
         double[] latencies;
+        /** Each 200 answer's {@code took_ms} (the service's own time for it, parse to answer), when it has one. */
+        double[] served;
+
         double qps;
         int checked, wrong, lost;
         String firstWrong;
@@ -79,7 +86,7 @@ final class ClosedLoop {
                 checked = new AtomicInteger(),
                 wrong = new AtomicInteger(),
                 lost = new AtomicInteger();
-        ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>(), served = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<String> wrongs = new ConcurrentLinkedQueue<>();
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         List<Thread> threads = new ArrayList<>();
@@ -105,6 +112,8 @@ final class ClosedLoop {
                             wrongs.add("request " + i + ": " + status + " " + answer);
                             continue;
                         }
+                        Matcher took = TOOK_MS.matcher(answer);
+                        if (took.find()) served.add(Double.parseDouble(took.group(1)));
                         if (isChecked.test(i)) {
                             checked.incrementAndGet();
                             String why = check.wrong(i, answer);
@@ -126,6 +135,7 @@ final class ClosedLoop {
         Result l = new Result();
         l.qps = latencies.size() / ((System.nanoTime() - start) / 1e9);
         l.latencies = latencies.stream().mapToDouble(Double::doubleValue).toArray();
+        l.served = served.stream().mapToDouble(Double::doubleValue).toArray();
         l.checked = checked.get();
         l.wrong = wrong.get();
         l.lost = lost.get();

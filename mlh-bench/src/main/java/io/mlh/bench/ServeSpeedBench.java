@@ -73,10 +73,12 @@ public final class ServeSpeedBench {
                 BITS,
                 requests,
                 seconds);
-        System.out.println("| database | index | order | bytes a row | clients | requests | p50 ms | p99 ms | queries/s"
-                + " | faiss flat p50 / p99 ms | faiss flat queries/s | x faiss flat (queries/s)"
-                + " | faiss multi-hash p50 / p99 ms | faiss multi-hash queries/s | answers checked, wrong, lost |");
-        System.out.println("|---:|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---|");
+        System.out.println(
+                "| database | index | order | bytes a row | clients | requests | p50 ms | p99 ms | service p50 / p99 ms"
+                        + " | queries/s"
+                        + " | faiss flat p50 / p99 ms | faiss flat queries/s | x faiss flat (queries/s)"
+                        + " | faiss multi-hash p50 / p99 ms | faiss multi-hash queries/s | answers checked, wrong, lost |");
+        System.out.println("|---:|---|---|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---|---:|---|");
         List<String> notes = new ArrayList<>();
         try {
             for (String size : sizes) {
@@ -117,7 +119,8 @@ public final class ServeSpeedBench {
                                         multi = faiss.get("multihash").get(c);
                                 System.out.printf(
                                         Locale.ROOT,
-                                        "| %,d | %s | %s | %d | %d | %,d | %.3f | %.3f | %.0f | %s | %s | %s | %s | %s | %d,"
+                                        "| %,d | %s | %s | %d | %d | %,d | %.3f | %.3f | %.3f / %.3f | %.0f | %s | %s | %s | %s | %s |"
+                                                + " %d,"
                                                 + " %d, %d |%n",
                                         n,
                                         index,
@@ -127,6 +130,8 @@ public final class ServeSpeedBench {
                                         l.latencies.length,
                                         l.percentile(0.50),
                                         l.percentile(0.99),
+                                        ClosedLoop.percentile(l.served, 0.50),
+                                        ClosedLoop.percentile(l.served, 0.99),
                                         l.qps,
                                         flat == null
                                                 ? "-"
